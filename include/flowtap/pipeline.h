@@ -1,0 +1,225 @@
+/*
+ * flowtap/pipeline.h - the capture pipeline.
+ *
+ *   capture thread --(one SPSC ring per worker)--> workers --> your callbacks
+ *   stats thread: a report every stats_interval seconds and one at the end.
+ *
+ * Life cycle: ft_config_init() -> set fields -> ft_pipeline_create() ->
+ * ft_pipeline_start() -> ft_pipeline_wait() -> ft_pipeline_destroy().
+ * ft_pipeline_stop() may be called at any time from any thread, from a
+ * callback, or from a signal handler.
+ *
+ * Threads: callbacks run on the worker that owns the packet's flow (packet
+ * callback) or on the stats thread (stats callback). They must not block for
+ * long: a slow consumer fills its ring, and a live capture then drops (counted
+ * per worker as ring_drop); a file capture waits instead (files are lossless).
+ */
+#ifndef FLOWTAP_PIPELINE_H
+#define FLOWTAP_PIPELINE_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "flowtap/export.h"
+#include "flowtap/packet.h"
+#include "flowtap/stats.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ft_pipeline; /* opaque */
+
+/**
+ * Packet callback.
+ * @param pkt  the decoded frame; borrowed, valid only during the call.
+ * @param user ft_config.user.
+ * @return 0 to go on; non-zero stops the pipeline, and ft_pipeline_wait()
+ *         returns FT_ECONSUMER.
+ * Thread-safety: called on a worker thread; calls for one flow always come
+ * from the same worker, in capture order. Different workers call concurrently.
+ * Context: hot path; must not block for long.
+ */
+typedef int ft_packet_cb(const struct ft_packet *pkt, void *user);
+
+/**
+ * Stats callback: one report every stats_interval seconds, and a final one
+ * (final = 1) after every packet has been processed.
+ * @param st borrowed snapshot, valid only during the call.
+ * Thread-safety: called on the stats thread (the final report: on the thread
+ * in ft_pipeline_wait()). Context: may block briefly (it prints).
+ */
+typedef void ft_stats_cb(const struct ft_stats *st, int final, void *user);
+
+/**
+ * Warning callback (pcap_activate warnings and the like). The default prints
+ * "flowtap: warning: <text>" to stderr.
+ * Thread-safety: called on the thread that calls ft_pipeline_create().
+ */
+typedef void ft_warning_cb(const char *msg, void *user);
+
+/** Pipeline configuration. Initialise with ft_config_init(); strings are borrowed until create returns. */
+struct ft_config {
+	/* Source: exactly one of device and file. */
+	const char *device;      /**< live interface name */
+	const char *file;        /**< pcap or pcapng file; "-" is standard input */
+	const char *filter;      /**< BPF filter expression, or NULL */
+
+	/* Live capture options (node_pcap's session options). */
+	int snaplen;             /**< default 65535 */
+	int promisc;             /**< default 1 */
+	int monitor;             /**< rfmon; default 0 */
+	int buffer_size;         /**< kernel buffer in bytes; default 10 MiB */
+	int buffer_timeout_ms;   /**< default 1000; <= 0 selects immediate mode */
+	int immediate;           /**< force immediate mode; default 0 */
+	int nano;                /**< ask for nanosecond timestamps; default 1 */
+
+	/* File options. */
+	int use_mmap;            /**< read classic pcap files zero-copy through mmap; default 1 */
+
+	/* Pipeline shape. */
+	unsigned workers;        /**< 0: number of cores - 1, at least 1 */
+	unsigned ring_slots;     /**< descriptors per worker ring, power of two; default 16384 */
+	size_t arena_bytes;      /**< frame copy space per worker (live, libpcap reader); default 32 MiB */
+	unsigned batch;          /**< frames a worker dequeues at once; default 32 */
+
+	/* Stopping and side outputs. */
+	uint64_t count;          /**< stop after this many frames (0: no limit) */
+	const char *write_file;  /**< write captured frames to this pcap file (-w) */
+	double stats_interval;   /**< seconds between reports; 0 = off. Default: 1 live, 0 file */
+
+	/* Consumers. */
+	ft_packet_cb *on_packet;
+	ft_stats_cb *on_stats;
+	ft_warning_cb *on_warning;
+	void *user;
+	int decode;              /**< decode frames before on_packet; default 1 */
+};
+
+/**
+ * Fill a config with the defaults above.
+ * Ownership: cfg is the caller's. Thread-safety: any thread. Context: never blocks.
+ */
+FT_EXTERN void ft_config_init(struct ft_config *cfg);
+
+/**
+ * Open the source and build the pipeline: rings, arenas and workers' state are
+ * all allocated here, sized from cfg, so nothing is allocated per packet later.
+ * @param cfg the configuration; copied (strings too), so it may be freed after.
+ * @param out receives the pipeline on success; untouched on failure.
+ * @param errbuf if not NULL, receives the cause on failure (libpcap's message
+ *        included), FT_ERRBUF_SIZE bytes.
+ * @return 0, or FT_EINVAL, FT_ENOMEM, FT_ENOENT, FT_EACCES, FT_EPERM, FT_EPCAP,
+ *         FT_EFILTER, FT_EFORMAT.
+ * Ownership: *out belongs to the caller; free with ft_pipeline_destroy().
+ * Thread-safety: any thread. Context: may block (opens devices and files), allocates.
+ */
+#define FT_ERRBUF_SIZE 512
+FT_EXTERN int ft_pipeline_create(const struct ft_config *cfg, struct ft_pipeline **out,
+	char *errbuf);
+
+/**
+ * Start the capture, worker and stats threads.
+ * @return 0, FT_EBUSY if already started, FT_ETHREAD.
+ * Thread-safety: call once, from the thread that created the pipeline. Context: starts threads.
+ */
+FT_EXTERN int ft_pipeline_start(struct ft_pipeline *p);
+
+/**
+ * Ask the pipeline to stop. Frames already handed to workers are still
+ * processed; the capture ends at once, even on a silent interface.
+ * Thread-safety: any thread, any callback, and async-signal-safe.
+ * Context: never blocks, never allocates.
+ */
+FT_EXTERN void ft_pipeline_stop(struct ft_pipeline *p);
+
+/**
+ * Wait until the capture ends (end of file, count reached, stop, or error),
+ * every buffered frame has been processed or counted, and every thread has
+ * been joined. Delivers the final stats report.
+ * @return 0 on a clean end; FT_ETRUNC when a file was cut off mid-record
+ *         (every whole frame before the cut was processed); FT_ECONSUMER;
+ *         FT_EIO / FT_ENOSPC (the -w file); FT_EIFDOWN; FT_EPCAP.
+ * Thread-safety: call once, from the thread that started the pipeline; never
+ * from a callback. Context: blocks.
+ */
+FT_EXTERN int ft_pipeline_wait(struct ft_pipeline *p);
+
+/**
+ * Free everything. Stops and waits first if the pipeline is still running.
+ * Ownership: p is invalid afterwards. Thread-safety: not from a callback.
+ * Context: may block.
+ */
+FT_EXTERN void ft_pipeline_destroy(struct ft_pipeline *p);
+
+/**
+ * The cause of the last error, with libpcap's message where there is one.
+ * Ownership: owned by p, valid until the next call on p.
+ * Thread-safety: after ft_pipeline_wait() returned, or from the creating thread.
+ */
+FT_EXTERN const char *ft_pipeline_errmsg(const struct ft_pipeline *p);
+
+/**
+ * Take a snapshot of the counters (see stats.h for what is exact when).
+ * Thread-safety: any thread while the pipeline exists. Context: never blocks.
+ */
+FT_EXTERN void ft_pipeline_stats(const struct ft_pipeline *p, struct ft_stats *st);
+
+/**
+ * The source's link type (DLT_*) and snap length.
+ * Thread-safety: any thread. Context: never blocks.
+ */
+FT_EXTERN int ft_pipeline_datalink(const struct ft_pipeline *p);
+FT_EXTERN int ft_pipeline_snaplen(const struct ft_pipeline *p);
+
+/** Number of worker threads. Thread-safety: any thread. */
+FT_EXTERN unsigned ft_pipeline_workers(const struct ft_pipeline *p);
+
+/**
+ * Send a raw frame on the live interface (pcap_inject).
+ * @return bytes sent, or FT_ENOTSUP (file source), FT_EPCAP (errmsg says why).
+ * Thread-safety: any thread; calls are not serialised against each other.
+ * Context: makes a system call; may block while the socket's send buffer is full.
+ */
+FT_EXTERN int ft_pipeline_inject(struct ft_pipeline *p, const void *frame, size_t len);
+
+/* ---- Devices ---- */
+
+/** One address of a device (text form, as inet_ntop). Empty strings when absent. */
+struct ft_addr {
+	char addr[64];
+	char netmask[64];
+	char broadaddr[64];
+	char dstaddr[64];
+};
+
+/** One capture device. */
+struct ft_device {
+	char name[128];
+	char description[256];
+	unsigned flags;          /**< PCAP_IF_* flags (loopback, up, running, wireless, ...) */
+	unsigned n_addrs;
+	struct ft_addr addrs[8]; /**< IPv4 and IPv6 addresses, no holes */
+};
+
+/**
+ * List capture devices (pcap_findalldevs).
+ * @param out   array filled with up to max devices.
+ * @param max   its size.
+ * @param n     receives the number of devices found (may exceed max).
+ * @param errbuf receives libpcap's message on failure (FT_ERRBUF_SIZE bytes).
+ * @return 0 or FT_EPCAP.
+ * Ownership: out is the caller's. Thread-safety: any thread. Context: may block.
+ */
+FT_EXTERN int ft_devices(struct ft_device *out, unsigned max, unsigned *n, char *errbuf);
+
+/**
+ * Text for PCAP_IF_* flags, e.g. "LOOPBACK,UP,RUNNING".
+ * Ownership: buf is the caller's. Thread-safety: any thread.
+ */
+FT_EXTERN const char *ft_device_flags(unsigned flags, char *buf, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
