@@ -315,6 +315,7 @@ guard_unmap(struct guard *g)
 static struct guard g_in;   /* frames */
 static struct guard g_json; /* output buffers */
 static struct guard g_text;
+static struct ft_dns g_dns;
 
 static int
 setup(void **state)
@@ -367,6 +368,8 @@ decode_at(const struct frame *f, uint32_t cut, uint8_t *at)
 		d.err_layer >= FT_L__COUNT)
 		fail_msg("%s #%llu cut %u: status %d / %d, err_layer %u", f->origin,
 			(unsigned long long)f->n, cut, (int)st, d.status, d.err_layer);
+	if (d.layers & (1u << FT_L_DNS))
+		ft_decode_dns(&d, &g_dns);
 	memset(&pkt, 0, sizeof(pkt));
 	pkt.n = f->n;
 	pkt.ts_ns = 1700000000123456789ull;
@@ -470,6 +473,7 @@ static void
 test_no_allocation(void **state)
 {
 	static char json[FT_PACKET_FORMAT_MAX], text[FT_PACKET_FORMAT_MAX];
+	static struct ft_dns dns;
 	struct frame_set s;
 	unsigned long probe, allocs, runs = 0;
 	void *volatile keep;
@@ -504,6 +508,8 @@ test_no_allocation(void **state)
 			struct ft_packet pkt;
 
 			ft_decode(f->dlt, f->caplen ? f->data : NULL, f->caplen, f->len, &d);
+			if (d.layers & (1u << FT_L_DNS))
+				ft_decode_dns(&d, &dns);
 			memset(&pkt, 0, sizeof(pkt));
 			pkt.n = f->n;
 			pkt.ts_ns = 1700000000000000000ull + i;
@@ -520,7 +526,8 @@ test_no_allocation(void **state)
 	}
 	g_counting = 0;
 	allocs = g_allocs;
-	print_message("%lu frames decoded and formatted twice: %lu allocations\n", runs, allocs);
+	print_message("%lu decode + DNS + format runs (%zu frames, twice): %lu allocations\n", runs,
+		s.n, allocs);
 	set_free(&s);
 	assert_int_equal(allocs, 0);
 }
