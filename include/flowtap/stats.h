@@ -6,7 +6,7 @@
  * taken while the pipeline runs is a set of recent values, not one instant.
  * After ft_pipeline_wait() returns the snapshot is exact and conserved:
  *   captured == sum(workers[i].enqueued) + sum(workers[i].ring_drop)
- *   sum(workers[i].packets) == sum(workers[i].enqueued)
+ *   sum(workers[i].packets) + sum(workers[i].discarded) == sum(workers[i].enqueued)
  */
 #ifndef FLOWTAP_STATS_H
 #define FLOWTAP_STATS_H
@@ -26,6 +26,7 @@ struct ft_worker_stats {
 	uint64_t packets;       /**< frames this worker processed */
 	uint64_t bytes;         /**< wire bytes (len) of those frames */
 	uint64_t decode_errors; /**< frames whose decode stopped early (status != OK) */
+	uint64_t discarded;     /**< frames dequeued after a consumer asked to stop (not delivered) */
 	uint64_t flows_active;  /**< TCP sessions in this worker's table */
 	uint64_t flows_evicted; /**< sessions evicted to make room */
 };
@@ -44,6 +45,7 @@ struct ft_stats {
 	uint64_t bytes;        /**< sum of workers[].bytes */
 	uint64_t ring_drop;    /**< sum of workers[].ring_drop */
 	uint64_t decode_errors;
+	uint64_t discarded;
 	uint64_t flows_active;
 	uint64_t flows_evicted;
 	unsigned n_workers;

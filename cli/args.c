@@ -1,0 +1,237 @@
+/*
+ * args.c - the command line, tcpdump's conventions where they exist:
+ *   flowtap [-i IFACE | -r FILE] [options] [BPF filter expression]
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+enum {
+	OPT_IMMEDIATE = 1000,
+	OPT_BUFFER_TIMEOUT,
+	OPT_PACKETS,
+	OPT_JSON,
+	OPT_STATS_INTERVAL,
+	OPT_VERSION,
+	OPT_HELP,
+	OPT_RING_SLOTS,
+	OPT_BATCH,
+	OPT_ARENA,
+	OPT_NO_MMAP,
+	OPT_NO_DECODE,
+};
+
+static const char usage_text[] =
+	"usage: flowtap [-i IFACE | -r FILE] [options] [BPF filter expression]\n"
+	"\n"
+	"source:\n"
+	"  -i IFACE               capture live from IFACE\n"
+	"  -r FILE                read a pcap or pcapng file (- is standard input)\n"
+	"  -D                     list capture interfaces and exit\n"
+	"capture (live):\n"
+	"  -s SNAPLEN             bytes kept per frame (default 65535)\n"
+	"  -B KIB                 kernel buffer size in KiB (default 10240)\n"
+	"  -p                     do not put the interface in promiscuous mode\n"
+	"  -I                     monitor mode (802.11)\n"
+	"  --immediate-mode       deliver every frame at once (no kernel buffering)\n"
+	"  --buffer-timeout MS    kernel buffer timeout (default 1000; <= 0 means immediate mode)\n"
+	"  -Z USER                drop privileges to USER once the capture is open\n"
+	"pipeline:\n"
+	"  -W N                   worker threads (default: cores - 1, at least 1)\n"
+	"  -c COUNT               stop after COUNT frames\n"
+	"  -w FILE                also write the captured frames to FILE (pcap)\n"
+	"  --ring-slots N         descriptors per worker ring, a power of two (default 16384)\n"
+	"  --batch N              frames a worker takes at once (default 32)\n"
+	"  --arena-mib N          frame copy space per worker in MiB (default 32)\n"
+	"  --no-mmap              read classic pcap files through libpcap, not mmap\n"
+	"  --no-decode            do not decode (measures the bare pipeline)\n"
+	"output:\n"
+	"  --packets              one line per packet (tcpdump style, or JSON with --json)\n"
+	"  --json                 JSON lines: packet, flow and stats records\n"
+	"  --stats-interval SEC   stats report every SEC seconds (default 1 live, 0 = off for files);\n"
+	"                         a final report is always printed (stderr, or stdout with --json)\n"
+	"  --version              print the version and libpcap's, and exit\n"
+	"  --help                 this text\n"
+	"\n"
+	"exit status: 0 done; 1 a runtime error (message on stderr); 2 a usage error.\n";
+
+static int
+parse_num(const char *s, long long min, long long max, long long *out, const char *what)
+{
+	char *end;
+	long long v;
+
+	v = strtoll(s, &end, 0);
+	if (*s == '\0' || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "flowtap: %s: invalid value '%s' (expected %lld..%lld)\n", what, s,
+			min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+join_filter(int argc, char **argv, struct cli_opts *o)
+{
+	size_t len = 0;
+
+	if (optind >= argc)
+		return 0;
+	for (int i = optind; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	o->filter_buf = malloc(len);
+	if (o->filter_buf == NULL)
+		return -1;
+	o->filter_buf[0] = '\0';
+	for (int i = optind; i < argc; i++) {
+		if (i > optind)
+			strcat(o->filter_buf, " ");
+		strcat(o->filter_buf, argv[i]);
+	}
+	o->cfg.filter = o->filter_buf;
+	return 0;
+}
+
+int
+cli_parse(int argc, char **argv, struct cli_opts *o)
+{
+	static const struct option longopts[] = {
+		{"immediate-mode", no_argument, NULL, OPT_IMMEDIATE},
+		{"buffer-timeout", required_argument, NULL, OPT_BUFFER_TIMEOUT},
+		{"packets", no_argument, NULL, OPT_PACKETS},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{"help", no_argument, NULL, OPT_HELP},
+		{"ring-slots", required_argument, NULL, OPT_RING_SLOTS},
+		{"batch", required_argument, NULL, OPT_BATCH},
+		{"arena-mib", required_argument, NULL, OPT_ARENA},
+		{"no-mmap", no_argument, NULL, OPT_NO_MMAP},
+		{"no-decode", no_argument, NULL, OPT_NO_DECODE},
+		{NULL, 0, NULL, 0},
+	};
+	long long v;
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	ft_config_init(&o->cfg);
+	while ((c = getopt_long(argc, argv, "+i:r:w:c:s:B:pIDZ:W:nh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			o->cfg.device = optarg;
+			break;
+		case 'r':
+			o->cfg.file = optarg;
+			break;
+		case 'w':
+			o->cfg.write_file = optarg;
+			break;
+		case 'c':
+			if (parse_num(optarg, 1, INT64_MAX, &v, "-c") != 0)
+				return -1;
+			o->cfg.count = (uint64_t)v;
+			break;
+		case 's':
+			if (parse_num(optarg, 0, 262144, &v, "-s") != 0)
+				return -1;
+			o->cfg.snaplen = v == 0 ? 262144 : (int)v; /* tcpdump: 0 means the maximum */
+			break;
+		case 'B':
+			if (parse_num(optarg, 1, 2097151, &v, "-B") != 0)
+				return -1;
+			o->cfg.buffer_size = (int)(v * 1024);
+			break;
+		case 'p':
+			o->cfg.promisc = 0;
+			break;
+		case 'I':
+			o->cfg.monitor = 1;
+			break;
+		case 'D':
+			o->list_devices = 1;
+			break;
+		case 'Z':
+			o->user = optarg;
+			break;
+		case 'W':
+			if (parse_num(optarg, 1, FT_MAX_WORKERS, &v, "-W") != 0)
+				return -1;
+			o->cfg.workers = (unsigned)v;
+			break;
+		case 'n':
+			break; /* addresses are always numeric */
+		case OPT_IMMEDIATE:
+			o->cfg.immediate = 1;
+			break;
+		case OPT_BUFFER_TIMEOUT:
+			if (parse_num(optarg, INT32_MIN, INT32_MAX, &v, "--buffer-timeout") != 0)
+				return -1;
+			o->cfg.buffer_timeout_ms = (int)v;
+			break;
+		case OPT_PACKETS:
+			o->packets = 1;
+			break;
+		case OPT_JSON:
+			o->json = 1;
+			break;
+		case OPT_STATS_INTERVAL:
+			o->cfg.stats_interval = strtod(optarg, &end);
+			if (*optarg == '\0' || *end != '\0' || o->cfg.stats_interval < 0 ||
+				o->cfg.stats_interval > 86400) {
+				fprintf(stderr, "flowtap: --stats-interval: invalid value '%s'\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case OPT_RING_SLOTS:
+			if (parse_num(optarg, 64, 1 << 24, &v, "--ring-slots") != 0)
+				return -1;
+			o->cfg.ring_slots = (unsigned)v;
+			break;
+		case OPT_BATCH:
+			if (parse_num(optarg, 1, 256, &v, "--batch") != 0)
+				return -1;
+			o->cfg.batch = (unsigned)v;
+			break;
+		case OPT_ARENA:
+			if (parse_num(optarg, 1, 4096, &v, "--arena-mib") != 0)
+				return -1;
+			o->cfg.arena_bytes = (size_t)v << 20;
+			break;
+		case OPT_NO_MMAP:
+			o->cfg.use_mmap = 0;
+			break;
+		case OPT_NO_DECODE:
+			o->cfg.decode = 0;
+			break;
+		case OPT_VERSION:
+			printf("%s\n", ft_version());
+			return 1;
+		case 'h':
+		case OPT_HELP:
+			fputs(usage_text, stdout);
+			return 1;
+		default:
+			fputs(usage_text, stderr);
+			return -1;
+		}
+	}
+	if (join_filter(argc, argv, o) != 0)
+		return -1;
+	if (o->list_devices)
+		return 0;
+	if (o->cfg.device == NULL && o->cfg.file == NULL) {
+		fprintf(stderr, "flowtap: give -i IFACE or -r FILE (see --help)\n");
+		return -1;
+	}
+	if (o->cfg.device != NULL && o->cfg.file != NULL) {
+		fprintf(stderr, "flowtap: -i and -r cannot be used together\n");
+		return -1;
+	}
+	return 0;
+}

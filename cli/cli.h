@@ -1,0 +1,30 @@
+/* cli.h - the flowtap program's parts (private to cli/). */
+#ifndef FT_CLI_H
+#define FT_CLI_H
+
+#include <stdint.h>
+
+#include "flowtap.h"
+
+struct cli_opts {
+	struct ft_config cfg;
+	int packets;      /* --packets */
+	int json;         /* --json */
+	int list_devices; /* -D */
+	const char *user; /* -Z */
+	char *filter_buf; /* filter joined from the trailing arguments */
+};
+
+/* args.c: parse argv into o. Returns -1 on a usage error (message printed),
+ * 1 when the program should exit 0 at once (--help, --version), 0 otherwise. */
+int cli_parse(int argc, char **argv, struct cli_opts *o);
+
+/* output.c: per-worker output buffers and the writers. */
+int out_init(unsigned n_workers, int json);
+void out_fini(void);
+int out_packet(const struct ft_packet *pkt, void *user);
+void out_stats(const struct ft_stats *st, int final, void *user);
+void out_flush_all(void);
+int out_broken_pipe(void);
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * main.c - the flowtap program: parse, open, (drop privileges), run, report.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+static struct ft_pipeline *running;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	/* ft_pipeline_stop() is async-signal-safe. */
+	if (running != NULL)
+		ft_pipeline_stop(running);
+}
+
+static int
+list_devices(int json)
+{
+	struct ft_device devs[64];
+	char err[FT_ERRBUF_SIZE], flags[128];
+	unsigned n;
+
+	if (ft_devices(devs, 64, &n, err) != 0) {
+		fprintf(stderr, "flowtap: %s\n", err);
+		return 1;
+	}
+	for (unsigned i = 0; i < n && i < 64; i++) {
+		ft_device_flags(devs[i].flags, flags, sizeof(flags));
+		if (json) {
+			printf("{\"type\":\"device\",\"name\":\"%s\",\"flags\":\"%s\",\"addresses\":[",
+				devs[i].name, flags);
+			for (unsigned a = 0; a < devs[i].n_addrs; a++)
+				printf("%s{\"addr\":\"%s\",\"netmask\":\"%s\"}", a ? "," : "",
+					devs[i].addrs[a].addr, devs[i].addrs[a].netmask);
+			printf("]}\n");
+			continue;
+		}
+		printf("%u.%s", i + 1, devs[i].name);
+		if (devs[i].description[0])
+			printf(" (%s)", devs[i].description);
+		printf(" [%s]", flags);
+		for (unsigned a = 0; a < devs[i].n_addrs; a++)
+			printf(" %s", devs[i].addrs[a].addr);
+		printf("\n");
+	}
+	return 0;
+}
+
+/* -Z: as tcpdump, after the capture is open and before any thread starts. */
+static int
+drop_privileges(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (pw == NULL) {
+		fprintf(stderr, "flowtap: -Z %s: no such user\n", user);
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+		setuid(pw->pw_uid) != 0) {
+		fprintf(stderr, "flowtap: -Z %s: cannot change to that user: %s\n", user,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL); /* a closed reader shows up as EPIPE */
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli_opts o;
+	struct ft_pipeline *p;
+	char err[FT_ERRBUF_SIZE];
+	int rc;
+
+	rc = cli_parse(argc, argv, &o);
+	if (rc != 0)
+		return rc > 0 ? 0 : 2;
+	if (o.list_devices)
+		return list_devices(o.json);
+	o.cfg.on_packet = o.packets ? out_packet : NULL;
+	o.cfg.on_stats = out_stats;
+
+	install_signals();
+	rc = ft_pipeline_create(&o.cfg, &p, err);
+	if (rc != 0) {
+		fprintf(stderr, "flowtap: %s\n", err);
+		free(o.filter_buf);
+		return 1;
+	}
+	if (o.user != NULL && drop_privileges(o.user) != 0) {
+		ft_pipeline_destroy(p);
+		free(o.filter_buf);
+		return 1;
+	}
+	if (out_init(ft_pipeline_workers(p), o.json) != 0) {
+		fprintf(stderr, "flowtap: out of memory\n");
+		ft_pipeline_destroy(p);
+		return 1;
+	}
+	running = p;
+	rc = ft_pipeline_start(p);
+	if (rc == 0)
+		rc = ft_pipeline_wait(p);
+	running = NULL;
+	out_flush_all();
+	if (rc != 0 && !(rc == FT_ECONSUMER && out_broken_pipe()))
+		fprintf(stderr, "flowtap: %s\n", ft_pipeline_errmsg(p)[0] ? ft_pipeline_errmsg(p)
+									  : ft_strerror(rc));
+	ft_pipeline_destroy(p);
+	out_fini();
+	free(o.filter_buf);
+	return rc == 0 || out_broken_pipe() ? 0 : 1;
+}

@@ -1,0 +1,212 @@
+/*
+ * output.c - where the flowtap program's records go.
+ *
+ * Packet lines are formatted on the worker that owns the packet, into that
+ * worker's own buffer; a full buffer is written to standard output in one
+ * write(2) under a lock (one lock per ~192 KiB, not per packet), so lines from
+ * different workers never interleave mid-line. Stats go to stderr as text, or
+ * to standard output as a JSON record with --json.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+#define OUT_BUF   (256 * 1024)
+#define OUT_FLUSH (OUT_BUF - FT_PACKET_FORMAT_MAX - 1)
+
+struct out_buf {
+	_Alignas(64) char *buf;
+	size_t len;
+};
+
+static struct out_buf *bufs;
+static unsigned n_bufs;
+static int as_json;
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int broken_pipe;
+
+int
+out_init(unsigned n_workers, int json)
+{
+	as_json = json;
+	n_bufs = n_workers;
+	if (posix_memalign((void **)&bufs, 64, n_workers * sizeof(*bufs)) != 0)
+		return -1;
+	memset(bufs, 0, n_workers * sizeof(*bufs));
+	for (unsigned i = 0; i < n_workers; i++) {
+		bufs[i].buf = malloc(OUT_BUF);
+		if (bufs[i].buf == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+void
+out_fini(void)
+{
+	for (unsigned i = 0; bufs != NULL && i < n_bufs; i++)
+		free(bufs[i].buf);
+	free(bufs);
+	bufs = NULL;
+}
+
+int
+out_broken_pipe(void)
+{
+	return atomic_load(&broken_pipe);
+}
+
+/* Write all of buf to standard output; 0, or -1 once the reader has gone. */
+static int
+write_all(const char *buf, size_t len)
+{
+	ssize_t n;
+	int rc = 0;
+
+	pthread_mutex_lock(&write_lock);
+	while (len > 0 && !atomic_load(&broken_pipe)) {
+		n = write(STDOUT_FILENO, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (errno != EPIPE)
+				fprintf(stderr, "flowtap: writing output: %s\n", strerror(errno));
+			atomic_store(&broken_pipe, 1);
+			rc = -1;
+			break;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	pthread_mutex_unlock(&write_lock);
+	return rc;
+}
+
+static int
+flush(struct out_buf *b)
+{
+	int rc = write_all(b->buf, b->len);
+
+	b->len = 0;
+	return rc;
+}
+
+void
+out_flush_all(void)
+{
+	for (unsigned i = 0; i < n_bufs; i++)
+		if (bufs[i].len > 0)
+			flush(&bufs[i]);
+}
+
+int
+out_packet(const struct ft_packet *pkt, void *user)
+{
+	struct out_buf *b = &bufs[pkt->worker];
+	size_t n;
+
+	(void)user;
+	if (atomic_load_explicit(&broken_pipe, memory_order_relaxed))
+		return 1; /* nobody reads any more: stop (main() exits quietly) */
+	if (as_json)
+		n = ft_format_packet_json(pkt, b->buf + b->len, FT_PACKET_FORMAT_MAX);
+	else
+		n = ft_format_packet_text(pkt, b->buf + b->len, FT_PACKET_FORMAT_MAX);
+	b->len += n;
+	b->buf[b->len++] = '\n';
+	if (b->len >= OUT_FLUSH)
+		flush(b);
+	return 0;
+}
+
+static double
+secs(uint64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+static void
+stats_json(const struct ft_stats *st, int final)
+{
+	char buf[16384];
+	size_t len;
+
+	len = (size_t)snprintf(buf, sizeof(buf),
+		"{\"type\":\"stats\",\"ts\":%.6f,\"final\":%s,\"live\":%s,\"ps_recv\":%" PRIu64
+		",\"ps_drop\":%" PRIu64,
+		secs(st->ts_ns), final ? "true" : "false", st->live ? "true" : "false",
+		st->ps_recv, st->ps_drop);
+	if (st->live)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, ",\"ps_ifdrop\":%" PRIu64,
+			st->ps_ifdrop);
+	len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+		",\"captured\":%" PRIu64 ",\"filtered\":%" PRIu64 ",\"packets\":%" PRIu64
+		",\"bytes\":%" PRIu64 ",\"ring_drop\":%" PRIu64 ",\"decode_errors\":%" PRIu64
+		",\"discarded\":%" PRIu64 ",\"flows_active\":%" PRIu64 ",\"flows_evicted\":%" PRIu64
+		",\"workers\":[",
+		st->captured, st->filtered, st->packets, st->bytes, st->ring_drop,
+		st->decode_errors, st->discarded, st->flows_active, st->flows_evicted);
+	for (unsigned i = 0; i < st->n_workers && len < sizeof(buf); i++) {
+		const struct ft_worker_stats *w = &st->workers[i];
+
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+			"%s{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"enqueued\":%" PRIu64
+			",\"ring_drop\":%" PRIu64 ",\"decode_errors\":%" PRIu64
+			",\"flows_active\":%" PRIu64 "}",
+			i ? "," : "", w->packets, w->bytes, w->enqueued, w->ring_drop,
+			w->decode_errors, w->flows_active);
+	}
+	if (len < sizeof(buf))
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "]}\n");
+	if (len >= sizeof(buf))
+		len = sizeof(buf) - 1;
+	write_all(buf, len);
+}
+
+static void
+stats_text(const struct ft_stats *st, int final)
+{
+	char line[16384];
+	size_t len;
+
+	len = (size_t)snprintf(line, sizeof(line),
+		"flowtap: %s: %s%" PRIu64 " received, %" PRIu64 " dropped by kernel",
+		final ? "final stats" : "stats", st->live ? "" : "file: ", st->ps_recv,
+		st->ps_drop);
+	if (st->live)
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+			", %" PRIu64 " dropped by interface", st->ps_ifdrop);
+	len += (size_t)snprintf(line + len, sizeof(line) - len,
+		"; %" PRIu64 " captured, %" PRIu64 " ring drops, %" PRIu64 " packets (%" PRIu64
+		" bytes) processed, %" PRIu64 " decode errors, %" PRIu64 " flows active, %" PRIu64
+		" evicted",
+		st->captured, st->ring_drop, st->packets, st->bytes, st->decode_errors,
+		st->flows_active, st->flows_evicted);
+	if (st->discarded)
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+			", %" PRIu64 " discarded after a consumer error", st->discarded);
+	for (unsigned i = 0; i < st->n_workers && len < sizeof(line); i++)
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+			"%s w%u %" PRIu64 "/%" PRIu64, i ? "," : "; workers (packets/ring drops):",
+			i, st->workers[i].packets, st->workers[i].ring_drop);
+	fprintf(stderr, "%s\n", line);
+}
+
+void
+out_stats(const struct ft_stats *st, int final, void *user)
+{
+	(void)user;
+	if (final)
+		out_flush_all(); /* workers are joined: their buffers are ours now */
+	if (as_json)
+		stats_json(st, final);
+	else
+		stats_text(st, final);
+}

@@ -1,0 +1,58 @@
+/*
+ * ring.c - creation and destruction of the per-worker rings and arenas.
+ * The hot-path operations are static inline in ring.h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "ring/ring.h"
+
+int
+ft__ring_init(struct ft_ring *r, unsigned int slots)
+{
+	void *mem;
+
+	if (slots < 4 || (slots & (slots - 1)) != 0)
+		return -EINVAL;
+	if (posix_memalign(&mem, FT_CACHELINE, (size_t)slots * sizeof(struct ft_desc)) != 0)
+		return -ENOMEM;
+	r->slots = mem;
+	r->mask = slots - 1;
+	ck_ring_init(&r->ring, slots);
+	return 0;
+}
+
+void
+ft__ring_fini(struct ft_ring *r)
+{
+	free(r->slots);
+	r->slots = NULL;
+}
+
+int
+ft__arena_init(struct ft_arena *a, uint64_t bytes)
+{
+	a->base = NULL;
+	a->size = bytes;
+	a->head = 0;
+	a->tail_cache = 0;
+	atomic_init(&a->tail, 0);
+	if (bytes == 0)
+		return 0;
+	/* mmap: page-aligned, untouched pages cost nothing until used. */
+	a->base = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a->base == MAP_FAILED) {
+		a->base = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+ft__arena_fini(struct ft_arena *a)
+{
+	if (a->base != NULL)
+		munmap(a->base, a->size);
+	a->base = NULL;
+}

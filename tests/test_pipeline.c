@@ -1,0 +1,456 @@
+/*
+ * test_pipeline.c - the pipeline end to end on captures built here:
+ * conservation of every frame, flow affinity (both directions of a flow on one
+ * worker), the same results for 1 and N workers and for both file readers,
+ * -c, filters, stop from a callback, a consumer error, cut and corrupt files,
+ * -w, and the error codes of bad sources.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pcap/pcap.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "flowtap.h"
+#include "tests/ft_testpcap.h"
+
+#define N_FRAMES 30000u
+#define N_FLOWS  700u
+
+static const char *cap = "pipeline_test.pcap";
+
+/* Frame i belongs to flow i % N_FLOWS and goes one way or the other. */
+static void
+write_capture(const char *path, unsigned frames)
+{
+	struct tp_writer w;
+	struct tp_flow fl;
+	uint8_t buf[2048];
+	uint32_t len;
+
+	assert_int_equal(tp_open(&w, path, DLT_EN10MB), 0);
+	for (unsigned i = 0; i < frames; i++) {
+		tp_flow_n(&fl, i % N_FLOWS);
+		len = tp_build(buf, sizeof(buf), &fl, (int)((i / N_FLOWS) & 1), i, 0x18, i % 300);
+		tp_frame(&w, buf, len, len);
+	}
+	assert_int_equal(tp_close(&w), 0);
+}
+
+struct seen {
+	atomic_uchar frame[N_FRAMES + 1];  /* times frame n was delivered */
+	atomic_int worker_of_flow[N_FLOWS]; /* worker + 1 */
+	atomic_int affinity_errors;
+	atomic_ulong delivered;
+	atomic_ulong decoded_tcp;
+	unsigned stop_at;                   /* stop the pipeline at this frame */
+	unsigned fail_at;                   /* return an error at this frame */
+	struct ft_pipeline *p;
+	int finals;
+	struct ft_stats final;
+};
+
+static int
+on_packet(const struct ft_packet *pkt, void *user)
+{
+	struct seen *s = user;
+	unsigned flow = (unsigned)((pkt->n - 1) % N_FLOWS);
+	int expect = 0;
+
+	if (pkt->n >= 1 && pkt->n <= N_FRAMES)
+		atomic_fetch_add(&s->frame[pkt->n], 1);
+	if (!atomic_compare_exchange_strong(&s->worker_of_flow[flow], &expect, pkt->worker + 1) &&
+		expect != pkt->worker + 1)
+		atomic_fetch_add(&s->affinity_errors, 1);
+	if (pkt->dec->layers & FT_LAYER_TCP)
+		atomic_fetch_add(&s->decoded_tcp, 1);
+	atomic_fetch_add(&s->delivered, 1);
+	if (s->stop_at && pkt->n == s->stop_at)
+		ft_pipeline_stop(s->p);
+	if (s->fail_at && pkt->n == s->fail_at)
+		return 7;
+	return 0;
+}
+
+static void
+on_stats(const struct ft_stats *st, int final, void *user)
+{
+	struct seen *s = user;
+
+	if (final) {
+		s->finals++;
+		s->final = *st;
+	}
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	write_capture(cap, N_FRAMES);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	unlink(cap);
+	return 0;
+}
+
+/* Run a pipeline over path; returns ft_pipeline_wait's result. */
+static int
+run(const char *path, unsigned workers, int use_mmap, const char *filter, uint64_t count,
+	struct seen *s)
+{
+	struct ft_config cfg;
+	struct ft_pipeline *p;
+	char err[FT_ERRBUF_SIZE];
+	int rc;
+
+	ft_config_init(&cfg);
+	cfg.file = path;
+	cfg.workers = workers;
+	cfg.use_mmap = use_mmap;
+	cfg.filter = filter;
+	cfg.count = count;
+	cfg.ring_slots = 256; /* small rings: the capture thread must wait often */
+	cfg.arena_bytes = 1u << 20;
+	cfg.on_packet = on_packet;
+	cfg.on_stats = on_stats;
+	cfg.user = s;
+	rc = ft_pipeline_create(&cfg, &p, err);
+	if (rc != 0) {
+		print_message("create: %s\n", err);
+		return rc;
+	}
+	s->p = p;
+	assert_int_equal(ft_pipeline_start(p), 0);
+	rc = ft_pipeline_wait(p);
+	ft_pipeline_destroy(p);
+	return rc;
+}
+
+static void
+check_conserved(const struct ft_stats *st)
+{
+	uint64_t enq = 0, drop = 0, pk = 0, disc = 0;
+
+	for (unsigned i = 0; i < st->n_workers; i++) {
+		enq += st->workers[i].enqueued;
+		drop += st->workers[i].ring_drop;
+		pk += st->workers[i].packets;
+		disc += st->workers[i].discarded;
+	}
+	assert_int_equal(st->captured, enq + drop);
+	assert_int_equal(pk + disc, enq);
+	assert_int_equal(st->packets, pk);
+	assert_int_equal(drop, 0); /* files are lossless */
+}
+
+static void
+check_every_frame_once(unsigned workers, int use_mmap)
+{
+	struct seen *s = calloc(1, sizeof(*s));
+
+	assert_int_equal(run(cap, workers, use_mmap, NULL, 0, s), 0);
+	assert_int_equal(s->delivered, N_FRAMES);
+	for (unsigned n = 1; n <= N_FRAMES; n++)
+		assert_int_equal(s->frame[n], 1);
+	assert_int_equal(s->affinity_errors, 0);
+	assert_int_equal(s->decoded_tcp, N_FRAMES - N_FRAMES / 7 + (N_FRAMES % 7 == 6));
+	assert_int_equal(s->finals, 1);
+	assert_int_equal(s->final.captured, N_FRAMES);
+	assert_int_equal(s->final.n_workers, workers);
+	check_conserved(&s->final);
+	if (workers > 1) {
+		/* Work is spread: no worker sits idle on 700 flows. */
+		for (unsigned i = 0; i < workers; i++)
+			assert_true(s->final.workers[i].packets > N_FRAMES / workers / 3);
+	}
+	free(s);
+}
+
+static void
+test_every_frame_once_1_worker(void **state)
+{
+	(void)state;
+	check_every_frame_once(1, 1);
+}
+
+static void
+test_every_frame_once_3_workers(void **state)
+{
+	(void)state;
+	check_every_frame_once(3, 1);
+}
+
+static void
+test_every_frame_once_libpcap_reader(void **state)
+{
+	(void)state;
+	check_every_frame_once(2, 0);
+	check_every_frame_once(4, 0);
+}
+
+static void
+test_count(void **state)
+{
+	struct seen *s = calloc(1, sizeof(*s));
+
+	(void)state;
+	for (int mm = 0; mm < 2; mm++) {
+		memset(s, 0, sizeof(*s));
+		assert_int_equal(run(cap, 3, mm, NULL, 100, s), 0);
+		assert_int_equal(s->delivered, 100);
+		for (unsigned n = 1; n <= 100; n++)
+			assert_int_equal(s->frame[n], 1);
+		assert_int_equal(s->final.captured, 100);
+	}
+	free(s);
+}
+
+static void
+test_filter(void **state)
+{
+	struct seen *s = calloc(1, sizeof(*s));
+	unsigned udp = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < N_FRAMES; i++)
+		udp += (i % N_FLOWS) % 7 == 6;
+	for (int mm = 0; mm < 2; mm++) {
+		memset(s, 0, sizeof(*s));
+		/* VLAN-tagged frames need "vlan and udp" in BPF: count untagged only. */
+		assert_int_equal(run(cap, 2, mm, "udp", 0, s), 0);
+		assert_true(s->delivered > 0 && s->delivered <= udp);
+		assert_int_equal(s->decoded_tcp, 0);
+		check_conserved(&s->final);
+		if (mm)
+			assert_int_equal(s->final.filtered, N_FRAMES - s->delivered);
+	}
+	free(s);
+}
+
+static void
+test_stop_from_callback(void **state)
+{
+	struct seen *s = calloc(1, sizeof(*s));
+
+	(void)state;
+	s->stop_at = 500;
+	assert_int_equal(run(cap, 2, 1, NULL, 0, s), 0);
+	/* Everything handed over before the stop is still processed. */
+	assert_true(s->delivered >= 500);
+	assert_true(s->delivered < N_FRAMES);
+	assert_int_equal(s->final.packets, s->delivered);
+	check_conserved(&s->final);
+	free(s);
+}
+
+static void
+test_consumer_error(void **state)
+{
+	struct seen *s = calloc(1, sizeof(*s));
+
+	(void)state;
+	s->fail_at = 300;
+	assert_int_equal(run(cap, 1, 1, NULL, 0, s), FT_ECONSUMER);
+	/* One worker: frames after the failing one are counted, not delivered. */
+	assert_int_equal(s->delivered, 300);
+	assert_int_equal(s->final.packets, 300);
+	check_conserved(&s->final);
+	assert_int_equal(s->final.packets + s->final.discarded, s->final.captured);
+	free(s);
+}
+
+static void
+test_truncated_file(void **state)
+{
+	const char *cut = "pipeline_cut.pcap";
+	struct seen *s = calloc(1, sizeof(*s));
+	FILE *in, *out;
+	char buf[65536];
+	size_t n, total = 0, want;
+
+	(void)state;
+	write_capture(cut, 1000);
+	in = fopen(cut, "rb");
+	fseek(in, 0, SEEK_END);
+	want = (size_t)ftell(in) - 30; /* mid-way through the last frame */
+	fseek(in, 0, SEEK_SET);
+	out = fopen("pipeline_cut2.pcap", "wb");
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0 && total < want) {
+		if (total + n > want)
+			n = want - total;
+		fwrite(buf, 1, n, out);
+		total += n;
+	}
+	fclose(in);
+	fclose(out);
+	for (int mm = 0; mm < 2; mm++) {
+		memset(s, 0, sizeof(*s));
+		assert_int_equal(run("pipeline_cut2.pcap", 2, mm, NULL, 0, s), FT_ETRUNC);
+		assert_int_equal(s->delivered, 999);
+		check_conserved(&s->final);
+	}
+	unlink(cut);
+	unlink("pipeline_cut2.pcap");
+	free(s);
+}
+
+static void
+test_bad_sources(void **state)
+{
+	struct seen *s = calloc(1, sizeof(*s));
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(run("does-not-exist.pcap", 1, 1, NULL, 0, s), FT_ENOENT);
+	f = fopen("garbage.pcap", "wb");
+	fputs("this is not a capture file at all, not even close", f);
+	fclose(f);
+	assert_int_equal(run("garbage.pcap", 1, 1, NULL, 0, s), FT_EFORMAT);
+	assert_int_equal(run(".", 1, 1, NULL, 0, s), FT_EINVAL);
+	assert_int_equal(run(cap, 1, 1, "tcp port banana", 0, s), FT_EFILTER);
+	assert_int_equal(run(cap, 1, 0, "tcp and and", 0, s), FT_EFILTER);
+	unlink("garbage.pcap");
+	free(s);
+}
+
+static void
+test_corrupt_record(void **state)
+{
+	const char *bad = "pipeline_corrupt.pcap";
+	struct seen *s = calloc(1, sizeof(*s));
+	uint32_t huge = 0x7fffffff;
+	FILE *f;
+
+	(void)state;
+	write_capture(bad, 10);
+	/* Frame 1's header: caplen at file offset 24 + 8. */
+	f = fopen(bad, "r+b");
+	fseek(f, 24 + 8, SEEK_SET);
+	fwrite(&huge, 4, 1, f);
+	fclose(f);
+	for (int mm = 0; mm < 2; mm++) {
+		memset(s, 0, sizeof(*s));
+		assert_int_equal(run(bad, 1, mm, NULL, 0, s), FT_EFORMAT);
+		assert_int_equal(s->delivered, 0);
+	}
+	unlink(bad);
+	free(s);
+}
+
+static void
+test_write_file(void **state)
+{
+	struct ft_config cfg;
+	struct ft_pipeline *p;
+	char err[FT_ERRBUF_SIZE];
+	pcap_t *pc;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	unsigned n = 0;
+
+	(void)state;
+	for (int mm = 0; mm < 2; mm++) {
+		ft_config_init(&cfg);
+		cfg.file = cap;
+		cfg.use_mmap = mm;
+		cfg.write_file = "pipeline_out.pcap";
+		cfg.filter = "tcp";
+		assert_int_equal(ft_pipeline_create(&cfg, &p, err), 0);
+		assert_int_equal(ft_pipeline_start(p), 0);
+		assert_int_equal(ft_pipeline_wait(p), 0);
+		ft_pipeline_destroy(p);
+		pc = pcap_open_offline("pipeline_out.pcap", err);
+		assert_non_null(pc);
+		n = 0;
+		while (pcap_next_ex(pc, &h, &data) == 1) {
+			/* TCP only, in file order. */
+			assert_int_equal(data[12] == 0x81 ? data[16 + 2 + 9] : data[12] == 0x86
+						? data[14 + 6] : data[14 + 9], 6);
+			n++;
+		}
+		pcap_close(pc);
+		assert_true(n > N_FRAMES / 2);
+	}
+	unlink("pipeline_out.pcap");
+}
+
+static void
+test_config_errors(void **state)
+{
+	struct ft_config cfg;
+	struct ft_pipeline *p = NULL;
+	char err[FT_ERRBUF_SIZE];
+
+	(void)state;
+	ft_config_init(&cfg);
+	assert_int_equal(ft_pipeline_create(&cfg, &p, err), FT_EINVAL); /* no source */
+	assert_true(strlen(err) > 0);
+	cfg.file = cap;
+	cfg.device = "lo";
+	assert_int_equal(ft_pipeline_create(&cfg, &p, err), FT_EINVAL); /* two sources */
+	cfg.device = NULL;
+	cfg.ring_slots = 1000;
+	assert_int_equal(ft_pipeline_create(&cfg, &p, err), FT_EINVAL);
+	cfg.ring_slots = 1024;
+	cfg.workers = FT_MAX_WORKERS + 1;
+	assert_int_equal(ft_pipeline_create(&cfg, &p, err), FT_EINVAL);
+	assert_null(p);
+	assert_string_equal(ft_err_name(FT_ETRUNC), "FT_ETRUNC");
+	assert_true(strlen(ft_strerror(FT_EPCAP)) > 0);
+}
+
+static void
+test_destroy_without_wait(void **state)
+{
+	struct ft_config cfg;
+	struct ft_pipeline *p;
+	char err[FT_ERRBUF_SIZE];
+
+	(void)state;
+	ft_config_init(&cfg);
+	cfg.file = cap;
+	cfg.workers = 2;
+	/* Never started, then started and destroyed at once: no leak, no hang. */
+	assert_int_equal(ft_pipeline_create(&cfg, &p, err), 0);
+	ft_pipeline_destroy(p);
+	assert_int_equal(ft_pipeline_create(&cfg, &p, err), 0);
+	assert_int_equal(ft_pipeline_start(p), 0);
+	assert_int_equal(ft_pipeline_start(p), FT_EBUSY);
+	ft_pipeline_destroy(p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_frame_once_1_worker),
+		cmocka_unit_test(test_every_frame_once_3_workers),
+		cmocka_unit_test(test_every_frame_once_libpcap_reader),
+		cmocka_unit_test(test_count),
+		cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_stop_from_callback),
+		cmocka_unit_test(test_consumer_error),
+		cmocka_unit_test(test_truncated_file),
+		cmocka_unit_test(test_bad_sources),
+		cmocka_unit_test(test_corrupt_record),
+		cmocka_unit_test(test_write_file),
+		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_destroy_without_wait),
+	};
+
+	return cmocka_run_group_tests_name("pipeline", tests, setup, teardown);
+}

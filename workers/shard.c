@@ -1,0 +1,222 @@
+/*
+ * shard.c - the symmetric flow hash the capture thread shards frames by.
+ *
+ * Runs once per frame on the capture thread, which is the pipeline's single
+ * serial stage, so the common link types are parsed here with as few reads as
+ * possible (bounds-checked, like the decoder). Everything unusual falls back to
+ * ft_decode(), which costs more but knows every layer.
+ */
+#include <string.h>
+
+#include <pcap/dlt.h>
+
+#include "flowtap/decode.h"
+#include "workers/shard.h"
+
+/* The ordered key. Fields are filled in a fixed order so equal flows give equal bytes. */
+struct key {
+	uint8_t a[16], b[16];  /* lower and higher endpoint address */
+	uint16_t pa, pb;       /* their ports */
+	uint16_t vlan[2];      /* outer two VLAN ids */
+	uint8_t proto;
+	uint8_t kind;          /* 1 = IP, 2 = MAC */
+	uint8_t pad[2];
+};
+
+static inline uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint64_t
+mix64(uint64_t x)
+{
+	/* splitmix64 finaliser: every input bit affects every output bit. */
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+static uint32_t
+hash_key(const struct key *k)
+{
+	uint64_t w[sizeof(struct key) / 8];
+	uint64_t h = 0x9e3779b97f4a7c15ULL;
+
+	memcpy(w, k, sizeof(w));
+	for (unsigned i = 0; i < sizeof(w) / 8; i++)
+		h = mix64(h ^ w[i]);
+	return (uint32_t)(h >> 32);
+}
+
+/* Order the endpoints: lower (address, port) first. */
+static void
+order(struct key *k, const uint8_t *s, const uint8_t *d, unsigned alen, uint16_t sp, uint16_t dp)
+{
+	int c = memcmp(s, d, alen);
+
+	if (c < 0 || (c == 0 && sp <= dp)) {
+		memcpy(k->a, s, alen);
+		memcpy(k->b, d, alen);
+		k->pa = sp;
+		k->pb = dp;
+	} else {
+		memcpy(k->a, d, alen);
+		memcpy(k->b, s, alen);
+		k->pa = dp;
+		k->pb = sp;
+	}
+}
+
+static int
+has_ports(uint8_t proto)
+{
+	return proto == 6 || proto == 17 || proto == 132; /* TCP, UDP, SCTP */
+}
+
+/* Slow path: the full decoder says what the (innermost) flow is. */
+static uint32_t
+hash_decoded(int dlt, const uint8_t *pkt, uint32_t caplen)
+{
+	struct ft_decoded d;
+	struct key k;
+	uint16_t sp = 0, dp = 0;
+
+	memset(&k, 0, sizeof(k));
+	ft_decode(dlt, pkt, caplen, caplen, &d);
+	for (unsigned i = 0; i < d.n_vlan && i < 2; i++)
+		k.vlan[i] = d.vlan[i].id;
+	if (d.layers & (FT_LAYER_IP4 | FT_LAYER_IP6)) {
+		k.kind = 1;
+		if (!d.ip.frag) {
+			k.proto = d.ip.proto;
+			if (d.layers & FT_LAYER_TCP) {
+				sp = d.tcp.sport;
+				dp = d.tcp.dport;
+			} else if (d.layers & FT_LAYER_UDP) {
+				sp = d.udp.sport;
+				dp = d.udp.dport;
+			}
+		}
+		order(&k, d.ip.src, d.ip.dst, 16, sp, dp);
+	} else if (d.layers & FT_LAYER_ETH) {
+		k.kind = 2;
+		order(&k, d.eth.src, d.eth.dst, 6, 0, 0);
+	} else {
+		return 0;
+	}
+	return hash_key(&k);
+}
+
+/*
+ * Fast path for an IP packet at p (len bytes). Returns 0 and fills k, or -1 to
+ * ask for the slow path (tunnels, anything odd).
+ */
+static int
+hash_ip(const uint8_t *p, uint32_t len, struct key *k)
+{
+	uint32_t hl;
+	uint8_t proto;
+	const uint8_t *l4;
+	int frag;
+
+	if (len < 1)
+		return -1;
+	if ((p[0] >> 4) == 4) {
+		if (len < 20)
+			return -1;
+		hl = (uint32_t)(p[0] & 0x0f) * 4;
+		if (hl < 20)
+			return -1;
+		proto = p[9];
+		frag = (rd16(p + 6) & 0x3fff) != 0; /* MF or offset */
+		k->kind = 1;
+		if (frag || !has_ports(proto)) {
+			if (proto == 47) /* GRE: hash the inner flow */
+				return -1;
+			k->proto = frag ? 0 : proto;
+			order(k, p + 12, p + 16, 4, 0, 0);
+			return 0;
+		}
+		if (len < hl + 4)
+			return -1;
+		l4 = p + hl;
+	} else if ((p[0] >> 4) == 6) {
+		if (len < 40)
+			return -1;
+		proto = p[6];
+		if (!has_ports(proto))
+			return -1; /* extension headers, fragments, ICMPv6: decoder knows */
+		if (len < 44)
+			return -1;
+		k->kind = 1;
+		l4 = p + 40;
+		hl = 40;
+	} else {
+		return -1;
+	}
+	if (proto == 17 && rd16(l4 + 2) == 4789)
+		return -1; /* VXLAN: hash the inner flow */
+	k->proto = proto;
+	if ((p[0] >> 4) == 4)
+		order(k, p + 12, p + 16, 4, rd16(l4), rd16(l4 + 2));
+	else
+		order(k, p + 8, p + 24, 16, rd16(l4), rd16(l4 + 2));
+	return 0;
+}
+
+uint32_t
+ft__flow_hash(int dlt, const uint8_t *pkt, uint32_t caplen)
+{
+	struct key k;
+	uint32_t off = 0;
+	uint16_t type;
+	unsigned nv = 0;
+
+	memset(&k, 0, sizeof(k));
+	switch (dlt) {
+	case DLT_EN10MB:
+		if (caplen < 14)
+			return hash_decoded(dlt, pkt, caplen);
+		type = rd16(pkt + 12);
+		off = 14;
+		while ((type == 0x8100 || type == 0x88a8 || type == 0x9100) && caplen >= off + 4) {
+			if (nv < 2)
+				k.vlan[nv] = rd16(pkt + off) & 0x0fff;
+			nv++;
+			type = rd16(pkt + off + 2);
+			off += 4;
+		}
+		if ((type == 0x0800 || type == 0x86dd) && nv <= FT_MAX_VLAN &&
+			hash_ip(pkt + off, caplen - off, &k) == 0)
+			return hash_key(&k);
+		if (type == 0x0800 || type == 0x86dd || type < 0x0600 || nv > 2)
+			return hash_decoded(dlt, pkt, caplen); /* odd IP, 802.3/LLC */
+		k.kind = 2;
+		order(&k, pkt + 6, pkt, 6, 0, 0);
+		return hash_key(&k);
+	case DLT_LINUX_SLL:
+		off = 16;
+		if (caplen >= off && (rd16(pkt + 14) == 0x0800 || rd16(pkt + 14) == 0x86dd))
+			break;
+		return hash_decoded(dlt, pkt, caplen);
+	case DLT_NULL:
+	case DLT_LOOP:
+		off = 4;
+		break;
+	case DLT_RAW:
+	case DLT_IPV4:
+	case DLT_IPV6:
+		off = 0;
+		break;
+	default:
+		return hash_decoded(dlt, pkt, caplen);
+	}
+	if (caplen >= off && hash_ip(pkt + off, caplen - off, &k) == 0)
+		return hash_key(&k);
+	return hash_decoded(dlt, pkt, caplen);
+}

@@ -1,0 +1,93 @@
+/*
+ * stats.c - snapshots of the counters and the stats thread.
+ *
+ * The stats thread never touches libpcap: pcap_stats() resets the kernel's
+ * counters and is not safe beside a capture, so the capture thread calls it
+ * and publishes ps_recv/ps_drop/ps_ifdrop; this thread only reads counters.
+ */
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+
+#include "workers/pipeline_internal.h"
+
+void
+ft__stats_snapshot(const struct ft_pipeline *p, struct ft_stats *st)
+{
+	struct timespec now;
+	struct ft_pipeline *mp = (struct ft_pipeline *)p; /* atomics: reads only */
+
+	memset(st, 0, sizeof(*st));
+	clock_gettime(CLOCK_REALTIME, &now);
+	st->ts_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+	st->live = p->live;
+	st->pcap_valid = FT_CTR_GET(mp->pcap_valid);
+	st->captured = FT_CTR_GET(mp->captured);
+	st->filtered = FT_CTR_GET(mp->filtered);
+	if (st->pcap_valid) {
+		st->ps_recv = FT_CTR_GET(mp->ps_recv);
+		st->ps_drop = FT_CTR_GET(mp->ps_drop);
+		st->ps_ifdrop = FT_CTR_GET(mp->ps_ifdrop);
+	} else {
+		/* A file has no kernel counters: frames read, nothing dropped. */
+		st->ps_recv = st->captured + st->filtered;
+	}
+	st->n_workers = p->n_workers;
+	for (unsigned i = 0; i < p->n_workers; i++) {
+		struct ft_worker *w = &mp->workers[i];
+		struct ft_worker_stats *ws = &st->workers[i];
+
+		ws->enqueued = FT_CTR_GET(w->enqueued);
+		ws->ring_drop = FT_CTR_GET(w->ring_drop);
+		ws->packets = FT_CTR_GET(w->packets);
+		ws->bytes = FT_CTR_GET(w->bytes);
+		ws->decode_errors = FT_CTR_GET(w->decode_errors);
+		ws->discarded = FT_CTR_GET(w->discarded);
+		ws->flows_active = FT_CTR_GET(w->flows_active);
+		ws->flows_evicted = FT_CTR_GET(w->flows_evicted);
+		st->packets += ws->packets;
+		st->bytes += ws->bytes;
+		st->ring_drop += ws->ring_drop;
+		st->decode_errors += ws->decode_errors;
+		st->discarded += ws->discarded;
+		st->flows_active += ws->flows_active;
+		st->flows_evicted += ws->flows_evicted;
+	}
+}
+
+void
+ft_pipeline_stats(const struct ft_pipeline *p, struct ft_stats *st)
+{
+	ft__stats_snapshot(p, st);
+}
+
+void *
+ft__stats_main(void *arg)
+{
+	struct ft_pipeline *p = arg;
+	struct ft_stats st;
+	struct timespec next;
+	double iv = p->cfg.stats_interval;
+
+	clock_gettime(CLOCK_REALTIME, &next);
+	pthread_mutex_lock(&p->stats_lock);
+	for (;;) {
+		next.tv_sec += (time_t)iv;
+		next.tv_nsec += (long)((iv - (double)(time_t)iv) * 1e9);
+		if (next.tv_nsec >= 1000000000L) {
+			next.tv_sec++;
+			next.tv_nsec -= 1000000000L;
+		}
+		while (!p->stats_quit &&
+			pthread_cond_timedwait(&p->stats_cond, &p->stats_lock, &next) == 0)
+			;
+		if (p->stats_quit)
+			break;
+		pthread_mutex_unlock(&p->stats_lock);
+		ft__stats_snapshot(p, &st);
+		p->cfg.on_stats(&st, 0, p->cfg.user);
+		pthread_mutex_lock(&p->stats_lock);
+	}
+	pthread_mutex_unlock(&p->stats_lock);
+	return NULL;
+}
