@@ -1,0 +1,887 @@
+/*
+ * decode/decode.c - ft_decode(): link layers, IPv4, IPv6, TCP, UDP, tunnels.
+ *
+ * DESIGN
+ * - One pass, front to back, with a struct ft_rd cursor whose window shrinks
+ *   as headers declare their lengths (802.3 length, IP total/payload length,
+ *   UDP length). Each decoder checks its header length once, then reads the
+ *   fields unchecked. No allocation, no system call, no longjmp.
+ * - Every loop is bounded by the input and a constant: FT_MAX_VLAN tags,
+ *   FT_MAX_IP6_EXT extension headers, option bytes within their header,
+ *   FT_MAX_TUNNEL encapsulations (recursion depth).
+ * - The hot path (Ethernet -> IPv4 -> TCP) lives in this file so that the
+ *   compiler can inline it; rarer protocols live in decode_icmp.c,
+ *   decode_wifi.c and decode_dns.c.
+ * - Only the small header part of struct ft_decoded is reset per frame; a
+ *   layer's member is written in full when its bit is set (see decode.h).
+ * - Error semantics are described in include/flowtap/decode.h.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "flowtap/decode.h"
+#include "decode/decode_internal.h"
+#include "decode/rd.h"
+
+static enum ft_dec_status decode_ip4(struct ft__dec *s, struct ft_rd *rd);
+static enum ft_dec_status decode_ip6(struct ft__dec *s, struct ft_rd *rd);
+static enum ft_dec_status decode_ether(struct ft__dec *s, struct ft_rd *rd, int inner);
+
+#define ETHERTYPE_IP4 0x0800
+#define ETHERTYPE_ARP 0x0806
+#define ETHERTYPE_RARP 0x8035
+#define ETHERTYPE_IP6 0x86dd
+#define ETHERTYPE_VLAN 0x8100
+#define ETHERTYPE_QINQ 0x88a8
+#define ETHERTYPE_QINQ_OLD 0x9100
+#define ETHERTYPE_TEB 0x6558    /* transparent Ethernet bridging (GRE) */
+#define ETHERTYPE_ERSPAN2 0x88be
+#define ETHERTYPE_ERSPAN3 0x22eb
+
+#define PORT_DNS 53
+#define PORT_MDNS 5353
+#define PORT_VXLAN 4789
+
+static int
+is_vlan_tpid(uint16_t t)
+{
+	return t == ETHERTYPE_VLAN || t == ETHERTYPE_QINQ || t == ETHERTYPE_QINQ_OLD;
+}
+
+/*
+ * IEEE 802.1Q / 802.1ad tags: TCI (PCP 3 bits, DEI 1, VID 12), then the next
+ * ethertype. Outer tag first. *type is the TPID on entry, the inner
+ * ethertype on return.
+ */
+static enum ft_dec_status
+decode_vlans(struct ft__dec *s, struct ft_rd *rd, uint16_t *type, struct ft_vlan *vlan,
+	uint8_t *n_vlan, int outer)
+{
+	uint16_t tci;
+
+	while (is_vlan_tpid(*type)) {
+		if (*n_vlan >= FT_MAX_VLAN)
+			return ft__fail(s, FT_DEC_UNSUPPORTED, FT_L_VLAN, rd->p);
+		if (!ft_rd_need(rd, 4))
+			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_VLAN, rd->p);
+		/* SAFE: checked by ft_rd_need(rd, 4) */
+		tci = ft_rd_be16(rd, 0);
+		vlan[*n_vlan].tpid = *type;
+		vlan[*n_vlan].id = tci & 0x0fff;
+		vlan[*n_vlan].pcp = (uint8_t)(tci >> 13);
+		*type = ft_rd_be16(rd, 2);
+		(*n_vlan)++;
+		ft_rd_skip(rd, 4);
+		if (outer)
+			s->d->layers |= FT_LAYER_VLAN;
+	}
+	return FT_DEC_OK;
+}
+
+/*
+ * IEEE 802.2 LLC; SNAP (RFC 1042): DSAP AA, SSAP AA, control 03, then a
+ * 3-byte OUI and a 2-byte protocol id, an ethertype when the OUI is 0
+ * (or 00-00-f8, 802.1H bridge tunnel). Other SAPs (STP, NetBIOS, ...) are
+ * recorded and not decoded further.
+ */
+enum ft_dec_status
+ft__decode_llc(struct ft__dec *s, struct ft_rd *rd, struct ft_eth *eth)
+{
+	struct ft_llc *llc = &s->d->llc;
+	uint32_t hl = 3;
+
+	if (!ft_rd_need(rd, 3))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LLC, rd->p);
+	/* SAFE: checked by ft_rd_need(rd, 3) */
+	llc->dsap = ft_rd_u8(rd, 0);
+	llc->ssap = ft_rd_u8(rd, 1);
+	llc->ctrl = ft_rd_u8(rd, 2);
+	llc->snap = 0;
+	if ((llc->ctrl & 3) != 3) {
+		/* I and S frames have a 2-byte control field */
+		if (!ft_rd_need(rd, 4))
+			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LLC, rd->p);
+		llc->ctrl = ft_rd_be16(rd, 2);
+		hl = 4;
+	} else if (llc->dsap == 0xaa && llc->ssap == 0xaa && llc->ctrl == 3) {
+		if (!ft_rd_need(rd, 8))
+			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LLC, rd->p);
+		/* SAFE: checked by ft_rd_need(rd, 8) */
+		llc->snap = 1;
+		llc->oui = ((uint32_t)ft_rd_u8(rd, 3) << 16) | ft_rd_be16(rd, 4);
+		llc->snap_type = ft_rd_be16(rd, 6);
+		hl = 8;
+	}
+	ft_rd_skip(rd, hl);
+	s->d->layers |= FT_LAYER_LLC;
+	if (llc->snap && (llc->oui == 0 || llc->oui == 0xf8)) {
+		if (eth != NULL)
+			eth->type = llc->snap_type;
+		return ft__decode_ethertype(s, rd, llc->snap_type);
+	}
+	return FT_DEC_OK;
+}
+
+enum ft_dec_status
+ft__decode_ethertype(struct ft__dec *s, struct ft_rd *rd, uint16_t type)
+{
+	switch (type) {
+	case ETHERTYPE_IP4:
+		return decode_ip4(s, rd);
+	case ETHERTYPE_IP6:
+		return decode_ip6(s, rd);
+	case ETHERTYPE_ARP:
+	case ETHERTYPE_RARP:
+		return ft__decode_arp(s, rd);
+	default:
+		return FT_DEC_OK; /* not decoded: not an error */
+	}
+}
+
+/*
+ * Ethernet II / IEEE 802.3 (IEEE 802.3-2018 clause 3): destination, source,
+ * then an ethertype (>= 0x0600) or an 802.3 length (<= 1500) followed by LLC.
+ * inner: a frame inside a tunnel (stored in tunnel.eth / tunnel.vlan).
+ */
+static enum ft_dec_status
+decode_ether(struct ft__dec *s, struct ft_rd *rd, int inner)
+{
+	struct ft_decoded *d = s->d;
+	struct ft_eth *eth = inner ? &d->tunnel.eth : &d->eth;
+	uint16_t type;
+	enum ft_dec_status st;
+
+	if (!ft_rd_need(rd, 14))
+		return ft__fail(s, FT_DEC_TRUNCATED, inner ? FT_L_INNER_ETH : FT_L_ETH, rd->p);
+	/* SAFE: checked by ft_rd_need(rd, 14) */
+	memcpy(eth->dst, rd->p, 6);
+	memcpy(eth->src, rd->p + 6, 6);
+	type = ft_rd_be16(rd, 12);
+	ft_rd_skip(rd, 14);
+	if (inner) {
+		d->tunnel.n_vlan = 0;
+		d->layers |= FT_LAYER_INNER_ETH;
+	} else {
+		d->layers |= FT_LAYER_ETH;
+	}
+	eth->type = type;
+	if (is_vlan_tpid(type)) {
+		st = decode_vlans(s, rd, &type, inner ? d->tunnel.vlan : d->vlan,
+			inner ? &d->tunnel.n_vlan : &d->n_vlan, !inner);
+		eth->type = type;
+		if (st != FT_DEC_OK)
+			return st;
+	}
+	if (type <= 1500) {
+		/* 802.3: the length field bounds the frame; the rest is padding */
+		ft_rd_clamp(rd, type);
+		return ft__decode_llc(s, rd, eth);
+	}
+	return ft__decode_ethertype(s, rd, type);
+}
+
+/*
+ * Linux cooked capture v1 and v2 (https://www.tcpdump.org/linktypes/
+ * LINKTYPE_LINUX_SLL.html and LINKTYPE_LINUX_SLL2.html).
+ */
+static enum ft_dec_status
+decode_sll(struct ft__dec *s, struct ft_rd *rd, int v2)
+{
+	struct ft_decoded *d = s->d;
+	struct ft_sll *sll = &d->sll;
+	uint16_t type;
+	uint32_t halen;
+	enum ft_dec_status st;
+
+	if (!ft_rd_need(rd, v2 ? 20 : 16))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_SLL, rd->p);
+	/* SAFE: checked by ft_rd_need(rd, 16 or 20) */
+	if (v2) {
+		sll->version = 2;
+		sll->proto = ft_rd_be16(rd, 0);
+		sll->ifindex = ft_rd_be32(rd, 4);
+		sll->hatype = ft_rd_be16(rd, 8);
+		sll->pkttype = ft_rd_u8(rd, 10);
+		halen = ft_rd_u8(rd, 11);
+		memcpy(sll->addr, rd->p + 12, 8);
+		ft_rd_skip(rd, 20);
+	} else {
+		sll->version = 1;
+		sll->pkttype = ft_rd_be16(rd, 0);
+		sll->hatype = ft_rd_be16(rd, 2);
+		halen = ft_rd_be16(rd, 4);
+		memcpy(sll->addr, rd->p + 6, 8);
+		sll->proto = ft_rd_be16(rd, 14);
+		sll->ifindex = 0;
+		ft_rd_skip(rd, 16);
+	}
+	sll->halen = (uint8_t)(halen > 255 ? 255 : halen);
+	d->layers |= FT_LAYER_SLL;
+	type = sll->proto;
+	if (sll->hatype == 824) /* ARPHRD_NETLINK: protocol is a netlink family */
+		return FT_DEC_OK;
+	if (type == 0x0004) /* ETH_P_802_2: an LLC frame follows */
+		return ft__decode_llc(s, rd, NULL);
+	if (is_vlan_tpid(type)) {
+		st = decode_vlans(s, rd, &type, d->vlan, &d->n_vlan, 1);
+		if (st != FT_DEC_OK)
+			return st;
+	}
+	return ft__decode_ethertype(s, rd, type);
+}
+
+/*
+ * DLT_NULL / DLT_LOOP: a 4-byte address family (LINKTYPE_NULL, LINKTYPE_LOOP).
+ * NULL is in the capturing host's byte order, so both orders are accepted;
+ * LOOP is in network order. AF_INET6 differs per OS: 10, 24, 28, 30.
+ */
+static enum ft_dec_status
+decode_null(struct ft__dec *s, struct ft_rd *rd, int loop)
+{
+	uint32_t fam;
+
+	if (!ft_rd_need(rd, 4))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_NULL, rd->p);
+	/* SAFE: checked by ft_rd_need(rd, 4) */
+	fam = ft_rd_be32(rd, 0);
+	if (!loop && (fam & 0xffff) == 0)
+		fam = ft_ld_le32(rd->p); /* written by a little-endian host */
+	ft_rd_skip(rd, 4);
+	s->d->null_family = fam;
+	s->d->layers |= FT_LAYER_NULL;
+	switch (fam) {
+	case 2:
+		return decode_ip4(s, rd);
+	case 10:
+	case 24:
+	case 28:
+	case 30:
+		return decode_ip6(s, rd);
+	default:
+		return FT_DEC_OK;
+	}
+}
+
+/* Raw IP: the version is the first nibble. */
+static enum ft_dec_status
+decode_raw(struct ft__dec *s, struct ft_rd *rd)
+{
+	s->d->layers |= FT_LAYER_RAW;
+	if (!ft_rd_need(rd, 1))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_RAW, rd->p);
+	/* SAFE: checked by ft_rd_need(rd, 1) */
+	switch (ft_rd_u8(rd, 0) >> 4) {
+	case 4:
+		return decode_ip4(s, rd);
+	case 6:
+		return decode_ip6(s, rd);
+	default:
+		return ft__fail(s, FT_DEC_MALFORMED, FT_L_RAW, rd->p);
+	}
+}
+
+/*
+ * Enter an encapsulation: the IP header carrying it becomes outer_ip (for the
+ * outermost level only), and ip/udp/tcp will describe the inner packet.
+ * Returns 0 when the depth bound is reached (the payload is left undecoded).
+ */
+static int
+enter_tunnel(struct ft__dec *s, enum ft_tunnel_type type)
+{
+	struct ft_decoded *d = s->d;
+
+	if (d->n_tunnel >= FT_MAX_TUNNEL)
+		return 0;
+	if (d->n_tunnel == 0) {
+		d->outer_ip = d->ip;
+		d->tunnel.type = (uint8_t)type;
+		d->tunnel.n_vlan = 0;
+	}
+	d->n_tunnel++;
+	d->layers &= ~(FT_LAYER_IP4 | FT_LAYER_IP6 | FT_LAYER_UDP | FT_LAYER_DNS);
+	d->layers |= FT_LAYER_TUNNEL;
+	d->l4_payload = NULL;
+	d->l4_payload_len = 0;
+	return 1;
+}
+
+/* VXLAN (RFC 7348 section 5): flags (I = 0x08), 24 reserved bits, VNI, reserved. */
+static enum ft_dec_status
+decode_vxlan(struct ft__dec *s, struct ft_rd *rd)
+{
+	struct ft_decoded *d = s->d;
+	uint16_t sport = d->udp.sport, dport = d->udp.dport;
+	uint32_t vni;
+
+	if (!ft_rd_need(rd, 8))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_VXLAN, rd->p);
+	/* SAFE: checked by ft_rd_need(rd, 8) */
+	if ((ft_rd_u8(rd, 0) & 0x08) == 0)
+		return FT_DEC_OK; /* no valid VNI: not VXLAN as RFC 7348 defines it */
+	vni = ft_rd_be32(rd, 4) >> 8;
+	if (!enter_tunnel(s, FT_TUN_VXLAN))
+		return FT_DEC_OK;
+	if (d->n_tunnel == 1) {
+		d->tunnel.vni = vni;
+		d->tunnel.sport = sport;
+		d->tunnel.dport = dport;
+	}
+	d->layers |= FT_LAYER_VXLAN;
+	ft_rd_skip(rd, 8);
+	return decode_ether(s, rd, 1);
+}
+
+/*
+ * ERSPAN (draft-foschiano-erspan-03): type II is an 8-byte header (version 1),
+ * type III a 12-byte header (version 2) plus an 8-byte platform-specific
+ * subheader when its O bit is set. An Ethernet frame follows.
+ */
+static enum ft_dec_status
+decode_erspan(struct ft__dec *s, struct ft_rd *rd, int type3)
+{
+	struct ft_decoded *d = s->d;
+	uint32_t hl = type3 ? 12 : 8;
+	uint8_t ver;
+
+	if (!ft_rd_need(rd, hl))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_ERSPAN, rd->p);
+	/* SAFE: checked by ft_rd_need(rd, hl) */
+	ver = ft_rd_u8(rd, 0) >> 4;
+	if (ver != (type3 ? 2 : 1))
+		return ft__fail(s, FT_DEC_MALFORMED, FT_L_ERSPAN, rd->p);
+	if (type3 && (ft_rd_u8(rd, 11) & 1))
+		hl += 8;
+	if (!ft_rd_need(rd, hl))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_ERSPAN, rd->p);
+	if (d->n_tunnel == 1) {
+		d->tunnel.erspan_ver = ver;
+		d->tunnel.erspan_id = ft_rd_be16(rd, 2) & 0x03ff;
+	}
+	d->layers |= FT_LAYER_ERSPAN;
+	ft_rd_skip(rd, hl);
+	return decode_ether(s, rd, 1);
+}
+
+/*
+ * GRE (RFC 2784; key and sequence number RFC 2890): flags C K S and version,
+ * protocol type, then checksum+reserved, key, sequence number when flagged.
+ * Version 1 (PPTP, RFC 2637) and source routing (RFC 1701) are not decoded.
+ */
+static enum ft_dec_status
+decode_gre(struct ft__dec *s, struct ft_rd *rd)
+{
+	struct ft_decoded *d = s->d;
+	uint16_t flags, proto;
+	uint32_t hl = 4, key = 0, seq = 0;
+
+	if (!ft_rd_need(rd, 4))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_GRE, rd->p);
+	/* SAFE: checked by ft_rd_need(rd, 4) */
+	flags = ft_rd_be16(rd, 0);
+	proto = ft_rd_be16(rd, 2);
+	if ((flags & 7) != 0 || (flags & 0x4000) != 0)
+		return FT_DEC_OK;
+	if (flags & 0x8000)
+		hl += 4;
+	if (flags & 0x2000)
+		hl += 4;
+	if (flags & 0x1000)
+		hl += 4;
+	if (!ft_rd_need(rd, hl))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_GRE, rd->p);
+	/* SAFE: checked by ft_rd_need(rd, hl) */
+	if (flags & 0x2000)
+		key = ft_rd_be32(rd, (flags & 0x8000) ? 8 : 4);
+	if (flags & 0x1000)
+		seq = ft_rd_be32(rd, hl - 4);
+	if (!enter_tunnel(s, FT_TUN_GRE))
+		return FT_DEC_OK;
+	if (d->n_tunnel == 1) {
+		d->tunnel.gre_flags = flags;
+		d->tunnel.gre_proto = proto;
+		d->tunnel.gre_key = key;
+		d->tunnel.gre_seq = seq;
+	}
+	d->layers |= FT_LAYER_GRE;
+	ft_rd_skip(rd, hl);
+	switch (proto) {
+	case ETHERTYPE_TEB:
+		return decode_ether(s, rd, 1);
+	case ETHERTYPE_ERSPAN2:
+		/* without a sequence number: ERSPAN type I, no ERSPAN header */
+		if ((flags & 0x1000) == 0)
+			return decode_ether(s, rd, 1);
+		return decode_erspan(s, rd, 0);
+	case ETHERTYPE_ERSPAN3:
+		return decode_erspan(s, rd, 1);
+	default:
+		return ft__decode_ethertype(s, rd, proto);
+	}
+}
+
+static void
+check_dns(struct ft_decoded *d, uint16_t sport, uint16_t dport, uint32_t min)
+{
+	if ((sport == PORT_DNS || dport == PORT_DNS || sport == PORT_MDNS ||
+		    dport == PORT_MDNS) &&
+		d->l4_payload_len >= min)
+		d->layers |= FT_LAYER_DNS;
+}
+
+/* TCP options (RFC 9293 3.1; MSS RFC 6691; WS and TS RFC 7323; SACK RFC 2018). */
+static enum ft_dec_status
+decode_tcp_opts(struct ft__dec *s, const uint8_t *o, uint32_t olen)
+{
+	struct ft_tcp_opts *to = &s->d->tcp.opts;
+	uint32_t i = 0, len, nb;
+	uint8_t kind;
+
+	/* bounded by olen <= 40: every step advances i by at least 1 */
+	while (i < olen) {
+		kind = o[i];
+		to->n_opts++;
+		if (kind == 0) /* end of option list */
+			break;
+		if (kind == 1) { /* no-operation */
+			i++;
+			continue;
+		}
+		if (olen - i < 2)
+			return ft__fail(s, FT_DEC_MALFORMED, FT_L_TCP, o + i);
+		len = o[i + 1];
+		if (len < 2 || len > olen - i)
+			return ft__fail(s, FT_DEC_MALFORMED, FT_L_TCP, o + i);
+		/* SAFE: o[i .. i+len) lies inside the option area */
+		switch (kind) {
+		case 2:
+			if (len != 4)
+				return ft__fail(s, FT_DEC_MALFORMED, FT_L_TCP, o + i);
+			to->mss = ft_ld_be16(o + i + 2);
+			to->present |= FT_TCPOPT_MSS;
+			break;
+		case 3:
+			if (len != 3)
+				return ft__fail(s, FT_DEC_MALFORMED, FT_L_TCP, o + i);
+			to->wscale = o[i + 2];
+			to->present |= FT_TCPOPT_WSCALE;
+			break;
+		case 4:
+			if (len != 2)
+				return ft__fail(s, FT_DEC_MALFORMED, FT_L_TCP, o + i);
+			to->present |= FT_TCPOPT_SACK_OK;
+			break;
+		case 5:
+			if ((len - 2) % 8 != 0 || len == 2)
+				return ft__fail(s, FT_DEC_MALFORMED, FT_L_TCP, o + i);
+			to->present |= FT_TCPOPT_SACK;
+			for (nb = 0; nb < (len - 2) / 8 && to->n_sack < FT_MAX_TCP_SACK; nb++) {
+				to->sack[to->n_sack][0] = ft_ld_be32(o + i + 2 + nb * 8);
+				to->sack[to->n_sack][1] = ft_ld_be32(o + i + 6 + nb * 8);
+				to->n_sack++;
+			}
+			break;
+		case 8:
+			if (len != 10)
+				return ft__fail(s, FT_DEC_MALFORMED, FT_L_TCP, o + i);
+			to->ts_val = ft_ld_be32(o + i + 2);
+			to->ts_ecr = ft_ld_be32(o + i + 6);
+			to->present |= FT_TCPOPT_TS;
+			break;
+		default:
+			if (to->n_unknown < FT_MAX_TCP_UNKNOWN)
+				to->unknown[to->n_unknown++] = kind;
+			break;
+		}
+		i += len;
+	}
+	return FT_DEC_OK;
+}
+
+/*
+ * TCP (RFC 9293 3.1). decl is the segment length the IP header declares;
+ * rd's window is already clamped to it.
+ */
+static enum ft_dec_status
+decode_tcp(struct ft__dec *s, struct ft_rd *rd, uint32_t decl)
+{
+	struct ft_decoded *d = s->d;
+	struct ft_tcp *t = &d->tcp;
+	uint32_t hl;
+	uint8_t b12;
+
+	if (decl < 20)
+		return ft__fail(s, FT_DEC_MALFORMED, FT_L_TCP, rd->p);
+	if (!ft_rd_need(rd, 20))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_TCP, rd->p);
+	/* SAFE: checked by ft_rd_need(rd, 20) */
+	b12 = ft_rd_u8(rd, 12);
+	hl = (uint32_t)(b12 >> 4) * 4;
+	if (hl < 20 || hl > decl)
+		return ft__fail(s, FT_DEC_MALFORMED, FT_L_TCP, rd->p + 12);
+	if (!ft_rd_need(rd, hl))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_TCP, rd->p);
+	t->sport = ft_rd_be16(rd, 0);
+	t->dport = ft_rd_be16(rd, 2);
+	t->seq = ft_rd_be32(rd, 4);
+	t->ack = ft_rd_be32(rd, 8);
+	t->flags = (uint16_t)(((b12 & 1) << 8) | ft_rd_u8(rd, 13));
+	t->win = ft_rd_be16(rd, 14);
+	t->urp = ft_rd_be16(rd, 18);
+	t->hlen = (uint8_t)hl;
+	t->len = decl - hl;
+	t->opts.present = 0;
+	t->opts.n_sack = 0;
+	t->opts.n_unknown = 0;
+	t->opts.n_opts = 0;
+	d->layers |= FT_LAYER_TCP;
+	d->l4_payload = rd->p + hl;
+	d->l4_payload_len = rd->left - hl;
+	/* DNS over TCP: a 2-byte length prefix, then the 12-byte header */
+	check_dns(d, t->sport, t->dport, 14);
+	if (hl > 20)
+		return decode_tcp_opts(s, rd->p + 20, hl - 20);
+	return FT_DEC_OK;
+}
+
+/* UDP (RFC 768). */
+static enum ft_dec_status
+decode_udp(struct ft__dec *s, struct ft_rd *rd, uint32_t decl)
+{
+	struct ft_decoded *d = s->d;
+	struct ft_udp *u = &d->udp;
+
+	if (decl < 8)
+		return ft__fail(s, FT_DEC_MALFORMED, FT_L_UDP, rd->p);
+	if (!ft_rd_need(rd, 8))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_UDP, rd->p);
+	/* SAFE: checked by ft_rd_need(rd, 8) */
+	u->sport = ft_rd_be16(rd, 0);
+	u->dport = ft_rd_be16(rd, 2);
+	u->len = ft_rd_be16(rd, 4);
+	d->layers |= FT_LAYER_UDP;
+	if (u->len < 8)
+		return ft__fail(s, FT_DEC_MALFORMED, FT_L_UDP, rd->p + 4);
+	ft_rd_clamp(rd, u->len);
+	ft_rd_skip(rd, 8);
+	d->l4_payload = rd->p;
+	d->l4_payload_len = rd->left;
+	if (u->len > decl)
+		return ft__fail(s, FT_DEC_MALFORMED, FT_L_UDP, rd->p - 4);
+	if (u->dport == PORT_VXLAN)
+		return decode_vxlan(s, rd);
+	check_dns(d, u->sport, u->dport, 12);
+	return FT_DEC_OK;
+}
+
+/* The protocol after IP; decl is the length the IP header(s) declare for it. */
+static enum ft_dec_status
+decode_l4(struct ft__dec *s, struct ft_rd *rd, uint8_t proto, uint32_t decl)
+{
+	switch (proto) {
+	case 6:
+		return decode_tcp(s, rd, decl);
+	case 17:
+		return decode_udp(s, rd, decl);
+	case 1:
+		return ft__decode_icmp(s, rd, decl);
+	case 58:
+		return ft__decode_icmp6(s, rd, decl);
+	case 2:
+		return ft__decode_igmp(s, rd, decl);
+	case 47:
+		return decode_gre(s, rd);
+	case 4:
+		if (!enter_tunnel(s, FT_TUN_IPIP))
+			return FT_DEC_OK;
+		return decode_ip4(s, rd);
+	case 41:
+		if (!enter_tunnel(s, FT_TUN_IPIP))
+			return FT_DEC_OK;
+		return decode_ip6(s, rd);
+	default:
+		return FT_DEC_OK; /* an unknown protocol is not decoded: not an error */
+	}
+}
+
+/*
+ * IPv4 (RFC 791). The window is clamped to the total length (Ethernet
+ * padding dropped); options are walked and bounded by the header length;
+ * a fragment with a non-zero offset stops here.
+ */
+static enum ft_dec_status
+decode_ip4(struct ft__dec *s, struct ft_rd *rd)
+{
+	struct ft_decoded *d = s->d;
+	struct ft_ip *ip = &d->ip;
+	uint32_t hl, tl, i, olen, l;
+	uint16_t fo;
+	uint8_t vihl;
+	const uint8_t *o;
+
+	if (!ft_rd_need(rd, 20))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_IP4, rd->p);
+	/* SAFE: checked by ft_rd_need(rd, 20) */
+	vihl = ft_rd_u8(rd, 0);
+	hl = (uint32_t)(vihl & 15) * 4;
+	tl = ft_rd_be16(rd, 2);
+	if (tl == 0)
+		tl = rd->left; /* TSO capture: the length is not filled in yet */
+	if ((vihl >> 4) != 4 || hl < 20 || tl < hl)
+		return ft__fail(s, FT_DEC_MALFORMED, FT_L_IP4, rd->p);
+	if (!ft_rd_need(rd, hl))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_IP4, rd->p);
+	d->l3 = rd->p;
+	ip->v = 4;
+	ip->hlen = (uint8_t)hl;
+	ip->tos = ft_rd_u8(rd, 1);
+	ip->len = tl;
+	ip->id = ft_rd_be16(rd, 4);
+	fo = ft_rd_be16(rd, 6);
+	ip->df = (fo & 0x4000) != 0;
+	ip->mf = (fo & 0x2000) != 0;
+	ip->off = (uint16_t)((fo & 0x1fff) * 8);
+	ip->frag = ip->mf || ip->off != 0;
+	ip->ttl = ft_rd_u8(rd, 8);
+	ip->proto = ft_rd_u8(rd, 9);
+	ip->ext_len = 0;
+	ip->flow = 0;
+	memcpy(ip->src, rd->p + 12, 4);
+	memset(ip->src + 4, 0, 12);
+	memcpy(ip->dst, rd->p + 16, 4);
+	memset(ip->dst + 4, 0, 12);
+	d->layers |= FT_LAYER_IP4;
+	if (hl > 20) {
+		/* options (RFC 791 3.1): EOL, NOP, or type/length/value */
+		o = rd->p + 20;
+		olen = hl - 20;
+		for (i = 0; i < olen;) {
+			if (o[i] == 0)
+				break;
+			if (o[i] == 1) {
+				i++;
+				continue;
+			}
+			l = olen - i >= 2 ? o[i + 1] : 0;
+			if (l < 2 || l > olen - i) {
+				ft__fail(s, FT_DEC_MALFORMED, FT_L_IP4, o + i);
+				break; /* the header length is still known: go on */
+			}
+			i += l;
+		}
+	}
+	ft_rd_clamp(rd, tl);
+	ft_rd_skip(rd, hl);
+	if (ip->off != 0)
+		return (enum ft_dec_status)d->status; /* a later fragment: no L4 header */
+	return decode_l4(s, rd, ip->proto, tl - hl);
+}
+
+/*
+ * IPv6 (RFC 8200) and its extension headers: hop-by-hop (0), routing (43),
+ * destination options (60), mobility (135, RFC 6275), HIP (139), shim6 (140)
+ * share the (next, length in 8-octet units - 1) format; fragment (44) is
+ * 8 bytes; AH (51, RFC 4302) counts 4-octet units - 2. ESP (50) and no next
+ * header (59) end the walk. At most FT_MAX_IP6_EXT are walked.
+ */
+static enum ft_dec_status
+decode_ip6(struct ft__dec *s, struct ft_rd *rd)
+{
+	struct ft_decoded *d = s->d;
+	struct ft_ip *ip = &d->ip;
+	uint32_t plen, hl, vtf;
+	uint8_t nh;
+	uint16_t fo;
+	int n;
+
+	if (!ft_rd_need(rd, 40))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_IP6, rd->p);
+	/* SAFE: checked by ft_rd_need(rd, 40) */
+	vtf = ft_rd_be32(rd, 0);
+	if ((vtf >> 28) != 6)
+		return ft__fail(s, FT_DEC_MALFORMED, FT_L_IP6, rd->p);
+	plen = ft_rd_be16(rd, 4);
+	nh = ft_rd_u8(rd, 6);
+	if (plen == 0 && nh == 0)
+		plen = rd->left - 40; /* jumbogram (RFC 2675): length in hop-by-hop */
+	d->l3 = rd->p;
+	ip->v = 6;
+	ip->hlen = 40;
+	ip->tos = (uint8_t)(vtf >> 20);
+	ip->flow = vtf & 0xfffff;
+	ip->len = plen + 40;
+	ip->ttl = ft_rd_u8(rd, 7);
+	ip->df = 0;
+	ip->mf = 0;
+	ip->off = 0;
+	ip->frag = 0;
+	ip->id = 0;
+	ip->ext_len = 0;
+	memcpy(ip->src, rd->p + 8, 16);
+	memcpy(ip->dst, rd->p + 24, 16);
+	ip->proto = nh;
+	d->layers |= FT_LAYER_IP6;
+	ft_rd_clamp(rd, plen + 40);
+	ft_rd_skip(rd, 40);
+
+	for (n = 0;; n++) {
+		switch (nh) {
+		case 0:
+		case 43:
+		case 60:
+		case 135:
+		case 139:
+		case 140:
+		case 44:
+		case 51:
+			break;
+		default:
+			ip->proto = nh;
+			if (ip->off != 0)
+				return FT_DEC_OK; /* a later fragment: no L4 header */
+			return decode_l4(s, rd, nh, plen);
+		}
+		if (n == FT_MAX_IP6_EXT)
+			return ft__fail(s, FT_DEC_UNSUPPORTED, FT_L_IP6, rd->p);
+		if (plen < 8)
+			return ft__fail(s, FT_DEC_MALFORMED, FT_L_IP6, rd->p);
+		if (!ft_rd_need(rd, 8))
+			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_IP6, rd->p);
+		/* SAFE: checked by ft_rd_need(rd, 8) */
+		if (nh == 44) {
+			hl = 8;
+			fo = ft_rd_be16(rd, 2);
+			ip->off = fo & 0xfff8;
+			ip->mf = fo & 1;
+			ip->frag = 1;
+			ip->id = ft_rd_be32(rd, 4);
+		} else if (nh == 51) {
+			hl = ((uint32_t)ft_rd_u8(rd, 1) + 2) * 4;
+		} else {
+			hl = ((uint32_t)ft_rd_u8(rd, 1) + 1) * 8;
+		}
+		if (hl > plen)
+			return ft__fail(s, FT_DEC_MALFORMED, FT_L_IP6, rd->p);
+		if (!ft_rd_need(rd, hl))
+			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_IP6, rd->p);
+		nh = ft_rd_u8(rd, 0);
+		ip->proto = nh;
+		ip->ext_len = (uint16_t)(ip->ext_len + hl);
+		plen -= hl;
+		ft_rd_skip(rd, hl);
+	}
+}
+
+FT_EXTERN enum ft_dec_status
+ft_decode(int dlt, const uint8_t *pkt, uint32_t caplen, uint32_t wirelen,
+	struct ft_decoded *out)
+{
+	struct ft__dec s;
+	struct ft_rd rd;
+
+	out->layers = 0;
+	out->status = FT_DEC_OK;
+	out->err_layer = FT_L_NONE;
+	out->err_off = 0;
+	out->n_vlan = 0;
+	out->n_tunnel = 0;
+	out->l4_payload = NULL;
+	out->l4_payload_len = 0;
+	out->l3 = NULL;
+	s.d = out;
+	s.pkt = pkt;
+	s.caplen = caplen;
+	s.wirelen = wirelen;
+	rd.p = pkt;
+	rd.left = pkt != NULL ? caplen : 0;
+
+	switch (dlt) {
+	case FT_DLT_EN10MB:
+		decode_ether(&s, &rd, 0);
+		break;
+	case FT_DLT_LINUX_SLL:
+		decode_sll(&s, &rd, 0);
+		break;
+	case FT_DLT_LINUX_SLL2:
+		decode_sll(&s, &rd, 1);
+		break;
+	case FT_DLT_NULL:
+		decode_null(&s, &rd, 0);
+		break;
+	case FT_DLT_LOOP:
+		decode_null(&s, &rd, 1);
+		break;
+	case FT_DLT_RAW:
+	case FT_DLT_RAW_BSD:
+	case FT_DLT_LINKTYPE_RAW:
+		decode_raw(&s, &rd);
+		break;
+	case FT_DLT_IPV4:
+		out->layers |= FT_LAYER_RAW;
+		decode_ip4(&s, &rd);
+		break;
+	case FT_DLT_IPV6:
+		out->layers |= FT_LAYER_RAW;
+		decode_ip6(&s, &rd);
+		break;
+	case FT_DLT_IEEE802_11:
+		ft__decode_wifi(&s, &rd, 0);
+		break;
+	case FT_DLT_IEEE802_11_RADIO:
+		ft__decode_wifi(&s, &rd, 1);
+		break;
+	default:
+		ft__fail(&s, FT_DEC_UNSUPPORTED, FT_L_NONE, pkt);
+		break;
+	}
+	return (enum ft_dec_status)out->status;
+}
+
+FT_EXTERN const char *
+ft_layer_name(enum ft_layer layer)
+{
+	static const char *const names[FT_L__COUNT] = {
+		[FT_L_NONE] = "none",
+		[FT_L_ETH] = "eth",
+		[FT_L_VLAN] = "vlan",
+		[FT_L_SLL] = "sll",
+		[FT_L_NULL] = "null",
+		[FT_L_RAW] = "raw",
+		[FT_L_ARP] = "arp",
+		[FT_L_IP4] = "ip4",
+		[FT_L_IP6] = "ip6",
+		[FT_L_TCP] = "tcp",
+		[FT_L_UDP] = "udp",
+		[FT_L_ICMP] = "icmp",
+		[FT_L_ICMP6] = "icmp6",
+		[FT_L_DNS] = "dns",
+		[FT_L_LLC] = "llc",
+		[FT_L_RADIOTAP] = "radiotap",
+		[FT_L_WIFI] = "wifi",
+		[FT_L_IGMP] = "igmp",
+		[FT_L_TUNNEL] = "tunnel",
+		[FT_L_GRE] = "gre",
+		[FT_L_VXLAN] = "vxlan",
+		[FT_L_ERSPAN] = "erspan",
+		[FT_L_INNER_ETH] = "inner_eth",
+	};
+
+	if ((unsigned)layer >= FT_L__COUNT || names[layer] == NULL)
+		return "unknown";
+	return names[layer];
+}
+
+FT_EXTERN const char *
+ft_dec_status_name(enum ft_dec_status st)
+{
+	switch (st) {
+	case FT_DEC_OK:
+		return "ok";
+	case FT_DEC_TRUNCATED:
+		return "truncated";
+	case FT_DEC_MALFORMED:
+		return "malformed";
+	case FT_DEC_UNSUPPORTED:
+		return "unsupported";
+	}
+	return "unknown";
+}
