@@ -84,7 +84,7 @@ ft__file_open(struct ft_pipeline *p, char *errbuf)
 static void
 file_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
-	struct ft_pipeline *p = (struct ft_pipeline *)user;
+	struct ft_pipeline *p = (struct ft_pipeline *)(void *)user;
 	/* Opened with nanosecond precision: tv_usec holds nanoseconds. */
 	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec;
 

@@ -120,7 +120,7 @@ ft__live_open(struct ft_pipeline *p, char *errbuf)
 static void
 live_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
-	struct ft_pipeline *p = (struct ft_pipeline *)user;
+	struct ft_pipeline *p = (struct ft_pipeline *)(void *)user;
 	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000u +
 		(uint64_t)h->ts.tv_usec * (p->ts_digits == 9 ? 1u : 1000u);
 
