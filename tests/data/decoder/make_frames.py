@@ -156,6 +156,8 @@ FRAMES = {
         0xffff, 0xffff) + dns_name("x.y") + b"\x00\x01\x00\x01", 53, 40006), 17), 0x0800)),
     "dns_label_escape": (DLT_EN10MB, eth(ip4(udp(struct.pack("!HHHHHH", 11, 0x0100, 1, 0, 0, 0) +
         b"\x05a\"\\\n\x00\x03\x01\x7f\xff\x00\x00\x01\x00\x01", 40007, 53), 17), 0x0800)),
+    "dns_tcp_len_prefix_short": (DLT_EN10MB, eth(ip4(tcp(b"\x00\x04" + bytes(12), 40008, 53),
+        6), 0x0800)),
     "sll_short_hatype": (DLT_LINUX_SLL, struct.pack("!HHH8sH", 4, 0xffff, 200, bytes(8), 0x86dd) +
         ip6(b"", 59)),
     "null_unknown_family": (DLT_NULL, struct.pack("<I", 99) + b"\x45" * 30),
