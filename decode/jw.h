@@ -74,7 +74,8 @@ ft_jw_stop(struct ft_jw *w, size_t len)
 static inline int
 ft_jw_raw(struct ft_jw *w, const char *s, size_t n)
 {
-	if (n > ft_jw_left(w)) {
+	/* cap 0: not even the NUL fits (an empty append used to write it) */
+	if (w->cap == 0 || n > ft_jw_left(w)) {
 		ft_jw_stop(w, w->len);
 		return 0;
 	}
