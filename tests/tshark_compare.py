@@ -120,6 +120,30 @@ def compare_frame(c, n, ft, row):
     icmp_msg = get(ft, "icmp") is not None or get(ft, "icmp6") is not None
     last = not icmp_msg
 
+    # Tunnels: flowtap's ip/tcp/udp are the innermost packet and "tunnel" holds
+    # the outermost carrier (its IP header, and for VXLAN its UDP ports);
+    # tshark lists the carrier's fields first. Compare the carrier here and
+    # drop its occurrences, so the inner comparisons below see the inner ones.
+    tun = get(ft, "tunnel")
+    if isinstance(tun, dict):
+        tip = tun.get("ip") or {}
+        fam = "ip" if tip.get("v") == 4 else "ipv6"
+        for side in ("src", "dst"):
+            vals = t.get(f"{fam}.{side}", [])
+            tv = tip.get(side)
+            c.check(n, f"tunnel.ip.{side}", ip_norm(tv) if tv else None,
+                    ip_norm(vals[0]) if vals else None)
+            t[f"{fam}.{side}"] = vals[1:]
+        for k in ("ttl", "len", "id", "proto") if fam == "ip" else ("hlim", "plen"):
+            t[f"{fam}.{k}"] = t.get(f"{fam}.{k}", [])[1:]
+        if tun.get("type") == "vxlan":
+            for side, key in (("sport", "udp.srcport"), ("dport", "udp.dstport")):
+                vals = t.get(key, [])
+                c.check(n, f"tunnel.udp.{side}", tun.get(side),
+                        num(vals[0]) if vals else None)
+                t[key] = vals[1:]
+            t["udp.length"] = t.get("udp.length", [])[1:]
+
     def tfirst(name, conv=lambda x: x, use_last=None):
         v = pick(t.get(name, []), last if use_last is None else use_last)
         return None if v is None else conv(v)
