@@ -19,6 +19,7 @@ ft__ring_init(struct ft_ring *r, unsigned int slots)
 		return -ENOMEM;
 	r->slots = mem;
 	r->mask = slots - 1;
+	r->c_head_cache = 0;
 	ck_ring_init(&r->ring, slots);
 	return 0;
 }

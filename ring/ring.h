@@ -67,6 +67,9 @@ struct ft_ring {
 	struct ck_ring ring; /* ck keeps producer and consumer indices on separate lines */
 	struct ft_desc *slots;
 	unsigned int mask;
+	/* Producer only: the last c_head it read. Refreshed only when the ring looks
+	 * full, so the producer does not pull the consumer's line on every frame. */
+	unsigned int c_head_cache;
 };
 
 struct ft_arena {
@@ -85,11 +88,28 @@ void ft__ring_fini(struct ft_ring *r);
 int ft__arena_init(struct ft_arena *a, uint64_t bytes);
 void ft__arena_fini(struct ft_arena *a);
 
-/* Producer: a slot to fill, or NULL when the ring is full. */
+/*
+ * Producer: a slot to fill, or NULL when the ring is full.
+ * ck's reserve reads the consumer's c_head on every call, and the consumer
+ * writes it on every dequeue: one cache-line transfer per frame each way. The
+ * producer keeps the last value it read instead (a stale c_head only
+ * underestimates the room, so it is always safe) and reads c_head again only
+ * when the cached value says full. Same full test as ck: size - 1 in use.
+ */
 static inline struct ft_desc *
 ft__ring_reserve(struct ft_ring *r)
 {
-	return ck_ring_enqueue_reserve_spsc_ftdesc(&r->ring, r->slots);
+	unsigned int p = r->ring.p_tail; /* the producer's own index */
+
+	if (CK_CC_UNLIKELY(p - r->c_head_cache >= r->mask)) {
+		r->c_head_cache = ck_pr_load_uint(&r->ring.c_head);
+		/* Pairs with the release in ft__ring_dequeue_burst(): the consumer's
+		 * reads of the slots it gave back happen before we overwrite them. */
+		FT_TSAN_ACQUIRE(&r->ring.c_head);
+		if (p - r->c_head_cache >= r->mask)
+			return NULL;
+	}
+	return &r->slots[p & r->mask];
 }
 
 /* Producer: publish the slot returned by ft__ring_reserve(). */
@@ -100,20 +120,35 @@ ft__ring_commit(struct ft_ring *r, struct ft_desc *slot)
 	ck_ring_enqueue_commit_spsc(&r->ring);
 }
 
-/* Consumer: take up to max descriptors (copied out); returns how many. */
+/*
+ * Consumer: take up to max descriptors (copied out); returns how many.
+ * One burst reads the producer's p_tail once and publishes c_head once (ck's
+ * dequeue does both per element, a cache-line transfer each), with ck's
+ * fences: load fence after reading p_tail, store fence before c_head.
+ */
 static inline unsigned int
 ft__ring_dequeue_burst(struct ft_ring *r, struct ft_desc *out, unsigned int max)
 {
-	unsigned int n;
+	/* c_head is the consumer's own index: reading it here is not a race. */
+	unsigned int c = r->ring.c_head;
+	unsigned int n = ck_pr_load_uint(&r->ring.p_tail) - c;
 
-	for (n = 0; n < max; n++) {
-		/* c_head is the consumer's own index: reading it here is not a race. */
-		struct ft_desc *slot = &r->slots[r->ring.c_head & r->mask];
+	if (n == 0)
+		return 0;
+	if (n > max)
+		n = max;
+	/* The slots' contents are read after p_tail (ck_ring_dequeue_spsc does the same). */
+	ck_pr_fence_load();
+	for (unsigned int i = 0; i < n; i++) {
+		struct ft_desc *slot = &r->slots[(c + i) & r->mask];
 
-		if (!ck_ring_dequeue_spsc_ftdesc(&r->ring, r->slots, &out[n]))
-			break;
 		FT_TSAN_ACQUIRE(slot);
+		out[i] = *slot;
 	}
+	/* The copies are done before the producer may see the slots as free. */
+	FT_TSAN_RELEASE(&r->ring.c_head);
+	ck_pr_fence_store();
+	ck_pr_store_uint(&r->ring.c_head, c + n);
 	return n;
 }
 
