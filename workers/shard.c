@@ -53,11 +53,43 @@ hash_key(const struct key *k)
 	return (uint32_t)(h >> 32);
 }
 
-/* Order the endpoints: lower (address, port) first. */
-static void
+/*
+ * memcmp() of two addresses. gcc does not inline an ordering memcmp, and the
+ * libc call was ~7% of the capture thread; IPv4 and IPv6 addresses compare as
+ * big-endian integers instead (same order as memcmp).
+ */
+static inline int
+addr_cmp(const uint8_t *s, const uint8_t *d, unsigned alen)
+{
+	uint64_t x, y;
+	uint32_t a, b;
+
+	if (alen == 4) {
+		memcpy(&a, s, 4);
+		memcpy(&b, d, 4);
+		a = __builtin_bswap32(a);
+		b = __builtin_bswap32(b);
+		return (a > b) - (a < b);
+	}
+	if (alen == 16) {
+		memcpy(&x, s, 8);
+		memcpy(&y, d, 8);
+		if (x == y) {
+			memcpy(&x, s + 8, 8);
+			memcpy(&y, d + 8, 8);
+		}
+		x = __builtin_bswap64(x);
+		y = __builtin_bswap64(y);
+		return (x > y) - (x < y);
+	}
+	return memcmp(s, d, alen);
+}
+
+/* Order the endpoints: lower (address, port) first. Inlined so alen is a constant. */
+static inline __attribute__((always_inline)) void
 order(struct key *k, const uint8_t *s, const uint8_t *d, unsigned alen, uint16_t sp, uint16_t dp)
 {
-	int c = memcmp(s, d, alen);
+	int c = addr_cmp(s, d, alen);
 
 	if (c < 0 || (c == 0 && sp <= dp)) {
 		memcpy(k->a, s, alen);
