@@ -43,16 +43,17 @@ head -c $(( $(stat -c %s "$T/f.pcap") - 20 )) "$T/f.pcap" >"$T/cut.pcap"
 for reader in "" --no-mmap; do
 	expect_exit 1 "cut file $reader" "$FLOWTAP" -r "$T/cut.pcap" --packets --json $reader
 	stderr_has "cut off\|truncated"
-	n=$(wc -l <"$T/out")
+	n=$(grep -c '"type":"packet"' "$T/out")
 	[ "$n" = $((frames - 1)) ] && ok "cut file $reader: every whole frame printed ($n)" || bad "cut file $reader: $n lines, want $((frames - 1))"
 done
 
 # --- every frame once, same output for 1 and N workers and both readers ---
-"$FLOWTAP" -r "$T/f.pcap" --packets --json -W 1 >"$T/w1" 2>/dev/null || bad "W1 run"
+packets_only() { grep '"type":"packet"'; }
+"$FLOWTAP" -r "$T/f.pcap" --packets --json -W 1 2>/dev/null | packets_only >"$T/w1" || bad "W1 run"
 sort "$T/w1" >"$T/w1.s"
 for args in "-W 2" "-W 3" "-W 3 --no-mmap" "-W 2 --batch 1 --ring-slots 64"; do
 	# shellcheck disable=SC2086
-	"$FLOWTAP" -r "$T/f.pcap" --packets --json $args 2>/dev/null | sort >"$T/wn.s"
+	"$FLOWTAP" -r "$T/f.pcap" --packets --json $args 2>/dev/null | packets_only | sort >"$T/wn.s"
 	if cmp -s "$T/w1.s" "$T/wn.s"; then ok "same records with $args"; else bad "records differ with $args"; fi
 done
 python3 - "$T/w1" "$frames" <<'PY' && ok "JSON lines valid, frames 1..$frames once each" || bad "JSON check"
@@ -68,7 +69,7 @@ PY
 [ "$(wc -l <"$T/text")" = "$frames" ] && ok "text mode: one line per frame" || bad "text mode line count"
 
 # --- stdin, -c, -w, stats record and conservation ---
-n=$(cat "$T/f.pcap" | "$FLOWTAP" -r - --packets --json 2>/dev/null | wc -l)
+n=$(cat "$T/f.pcap" | "$FLOWTAP" -r - --packets --json 2>/dev/null | packets_only | wc -l)
 [ "$n" = "$frames" ] && ok "stdin: $n frames" || bad "stdin: $n frames, want $frames"
 n=$("$FLOWTAP" -r "$T/f.pcap" --packets -c 17 -W 3 2>/dev/null | wc -l)
 [ "$n" = 17 ] && ok "-c 17" || bad "-c 17 gave $n"
@@ -77,13 +78,15 @@ n1=$("$FLOWTAP" -r "$T/w.pcap" --json 2>/dev/null | python3 -c 'import json,sys;
 n2=$("$FLOWTAP" -r "$T/f.pcap" --json tcp 2>/dev/null | python3 -c 'import json,sys; print(json.loads(sys.stdin.readlines()[-1])["packets"])')
 [ "$n1" = "$n2" ] && [ "$n1" -gt 0 ] && ok "-w wrote the $n1 filtered frames" || bad "-w: $n1 vs $n2"
 "$FLOWTAP" -r "$T/f.pcap" --json -W 3 >"$T/stats" 2>/dev/null
-python3 - "$T/stats" "$frames" <<'PY' && ok "final stats record conserved" || bad "stats record"
+python3 - "$T/stats" "$frames" "$T/f.json" <<'PY' && ok "final stats record conserved, bytes as ftgen's truth" || bad "stats record"
 import json, sys
+truth = json.load(open(sys.argv[3]))
 recs = [json.loads(l) for l in open(sys.argv[1])]
 st = [r for r in recs if r["type"] == "stats"]
 assert len(st) == 1 and st[0]["final"] is True, st
 s, n = st[0], int(sys.argv[2])
 assert s["captured"] == n and s["packets"] == n and s["ring_drop"] == 0, s
+assert s["bytes"] == truth["bytes"], (s["bytes"], truth["bytes"])
 assert s["ps_recv"] == n and s["ps_drop"] == 0 and "ps_ifdrop" not in s, s
 assert len(s["workers"]) == 3 and sum(w["packets"] for w in s["workers"]) == n, s
 assert sum(w["enqueued"] for w in s["workers"]) + s["ring_drop"] == s["captured"], s
@@ -113,6 +116,22 @@ PY
 else
 	wait $pid
 	if grep -q "CAP_NET_RAW" "$T/err"; then skip "live capture on lo: no CAP_NET_RAW"; else bad "live capture on lo: $(cat "$T/err")"; fi
+fi
+
+# --- -Z USER: every thread runs as USER once the capture is open (root only) ---
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	"$FLOWTAP" -i lo -Z nobody -W 2 --stats-interval 0.5 "udp port 9" >/dev/null 2>"$T/err" </dev/null &
+	pid=$!
+	sleep 1
+	uids=$(awk '/^Uid:/ {print $3}' /proc/$pid/task/*/status 2>/dev/null | sort -u)
+	kill -INT $pid 2>/dev/null
+	wait $pid
+	rc=$?
+	want=$(id -u nobody)
+	[ "$uids" = "$want" ] && [ "$rc" = 0 ] && ok "-Z nobody: all threads run as uid $want" ||
+		bad "-Z nobody: effective uids '$uids' (want $want), exit $rc: $(cat "$T/err")"
+else
+	skip "-Z: needs root and a 'nobody' user"
 fi
 
 echo "$passes passed, $fails failed, $skips skipped"
