@@ -565,8 +565,12 @@ decode_udp(struct ft__dec *s, struct ft_rd *rd, uint32_t decl)
 	ft_rd_skip(rd, 8);
 	d->l4_payload = rd->p;
 	d->l4_payload_len = rd->left;
-	if (u->len > decl)
+	if (u->len > decl) {
+		/* a first fragment carries only part of the datagram */
+		if (d->ip.frag)
+			return FT_DEC_OK;
 		return ft__fail(s, FT_DEC_MALFORMED, FT_L_UDP, rd->p - 4);
+	}
 	if (u->dport == PORT_VXLAN)
 		return decode_vxlan(s, rd);
 	check_dns(d, u->sport, u->dport, 12);

@@ -63,6 +63,14 @@ tw_u(struct ft_jw *w, uint64_t v)
 	ft_jw_u64(w, v);
 }
 
+/* tcpdump prints rates with one decimal: "1.0", "5.5". */
+static void
+tw_rate(struct ft_jw *w, unsigned rate)
+{
+	ft_jw_u64(w, rate / 2);
+	ft_jw_raw(w, (rate & 1) ? ".5" : ".0", 2);
+}
+
 static void
 tw_s(struct ft_jw *w, const char *s)
 {
@@ -168,7 +176,20 @@ dns_type_name(unsigned t)
 	case 33: return "SRV";
 	case 41: return "OPT";
 	case 65: return "HTTPS";
+	case 35: return "NAPTR";
+	case 39: return "DNAME";
+	case 43: return "DS";
+	case 44: return "SSHFP";
+	case 46: return "RRSIG";
+	case 47: return "NSEC";
+	case 48: return "DNSKEY";
+	case 50: return "NSEC3";
+	case 64: return "SVCB";
+	case 99: return "SPF";
+	case 252: return "AXFR";
 	case 255: return "ANY";
+	case 256: return "URI";
+	case 257: return "CAA";
 	default: return NULL;
 	}
 }
@@ -230,12 +251,26 @@ text_dns(struct ft_jw *w, const struct ft_decoded *d)
 		for (i = 0; i < dns.n_an; i++) {
 			tw_s(w, i == 0 ? " " : ", ");
 			tw_dns_type(w, dns.an[i].type);
-			ft_jw_ch(w, ' ');
-			if (dns.an[i].type == 5 || dns.an[i].type == 2 || dns.an[i].type == 12)
+			switch (dns.an[i].type) {
+			case 2:
+			case 5:
+			case 12:
+				ft_jw_ch(w, ' ');
 				tw_dns_name(w, dns.an[i].data);
-			else
+				break;
+			case 1:
+			case 6:
+			case 15:
+			case 16:
+			case 28:
+			case 33:
+				ft_jw_ch(w, ' ');
 				tw_bytes(w, dns.an[i].data, strnlen(dns.an[i].data,
 					sizeof dns.an[i].data));
+				break;
+			default:
+				break;
+			}
 		}
 	} else {
 		if (dns.opcode) {
@@ -576,10 +611,11 @@ text_ip(struct ft_jw *w, const struct ft_decoded *d)
 	}
 	tw_s(w, ": ");
 	if (L & FT_LAYER_TCP) {
-		if ((L & FT_LAYER_DNS) && d->tcp.len > 0)
+		text_tcp(w, d);
+		if ((L & FT_LAYER_DNS) && d->tcp.len > 0) {
+			ft_jw_ch(w, ' ');
 			text_dns(w, d);
-		else
-			text_tcp(w, d);
+		}
 	} else if (L & FT_LAYER_UDP) {
 		if (L & FT_LAYER_DNS) {
 			text_dns(w, d);
@@ -667,7 +703,7 @@ static void
 text_radiotap(struct ft_jw *w, const struct ft_radiotap *rt)
 {
 	if (rt->have & FT_RT_RATE) {
-		ft__fmt_rate(w, rt->rate);
+		tw_rate(w, rt->rate);
 		tw_s(w, " Mb/s ");
 	}
 	if (rt->have & FT_RT_CHANNEL) {
@@ -710,7 +746,7 @@ text_wifi(struct ft_jw *w, const struct ft_wifi *wf)
 			for (i = 0; i < wf->n_rates; i++) {
 				if (i > 0)
 					ft_jw_ch(w, ' ');
-				ft__fmt_rate(w, wf->rates[i] & 0x7f);
+				tw_rate(w, wf->rates[i] & 0x7f);
 				if (wf->rates[i] & 0x80)
 					ft_jw_ch(w, '*');
 			}
@@ -719,10 +755,6 @@ text_wifi(struct ft_jw *w, const struct ft_wifi *wf)
 		if (wf->channel) {
 			tw_s(w, " CH: ");
 			tw_u(w, wf->channel);
-		}
-		if (wf->n_addr >= 2 && wf->subtype != 8) {
-			tw_s(w, " SA:");
-			tw_mac(w, wf->addr[1]);
 		}
 		return;
 	}
