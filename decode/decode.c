@@ -538,6 +538,14 @@ decode_tcp(struct ft__dec *s, struct ft_rd *rd, uint32_t decl)
 	d->l4_payload_len = rd->left - hl;
 	/* DNS over TCP: a 2-byte length prefix, then the 12-byte header */
 	check_dns(d, t->sport, t->dport, 14);
+	if (hl == 32 && ft_rd_be32(rd, 20) == 0x0101080a) {
+		/* fast path: NOP NOP TS, what most data segments carry */
+		t->opts.present = FT_TCPOPT_TS;
+		t->opts.n_opts = 3;
+		t->opts.ts_val = ft_rd_be32(rd, 24);
+		t->opts.ts_ecr = ft_rd_be32(rd, 28);
+		return FT_DEC_OK;
+	}
 	if (hl > 20)
 		return decode_tcp_opts(s, rd->p + 20, hl - 20);
 	return FT_DEC_OK;
