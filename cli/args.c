@@ -22,6 +22,9 @@ enum {
 	OPT_ARENA,
 	OPT_NO_MMAP,
 	OPT_NO_DECODE,
+	OPT_NO_FLOWS,
+	OPT_NO_TRACK,
+	OPT_MAX_FLOWS,
 };
 
 static const char usage_text[] =
@@ -47,9 +50,12 @@ static const char usage_text[] =
 	"  --batch N              frames a worker takes at once (default 32)\n"
 	"  --arena-mib N          frame copy space per worker in MiB (default 32)\n"
 	"  --no-mmap              read classic pcap files through libpcap, not mmap\n"
-	"  --no-decode            do not decode (measures the bare pipeline)\n"
+	"  --no-decode            do not decode or track (measures the bare pipeline)\n"
+	"  --no-track             decode but do not track TCP sessions\n"
+	"  --max-flows N          TCP sessions tracked at once (default 1048576)\n"
 	"output:\n"
 	"  --packets              one line per packet (tcpdump style, or JSON with --json)\n"
+	"  --no-flows             do not print a record per TCP session as it ends\n"
 	"  --json                 JSON lines: packet, flow and stats records\n"
 	"  --stats-interval SEC   stats report every SEC seconds (default 1 live, 0 = off for files);\n"
 	"                         a final report is always printed (stderr, or stdout with --json)\n"
@@ -112,6 +118,9 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 		{"arena-mib", required_argument, NULL, OPT_ARENA},
 		{"no-mmap", no_argument, NULL, OPT_NO_MMAP},
 		{"no-decode", no_argument, NULL, OPT_NO_DECODE},
+		{"no-flows", no_argument, NULL, OPT_NO_FLOWS},
+		{"no-track", no_argument, NULL, OPT_NO_TRACK},
+		{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
 		{NULL, 0, NULL, 0},
 	};
 	long long v;
@@ -208,6 +217,18 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 			break;
 		case OPT_NO_DECODE:
 			o->cfg.decode = 0;
+			break;
+		case OPT_NO_FLOWS:
+			o->no_flows = 1;
+			break;
+		case OPT_NO_TRACK:
+			o->cfg.track = 0;
+			o->no_flows = 1;
+			break;
+		case OPT_MAX_FLOWS:
+			if (parse_num(optarg, 1, 1LL << 30, &v, "--max-flows") != 0)
+				return -1;
+			o->cfg.max_flows = (uint32_t)v;
 			break;
 		case OPT_VERSION:
 			printf("%s\n", ft_version());

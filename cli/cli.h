@@ -10,6 +10,7 @@ struct cli_opts {
 	struct ft_config cfg;
 	int packets;      /* --packets */
 	int json;         /* --json */
+	int no_flows;     /* --no-flows */
 	int list_devices; /* -D */
 	const char *user; /* -Z */
 	char *filter_buf; /* filter joined from the trailing arguments */
@@ -23,6 +24,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o);
 int out_init(unsigned n_workers, int json);
 void out_fini(void);
 int out_packet(const struct ft_packet *pkt, void *user);
+int out_flow(const struct ft_flow_event *ev, void *user);
 void out_stats(const struct ft_stats *st, int final, void *user);
 void out_flush_all(void);
 int out_broken_pipe(void);

@@ -105,6 +105,7 @@ main(int argc, char **argv)
 		return list_devices(o.json);
 	o.cfg.on_packet = o.packets ? out_packet : NULL;
 	o.cfg.on_stats = out_stats;
+	o.cfg.on_flow = o.no_flows ? NULL : out_flow;
 
 	install_signals();
 	rc = ft_pipeline_create(&o.cfg, &p, err);

@@ -126,6 +126,29 @@ out_packet(const struct ft_packet *pkt, void *user)
 	return 0;
 }
 
+int
+out_flow(const struct ft_flow_event *ev, void *user)
+{
+	struct out_buf *b;
+	size_t n;
+
+	(void)user;
+	if (ev->type != FT_FLOW_END)
+		return 0;
+	if (atomic_load_explicit(&broken_pipe, memory_order_relaxed))
+		return 1;
+	b = &bufs[ev->flow->worker];
+	if (as_json)
+		n = ft_format_flow_json(ev->flow, b->buf + b->len, FT_FLOW_FORMAT_MAX);
+	else
+		n = ft_format_flow_text(ev->flow, b->buf + b->len, FT_FLOW_FORMAT_MAX);
+	b->len += n;
+	b->buf[b->len++] = '\n';
+	if (b->len >= OUT_FLUSH)
+		flush(b);
+	return 0;
+}
+
 static double
 secs(uint64_t ns)
 {

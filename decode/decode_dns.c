@@ -18,6 +18,7 @@
  *   SRV (RFC 2782); others are shown as hex.
  */
 #include <stdint.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "flowtap/decode.h"
@@ -220,12 +221,11 @@ ft_decode_dns(const struct ft_decoded *d, struct ft_dns *out)
 	struct ft_dns_rr *rr;
 	uint8_t f2, f3;
 
-	out->n_qd = 0;
-	out->n_an = 0;
+	/* The whole header part: a message too short for a DNS header must not
+	 * leave id, flags or counts from an earlier call (the formatters print
+	 * them). The record arrays stay as they are: n_qd and n_an say what is valid. */
+	memset(out, 0, offsetof(struct ft_dns, qd));
 	out->status = FT_DEC_OK;
-	out->err_off = 0;
-	out->tcp = 0;
-	out->msg_len = 0;
 	if (!(d->layers & FT_LAYER_DNS) || d->l4_payload == NULL)
 		return dns_fail(out, FT_DEC_UNSUPPORTED, 0);
 	m.m = d->l4_payload;

@@ -65,13 +65,13 @@ for line in open(sys.argv[1]):
     ns.append(r["n"])
 assert sorted(ns) == list(range(1, int(sys.argv[2]) + 1)), (len(ns), sys.argv[2])
 PY
-"$FLOWTAP" -r "$T/f.pcap" --packets -W 2 >"$T/text" 2>/dev/null
+"$FLOWTAP" -r "$T/f.pcap" --packets --no-flows -W 2 >"$T/text" 2>/dev/null
 [ "$(wc -l <"$T/text")" = "$frames" ] && ok "text mode: one line per frame" || bad "text mode line count"
 
 # --- stdin, -c, -w, stats record and conservation ---
 n=$(cat "$T/f.pcap" | "$FLOWTAP" -r - --packets --json 2>/dev/null | packets_only | wc -l)
 [ "$n" = "$frames" ] && ok "stdin: $n frames" || bad "stdin: $n frames, want $frames"
-n=$("$FLOWTAP" -r "$T/f.pcap" --packets -c 17 -W 3 2>/dev/null | wc -l)
+n=$("$FLOWTAP" -r "$T/f.pcap" --packets --no-flows -c 17 -W 3 2>/dev/null | wc -l)
 [ "$n" = 17 ] && ok "-c 17" || bad "-c 17 gave $n"
 "$FLOWTAP" -r "$T/f.pcap" -w "$T/w.pcap" -W 2 tcp 2>/dev/null
 n1=$("$FLOWTAP" -r "$T/w.pcap" --json 2>/dev/null | python3 -c 'import json,sys; print(json.loads(sys.stdin.readlines()[-1])["packets"])')

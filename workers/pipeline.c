@@ -25,8 +25,10 @@
 #include <unistd.h>
 
 #include <ck_pr.h>
+#include <urcu/urcu-qsbr.h>
 
 #include "flowtap/error.h"
+#include "tracker/tracker.h"
 #include "workers/pipeline_internal.h"
 #include "workers/shard.h"
 
@@ -45,6 +47,14 @@ ft_config_init(struct ft_config *cfg)
 	cfg->batch = 32;
 	cfg->stats_interval = -1; /* default: 1 s live, off for files */
 	cfg->decode = 1;
+	cfg->track = 1;
+	cfg->reassemble = 1;
+	cfg->max_flows = 1u << 20;
+	cfg->ooo_flow_bytes = 256u << 10;
+	cfg->ooo_bytes = 64u << 20;
+	cfg->timeout_syn = 30;
+	cfg->timeout_idle = 300;
+	cfg->timeout_closed = 30;
 }
 
 void
@@ -101,11 +111,47 @@ check_config(const struct ft_config *cfg, char *errbuf)
 		snprintf(errbuf, FT_ERRBUF_SIZE, "batch must be 1..%d", FT_BATCH_MAX);
 		return FT_EINVAL;
 	}
+	if (cfg->track && (cfg->max_flows == 0 || cfg->timeout_syn <= 0 || cfg->timeout_idle <= 0 ||
+				  cfg->timeout_closed <= 0)) {
+		snprintf(errbuf, FT_ERRBUF_SIZE, "tracking needs max_flows > 0 and timeouts > 0");
+		return FT_EINVAL;
+	}
 	if (cfg->snaplen <= 0 || cfg->snaplen > 262144) {
 		snprintf(errbuf, FT_ERRBUF_SIZE, "snap length must be 1..262144");
 		return FT_EINVAL;
 	}
 	return 0;
+}
+
+static uint64_t
+secs_to_ns(double s)
+{
+	return (uint64_t)(s * 1e9);
+}
+
+/*
+ * Each worker's tracker gets max_flows / workers sessions, plus an eighth for
+ * the hash's imbalance between shards.
+ */
+static int
+make_tracker(struct ft_pipeline *p, struct ft_worker *w, char *errbuf)
+{
+	struct ft_tracker_config tc;
+	uint64_t share = p->cfg.max_flows / p->n_workers;
+
+	memset(&tc, 0, sizeof(tc));
+	tc.max_flows = (uint32_t)(share + share / 8 + 16);
+	tc.ooo_flow_bytes = p->cfg.ooo_flow_bytes;
+	tc.ooo_bytes = p->cfg.ooo_bytes;
+	tc.reassemble = p->cfg.reassemble;
+	tc.timeout_syn_ns = secs_to_ns(p->cfg.timeout_syn);
+	tc.timeout_idle_ns = secs_to_ns(p->cfg.timeout_idle);
+	tc.timeout_closed_ns = secs_to_ns(p->cfg.timeout_closed);
+	tc.worker = w->idx;
+	tc.on_flow = p->cfg.on_flow;
+	tc.user = p->cfg.user;
+	w->tracker = ft__tracker_new(&tc, errbuf, FT_ERRBUF_SIZE);
+	return w->tracker != NULL ? 0 : FT_ENOMEM;
 }
 
 int
@@ -182,6 +228,11 @@ ft_pipeline_create(const struct ft_config *cfg, struct ft_pipeline **out, char *
 			snprintf(errbuf, FT_ERRBUF_SIZE, "cannot allocate worker %u's ring (%u slots) "
 				"and arena (%llu bytes)", i, cfg->ring_slots, (unsigned long long)arena);
 			goto fail;
+		}
+		if (p->cfg.track && p->cfg.decode) {
+			rc = make_tracker(p, w, errbuf);
+			if (rc != 0)
+				goto fail;
 		}
 	}
 	*out = p;
@@ -299,6 +350,7 @@ ft_pipeline_destroy(struct ft_pipeline *p)
 	}
 	if (p->workers != NULL) {
 		for (unsigned i = 0; i < p->n_workers; i++) {
+			ft__tracker_free(p->workers[i].tracker);
 			ft__ring_fini(&p->workers[i].ring);
 			ft__arena_fini(&p->workers[i].arena);
 		}
@@ -338,6 +390,25 @@ unsigned
 ft_pipeline_workers(const struct ft_pipeline *p)
 {
 	return p->n_workers;
+}
+
+/* Set on threads registered with liburcu (workers): they need no registration here. */
+_Thread_local int ft__rcu_registered;
+
+int
+ft_pipeline_flows(struct ft_pipeline *p, ft_flow_visit_cb *cb, void *user)
+{
+	int rc = 0, reg = !ft__rcu_registered;
+
+	if (!p->cfg.track || p->workers == NULL || p->workers[0].tracker == NULL)
+		return FT_ENOTSUP;
+	if (reg)
+		urcu_qsbr_register_thread();
+	for (unsigned i = 0; i < p->n_workers && rc == 0; i++)
+		rc = ft__tracker_visit(p->workers[i].tracker, cb, user);
+	if (reg)
+		urcu_qsbr_unregister_thread();
+	return 0;
 }
 
 int

@@ -26,8 +26,11 @@
 
 #define FT_BATCH_MAX 256
 
+struct ft_tracker;
+
 struct ft_worker {
 	struct ft_ring ring;
+	struct ft_tracker *tracker; /* NULL when tracking is off */
 	struct ft_arena arena;
 	struct ft_pipeline *p;
 	unsigned idx;
@@ -45,6 +48,7 @@ struct ft_worker {
 	_Atomic uint64_t discarded;
 	_Atomic uint64_t flows_active;
 	_Atomic uint64_t flows_evicted;
+	_Atomic uint64_t flows_untracked;
 };
 
 /* The classic-pcap mmap reader's state (capture/capture_mmap.c). */
@@ -113,6 +117,9 @@ ft__count_reached(const struct ft_pipeline *p)
 {
 	return p->cfg.count != 0 && FT_CTR_GET(p->captured) >= p->cfg.count;
 }
+
+/* workers/pipeline.c: 1 on threads the pipeline registered with liburcu. */
+extern _Thread_local int ft__rcu_registered;
 
 /* workers/worker.c */
 void *ft__worker_main(void *arg);

@@ -29,18 +29,6 @@ rd16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static inline uint64_t
-mix64(uint64_t x)
-{
-	/* splitmix64 finaliser: every input bit affects every output bit. */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
 static uint32_t
 hash_key(const struct key *k)
 {
@@ -49,7 +37,7 @@ hash_key(const struct key *k)
 
 	memcpy(w, k, sizeof(w));
 	for (unsigned i = 0; i < sizeof(w) / 8; i++)
-		h = mix64(h ^ w[i]);
+		h = ft__mix64(h ^ w[i]);
 	return (uint32_t)(h >> 32);
 }
 

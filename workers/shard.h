@@ -23,6 +23,18 @@
 
 uint32_t ft__flow_hash(int dlt, const uint8_t *pkt, uint32_t caplen);
 
+/* splitmix64's finaliser: every input bit affects every output bit. */
+static inline uint64_t
+ft__mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
 /* Map a 32-bit hash onto [0, n) without a division (Lemire's reduction). */
 static inline unsigned int
 ft__shard_of(uint32_t hash, unsigned int n)

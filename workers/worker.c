@@ -19,6 +19,7 @@
 #include <urcu/urcu-qsbr.h>
 
 #include "flowtap/error.h"
+#include "tracker/tracker.h"
 #include "workers/pipeline_internal.h"
 
 /* Back off on an empty ring: spin, then sleep 20 us a few times, then 500 us. */
@@ -42,6 +43,47 @@ idle(unsigned *level)
 }
 
 static void
+consumer_failed(struct ft_pipeline *p, const char *which, int rc, uint64_t n)
+{
+	ft__set_error(p, FT_ECONSUMER, "the %s consumer returned %d at frame %llu", which, rc,
+		(unsigned long long)n);
+	atomic_store(&p->consumer_failed, 1);
+	ft_pipeline_stop(p);
+}
+
+/* Publish the tracker's counters for the stats thread. */
+static void
+publish_flows(struct ft_worker *w)
+{
+	struct ft_tracker_counters c;
+
+	ft__tracker_counters(w->tracker, &c);
+	atomic_store_explicit(&w->flows_active, c.active, memory_order_relaxed);
+	atomic_store_explicit(&w->flows_evicted, c.evicted, memory_order_relaxed);
+	atomic_store_explicit(&w->flows_untracked, c.untracked, memory_order_relaxed);
+}
+
+static uint64_t
+realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Expire idle sessions; a failing flow callback stops the pipeline. */
+static void
+tick(struct ft_worker *w, uint64_t now_ns)
+{
+	int rc = ft__tracker_tick(w->tracker, now_ns);
+
+	if (rc != 0 && !atomic_load(&w->p->consumer_failed))
+		consumer_failed(w->p, "flow", rc, 0);
+	publish_flows(w);
+}
+
+static void
 process(struct ft_worker *w, const struct ft_desc *d, struct ft_decoded *dec)
 {
 	struct ft_pipeline *p = w->p;
@@ -59,7 +101,7 @@ process(struct ft_worker *w, const struct ft_desc *d, struct ft_decoded *dec)
 	}
 	FT_CTR_ADD(w->packets, 1);
 	FT_CTR_ADD(w->bytes, d->len);
-	if (p->cfg.on_packet == NULL)
+	if (p->cfg.on_packet == NULL && w->tracker == NULL)
 		return;
 	pkt.n = d->n;
 	pkt.ts_ns = d->ts_ns;
@@ -70,12 +112,17 @@ process(struct ft_worker *w, const struct ft_desc *d, struct ft_decoded *dec)
 	pkt.worker = (uint16_t)w->idx;
 	pkt.data = d->data;
 	pkt.dec = dec;
-	rc = p->cfg.on_packet(&pkt, p->cfg.user);
-	if (rc != 0) {
-		ft__set_error(p, FT_ECONSUMER, "the packet consumer returned %d at frame %llu", rc,
-			(unsigned long long)d->n);
-		atomic_store(&p->consumer_failed, 1);
-		ft_pipeline_stop(p);
+	if (p->cfg.on_packet != NULL) {
+		rc = p->cfg.on_packet(&pkt, p->cfg.user);
+		if (rc != 0) {
+			consumer_failed(p, "packet", rc, d->n);
+			return;
+		}
+	}
+	if (w->tracker != NULL) {
+		rc = ft__tracker_packet(w->tracker, &pkt);
+		if (rc != 0)
+			consumer_failed(p, "flow", rc, d->n);
 	}
 }
 
@@ -87,16 +134,27 @@ ft__worker_main(void *arg)
 	struct ft_desc batch[FT_BATCH_MAX];
 	struct ft_decoded dec;
 	unsigned level = 0, n;
+	uint64_t last_tick = 0;
 	int done;
 
 	memset(&dec, 0, sizeof(dec));
 	urcu_qsbr_register_thread();
+	ft__rcu_registered = 1;
 	for (;;) {
 		done = atomic_load_explicit(&p->capture_done, memory_order_acquire);
 		n = ft__ring_dequeue_burst(&w->ring, batch, p->cfg.batch);
 		if (n == 0) {
 			if (done)
 				break;
+			/* A quiet live link still ages its sessions, by the clock. */
+			if (w->tracker != NULL && p->live && level == 160) {
+				uint64_t now = realtime_ns();
+
+				if (now - last_tick >= 100000000u) {
+					tick(w, now);
+					last_tick = now;
+				}
+			}
 			idle(&level);
 			continue;
 		}
@@ -109,8 +167,18 @@ ft__worker_main(void *arg)
 		/* All of a worker's frames come from one source: arena or mapped file. */
 		if (batch[n - 1].arena_end != 0)
 			ft__arena_release(&w->arena, batch[n - 1].arena_end);
+		if (w->tracker != NULL)
+			tick(w, batch[n - 1].ts_ns);
 		urcu_qsbr_quiescent_state();
 	}
+	if (w->tracker != NULL) {
+		/* The capture is over: every session still open ends as "eof". */
+		if (ft__tracker_flush(w->tracker, FT_CLOSE_EOF, 0) != 0 &&
+			!atomic_load(&p->consumer_failed))
+			consumer_failed(p, "flow", 1, 0);
+		publish_flows(w);
+	}
+	ft__rcu_registered = 0;
 	urcu_qsbr_unregister_thread();
 	return NULL;
 }

@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "flowtap/export.h"
+#include "flowtap/flow.h"
 #include "flowtap/packet.h"
 #include "flowtap/stats.h"
 
@@ -94,6 +95,17 @@ struct ft_config {
 	ft_warning_cb *on_warning;
 	void *user;
 	int decode;              /**< decode frames before on_packet; default 1 */
+
+	/* TCP session tracking (flow.h). Needs decode. */
+	int track;               /**< track TCP sessions; default 1 */
+	int reassemble;          /**< hold out-of-order payload so DATA events carry the bytes; default 1 */
+	ft_flow_cb *on_flow;     /**< flow events (start, data, ..., end), on the owning worker */
+	uint32_t max_flows;      /**< sessions tracked at once, all workers together; default 1048576 */
+	uint32_t ooo_flow_bytes; /**< out-of-order bytes held per session; default 256 KiB */
+	uint64_t ooo_bytes;      /**< out-of-order bytes held per worker; default 64 MiB */
+	double timeout_syn;      /**< seconds a half-open session may idle; default 30 */
+	double timeout_idle;     /**< seconds an established session may idle; default 300 */
+	double timeout_closed;   /**< seconds a closed session lingers (absorbs stray packets); default 30 */
 };
 
 /**
@@ -182,6 +194,18 @@ FT_EXTERN unsigned ft_pipeline_workers(const struct ft_pipeline *p);
  * Context: makes a system call; may block while the socket's send buffer is full.
  */
 FT_EXTERN int ft_pipeline_inject(struct ft_pipeline *p, const void *frame, size_t len);
+
+/**
+ * Visit a copy of every TCP session open now, on every worker, while the
+ * pipeline runs (liburcu QSBR: the tables are read without stopping workers).
+ * @param cb called once per session with a snapshot (borrowed: valid during the
+ *        call); return non-zero to stop the walk.
+ * @return 0, or FT_ENOTSUP when tracking is off.
+ * Thread-safety: any thread, including a callback's. Context: may block briefly
+ * (registers the calling thread with liburcu); does not allocate per session.
+ */
+typedef int ft_flow_visit_cb(const struct ft_flow *f, void *user);
+FT_EXTERN int ft_pipeline_flows(struct ft_pipeline *p, ft_flow_visit_cb *cb, void *user);
 
 /* ---- Devices ---- */
 

@@ -1,0 +1,300 @@
+/*
+ * flow_format.c - names, the Community ID and the flow record (JSON, text).
+ *
+ * Community ID v1 (https://github.com/corelight/community-id-spec):
+ * base64(SHA-1(seed:16 | saddr | daddr | proto:8 | 0:8 | sport:16 | dport:16))
+ * with the endpoints ordered so that the smaller (address, port) comes first,
+ * all in network byte order, prefixed "1:". SHA-1 is FIPS 180-4, section 6.1.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "decode/jw.h"
+#include "flowtap/flow.h"
+
+const char *
+ft_tcp_state_name(int state)
+{
+	static const char *const names[] = {"NONE", "SYN_SENT", "SYN_RCVD", "ESTABLISHED",
+		"FIN_WAIT", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "CLOSED"};
+
+	return state >= 0 && state <= FT_TCP_CLOSED ? names[state] : "UNKNOWN";
+}
+
+const char *
+ft_close_name(int close)
+{
+	static const char *const names[] = {"open", "fin", "rst", "timeout", "eof", "evicted"};
+
+	return close >= 0 && close <= FT_CLOSE_EVICTED ? names[close] : "unknown";
+}
+
+/* ---- SHA-1 (FIPS 180-4), just enough for one short message ---- */
+
+struct sha1 {
+	uint32_t h[5];
+	uint8_t block[64];
+	uint64_t len;
+	unsigned fill;
+};
+
+static uint32_t
+rol(uint32_t x, unsigned n)
+{
+	return (x << n) | (x >> (32 - n));
+}
+
+static void
+sha1_block(struct sha1 *s)
+{
+	uint32_t w[80], a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3], e = s->h[4], f, k, t;
+
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)s->block[4 * i] << 24 | (uint32_t)s->block[4 * i + 1] << 16 |
+			(uint32_t)s->block[4 * i + 2] << 8 | s->block[4 * i + 3];
+	for (int i = 16; i < 80; i++)
+		w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+	for (int i = 0; i < 80; i++) {
+		if (i < 20) {
+			f = (b & c) | (~b & d);
+			k = 0x5a827999;
+		} else if (i < 40) {
+			f = b ^ c ^ d;
+			k = 0x6ed9eba1;
+		} else if (i < 60) {
+			f = (b & c) | (b & d) | (c & d);
+			k = 0x8f1bbcdc;
+		} else {
+			f = b ^ c ^ d;
+			k = 0xca62c1d6;
+		}
+		t = rol(a, 5) + f + e + k + w[i];
+		e = d;
+		d = c;
+		c = rol(b, 30);
+		b = a;
+		a = t;
+	}
+	s->h[0] += a;
+	s->h[1] += b;
+	s->h[2] += c;
+	s->h[3] += d;
+	s->h[4] += e;
+}
+
+static void
+sha1_add(struct sha1 *s, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		s->block[s->fill++] = p[i];
+		if (s->fill == 64) {
+			sha1_block(s);
+			s->fill = 0;
+		}
+	}
+	s->len += n;
+}
+
+static void
+sha1_digest(struct sha1 *s, uint8_t out[20])
+{
+	uint64_t bits = s->len * 8;
+	uint8_t pad = 0x80, zero = 0, lenb[8];
+
+	sha1_add(s, &pad, 1);
+	while (s->fill != 56)
+		sha1_add(s, &zero, 1);
+	for (int i = 0; i < 8; i++)
+		lenb[i] = (uint8_t)(bits >> (56 - 8 * i));
+	sha1_add(s, lenb, 8);
+	for (int i = 0; i < 5; i++) {
+		out[4 * i] = (uint8_t)(s->h[i] >> 24);
+		out[4 * i + 1] = (uint8_t)(s->h[i] >> 16);
+		out[4 * i + 2] = (uint8_t)(s->h[i] >> 8);
+		out[4 * i + 3] = (uint8_t)s->h[i];
+	}
+}
+
+const char *
+ft_community_id(const struct ft_flow *f, char *buf, size_t cap)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	struct sha1 s = {{0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0}, {0}, 0, 0};
+	unsigned alen = f->ip_v == 6 ? 16 : 4;
+	const uint8_t *a = f->src, *b = f->dst;
+	uint16_t pa = f->sport, pb = f->dport;
+	uint8_t msg[2 + 32 + 2 + 4], dig[20];
+	char out[32];
+	size_t n = 0, o = 0;
+	int c = memcmp(a, b, alen);
+
+	if (c > 0 || (c == 0 && pa > pb)) {
+		a = f->dst;
+		b = f->src;
+		pa = f->dport;
+		pb = f->sport;
+	}
+	msg[n++] = 0; /* seed 0, 16 bits */
+	msg[n++] = 0;
+	memcpy(msg + n, a, alen);
+	n += alen;
+	memcpy(msg + n, b, alen);
+	n += alen;
+	msg[n++] = 6; /* TCP */
+	msg[n++] = 0;
+	msg[n++] = (uint8_t)(pa >> 8);
+	msg[n++] = (uint8_t)pa;
+	msg[n++] = (uint8_t)(pb >> 8);
+	msg[n++] = (uint8_t)pb;
+	sha1_add(&s, msg, n);
+	sha1_digest(&s, dig);
+	out[o++] = '1';
+	out[o++] = ':';
+	for (int i = 0; i < 21; i += 3) { /* 20 bytes: 6 full groups + 2 bytes */
+		uint32_t v = (uint32_t)dig[i] << 16 | (i + 1 < 20 ? (uint32_t)dig[i + 1] << 8 : 0) |
+			(i + 2 < 20 ? dig[i + 2] : 0);
+
+		out[o++] = b64[v >> 18 & 63];
+		out[o++] = b64[v >> 12 & 63];
+		out[o++] = i + 1 < 20 ? b64[v >> 6 & 63] : '=';
+		out[o++] = i + 2 < 20 ? b64[v & 63] : '=';
+	}
+	out[o] = '\0';
+	snprintf(buf, cap, "%s", out);
+	return buf;
+}
+
+/* ---- the records ---- */
+
+static size_t
+fmt_ts(char *out, size_t cap, uint64_t ns, int digits)
+{
+	if (digits == 9)
+		return (size_t)snprintf(out, cap, "%" PRIu64 ".%09" PRIu64, ns / 1000000000u,
+			ns % 1000000000u);
+	return (size_t)snprintf(out, cap, "%" PRIu64 ".%06" PRIu64, ns / 1000000000u,
+		ns % 1000000000u / 1000u);
+}
+
+static void
+json_ms(struct ft_jw *w, const char *key, uint64_t ns)
+{
+	char tmp[32];
+	size_t n = (size_t)snprintf(tmp, sizeof(tmp), "%" PRIu64 ".%03" PRIu64, ns / 1000000u,
+		ns % 1000000u / 1000u);
+
+	ft_jw_key(w, key);
+	ft_jw_raw(w, tmp, n);
+}
+
+static void
+json_dir(struct ft_jw *w, const char *key, const struct ft_flow_dir *d)
+{
+	ft_jw_key(w, key);
+	ft_jw_ch(w, '{');
+	ft_jw_kv_u64(w, "packets", d->packets);
+	ft_jw_kv_u64(w, "bytes", d->bytes);
+	ft_jw_kv_u64(w, "retransmits", d->retransmits);
+	ft_jw_kv_u64(w, "missed", d->missed);
+	if (d->mss)
+		ft_jw_kv_u64(w, "mss", d->mss);
+	if (d->has_wscale)
+		ft_jw_kv_u64(w, "wscale", d->wscale);
+	if (d->ack_lat_samples) {
+		ft_jw_key(w, "ack_ms");
+		ft_jw_ch(w, '{');
+		json_ms(w, "min", d->ack_lat_min_ns);
+		json_ms(w, "avg", d->ack_lat_sum_ns / d->ack_lat_samples);
+		json_ms(w, "max", d->ack_lat_max_ns);
+		ft_jw_kv_u64(w, "n", d->ack_lat_samples);
+		ft_jw_ch(w, '}');
+	}
+	ft_jw_ch(w, '}');
+}
+
+size_t
+ft_format_flow_json(const struct ft_flow *f, char *buf, size_t cap)
+{
+	struct ft_jw w;
+	char tmp[64];
+	size_t n;
+
+	ft_jw_init(&w, buf, cap);
+	ft_jw_ch(&w, '{');
+	ft_jw_kv_str(&w, "type", "flow", 4);
+	ft_jw_kv_str(&w, "proto", "tcp", 3);
+	ft_jw_key(&w, "src");
+	ft_jw_ip(&w, f->ip_v, f->src);
+	ft_jw_kv_u64(&w, "sport", f->sport);
+	ft_jw_key(&w, "dst");
+	ft_jw_ip(&w, f->ip_v, f->dst);
+	ft_jw_kv_u64(&w, "dport", f->dport);
+	if (f->n_vlan) {
+		ft_jw_key(&w, "vlan");
+		ft_jw_ch(&w, '[');
+		for (unsigned i = 0; i < f->n_vlan && i < 2; i++) {
+			ft_jw_sep(&w);
+			ft_jw_u64(&w, f->vlan[i]);
+		}
+		ft_jw_ch(&w, ']');
+	}
+	n = fmt_ts(tmp, sizeof(tmp), f->first_ns, f->ts_digits);
+	ft_jw_key(&w, "first");
+	ft_jw_raw(&w, tmp, n);
+	n = fmt_ts(tmp, sizeof(tmp), f->last_ns, f->ts_digits);
+	ft_jw_key(&w, "last");
+	ft_jw_raw(&w, tmp, n);
+	ft_jw_key(&w, "state");
+	ft_jw_cstr_q(&w, ft_tcp_state_name(f->state));
+	ft_jw_key(&w, "close");
+	ft_jw_cstr_q(&w, ft_close_name(f->close));
+	ft_jw_kv_bool(&w, "midstream", f->midstream);
+	json_dir(&w, "send", &f->dir[FT_DIR_SEND]);
+	json_dir(&w, "recv", &f->dir[FT_DIR_RECV]);
+	if (f->connect_ns >= 0)
+		json_ms(&w, "connect_ms", (uint64_t)f->connect_ns);
+	if (f->rtt_ns >= 0)
+		json_ms(&w, "rtt_ms", (uint64_t)f->rtt_ns);
+	ft_jw_key(&w, "community_id");
+	ft_jw_cstr_q(&w, ft_community_id(f, tmp, sizeof(tmp)));
+	ft_jw_kv_u64(&w, "id", f->id);
+	ft_jw_ch(&w, '}');
+	return w.len;
+}
+
+size_t
+ft_format_flow_text(const struct ft_flow *f, char *buf, size_t cap)
+{
+	struct ft_jw w;
+	char tmp[160];
+	uint64_t dur = f->last_ns - f->first_ns;
+	size_t n;
+
+	ft_jw_init(&w, buf, cap);
+	n = fmt_ts(tmp, sizeof(tmp), f->first_ns, f->ts_digits);
+	ft_jw_raw(&w, tmp, n);
+	ft_jw_raw(&w, " TCP ", 5);
+	n = f->ip_v == 6 ? ft_fmt_ip6(tmp, f->src) : ft_fmt_ip4(tmp, f->src);
+	ft_jw_raw(&w, tmp, n);
+	n = (size_t)snprintf(tmp, sizeof(tmp), ".%u > ", f->sport);
+	ft_jw_raw(&w, tmp, n);
+	n = f->ip_v == 6 ? ft_fmt_ip6(tmp, f->dst) : ft_fmt_ip4(tmp, f->dst);
+	ft_jw_raw(&w, tmp, n);
+	n = (size_t)snprintf(tmp, sizeof(tmp),
+		".%u: %" PRIu64 ".%06" PRIu64 "s, send %" PRIu64 " pkts %" PRIu64 " B, recv %" PRIu64
+		" pkts %" PRIu64 " B, retrans %" PRIu64 "/%" PRIu64 ", missed %" PRIu64 "/%" PRIu64,
+		f->dport, dur / 1000000000u, dur % 1000000000u / 1000u, f->dir[0].packets,
+		f->dir[0].bytes, f->dir[1].packets, f->dir[1].bytes, f->dir[0].retransmits,
+		f->dir[1].retransmits, f->dir[0].missed, f->dir[1].missed);
+	ft_jw_raw(&w, tmp, n);
+	if (f->rtt_ns >= 0) {
+		n = (size_t)snprintf(tmp, sizeof(tmp), ", rtt %" PRIu64 ".%03" PRIu64 "ms",
+			(uint64_t)f->rtt_ns / 1000000u, (uint64_t)f->rtt_ns % 1000000u / 1000u);
+		ft_jw_raw(&w, tmp, n);
+	}
+	n = (size_t)snprintf(tmp, sizeof(tmp), ", %s%s, close %s", ft_tcp_state_name(f->state),
+		f->midstream ? " (mid-stream)" : "", ft_close_name(f->close));
+	ft_jw_raw(&w, tmp, n);
+	return w.len;
+}

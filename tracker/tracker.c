@@ -1,0 +1,1058 @@
+/*
+ * tracker.c - TCP sessions of one worker: state, reassembly, events, expiry.
+ *
+ * DESIGN
+ * - Table: a liburcu lock-free hash table (cds_lfht) per worker, sized at
+ *   creation (no resize), keyed by the ordered endpoint pair + VLAN ids. The
+ *   worker is its only writer; other threads may walk it under RCU (QSBR:
+ *   the worker announces a quiescent state once per batch). A removed
+ *   session's memory goes back to the pool through call_rcu, so a reader
+ *   never sees it reused.
+ * - Memory: sessions come from a pool allocated at creation (max_flows plus
+ *   slack for sessions waiting out their grace period); out-of-order
+ *   segments from a pool of fixed-size nodes (ooo_bytes in all, ooo_flow_bytes
+ *   per session). Nothing is allocated per packet.
+ * - Time: packet timestamps drive every timeout, so a file replays the same
+ *   way every time; a live worker also ticks with the clock when idle.
+ *   Sessions sit on one of four LRU lists by timeout class (half-open,
+ *   established, closing, closed-and-lingering), moved to the tail when
+ *   touched; expiry only looks at list heads.
+ * - Reassembly, per direction: `next` is the next byte expected. A segment
+ *   wholly before it is a retransmission; one that starts before it is
+ *   trimmed; one that starts at it is delivered and pulls held segments
+ *   after it; one that starts later is held (trimmed against what is
+ *   already held). A hole is given up when the receiver acknowledges past
+ *   it, when the session's held bytes or the pool run out, or at the end.
+ *   Sequence numbers compare modulo 2^32 (RFC 9293 3.4).
+ * - Sessions closed by FIN or RST stay in the table for timeout_closed
+ *   ("lingering"), so stray retransmissions and ACKs after the close do not
+ *   start bogus mid-stream sessions; a new SYN on that key starts a new one.
+ * - Fields of struct ft_flow that change after the session is published are
+ *   written with relaxed atomic stores (plain moves on x86), so that
+ *   ft__tracker_visit() can read them from another thread without a race.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <urcu/urcu-qsbr.h>
+#include <urcu/rculfhash.h>
+#include <urcu/lfstack.h>
+
+/* liburcu's caa_container_of casts through char *: alignment is the struct's own. */
+#pragma GCC diagnostic ignored "-Wcast-align"
+
+#include "flowtap/decode.h"
+#include "ring/ring.h" /* FT_TSAN_* */
+#include "tracker/tracker.h"
+#include "workers/shard.h"
+
+#define SEG_DATA 2048 /* payload bytes one held-segment node carries */
+
+/* Relaxed single-writer access to fields other threads may read. */
+#define PUB_SET(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
+#define PUB_GET(field)    __atomic_load_n(&(field), __ATOMIC_RELAXED)
+#define PUB_ADD(field, v) PUB_SET(field, (field) + (v))
+
+static inline int32_t
+sdiff(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b);
+}
+#define SEQ_LT(a, b)  (sdiff((a), (b)) < 0)
+#define SEQ_LEQ(a, b) (sdiff((a), (b)) <= 0)
+
+enum lru_class { LRU_SYN, LRU_EST, LRU_FIN, LRU_CLOSED, LRU__N };
+
+struct seg {
+	struct seg *next; /* sorted by seq */
+	uint32_t seq, len;
+	uint8_t data[SEG_DATA];
+};
+
+struct key {
+	uint8_t a[16], b[16];
+	uint16_t pa, pb;
+	uint16_t vlan[2];
+	uint8_t v;
+	uint8_t pad[3];
+};
+
+/* One direction's reassembly and ACK-latency state. */
+struct half {
+	uint32_t next;      /* next byte expected */
+	uint32_t isn;
+	uint32_t fin_seq;   /* sequence number of the FIN */
+	uint32_t probe_end; /* data up to here awaits an ACK (latency sample) */
+	uint64_t probe_ns;
+	struct seg *held;   /* out-of-order segments, sorted */
+	uint32_t held_bytes;
+	uint8_t have_next, syn, fin, fin_acked, probe;
+};
+
+struct flow {
+	struct ft_flow pub; /* first: what consumers see */
+	struct key key;
+	unsigned long hash;
+	struct cds_lfht_node node;
+	struct rcu_head rcu;
+	struct cds_lfs_node free_node;
+	struct ft_tracker *t;
+	struct flow *prev, *next; /* LRU list */
+	uint8_t lru;
+	uint8_t started, ended, in_table;
+	uint64_t syn_ns;
+	struct half h[2];
+};
+
+struct lru {
+	struct flow *head, *tail;
+};
+
+struct ft_tracker {
+	struct ft_tracker_config cfg;
+	struct cds_lfht *ht;
+	struct flow *flows;      /* the pool */
+	uint32_t n_flows, bump;  /* pool size; entries never used yet start at bump */
+	struct cds_lfs_stack free_flows; /* returned by call_rcu (any thread), popped here only */
+	struct seg *segs;
+	uint32_t n_segs, seg_bump;
+	struct seg *free_segs;   /* worker-only */
+	struct lru lru[LRU__N];
+	uint64_t next_id;
+	uint32_t in_table;       /* sessions in the table, lingering ones included */
+	uint64_t now_ns;
+	int cb_failed;           /* a callback returned non-zero: no more callbacks */
+	int cb_rc;
+	/* Counters (single writer, read relaxed). */
+	_Alignas(64) _Atomic uint64_t active, evicted, untracked, ooo_dropped;
+};
+
+/* ---------- small helpers ---------- */
+
+static void
+lru_unlink(struct ft_tracker *t, struct flow *f)
+{
+	struct lru *l = &t->lru[f->lru];
+
+	if (f->prev != NULL)
+		f->prev->next = f->next;
+	else
+		l->head = f->next;
+	if (f->next != NULL)
+		f->next->prev = f->prev;
+	else
+		l->tail = f->prev;
+	f->prev = f->next = NULL;
+}
+
+static void
+lru_push(struct ft_tracker *t, struct flow *f, enum lru_class c)
+{
+	struct lru *l = &t->lru[c];
+
+	f->lru = (uint8_t)c;
+	f->next = NULL;
+	f->prev = l->tail;
+	if (l->tail != NULL)
+		l->tail->next = f;
+	else
+		l->head = f;
+	l->tail = f;
+}
+
+static void
+lru_touch(struct ft_tracker *t, struct flow *f, enum lru_class c)
+{
+	if (f->lru == c && t->lru[c].tail == f)
+		return;
+	lru_unlink(t, f);
+	lru_push(t, f, c);
+}
+
+static enum lru_class
+class_of(const struct flow *f)
+{
+	switch (f->pub.state) {
+	case FT_TCP_SYN_SENT:
+	case FT_TCP_SYN_RCVD:
+		return LRU_SYN;
+	case FT_TCP_ESTABLISHED:
+		return LRU_EST;
+	case FT_TCP_CLOSED:
+		return LRU_CLOSED;
+	default:
+		return LRU_FIN;
+	}
+}
+
+static uint64_t
+timeout_of(const struct ft_tracker *t, enum lru_class c)
+{
+	switch (c) {
+	case LRU_SYN:
+		return t->cfg.timeout_syn_ns;
+	case LRU_EST:
+		return t->cfg.timeout_idle_ns;
+	default:
+		return t->cfg.timeout_closed_ns;
+	}
+}
+
+static int
+emit(struct ft_tracker *t, struct flow *f, enum ft_flow_event_type type, enum ft_dir dir,
+	const uint8_t *data, uint32_t seq, uint32_t len)
+{
+	struct ft_flow_event ev;
+	int rc;
+
+	if (t->cfg.on_flow == NULL || t->cb_failed)
+		return 0;
+	ev.type = type;
+	ev.dir = dir;
+	ev.flow = &f->pub;
+	ev.ts_ns = t->now_ns;
+	ev.data = data;
+	ev.len = len;
+	ev.seq = seq;
+	rc = t->cfg.on_flow(&ev, t->cfg.user);
+	if (rc != 0) {
+		t->cb_failed = 1;
+		t->cb_rc = rc;
+	}
+	return rc;
+}
+
+/* ---------- the session pool ---------- */
+
+static void
+free_flow_rcu(struct rcu_head *head)
+{
+	struct flow *f = caa_container_of(head, struct flow, rcu);
+
+	/* Runs on liburcu's call_rcu thread after a grace period. */
+	FT_TSAN_RELEASE(f);
+	cds_lfs_push(&f->t->free_flows, &f->free_node);
+}
+
+static struct flow *
+flow_alloc(struct ft_tracker *t)
+{
+	struct cds_lfs_node *n;
+	struct flow *f;
+
+	if (t->bump < t->n_flows)
+		return &t->flows[t->bump++];
+	/* Single popper (this worker), so __cds_lfs_pop needs no lock. */
+	n = __cds_lfs_pop(&t->free_flows);
+	if (n == NULL)
+		return NULL;
+	f = caa_container_of(n, struct flow, free_node);
+	FT_TSAN_ACQUIRE(f);
+	return f;
+}
+
+static struct seg *
+seg_alloc(struct ft_tracker *t)
+{
+	struct seg *s = t->free_segs;
+
+	if (s != NULL) {
+		t->free_segs = s->next;
+		return s;
+	}
+	if (t->seg_bump < t->n_segs)
+		return &t->segs[t->seg_bump++];
+	return NULL;
+}
+
+static void
+seg_free(struct ft_tracker *t, struct seg *s)
+{
+	s->next = t->free_segs;
+	t->free_segs = s;
+}
+
+/* ---------- keys ---------- */
+
+static int
+key_match(struct cds_lfht_node *node, const void *k)
+{
+	const struct flow *f = caa_container_of(node, struct flow, node);
+
+	return memcmp(&f->key, k, sizeof(struct key)) == 0;
+}
+
+static unsigned long
+key_hash(const struct key *k)
+{
+	uint64_t w[sizeof(struct key) / 8];
+	uint64_t h = 0x243f6a8885a308d3ULL;
+
+	memcpy(w, k, sizeof(w));
+	for (unsigned i = 0; i < sizeof(w) / 8; i++)
+		h = ft__mix64(h ^ w[i]);
+	return (unsigned long)h;
+}
+
+/* Build the ordered key of a decoded TCP packet; *rev is 1 when the packet's
+ * source is the key's higher endpoint. */
+static void
+make_key(const struct ft_decoded *d, struct key *k)
+{
+	unsigned alen = d->ip.v == 6 ? 16 : 4;
+	int c = memcmp(d->ip.src, d->ip.dst, alen);
+
+	memset(k, 0, sizeof(*k));
+	k->v = d->ip.v;
+	for (unsigned i = 0; i < d->n_vlan && i < 2; i++)
+		k->vlan[i] = d->vlan[i].id;
+	if (c < 0 || (c == 0 && d->tcp.sport <= d->tcp.dport)) {
+		memcpy(k->a, d->ip.src, alen);
+		memcpy(k->b, d->ip.dst, alen);
+		k->pa = d->tcp.sport;
+		k->pb = d->tcp.dport;
+	} else {
+		memcpy(k->a, d->ip.dst, alen);
+		memcpy(k->b, d->ip.src, alen);
+		k->pa = d->tcp.dport;
+		k->pb = d->tcp.sport;
+	}
+}
+
+/* ---------- creation and removal ---------- */
+
+static void
+remove_flow(struct ft_tracker *t, struct flow *f)
+{
+	struct seg *s, *n;
+
+	lru_unlink(t, f);
+	for (int d = 0; d < 2; d++) {
+		for (s = f->h[d].held; s != NULL; s = n) {
+			n = s->next;
+			seg_free(t, s);
+		}
+		f->h[d].held = NULL;
+	}
+	if (f->in_table) {
+		cds_lfht_del(t->ht, &f->node);
+		f->in_table = 0;
+		t->in_table--;
+		urcu_qsbr_call_rcu(&f->rcu, free_flow_rcu);
+	}
+}
+
+/* Give up every hole and deliver what is held (the session is ending). */
+static void flush_held(struct ft_tracker *t, struct flow *f, int d);
+
+static void
+end_flow(struct ft_tracker *t, struct flow *f, enum ft_close why)
+{
+	if (f->ended)
+		return;
+	flush_held(t, f, FT_DIR_SEND);
+	flush_held(t, f, FT_DIR_RECV);
+	f->ended = 1;
+	if (why == FT_CLOSE_FIN || why == FT_CLOSE_RST)
+		PUB_SET(f->pub.state, FT_TCP_CLOSED);
+	PUB_SET(f->pub.close, why);
+	atomic_store_explicit(&t->active, atomic_load_explicit(&t->active, memory_order_relaxed) - 1,
+		memory_order_relaxed);
+	if (why == FT_CLOSE_EVICTED)
+		atomic_store_explicit(&t->evicted,
+			atomic_load_explicit(&t->evicted, memory_order_relaxed) + 1,
+			memory_order_relaxed);
+	emit(t, f, FT_FLOW_END, FT_DIR_SEND, NULL, 0, 0);
+	if (why == FT_CLOSE_FIN || why == FT_CLOSE_RST)
+		lru_touch(t, f, LRU_CLOSED); /* linger, absorbing stray packets */
+	else
+		remove_flow(t, f);
+}
+
+/* Make room: drop the oldest lingering session, else end the oldest idle one. */
+static int
+make_room(struct ft_tracker *t)
+{
+	struct flow *victim = t->lru[LRU_CLOSED].head;
+
+	if (victim != NULL) {
+		remove_flow(t, victim);
+		return 0;
+	}
+	for (int c = LRU_SYN; c <= LRU_FIN; c++) {
+		struct flow *h = t->lru[c].head;
+
+		if (h != NULL && (victim == NULL || h->pub.last_ns < victim->pub.last_ns))
+			victim = h;
+	}
+	if (victim == NULL)
+		return -1;
+	end_flow(t, victim, FT_CLOSE_EVICTED);
+	return 0;
+}
+
+static struct flow *
+new_flow(struct ft_tracker *t, const struct ft_packet *pkt, const struct key *k,
+	unsigned long hash)
+{
+	const struct ft_decoded *d = pkt->dec;
+	struct flow *f;
+
+	if (t->in_table >= t->cfg.max_flows && make_room(t) != 0)
+		return NULL;
+	f = flow_alloc(t);
+	if (f == NULL) {
+		/* Every entry is waiting out a grace period: try once more after room. */
+		if (make_room(t) != 0 || (f = flow_alloc(t)) == NULL)
+			return NULL;
+	}
+	memset(f, 0, sizeof(*f));
+	f->t = t;
+	f->key = *k;
+	f->hash = hash;
+	f->pub.id = (++t->next_id << 8) | (t->cfg.worker & 0xff);
+	f->pub.ip_v = d->ip.v;
+	f->pub.n_vlan = d->n_vlan < 2 ? d->n_vlan : 2;
+	f->pub.vlan[0] = k->vlan[0];
+	f->pub.vlan[1] = k->vlan[1];
+	memcpy(f->pub.src, d->ip.src, 16);
+	memcpy(f->pub.dst, d->ip.dst, 16);
+	f->pub.sport = d->tcp.sport;
+	f->pub.dport = d->tcp.dport;
+	f->pub.worker = (uint16_t)t->cfg.worker;
+	f->pub.ts_digits = pkt->ts_digits;
+	f->pub.first_ns = pkt->ts_ns;
+	f->pub.last_ns = pkt->ts_ns;
+	f->pub.connect_ns = -1;
+	f->pub.rtt_ns = -1;
+	for (int i = 0; i < 2; i++)
+		f->pub.dir[i].ack_lat_min_ns = UINT64_MAX;
+	cds_lfht_node_init(&f->node);
+	lru_push(t, f, LRU_SYN);
+	/* Publish: everything above is visible to a reader that finds the node. */
+	FT_TSAN_RELEASE(f);
+	cds_lfht_add(t->ht, hash, &f->node);
+	f->in_table = 1;
+	t->in_table++;
+	atomic_store_explicit(&t->active, atomic_load_explicit(&t->active, memory_order_relaxed) + 1,
+		memory_order_relaxed);
+	return f;
+}
+
+/* ---------- reassembly ---------- */
+
+static void
+deliver(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uint8_t *data,
+	uint32_t len)
+{
+	f->h[d].next = seq + len;
+	PUB_ADD(f->pub.dir[d].bytes, len);
+	emit(t, f, FT_FLOW_DATA, (enum ft_dir)d, t->cfg.reassemble ? data : NULL, seq, len);
+}
+
+static void
+give_up(struct ft_tracker *t, struct flow *f, int d, uint32_t len)
+{
+	struct half *h = &f->h[d];
+
+	PUB_ADD(f->pub.dir[d].missed, len);
+	emit(t, f, FT_FLOW_GAP, (enum ft_dir)d, NULL, h->next, len);
+	h->next += len;
+}
+
+/* Deliver held segments that are now in order; drop what is already covered. */
+static void
+drain(struct ft_tracker *t, struct flow *f, int d)
+{
+	struct half *h = &f->h[d];
+	struct seg *s;
+
+	while ((s = h->held) != NULL && SEQ_LEQ(s->seq, h->next)) {
+		uint32_t skip = h->next - s->seq;
+
+		h->held = s->next;
+		h->held_bytes -= s->len;
+		if (skip < s->len)
+			deliver(t, f, d, h->next, s->data + skip, s->len - skip);
+		seg_free(t, s);
+	}
+}
+
+/* Give up the first hole: everything up to the first held segment is missed. */
+static void
+give_up_first_hole(struct ft_tracker *t, struct flow *f, int d)
+{
+	struct half *h = &f->h[d];
+
+	if (h->held == NULL)
+		return;
+	give_up(t, f, d, h->held->seq - h->next);
+	drain(t, f, d);
+}
+
+static void
+flush_held(struct ft_tracker *t, struct flow *f, int d)
+{
+	while (f->h[d].held != NULL)
+		give_up_first_hole(t, f, d);
+}
+
+/*
+ * Hold [seq, seq+len) (after next). Only bytes not held yet are stored.
+ * Returns the number of new bytes held, or -1 when buffers ran out (what
+ * fitted is kept).
+ */
+static int64_t
+hold(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uint8_t *data,
+	uint32_t len)
+{
+	struct half *h = &f->h[d];
+	struct seg **pp = &h->held, *s;
+	uint32_t end = seq + len;
+	int64_t added = 0;
+
+	while (SEQ_LT(seq, end)) {
+		/* Skip held segments wholly before seq. */
+		while (*pp != NULL && SEQ_LEQ((*pp)->seq + (*pp)->len, seq))
+			pp = &(*pp)->next;
+		if (*pp != NULL && SEQ_LEQ((*pp)->seq, seq)) {
+			/* seq falls inside a held segment: skip its bytes. */
+			uint32_t covered = (*pp)->seq + (*pp)->len - seq;
+
+			if (covered >= end - seq)
+				break;
+			data += covered;
+			seq += covered;
+			continue;
+		}
+		/* Insert a piece before *pp, up to the next held segment or SEG_DATA. */
+		uint32_t piece = end - seq;
+
+		if (*pp != NULL && SEQ_LT((*pp)->seq, end))
+			piece = (*pp)->seq - seq;
+		if (piece > SEG_DATA)
+			piece = SEG_DATA;
+		if (h->held_bytes + piece > t->cfg.ooo_flow_bytes || (s = seg_alloc(t)) == NULL)
+			return -1;
+		s->seq = seq;
+		s->len = piece;
+		if (t->cfg.reassemble)
+			memcpy(s->data, data, piece);
+		s->next = *pp;
+		*pp = s;
+		pp = &s->next;
+		h->held_bytes += piece;
+		added += piece;
+		data += piece;
+		seq += piece;
+	}
+	return added;
+}
+
+static void
+retransmit(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, uint32_t len)
+{
+	struct half *h = &f->h[d];
+
+	PUB_ADD(f->pub.dir[d].retransmits, 1);
+	/* Karn: a retransmitted range gives no latency sample. */
+	if (h->probe && SEQ_LT(seq, h->probe_end))
+		h->probe = 0;
+	emit(t, f, FT_FLOW_RETRANSMIT, (enum ft_dir)d, NULL, seq, len);
+}
+
+static void
+segment(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uint8_t *data,
+	uint32_t len)
+{
+	struct half *h = &f->h[d];
+	uint32_t end = seq + len;
+	int64_t added;
+
+	if (!h->have_next) {
+		h->next = seq;
+		h->have_next = 1;
+	}
+	if (SEQ_LEQ(end, h->next)) {
+		retransmit(t, f, d, seq, len);
+		return;
+	}
+	if (SEQ_LT(seq, h->next)) {
+		data += h->next - seq;
+		seq = h->next;
+		len = end - seq;
+	}
+	if (!h->probe) {
+		h->probe = 1;
+		h->probe_end = end;
+		h->probe_ns = t->now_ns;
+	}
+	if (seq == h->next) {
+		deliver(t, f, d, seq, data, len);
+		drain(t, f, d);
+		return;
+	}
+	added = hold(t, f, d, seq, data, len);
+	if (added == 0) {
+		retransmit(t, f, d, seq, len);
+		return;
+	}
+	if (added < 0) {
+		/* Out of buffer: give holes up until this segment fits. */
+		atomic_store_explicit(&t->ooo_dropped,
+			atomic_load_explicit(&t->ooo_dropped, memory_order_relaxed) + 1,
+			memory_order_relaxed);
+		while (h->held != NULL && SEQ_LT(h->next, seq))
+			give_up_first_hole(t, f, d);
+		if (SEQ_LT(h->next, seq))
+			give_up(t, f, d, seq - h->next);
+		if (SEQ_LT(seq, h->next)) { /* part of it was delivered from what was held */
+			if (SEQ_LEQ(end, h->next))
+				return;
+			data += h->next - seq;
+			seq = h->next;
+		}
+		deliver(t, f, d, seq, data, end - seq);
+		drain(t, f, d);
+	}
+}
+
+/* The other side acknowledged up to ack: holes before it will never fill. */
+static void
+acked(struct ft_tracker *t, struct flow *f, int d, uint32_t ack)
+{
+	struct half *h = &f->h[d];
+	struct ft_flow_dir *fd = &f->pub.dir[d];
+	uint32_t limit = ack;
+
+	if (!h->have_next)
+		return;
+	if (h->fin && SEQ_LT(h->fin_seq, ack)) {
+		limit = h->fin_seq;
+		h->fin_acked = 1;
+	}
+	if (h->probe && SEQ_LEQ(h->probe_end, ack)) {
+		uint64_t lat = t->now_ns - h->probe_ns;
+
+		h->probe = 0;
+		PUB_SET(fd->ack_lat_samples, fd->ack_lat_samples + 1);
+		PUB_SET(fd->ack_lat_sum_ns, fd->ack_lat_sum_ns + lat);
+		if (lat < fd->ack_lat_min_ns)
+			PUB_SET(fd->ack_lat_min_ns, lat);
+		if (lat > fd->ack_lat_max_ns)
+			PUB_SET(fd->ack_lat_max_ns, lat);
+	}
+	while (SEQ_LT(h->next, limit)) {
+		uint32_t upto = limit;
+
+		if (h->held != NULL && SEQ_LT(h->held->seq, upto))
+			upto = h->held->seq;
+		if (SEQ_LT(h->next, upto))
+			give_up(t, f, d, upto - h->next);
+		drain(t, f, d);
+		if (h->held == NULL || !SEQ_LT(h->next, limit))
+			break;
+	}
+}
+
+/* ---------- the state machine ---------- */
+
+static void
+start(struct ft_tracker *t, struct flow *f)
+{
+	if (f->started)
+		return;
+	f->started = 1;
+	emit(t, f, FT_FLOW_START, FT_DIR_SEND, NULL, 0, 0);
+}
+
+static void
+established(struct ft_tracker *t, struct flow *f)
+{
+	if (f->pub.state == FT_TCP_SYN_SENT || f->pub.state == FT_TCP_SYN_RCVD)
+		PUB_SET(f->pub.state, FT_TCP_ESTABLISHED);
+	start(t, f);
+}
+
+static void
+syn_options(struct flow *f, int d, const struct ft_tcp *tcp)
+{
+	struct ft_flow_dir *fd = &f->pub.dir[d];
+
+	if (tcp->opts.present & FT_TCPOPT_MSS)
+		PUB_SET(fd->mss, tcp->opts.mss);
+	if (tcp->opts.present & FT_TCPOPT_WSCALE) {
+		PUB_SET(fd->wscale, tcp->opts.wscale);
+		PUB_SET(fd->has_wscale, 1);
+	}
+}
+
+static void
+fin_states(struct ft_tracker *t, struct flow *f, int d)
+{
+	struct half *o = &f->h[!d];
+
+	switch (f->pub.state) {
+	case FT_TCP_SYN_SENT:
+	case FT_TCP_SYN_RCVD:
+	case FT_TCP_ESTABLISHED:
+		established(t, f);
+		PUB_SET(f->pub.state, d == FT_DIR_SEND ? FT_TCP_FIN_WAIT : FT_TCP_CLOSE_WAIT);
+		break;
+	case FT_TCP_FIN_WAIT:
+	case FT_TCP_CLOSE_WAIT:
+		if (o->fin) /* the second FIN: was the first one acknowledged? */
+			PUB_SET(f->pub.state, o->fin_acked ? FT_TCP_LAST_ACK : FT_TCP_CLOSING);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Process one TCP packet of direction d of session f. Returns 1 if it ended the session. */
+static int
+update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
+{
+	const struct ft_decoded *dec = pkt->dec;
+	const struct ft_tcp *tcp = &dec->tcp;
+	uint16_t fl = tcp->flags;
+	struct half *h = &f->h[d];
+	uint32_t plen = dec->l4_payload_len < tcp->len ? dec->l4_payload_len : tcp->len;
+	uint32_t seq = tcp->seq;
+
+	PUB_ADD(f->pub.dir[d].packets, 1);
+	PUB_SET(f->pub.last_ns, pkt->ts_ns);
+
+	if (fl & FT_TCP_RST) {
+		established(t, f);
+		emit(t, f, FT_FLOW_RESET, (enum ft_dir)d, NULL, seq, 0);
+		end_flow(t, f, FT_CLOSE_RST);
+		return 1;
+	}
+	if (fl & FT_TCP_SYN) {
+		if (!(fl & FT_TCP_ACK)) {
+			if (d == FT_DIR_SEND && h->syn) {
+				emit(t, f, FT_FLOW_SYN_RETRY, FT_DIR_SEND, NULL, seq, 0);
+				if (seq != h->isn) { /* a new ISN: restart the count from it */
+					h->isn = seq;
+					h->next = seq + 1;
+				}
+			} else if (d == FT_DIR_RECV && f->pub.state == FT_TCP_SYN_SENT) {
+				/* Simultaneous open (RFC 9293 3.5, figure 7). */
+				PUB_SET(f->pub.state, FT_TCP_SYN_RCVD);
+			}
+		} else if (f->pub.state == FT_TCP_SYN_SENT) {
+			PUB_SET(f->pub.state, FT_TCP_SYN_RCVD);
+			if (f->h[!d].syn)
+				PUB_SET(f->pub.rtt_ns, (int64_t)(pkt->ts_ns - f->syn_ns));
+		}
+		if (!h->syn || (d == FT_DIR_RECV && (fl & FT_TCP_ACK) && h->isn != seq)) {
+			h->syn = 1;
+			h->isn = seq;
+			h->next = seq + 1;
+			h->have_next = 1;
+		}
+		syn_options(f, d, tcp);
+		seq++; /* the SYN takes one sequence number */
+	}
+	if (fl & FT_TCP_ACK) {
+		if (f->pub.state == FT_TCP_SYN_RCVD && !(fl & FT_TCP_SYN) && f->h[!d].syn &&
+			tcp->ack == f->h[!d].isn + 1) {
+			if (f->h[FT_DIR_SEND].syn)
+				PUB_SET(f->pub.connect_ns, (int64_t)(pkt->ts_ns - f->syn_ns));
+			established(t, f);
+		}
+		acked(t, f, !d, tcp->ack);
+	}
+	if (plen > 0) {
+		established(t, f);
+		segment(t, f, d, seq, dec->l4_payload, plen);
+	} else if (!h->have_next && !(fl & FT_TCP_SYN)) {
+		h->next = seq;
+		h->have_next = 1;
+	}
+	if ((fl & FT_TCP_FIN) && !h->fin) {
+		h->fin = 1;
+		h->fin_seq = seq + tcp->len;
+		fin_states(t, f, d);
+	}
+	if (h->fin && f->h[!d].fin && h->fin_acked && f->h[!d].fin_acked) {
+		end_flow(t, f, FT_CLOSE_FIN);
+		return 1;
+	}
+	lru_touch(t, f, class_of(f));
+	return 0;
+}
+
+int
+ft__tracker_packet(struct ft_tracker *t, const struct ft_packet *pkt)
+{
+	const struct ft_decoded *d = pkt->dec;
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *node;
+	struct flow *f = NULL;
+	struct key k;
+	unsigned long hash;
+	int dir, syn_only;
+
+	if ((d->layers & FT_LAYER_TCP) == 0 || !(d->layers & (FT_LAYER_IP4 | FT_LAYER_IP6)))
+		return 0;
+	if (pkt->ts_ns > t->now_ns)
+		t->now_ns = pkt->ts_ns;
+	make_key(d, &k);
+	hash = key_hash(&k);
+	cds_lfht_lookup(t->ht, hash, key_match, &k, &iter);
+	node = cds_lfht_iter_get_node(&iter);
+	if (node != NULL)
+		f = caa_container_of(node, struct flow, node);
+	syn_only = (d->tcp.flags & (FT_TCP_SYN | FT_TCP_ACK | FT_TCP_RST)) == FT_TCP_SYN;
+	if (f != NULL && syn_only) {
+		/*
+		 * A SYN on a known key starts a new session when the old one is
+		 * closed (lingering), or open but past its own SYN (port reuse:
+		 * the old connection was abandoned, and ends as a timeout). In
+		 * SYN_SENT it is a SYN retry (from src) or a simultaneous open.
+		 */
+		int from_src = memcmp(d->ip.src, f->pub.src, 16) == 0 && d->tcp.sport == f->pub.sport;
+		int retry = f->pub.state == FT_TCP_SYN_SENT && (from_src ? f->h[FT_DIR_SEND].syn : 1);
+
+		if (f->ended) {
+			remove_flow(t, f);
+			f = NULL;
+		} else if (!retry) {
+			end_flow(t, f, FT_CLOSE_TIMEOUT); /* removes it */
+			f = NULL;
+		}
+	}
+	if (f != NULL && f->ended)
+		return 0; /* lingering after close: a stray packet */
+	if (f == NULL) {
+		f = new_flow(t, pkt, &k, hash);
+		if (f == NULL) {
+			atomic_store_explicit(&t->untracked,
+				atomic_load_explicit(&t->untracked, memory_order_relaxed) + 1,
+				memory_order_relaxed);
+			return 0;
+		}
+		if (syn_only) {
+			PUB_SET(f->pub.state, FT_TCP_SYN_SENT);
+			f->syn_ns = pkt->ts_ns;
+		} else {
+			PUB_SET(f->pub.state, FT_TCP_ESTABLISHED);
+			PUB_SET(f->pub.midstream, 1);
+			start(t, f);
+		}
+	}
+	dir = memcmp(d->ip.src, f->pub.src, 16) == 0 && d->tcp.sport == f->pub.sport ? FT_DIR_SEND
+										      : FT_DIR_RECV;
+	update(t, f, dir, pkt);
+	return t->cb_failed ? t->cb_rc : 0;
+}
+
+int
+ft__tracker_tick(struct ft_tracker *t, uint64_t now_ns)
+{
+	if (now_ns > t->now_ns)
+		t->now_ns = now_ns;
+	for (int c = 0; c < LRU__N; c++) {
+		uint64_t to = timeout_of(t, (enum lru_class)c);
+		struct flow *f;
+
+		while ((f = t->lru[c].head) != NULL && t->now_ns - f->pub.last_ns >= to &&
+			f->pub.last_ns <= t->now_ns) {
+			if (c == LRU_CLOSED)
+				remove_flow(t, f);
+			else /* ends and leaves this list (removed, or moved to the closed list) */
+				end_flow(t, f, f->h[0].fin && f->h[1].fin ? FT_CLOSE_FIN
+									: FT_CLOSE_TIMEOUT);
+		}
+	}
+	return t->cb_failed ? t->cb_rc : 0;
+}
+
+int
+ft__tracker_flush(struct ft_tracker *t, enum ft_close why, uint64_t now_ns)
+{
+	struct flow *f;
+
+	if (now_ns > t->now_ns)
+		t->now_ns = now_ns;
+	for (int c = LRU_SYN; c <= LRU_FIN; c++) {
+		while ((f = t->lru[c].head) != NULL) {
+			enum ft_close r = f->h[0].fin && f->h[1].fin ? FT_CLOSE_FIN : why;
+
+			end_flow(t, f, r); /* leaves this list */
+		}
+	}
+	while ((f = t->lru[LRU_CLOSED].head) != NULL)
+		remove_flow(t, f);
+	return t->cb_failed ? t->cb_rc : 0;
+}
+
+void
+ft__tracker_counters(const struct ft_tracker *t, struct ft_tracker_counters *c)
+{
+	struct ft_tracker *m = (struct ft_tracker *)t;
+
+	c->active = atomic_load_explicit(&m->active, memory_order_relaxed);
+	c->evicted = atomic_load_explicit(&m->evicted, memory_order_relaxed);
+	c->untracked = atomic_load_explicit(&m->untracked, memory_order_relaxed);
+	c->ooo_dropped = atomic_load_explicit(&m->ooo_dropped, memory_order_relaxed);
+}
+
+/* A consistent-enough copy of a session for another thread. */
+static void
+snapshot(const struct flow *f, struct ft_flow *out)
+{
+	struct flow *m = (struct flow *)f;
+
+	FT_TSAN_ACQUIRE(m);
+	/* Fields written before publication (key, endpoints, id, first_ns). */
+	out->id = f->pub.id;
+	out->ip_v = f->pub.ip_v;
+	out->n_vlan = f->pub.n_vlan;
+	out->vlan[0] = f->pub.vlan[0];
+	out->vlan[1] = f->pub.vlan[1];
+	memcpy(out->src, f->pub.src, 16);
+	memcpy(out->dst, f->pub.dst, 16);
+	out->sport = f->pub.sport;
+	out->dport = f->pub.dport;
+	out->worker = f->pub.worker;
+	out->first_ns = f->pub.first_ns;
+	out->ts_digits = f->pub.ts_digits;
+	/* Fields the worker keeps changing. */
+	out->midstream = PUB_GET(m->pub.midstream);
+	out->state = PUB_GET(m->pub.state);
+	out->close = PUB_GET(m->pub.close);
+	out->last_ns = PUB_GET(m->pub.last_ns);
+	out->connect_ns = PUB_GET(m->pub.connect_ns);
+	out->rtt_ns = PUB_GET(m->pub.rtt_ns);
+	for (int d = 0; d < 2; d++) {
+		const struct ft_flow_dir *s = &m->pub.dir[d];
+		struct ft_flow_dir *o = &out->dir[d];
+
+		o->packets = PUB_GET(s->packets);
+		o->bytes = PUB_GET(s->bytes);
+		o->retransmits = PUB_GET(s->retransmits);
+		o->missed = PUB_GET(s->missed);
+		o->mss = PUB_GET(s->mss);
+		o->wscale = PUB_GET(s->wscale);
+		o->has_wscale = PUB_GET(s->has_wscale);
+		o->ack_lat_min_ns = PUB_GET(s->ack_lat_min_ns);
+		o->ack_lat_max_ns = PUB_GET(s->ack_lat_max_ns);
+		o->ack_lat_sum_ns = PUB_GET(s->ack_lat_sum_ns);
+		o->ack_lat_samples = PUB_GET(s->ack_lat_samples);
+	}
+}
+
+int
+ft__tracker_visit(struct ft_tracker *t, int (*cb)(const struct ft_flow *f, void *user), void *user)
+{
+	struct cds_lfht_iter iter;
+	struct flow *f;
+	struct ft_flow copy;
+	int rc = 0;
+
+	urcu_qsbr_read_lock();
+	cds_lfht_for_each_entry(t->ht, &iter, f, node) {
+		snapshot(f, &copy);
+		if (copy.close != FT_CLOSE_NONE)
+			continue; /* ended, lingering */
+		rc = cb(&copy, user);
+		if (rc != 0)
+			break;
+	}
+	urcu_qsbr_read_unlock();
+	return rc;
+}
+
+/* ---------- creation ---------- */
+
+static void *
+map_zeroed(size_t bytes)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+struct ft_tracker *
+ft__tracker_new(const struct ft_tracker_config *cfg, char *errbuf, size_t cap)
+{
+	struct ft_tracker *t;
+	unsigned long buckets = 1;
+
+	if (cfg->max_flows == 0) {
+		snprintf(errbuf, cap, "max_flows must be > 0");
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		goto nomem;
+	t->cfg = *cfg;
+	/* Slack for sessions still waiting out their grace period. */
+	t->n_flows = cfg->max_flows + cfg->max_flows / 8 + 256;
+	t->n_segs = (uint32_t)(cfg->ooo_bytes / SEG_DATA);
+	if (t->n_segs == 0)
+		t->n_segs = 1;
+	/* Untouched pages cost nothing: only sessions ever used take memory. */
+	t->flows = map_zeroed((size_t)t->n_flows * sizeof(struct flow));
+	t->segs = map_zeroed((size_t)t->n_segs * sizeof(struct seg));
+	if (t->flows == NULL || t->segs == NULL)
+		goto nomem;
+	while (buckets < cfg->max_flows)
+		buckets <<= 1;
+	/*
+	 * The bucket index starts small and grows with the table, up to one
+	 * bucket per session: a run that tracks few sessions does not pay for
+	 * a million buckets. Growing happens in liburcu's resize thread (its
+	 * allocations are there, never on the worker); the worker only bumps
+	 * a split counter per insert and removal.
+	 */
+	t->ht = cds_lfht_new_flavor(buckets < 4096 ? buckets : 4096, 1, buckets,
+		CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, &urcu_qsbr_flavor, NULL);
+	if (t->ht == NULL)
+		goto nomem;
+	cds_lfs_init(&t->free_flows);
+	return t;
+nomem:
+	snprintf(errbuf, cap, "cannot allocate the TCP tracker (%u sessions, %llu bytes out of order)",
+		cfg->max_flows, (unsigned long long)cfg->ooo_bytes);
+	ft__tracker_free(t);
+	return NULL;
+}
+
+void
+ft__tracker_free(struct ft_tracker *t)
+{
+	int online;
+
+	if (t == NULL)
+		return;
+	if (t->ht != NULL) {
+		struct cds_lfht_iter iter;
+		struct flow *f;
+
+		/* The owner is gone: nothing else writes or reads the table now. */
+		cds_lfht_for_each_entry(t->ht, &iter, f, node)
+			cds_lfht_del(t->ht, &f->node);
+		/* Pending call_rcu callbacks point into the pool: wait for them. A
+		 * QSBR reader that is online would wait for itself, so go offline. */
+		online = urcu_qsbr_read_ongoing();
+		if (online)
+			urcu_qsbr_thread_offline();
+		urcu_qsbr_barrier();
+		cds_lfht_destroy(t->ht, NULL);
+		if (online)
+			urcu_qsbr_thread_online();
+	}
+	if (t->flows != NULL)
+		munmap(t->flows, (size_t)t->n_flows * sizeof(struct flow));
+	if (t->segs != NULL)
+		munmap(t->segs, (size_t)t->n_segs * sizeof(struct seg));
+	free(t);
+}

@@ -1,0 +1,65 @@
+/*
+ * tracker.h - one worker's TCP session tracker (private to the library; the
+ * tests drive it directly).
+ *
+ * Thread rules: a tracker belongs to one thread (its worker), which must be a
+ * registered liburcu QSBR reader (urcu_qsbr_register_thread()) and announce
+ * quiescent states between calls. ft__tracker_visit() may be called from any
+ * registered, online reader thread.
+ */
+#ifndef FT_TRACKER_H
+#define FT_TRACKER_H
+
+#include <stdint.h>
+
+#include "flowtap/flow.h"
+#include "flowtap/packet.h"
+
+struct ft_tracker_config {
+	uint32_t max_flows;       /* sessions tracked at once by this tracker */
+	uint32_t ooo_flow_bytes;  /* out-of-order bytes held per session */
+	uint64_t ooo_bytes;       /* out-of-order bytes held by this tracker in all */
+	int reassemble;           /* keep payload bytes (DATA events carry data) */
+	uint64_t timeout_syn_ns;  /* SYN_SENT, SYN_RCVD */
+	uint64_t timeout_idle_ns; /* ESTABLISHED and the FIN states */
+	uint64_t timeout_closed_ns; /* CLOSED sessions linger this long to absorb stray packets */
+	unsigned worker;          /* stored in ft_flow.worker and the id's low 8 bits */
+	ft_flow_cb *on_flow;      /* may be NULL */
+	void *user;
+};
+
+/* Counters the tracker keeps (one writer: its thread; read relaxed). */
+struct ft_tracker_counters {
+	uint64_t active;     /* sessions open now (CLOSED lingering ones excluded) */
+	uint64_t evicted;    /* ended to make room */
+	uint64_t untracked;  /* TCP packets that could not get a session (no free entry) */
+	uint64_t ooo_dropped; /* out-of-order segments not held (buffers full) */
+};
+
+struct ft_tracker;
+
+/* Create / destroy. Allocation happens here only. Returns NULL with errbuf set. */
+struct ft_tracker *ft__tracker_new(const struct ft_tracker_config *cfg, char *errbuf, size_t cap);
+/* Ends nothing: call ft__tracker_flush() first to emit END events. Waits for
+ * pending RCU frees (rcu_barrier), so call it from a thread that is not an
+ * online QSBR reader. */
+void ft__tracker_free(struct ft_tracker *t);
+
+/* One decoded packet (only TCP packets are looked at). Returns the first
+ * non-zero value a callback returned (the caller stops), else 0. */
+int ft__tracker_packet(struct ft_tracker *t, const struct ft_packet *pkt);
+
+/* Expire idle sessions against now_ns (packet time, or the clock when live and quiet). */
+int ft__tracker_tick(struct ft_tracker *t, uint64_t now_ns);
+
+/* End every open session with reason why (FT_CLOSE_EOF at the end of a capture). */
+int ft__tracker_flush(struct ft_tracker *t, enum ft_close why, uint64_t now_ns);
+
+/* A snapshot of the counters. */
+void ft__tracker_counters(const struct ft_tracker *t, struct ft_tracker_counters *c);
+
+/* Copy out every session in the table (any registered reader thread). */
+int ft__tracker_visit(struct ft_tracker *t, int (*cb)(const struct ft_flow *f, void *user),
+	void *user);
+
+#endif
