@@ -1,0 +1,56 @@
+# tests/netns.sh - the project's own test hosts (design.md's network rule).
+# Source it, then call ft_netns_up. It creates two network namespaces with
+# both ends of one veth pair inside them, and addresses only from
+# 10.200.0.0/24 and fd00:200::/64:
+#   $FT_NS_A  (client host)  $FT_IF_A  10.200.0.1/24  fd00:200::1/64
+#   $FT_NS_B  (server host)  $FT_IF_B  10.200.0.2/24  fd00:200::2/64
+# Run things with: ip netns exec "$FT_NS_B" CMD...
+# Nothing is sent on any other interface. ft_netns_down (also on EXIT)
+# removes both namespaces. Returns 77 (skip) when this is not possible
+# (not root, no ip netns): the caller should exit 77 with it.
+
+ft_netns_up() {
+	local tag=${1:-t}$$
+	FT_NS_A="ft-${tag}-a"
+	FT_NS_B="ft-${tag}-b"
+	FT_IF_A="fta${$}"
+	FT_IF_B="ftb${$}"
+	FT_IP_A=10.200.0.1
+	FT_IP_B=10.200.0.2
+	FT_IP6_A=fd00:200::1
+	FT_IP6_B=fd00:200::2
+	if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null; then
+		echo "skip: network namespaces need root and iproute2" >&2
+		return 77
+	fi
+	ip netns add "$FT_NS_A" 2>/dev/null || { echo "skip: cannot create a network namespace" >&2; return 77; }
+	ip netns add "$FT_NS_B" || { ip netns del "$FT_NS_A"; return 77; }
+	trap ft_netns_down EXIT
+	# Create the pair inside A, then move one end to B: it never exists in the root namespace.
+	ip -n "$FT_NS_A" link add "$FT_IF_A" type veth peer name "$FT_IF_B" || return 1
+	ip -n "$FT_NS_A" link set "$FT_IF_B" netns "$FT_NS_B" || return 1
+	ip -n "$FT_NS_A" addr add "$FT_IP_A/24" dev "$FT_IF_A"
+	ip -n "$FT_NS_B" addr add "$FT_IP_B/24" dev "$FT_IF_B"
+	ip -n "$FT_NS_A" -6 addr add "$FT_IP6_A/64" dev "$FT_IF_A" nodad
+	ip -n "$FT_NS_B" -6 addr add "$FT_IP6_B/64" dev "$FT_IF_B" nodad
+	for ns in "$FT_NS_A" "$FT_NS_B"; do
+		ip -n "$ns" link set lo up
+	done
+	ip -n "$FT_NS_A" link set "$FT_IF_A" up
+	ip -n "$FT_NS_B" link set "$FT_IF_B" up
+	# Wait (bounded) until A reaches B.
+	for _ in $(seq 50); do
+		ip netns exec "$FT_NS_A" ping -c1 -W1 "$FT_IP_B" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "netns: $FT_IP_B unreachable" >&2
+	return 1
+}
+
+ft_netns_down() {
+	[ -n "${FT_NS_A:-}" ] && ip netns pids "$FT_NS_A" 2>/dev/null | xargs -r kill 2>/dev/null
+	[ -n "${FT_NS_B:-}" ] && ip netns pids "$FT_NS_B" 2>/dev/null | xargs -r kill 2>/dev/null
+	[ -n "${FT_NS_A:-}" ] && ip netns del "$FT_NS_A" 2>/dev/null
+	[ -n "${FT_NS_B:-}" ] && ip netns del "$FT_NS_B" 2>/dev/null
+	return 0
+}
