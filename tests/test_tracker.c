@@ -1088,6 +1088,106 @@ test_ooo_tracker_cap(void **state)
 	tt_close(&t);
 }
 
+/* Over the cap with a segment that lands between held ones: only the holes
+ * before it are given up; its bytes are delivered, not counted as missed. */
+static void
+test_ooo_cap_middle(void **state)
+{
+	struct tt t;
+	struct conn c;
+	struct ft_tracker_config cfg = cfg_default();
+	const struct ft_flow *f;
+	static const uint32_t seen[] = {0, 100, 200, 300, 310, 390, 400, 500};
+
+	(void)state;
+	cfg.ooo_flow_bytes = 250;
+	tt_open(&t, &cfg);
+	conn_init(&c, 0, 0);
+	hs(&t, &c);
+	dat(&t, &c, 0, 0, 100);
+	dat(&t, &c, 0, 200, 100);   /* held: 100 */
+	dat(&t, &c, 0, 400, 100);   /* held: 200 */
+	dat(&t, &c, 0, 310, 80);    /* 280 > 250, and before the held [400,500) */
+	assert_int_equal(ft__tracker_flush(t.tr, FT_CLOSE_EOF, t.now), 0);
+	check_order(t.rec, 1);
+	f = end_flow(t.rec, 0);
+	assert_int_equal(f->dir[0].bytes, 380);
+	assert_int_equal(f->dir[0].missed, 120);
+	assert_stream(t.rec, 0, 0, 0, seen, 4);
+	tt_close(&t);
+}
+
+/* The client's SYN retry captured after the server's SYN-ACK (they crossed):
+ * one session, a SYN_RETRY event, not a new session. */
+static void
+test_syn_retry_after_synack(void **state)
+{
+	struct tt t;
+	struct conn c;
+	const struct ft_flow *f;
+
+	(void)state;
+	tt_open(&t, NULL);
+	conn_init(&c, 0, 0);
+	syn(&t, &c);
+	t.now += 1 * SEC;
+	synack(&t, &c);
+	syn(&t, &c);                /* the retry, same ISN */
+	synack(&t, &c);             /* the server answers it again */
+	tx(&t, &c, 0, c.isn[0] + 1, c.isn[1] + 1, FT_TCP_ACK, NULL, 0);
+	dat(&t, &c, 0, 0, 100);
+	dat(&t, &c, 1, 0, 50);
+	close_fin(&t, &c);
+	check_order(t.rec, 1);
+	assert_int_equal(t.rec->ns, 1);
+	f = end_flow(t.rec, 0);
+	assert_int_equal(f->close, FT_CLOSE_FIN);
+	assert_int_equal(f->midstream, 0);
+	assert_int_equal(f->dir[0].bytes, 100);
+	assert_int_equal(f->dir[1].bytes, 50);
+	assert_int_equal(f->dir[0].packets, 2 + 1 + 1 + 2);
+	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_SYN_RETRY), 1);
+	tt_close(&t);
+}
+
+/* Payload on a SYN (TCP Fast Open) and on a FIN: delivered once, in order. */
+static void
+test_data_on_syn_and_fin(void **state)
+{
+	struct tt t;
+	struct conn c;
+	const struct ft_flow *f;
+
+	(void)state;
+	tt_open(&t, NULL);
+	conn_init(&c, 0, 0);
+	tx(&t, &c, 0, c.isn[0], 0, FT_TCP_SYN, &stream[0][0], 50);
+	c.t_syn = t.now;
+	c.hi[0] = 50;
+	t.now += MS;
+	tx(&t, &c, 1, c.isn[1], c.isn[0] + 1 + 50, FT_TCP_SYN | FT_TCP_ACK, NULL, 0);
+	tx(&t, &c, 0, sq(&c, 0, 50), c.isn[1] + 1, FT_TCP_ACK, NULL, 0);
+	dat(&t, &c, 0, 50, 100);
+	dat(&t, &c, 1, 0, 30);
+	/* FIN carrying the last 20 bytes */
+	tx(&t, &c, 0, sq(&c, 0, 150), ackv(&c, 0), FT_TCP_FIN | FT_TCP_ACK, &stream[0][150], 20);
+	c.hi[0] = 170;
+	c.fin[0] = 1;
+	ack(&t, &c, 1);
+	fin(&t, &c, 1);
+	ack(&t, &c, 0);
+	check_order(t.rec, 1);
+	assert_whole(t.rec, 0, 0, 0, 170);
+	assert_whole(t.rec, 0, 1, 1, 30);
+	f = end_flow(t.rec, 0);
+	assert_int_equal(f->dir[0].bytes, 170);
+	assert_int_equal(f->dir[0].missed, 0);
+	assert_int_equal(f->dir[0].retransmits, 0);
+	assert_int_equal(f->close, FT_CLOSE_FIN);
+	assert_int_equal(f->state, FT_TCP_CLOSED);
+	tt_close(&t);
+}
+
 static void
 test_wraparound(void **state)
 {
@@ -2234,6 +2334,9 @@ main(void)
 		cmocka_unit_test(test_hole_at_rst),
 		cmocka_unit_test(test_ooo_flow_cap),
 		cmocka_unit_test(test_ooo_tracker_cap),
+		cmocka_unit_test(test_ooo_cap_middle),
+		cmocka_unit_test(test_syn_retry_after_synack),
+		cmocka_unit_test(test_data_on_syn_and_fin),
 		cmocka_unit_test(test_wraparound),
 		cmocka_unit_test(test_wraparound_gap),
 		cmocka_unit_test(test_rst_midstream),
