@@ -78,8 +78,10 @@ struct key {
 	uint16_t pa, pb;
 	uint16_t vlan[2];
 	uint8_t v;
-	uint8_t pad[3];
+	uint8_t pad[7]; /* to 48 bytes: every byte is hashed */
 };
+
+_Static_assert(sizeof(struct key) % 8 == 0, "keys are hashed as whole words");
 
 /* One direction's reassembly and ACK-latency state. */
 struct half {
@@ -88,9 +90,10 @@ struct half {
 	uint32_t fin_seq;   /* sequence number of the FIN */
 	uint32_t probe_end; /* data up to here awaits an ACK (latency sample) */
 	uint64_t probe_ns;
+	uint32_t high;      /* end of the highest segment seen (bounds what an ACK may give up) */
 	struct seg *held;   /* out-of-order segments, sorted */
 	uint32_t held_bytes;
-	uint8_t have_next, syn, fin, fin_acked, probe;
+	uint8_t have_next, syn, syn_acked, fin, fin_acked, probe;
 };
 
 struct flow {
@@ -104,7 +107,8 @@ struct flow {
 	struct flow *prev, *next; /* LRU list */
 	uint8_t lru;
 	uint8_t started, ended, in_table;
-	uint64_t syn_ns;
+	uint64_t syn_ns;      /* the first SYN: connect time counts from it */
+	uint64_t last_syn_ns; /* the last SYN: RTT counts from it (a retry restarts it) */
 	struct half h[2];
 };
 
@@ -289,13 +293,8 @@ key_match(struct cds_lfht_node *node, const void *k)
 static unsigned long
 key_hash(const struct key *k)
 {
-	uint64_t w[sizeof(struct key) / 8];
-	uint64_t h = 0x243f6a8885a308d3ULL;
-
-	memcpy(w, k, sizeof(w));
-	for (unsigned i = 0; i < sizeof(w) / 8; i++)
-		h = ft__mix64(h ^ w[i]);
-	return (unsigned long)h;
+	/* Another seed than the shard hash: within a shard those bits are alike. */
+	return (unsigned long)ft__hash_words(k, sizeof(*k) / 8, 0x243f6a8885a308d3ULL);
 }
 
 /* Build the ordered key of a decoded TCP packet; *rev is 1 when the packet's
@@ -575,8 +574,11 @@ segment(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uint8_t
 
 	if (!h->have_next) {
 		h->next = seq;
+		h->high = seq;
 		h->have_next = 1;
 	}
+	if (SEQ_LT(h->high, end))
+		h->high = end;
 	if (SEQ_LEQ(end, h->next)) {
 		retransmit(t, f, d, seq, len);
 		return;
@@ -606,8 +608,8 @@ segment(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uint8_t
 		atomic_store_explicit(&t->ooo_dropped,
 			atomic_load_explicit(&t->ooo_dropped, memory_order_relaxed) + 1,
 			memory_order_relaxed);
-		while (h->held != NULL && SEQ_LT(h->next, seq))
-			give_up_first_hole(t, f, d);
+		while (h->held != NULL && SEQ_LT(h->held->seq, seq))
+			give_up_first_hole(t, f, d); /* only holes before this segment */
 		if (SEQ_LT(h->next, seq))
 			give_up(t, f, d, seq - h->next);
 		if (SEQ_LT(seq, h->next)) { /* part of it was delivered from what was held */
@@ -622,14 +624,22 @@ segment(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uint8_t
 }
 
 /* The other side acknowledged up to ack: holes before it will never fill. */
+/*
+ * The other side acknowledged up to ack, advertising a receive window of rwnd
+ * bytes: holes before ack will never fill. An ACK beyond the highest byte seen
+ * plus that window cannot be genuine (the sender could not have sent it), so
+ * it gives nothing up: one bogus ACK must not count gigabytes as missed.
+ */
 static void
-acked(struct ft_tracker *t, struct flow *f, int d, uint32_t ack)
+acked(struct ft_tracker *t, struct flow *f, int d, uint32_t ack, uint32_t rwnd)
 {
 	struct half *h = &f->h[d];
 	struct ft_flow_dir *fd = &f->pub.dir[d];
 	uint32_t limit = ack;
 
 	if (!h->have_next)
+		return;
+	if (SEQ_LT(h->high + (rwnd > 65535 ? rwnd : 65535), ack))
 		return;
 	if (h->fin && SEQ_LT(h->fin_seq, ack)) {
 		limit = h->fin_seq;
@@ -728,7 +738,7 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 	PUB_SET(f->pub.last_ns, pkt->ts_ns);
 
 	if (fl & FT_TCP_RST) {
-		established(t, f);
+		/* A refused or aborted handshake never started: no START for it. */
 		emit(t, f, FT_FLOW_RESET, (enum ft_dir)d, NULL, seq, 0);
 		end_flow(t, f, FT_CLOSE_RST);
 		return 1;
@@ -737,9 +747,11 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 		if (!(fl & FT_TCP_ACK)) {
 			if (d == FT_DIR_SEND && h->syn) {
 				emit(t, f, FT_FLOW_SYN_RETRY, FT_DIR_SEND, NULL, seq, 0);
+				f->last_syn_ns = pkt->ts_ns;
 				if (seq != h->isn) { /* a new ISN: restart the count from it */
 					h->isn = seq;
 					h->next = seq + 1;
+					h->high = seq + 1;
 				}
 			} else if (d == FT_DIR_RECV && f->pub.state == FT_TCP_SYN_SENT) {
 				/* Simultaneous open (RFC 9293 3.5, figure 7). */
@@ -748,31 +760,41 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 		} else if (f->pub.state == FT_TCP_SYN_SENT) {
 			PUB_SET(f->pub.state, FT_TCP_SYN_RCVD);
 			if (f->h[!d].syn)
-				PUB_SET(f->pub.rtt_ns, (int64_t)(pkt->ts_ns - f->syn_ns));
+				PUB_SET(f->pub.rtt_ns, (int64_t)(pkt->ts_ns - f->last_syn_ns));
 		}
 		if (!h->syn || (d == FT_DIR_RECV && (fl & FT_TCP_ACK) && h->isn != seq)) {
 			h->syn = 1;
 			h->isn = seq;
 			h->next = seq + 1;
+			h->high = seq + 1;
 			h->have_next = 1;
 		}
 		syn_options(f, d, tcp);
 		seq++; /* the SYN takes one sequence number */
 	}
 	if (fl & FT_TCP_ACK) {
-		if (f->pub.state == FT_TCP_SYN_RCVD && !(fl & FT_TCP_SYN) && f->h[!d].syn &&
-			tcp->ack == f->h[!d].isn + 1) {
+		struct half *o = &f->h[!d];
+		unsigned shift = f->pub.dir[0].has_wscale && f->pub.dir[1].has_wscale
+			? f->pub.dir[d].wscale : 0;
+
+		if (o->syn && !o->syn_acked && SEQ_LT(o->isn, tcp->ack))
+			o->syn_acked = 1;
+		/* The handshake is complete when both SYNs are acknowledged: the
+		 * usual three packets, or a simultaneous open's two SYN-ACKs. */
+		if ((f->pub.state == FT_TCP_SYN_SENT || f->pub.state == FT_TCP_SYN_RCVD) &&
+			h->syn && o->syn && h->syn_acked && o->syn_acked) {
 			if (f->h[FT_DIR_SEND].syn)
 				PUB_SET(f->pub.connect_ns, (int64_t)(pkt->ts_ns - f->syn_ns));
 			established(t, f);
 		}
-		acked(t, f, !d, tcp->ack);
+		acked(t, f, !d, tcp->ack, (uint32_t)tcp->win << (shift > 14 ? 14 : shift));
 	}
 	if (plen > 0) {
 		established(t, f);
 		segment(t, f, d, seq, dec->l4_payload, plen);
 	} else if (!h->have_next && !(fl & FT_TCP_SYN)) {
 		h->next = seq;
+		h->high = seq;
 		h->have_next = 1;
 	}
 	if ((fl & FT_TCP_FIN) && !h->fin) {
@@ -813,12 +835,15 @@ ft__tracker_packet(struct ft_tracker *t, const struct ft_packet *pkt)
 	if (f != NULL && syn_only) {
 		/*
 		 * A SYN on a known key starts a new session when the old one is
-		 * closed (lingering), or open but past its own SYN (port reuse:
-		 * the old connection was abandoned, and ends as a timeout). In
-		 * SYN_SENT it is a SYN retry (from src) or a simultaneous open.
+		 * closed (lingering), or open with another ISN (port reuse: the
+		 * old connection was abandoned, and ends as a timeout). The same
+		 * SYN again (any state), another ISN before any answer, or the
+		 * peer's SYN of a simultaneous open belong to the same session.
 		 */
 		int from_src = memcmp(d->ip.src, f->pub.src, 16) == 0 && d->tcp.sport == f->pub.sport;
-		int retry = f->pub.state == FT_TCP_SYN_SENT && (from_src ? f->h[FT_DIR_SEND].syn : 1);
+		int retry = from_src ? (f->h[FT_DIR_SEND].syn && d->tcp.seq == f->h[FT_DIR_SEND].isn) ||
+				f->pub.state == FT_TCP_SYN_SENT
+				     : f->pub.state == FT_TCP_SYN_SENT;
 
 		if (f->ended) {
 			remove_flow(t, f);
@@ -841,6 +866,7 @@ ft__tracker_packet(struct ft_tracker *t, const struct ft_packet *pkt)
 		if (syn_only) {
 			PUB_SET(f->pub.state, FT_TCP_SYN_SENT);
 			f->syn_ns = pkt->ts_ns;
+			f->last_syn_ns = pkt->ts_ns;
 		} else {
 			PUB_SET(f->pub.state, FT_TCP_ESTABLISHED);
 			PUB_SET(f->pub.midstream, 1);
@@ -953,12 +979,16 @@ int
 ft__tracker_visit(struct ft_tracker *t, int (*cb)(const struct ft_flow *f, void *user), void *user)
 {
 	struct cds_lfht_iter iter;
+	struct cds_lfht_node *node;
 	struct flow *f;
 	struct ft_flow copy;
 	int rc = 0;
 
 	urcu_qsbr_read_lock();
-	cds_lfht_for_each_entry(t->ht, &iter, f, node) {
+	for (cds_lfht_first(t->ht, &iter); (node = cds_lfht_iter_get_node(&iter)) != NULL;
+		cds_lfht_next(t->ht, &iter)) {
+		/* (liburcu's for_each_entry macro offsets a NULL pointer at the end: UB.) */
+		f = caa_container_of(node, struct flow, node);
 		snapshot(f, &copy);
 		if (copy.close != FT_CLOSE_NONE)
 			continue; /* ended, lingering */
@@ -1035,11 +1065,12 @@ ft__tracker_free(struct ft_tracker *t)
 		return;
 	if (t->ht != NULL) {
 		struct cds_lfht_iter iter;
-		struct flow *f;
+		struct cds_lfht_node *node;
 
 		/* The owner is gone: nothing else writes or reads the table now. */
-		cds_lfht_for_each_entry(t->ht, &iter, f, node)
-			cds_lfht_del(t->ht, &f->node);
+		for (cds_lfht_first(t->ht, &iter); (node = cds_lfht_iter_get_node(&iter)) != NULL;
+			cds_lfht_next(t->ht, &iter))
+			cds_lfht_del(t->ht, node);
 		/* Pending call_rcu callbacks point into the pool: wait for them. A
 		 * QSBR reader that is online would wait for itself, so go offline. */
 		online = urcu_qsbr_read_ongoing();

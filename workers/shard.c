@@ -20,8 +20,10 @@ struct key {
 	uint16_t vlan[2];      /* outer two VLAN ids */
 	uint8_t proto;
 	uint8_t kind;          /* 1 = IP, 2 = MAC */
-	uint8_t pad[2];
+	uint8_t pad[6];       /* to 48 bytes: every byte is hashed */
 };
+
+_Static_assert(sizeof(struct key) % 8 == 0, "keys are hashed as whole words");
 
 static inline uint16_t
 rd16(const uint8_t *p)
@@ -32,13 +34,7 @@ rd16(const uint8_t *p)
 static uint32_t
 hash_key(const struct key *k)
 {
-	uint64_t w[sizeof(struct key) / 8];
-	uint64_t h = 0x9e3779b97f4a7c15ULL;
-
-	memcpy(w, k, sizeof(w));
-	for (unsigned i = 0; i < sizeof(w) / 8; i++)
-		h = ft__mix64(h ^ w[i]);
-	return (uint32_t)(h >> 32);
+	return (uint32_t)(ft__hash_words(k, sizeof(*k) / 8, 0x9e3779b97f4a7c15ULL) >> 32);
 }
 
 /*
