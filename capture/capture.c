@@ -68,6 +68,30 @@ ft__publish_pcap_stats(struct ft_pipeline *p)
 	atomic_store_explicit(&p->pcap_valid, 1, memory_order_relaxed);
 }
 
+/*
+ * -w: write one frame. stdio reports a failed write (a full disk) only through
+ * ferror() and the errno of that moment, and pcap_dump() returns nothing, so
+ * check at once: the first failure stops the capture with its real cause
+ * ("No space left on device"), and nothing more is written. Capture thread only.
+ */
+void
+ft__dump(struct ft_pipeline *p, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	int e;
+
+	if (p->dump_failed)
+		return;
+	errno = 0;
+	pcap_dump((u_char *)p->dumper, h, bytes);
+	if (!ferror(pcap_dump_file(p->dumper)))
+		return;
+	e = errno != 0 ? errno : EIO;
+	p->dump_failed = 1;
+	ft__set_error(p, e == ENOSPC ? FT_ENOSPC : FT_EIO, "writing %s: %s", p->write_file,
+		strerror(e));
+	ft_pipeline_stop(p);
+}
+
 static int
 open_dumper(struct ft_pipeline *p, char *errbuf)
 {

@@ -93,7 +93,7 @@ file_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 		return;
 	}
 	if (p->dumper != NULL)
-		pcap_dump((u_char *)p->dumper, h, bytes);
+		ft__dump(p, h, bytes);
 	if (ft__count_reached(p))
 		pcap_breakloop(p->pcap);
 }

@@ -125,7 +125,7 @@ live_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 		(uint64_t)h->ts.tv_usec * (p->ts_digits == 9 ? 1u : 1000u);
 
 	if (p->dumper != NULL)
-		pcap_dump((u_char *)p->dumper, h, bytes);
+		ft__dump(p, h, bytes);
 	ft__deliver(p, bytes, h->caplen, h->len, ts, 1);
 	if (ft__count_reached(p))
 		pcap_breakloop(p->pcap);

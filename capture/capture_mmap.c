@@ -134,7 +134,7 @@ ft__mmap_run(struct ft_pipeline *p)
 		if (ft__deliver(p, rec + REC_HDR, caplen, len, ts, 0) != 0)
 			return 0;
 		if (p->dumper != NULL)
-			pcap_dump((u_char *)p->dumper, &h, rec + REC_HDR);
+			ft__dump(p, &h, rec + REC_HDR);
 		m->off += REC_HDR + caplen;
 	}
 	return 0;

@@ -68,6 +68,7 @@ struct ft_pipeline {
 	/* Source (capture thread only, after create). */
 	pcap_t *pcap;
 	pcap_dumper_t *dumper;
+	int dump_failed;  /* -w failed (disk full...): nothing more is written */
 	struct bpf_program prog;
 	int has_prog;     /* prog compiled for the mmap reader */
 	int live;
@@ -141,5 +142,6 @@ int ft__mmap_run(struct ft_pipeline *p);
 void ft__mmap_close(struct ft_pipeline *p);
 int ft__compile_filter(struct ft_pipeline *p, bpf_u_int32 netmask, char *errbuf);
 void ft__publish_pcap_stats(struct ft_pipeline *p);
+void ft__dump(struct ft_pipeline *p, const struct pcap_pkthdr *h, const u_char *bytes);
 
 #endif
