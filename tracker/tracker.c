@@ -237,7 +237,9 @@ free_flow_rcu(struct rcu_head *head)
 {
 	struct flow *f = caa_container_of(head, struct flow, rcu);
 
-	/* Runs on liburcu's call_rcu thread after a grace period. */
+	/* Runs on liburcu's call_rcu thread after a grace period; pairs with
+	 * the release in remove_flow() (liburcu's queue is invisible to TSan). */
+	FT_TSAN_ACQUIRE(f);
 	FT_TSAN_RELEASE(f);
 	cds_lfs_push(&f->t->free_flows, &f->free_node);
 }
@@ -341,6 +343,7 @@ remove_flow(struct ft_tracker *t, struct flow *f)
 		cds_lfht_del(t->ht, &f->node);
 		f->in_table = 0;
 		t->in_table--;
+		FT_TSAN_RELEASE(f);
 		urcu_qsbr_call_rcu(&f->rcu, free_flow_rcu);
 	}
 }
