@@ -11,7 +11,8 @@
  * (pcap_dispatch(-1): a whole TPACKET_V3 block at a time in buffered mode),
  * then sleeps in poll() on libpcap's fd and our stop eventfd, at most 100 ms
  * so libpcap's counters are republished regularly even on a silent link. A
- * stop therefore wakes the thread at once, whatever the traffic.
+ * stop therefore wakes the thread at once, whatever the traffic; it then
+ * drains what the kernel still holds (drain()) before it returns.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -182,6 +183,34 @@ socket_error(struct ft_pipeline *p)
 	return 0;
 }
 
+/*
+ * After a stop, frames the kernel has already counted in ps_recv may still sit
+ * in a TPACKET_V3 block it has not handed over yet (it does when the block is
+ * full or its timeout expires). Read on until every frame it counted has been
+ * read or dropped (ps_recv == captured + ps_drop), or one block timeout has
+ * passed, so that the final stats add up. On lo the two never meet (libpcap
+ * skips the outgoing copy the kernel counted), so the timeout ends it there.
+ */
+static void
+drain(struct ft_pipeline *p, struct pollfd *fd)
+{
+	int tmo = p->cfg.immediate || p->cfg.buffer_timeout_ms <= 0 ? 0 : p->cfg.buffer_timeout_ms;
+	uint64_t deadline = mono_ns() + ((uint64_t)tmo + 50u) * 1000000u;
+	int n;
+
+	for (;;) {
+		n = pcap_dispatch(p->pcap, -1, live_frame, (u_char *)p);
+		if (n < 0 && n != PCAP_ERROR_BREAK)
+			return; /* an error now only cuts the drain short */
+		ft__publish_pcap_stats(p);
+		if (FT_CTR_GET(p->ps_recv) <= FT_CTR_GET(p->ps_drop) + FT_CTR_GET(p->captured) ||
+			ft__count_reached(p) || mono_ns() >= deadline)
+			return;
+		if (n <= 0 && poll(fd, 1, 10) < 0 && errno != EINTR)
+			return;
+	}
+}
+
 int
 ft__live_run(struct ft_pipeline *p)
 {
@@ -220,6 +249,10 @@ ft__live_run(struct ft_pipeline *p)
 				break;
 		}
 	}
+	/* A stop asked for (not an error, a count or a failed consumer): drain. */
+	if (rc == 0 && ft__stopping(p) && !ft__count_reached(p) && atomic_load(&p->err) == 0 &&
+		!atomic_load(&p->consumer_failed))
+		drain(p, &fds[0]);
 	ft__publish_pcap_stats(p);
 	return rc;
 }

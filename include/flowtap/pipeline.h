@@ -139,7 +139,9 @@ FT_EXTERN int ft_pipeline_start(struct ft_pipeline *p);
 
 /**
  * Ask the pipeline to stop. Frames already handed to workers are still
- * processed; the capture ends at once, even on a silent interface.
+ * processed. A live capture first reads what the kernel already counted but
+ * still holds in its buffer (at most one buffer timeout; at once on a silent
+ * interface or in immediate mode), so that the final stats add up.
  * Thread-safety: any thread, any callback, and async-signal-safe.
  * Context: never blocks, never allocates.
  */
