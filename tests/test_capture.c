@@ -2,7 +2,8 @@
  * test_capture.c - live capture on the loopback interface (the network rule
  * allows loopback): frames sent to 127.0.0.1 are captured, decoded and
  * counted; buffered and immediate mode; a stop wakes the capture thread on a
- * silent interface; a missing interface and a bad filter are clear errors.
+ * silent interface; a stop from inside a callback and a failing callback end
+ * a live capture by themselves; a missing interface and a bad filter are clear errors.
  *
  * Needs CAP_NET_RAW (CI runs as root). Without it every test is skipped and
  * the program exits 77, which ctest reports as skipped, never as passed.
@@ -190,6 +191,79 @@ test_stop_on_silent_interface(void **state)
 	assert_int_equal(l.total, 0);
 }
 
+/* A callback that stops the pipeline (mode 0) or fails (mode 1) at its 10th frame. */
+struct in_cb {
+	struct ft_pipeline *p;
+	int mode;
+	atomic_ulong seen;
+};
+
+static int
+stop_or_fail(const struct ft_packet *pkt, void *user)
+{
+	struct in_cb *c = user;
+
+	(void)pkt;
+	if (atomic_fetch_add(&c->seen, 1) + 1 != 10)
+		return 0;
+	if (c->mode == 0) {
+		ft_pipeline_stop(c->p);
+		return 0;
+	}
+	return 7;
+}
+
+static void
+live_callback_ends(int mode)
+{
+	struct ft_config cfg;
+	struct ft_pipeline *p;
+	struct ft_stats st;
+	struct in_cb c;
+	char err[FT_ERRBUF_SIZE], filter[64];
+	uint16_t port = pick_port();
+
+	memset(&c, 0, sizeof(c));
+	c.mode = mode;
+	snprintf(filter, sizeof(filter), "udp and dst port %u", port);
+	ft_config_init(&cfg);
+	cfg.device = "lo";
+	cfg.filter = filter;
+	cfg.workers = 1;
+	cfg.buffer_timeout_ms = 20;
+	cfg.on_packet = stop_or_fail;
+	cfg.user = &c;
+	assert_int_equal(ft_pipeline_create(&cfg, &p, err), 0);
+	c.p = p;
+	assert_int_equal(ft_pipeline_start(p), 0);
+	sleep_ms(100);
+	send_udp(port, 200);
+	/* Returns by itself (a hang is caught by the test timeout). */
+	assert_int_equal(ft_pipeline_wait(p), mode == 0 ? 0 : FT_ECONSUMER);
+	if (mode == 1)
+		assert_non_null(strstr(ft_pipeline_errmsg(p), "returned 7"));
+	ft_pipeline_stats(p, &st);
+	ft_pipeline_destroy(p);
+	assert_true(atomic_load(&c.seen) >= 10);
+	if (mode == 1)
+		assert_int_equal(atomic_load(&c.seen), 10); /* nothing delivered after the error */
+	assert_int_equal(st.captured, st.packets + st.discarded + st.ring_drop);
+}
+
+static void
+test_stop_from_callback(void **state)
+{
+	(void)state;
+	live_callback_ends(0);
+}
+
+static void
+test_consumer_error(void **state)
+{
+	(void)state;
+	live_callback_ends(1);
+}
+
 static void
 test_errors(void **state)
 {
@@ -259,6 +333,8 @@ main(void)
 		cmocka_unit_test(test_buffered),
 		cmocka_unit_test(test_immediate),
 		cmocka_unit_test(test_stop_on_silent_interface),
+		cmocka_unit_test(test_stop_from_callback),
+		cmocka_unit_test(test_consumer_error),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_inject_and_devices),
 	};
