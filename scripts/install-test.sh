@@ -18,9 +18,10 @@ int main(void)
 }
 C
 libdir=$(ls -d "$P"/usr/lib*/ | head -1)
+# pkg-config: the shared library.
 PKG_CONFIG_PATH="$libdir/pkgconfig" cc "$P/consumer.c" -o "$P/c1" \
-	$(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs --static flowtap)
-"$P/c1"
+	$(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs flowtap)
+LD_LIBRARY_PATH="$libdir" "$P/c1"
 mkdir -p "$P/cm"
 cat >"$P/cm/CMakeLists.txt" <<'CM'
 cmake_minimum_required(VERSION 3.18)
@@ -31,6 +32,6 @@ target_link_libraries(c2 PRIVATE flowtap::flowtap)
 CM
 cmake -S "$P/cm" -B "$P/cm/b" -DCMAKE_PREFIX_PATH="$P/usr" >/dev/null
 cmake --build "$P/cm/b" >/dev/null
-"$P/cm/b/c2"
+"$P/cm/b/c2" # CMake: the static library
 test -x "$P/usr/bin/flowtap"
 echo "install: headers, static and shared library, pkg-config file, CMake package, program: ok"
