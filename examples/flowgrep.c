@@ -32,7 +32,7 @@ struct sess {
 static struct tool_opts o;
 static struct tool_table *tables;
 static regex_t re;
-static uint8_t *scratch; /* per worker: TAIL + CHUNK bytes */
+static uint8_t *scratch[FT_MAX_WORKERS]; /* per worker, on first use: TAIL + CHUNK bytes */
 static atomic_uint_fast64_t matches;
 
 /* Report a match at buf[so, eo) whose first byte is at stream offset off + so. */
@@ -94,7 +94,7 @@ on_flow(const struct ft_flow_event *ev, void *user)
 	const struct ft_flow *f = ev->flow;
 	struct tool_table *t = &tables[f->worker];
 	struct sess *s = tool_get(t, f->id);
-	uint8_t *buf = scratch + (size_t)f->worker * (TAIL + CHUNK);
+	uint8_t *buf;
 	char src[64], dst[64];
 	int d = ev->dir;
 
@@ -108,6 +108,9 @@ on_flow(const struct ft_flow_event *ev, void *user)
 	}
 	if (ev->type != FT_FLOW_DATA && ev->type != FT_FLOW_GAP)
 		return 0;
+	if (scratch[f->worker] == NULL && (scratch[f->worker] = malloc(TAIL + CHUNK)) == NULL)
+		return 0;
+	buf = scratch[f->worker];
 	if (s == NULL) {
 		s = calloc(1, sizeof(*s));
 		if (s == NULL || tool_put(t, f->id, s) != 0) {
@@ -171,10 +174,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {TOOL_LONGOPTS, {NULL, 0, NULL, 0}};
-	struct ft_pipeline *p;
-	char err[FT_ERRBUF_SIZE];
-	int c, rc, flags = REG_EXTENDED;
-	unsigned nw;
+	int c, flags = REG_EXTENDED;
 
 	tool_opts_init(&o);
 	while ((c = getopt_long(argc, argv, TOOL_SHORTOPTS "y", longopts, NULL)) != -1) {
@@ -188,7 +188,7 @@ main(int argc, char **argv)
 			c == 'h' ? "" : "flowgrep: bad option or value\n", usage);
 		return c == 'h' ? 0 : 2;
 	}
-	if (optind >= argc || (rc = regcomp(&re, argv[optind], flags)) != 0 ||
+	if (optind >= argc || regcomp(&re, argv[optind], flags) != 0 ||
 		tool_opts_finish(&o, argc, argv, optind + 1, NULL) != 0) {
 		fprintf(stderr, "flowgrep: give a valid REGEX and one of -i IFACE or -r FILE\n%s",
 			usage);
@@ -196,31 +196,10 @@ main(int argc, char **argv)
 	}
 	o.cfg.on_flow = on_flow;      /* TCP: the reassembled streams */
 	o.cfg.on_packet = on_packet;  /* UDP: one payload per packet */
-	o.cfg.on_stats = tool_on_stats;
-	tool_signals();
-	if (ft_pipeline_create(&o.cfg, &p, err) != 0) {
-		fprintf(stderr, "flowgrep: %s\n", err);
-		return 1;
-	}
-	nw = ft_pipeline_workers(p);
-	tables = calloc(nw, sizeof(*tables));
-	scratch = malloc((size_t)nw * (TAIL + CHUNK));
-	if (tables == NULL || scratch == NULL || tool_tables_init(tables, nw, o.max_sessions) != 0) {
-		fprintf(stderr, "flowgrep: out of memory\n");
-		return 1;
-	}
-	tool_running = p;
-	rc = ft_pipeline_start(p);
-	if (rc == 0)
-		rc = ft_pipeline_wait(p);
-	tool_running = NULL;
-	if (rc != 0 && !atomic_load(&tool_write_failed))
-		fprintf(stderr, "flowgrep: %s\n", ft_pipeline_errmsg(p));
+	c = tool_run("flowgrep", &o, &tables);
 	fprintf(stderr, "flowgrep: %" PRIu64 " matches\n", (uint64_t)atomic_load(&matches));
-	ft_pipeline_destroy(p);
-	tool_tables_free(tables, nw);
-	free(tables);
-	free(scratch);
+	for (unsigned i = 0; i < FT_MAX_WORKERS; i++)
+		free(scratch[i]);
 	regfree(&re);
-	return rc == 0 ? 0 : 1;
+	return c;
 }

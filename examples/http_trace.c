@@ -100,16 +100,6 @@ passes(int field, const char *s)
 	return filters[field][0].n == 0 || any;
 }
 
-/* Endpoints of a message: from the side that sent it to the other. */
-static void
-ends(const struct sess *s, int resp, char *from, char *to)
-{
-	int client_is_dst = s->client_dir == FT_DIR_RECV;
-
-	tool_endpoint(s->ev->flow, client_is_dst ^ resp, from, 64);
-	tool_endpoint(s->ev->flow, !(client_is_dst ^ resp), to, 64);
-}
-
 /* --headers / --show-header / --bodies: JSON members or indented text lines. */
 static size_t
 extras(const struct msg *m, char *out, size_t cap)
@@ -155,91 +145,74 @@ extras(const struct msg *m, char *out, size_t cap)
 static void
 print_request(struct sess *s, const struct req *r, const struct msg *m, http_parser *p)
 {
-	char line[16384], from[64], to[64], t[40], host[256], ua[512], esc[2048], sz[32];
-	int n;
+	char line[16384], host[256], ua[512], e[3][2048], sz[32];
+	size_t n = tool_head(&o, line, sizeof(line), "http_request", r->t0, s->ev->flow,
+		s->client_dir == FT_DIR_RECV, 0);
 
-	ends(s, 0, from, to);
 	header(m, "Host", host, sizeof(host));
 	header(m, "User-Agent", ua, sizeof(ua));
-	if (o.json) {
-		n = snprintf(line, sizeof(line),
-			"{\"type\":\"http_request\",\"ts\":%s,\"flow\":%" PRIu64
-			",\"client\":\"%s\",\"server\":\"%s\",\"n\":%u,\"method\":\"%s\",\"url\":\"",
-			tool_ts(r->t0, s->ev->flow->ts_digits, t, sizeof(t)), s->ev->flow->id, from,
-			to, r->n, http_method_str(r->method));
-		n += (int)tool_json_esc(line + n, sizeof(line) - (size_t)n, m->url, m->url_len);
-		n += snprintf(line + n, sizeof(line) - (size_t)n, "\",\"version\":\"%u.%u\",\"host\":\"",
-			p->http_major, p->http_minor);
-		n += (int)tool_json_esc(line + n, sizeof(line) - (size_t)n, host, strlen(host));
-		tool_json_esc(esc, sizeof(esc), ua, strlen(ua));
-		n += snprintf(line + n, sizeof(line) - (size_t)n,
-			"\",\"user_agent\":\"%s\",\"body\":%" PRIu64 ",\"chunked\":%s", esc, r->body,
-			m->chunked ? "true" : "false");
-	} else {
-		n = snprintf(line, sizeof(line), "%s%s%s %s%s -> %s%s #%u HTTP %u.%u request: %s%s %s%s %s",
-			TOOL_C(&o, "34"), tool_time(r->t0, t, sizeof(t)), TOOL_RESET(&o),
-			TOOL_C(&o, "35"), from, to, TOOL_RESET(&o), r->n, p->http_major,
-			p->http_minor, TOOL_C(&o, "33"), http_method_str(r->method), m->url,
-			TOOL_RESET(&o), tool_size(r->body, sz, sizeof(sz)));
-	}
-	n += (int)extras(m, line + n, sizeof(line) - (size_t)n - 3);
-	n += snprintf(line + n, sizeof(line) - (size_t)n, o.json ? "}\n" : "\n");
-	tool_emit(line, (size_t)n);
+	tool_json_esc(e[0], sizeof(e[0]), m->url, m->url_len);
+	tool_json_esc(e[1], sizeof(e[1]), host, strlen(host));
+	tool_json_esc(e[2], sizeof(e[2]), ua, strlen(ua));
+	if (o.json)
+		n += (size_t)snprintf(line + n, sizeof(line) - n,
+			"\"n\":%u,\"method\":\"%s\",\"url\":\"%s\",\"version\":\"%u.%u\",\"host\":\"%s\","
+			"\"user_agent\":\"%s\",\"body\":%" PRIu64 ",\"chunked\":%s", r->n,
+			http_method_str(r->method), e[0], p->http_major, p->http_minor, e[1], e[2],
+			r->body, m->chunked ? "true" : "false");
+	else
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "#%u HTTP %u.%u request: %s%s %s%s %s",
+			r->n, p->http_major, p->http_minor, TOOL_C(&o, "33"),
+			http_method_str(r->method), m->url, TOOL_RESET(&o),
+			tool_size(r->body, sz, sizeof(sz)));
+	n += extras(m, line + n, sizeof(line) - n - 3);
+	n += (size_t)snprintf(line + n, sizeof(line) - n, o.json ? "}\n" : "\n");
+	tool_emit(line, n);
 }
 
 static void
 print_response(struct sess *s, const struct req *r, const struct msg *m, http_parser *p)
 {
-	char line[16384], from[64], to[64], t[40], sz[32], url[1100], reason[400];
-	uint64_t now = s->now;
-	double ms = r ? (double)(now - r->t0) / 1e6 : 0;
-	int n;
+	char line[16384], sz[32], url[1100], reason[400];
+	double ms = r ? (double)(s->now - r->t0) / 1e6 : 0;
+	size_t n = tool_head(&o, line, sizeof(line), "http_response", s->now, s->ev->flow,
+		s->client_dir == FT_DIR_RECV, 1);
 
-	ends(s, 1, from, to);
 	if (o.json) {
 		tool_json_esc(url, sizeof(url), r ? r->url : "", r ? strlen(r->url) : 0);
 		tool_json_esc(reason, sizeof(reason), m->reason, m->reason_len);
-		n = snprintf(line, sizeof(line),
-			"{\"type\":\"http_response\",\"ts\":%s,\"flow\":%" PRIu64
-			",\"client\":\"%s\",\"server\":\"%s\",\"n\":%u,\"method\":\"%s\",\"url\":\"%s\""
-			",\"status\":%u,\"reason\":\"%s\",\"version\":\"%u.%u\",\"req_body\":%" PRIu64
-			",\"body\":%" PRIu64 ",\"chunked\":%s,\"response_ms\":%.3f",
-			tool_ts(now, s->ev->flow->ts_digits, t, sizeof(t)), s->ev->flow->id, to, from,
+		n += (size_t)snprintf(line + n, sizeof(line) - n,
+			"\"n\":%u,\"method\":\"%s\",\"url\":\"%s\",\"status\":%u,\"reason\":\"%s\","
+			"\"version\":\"%u.%u\",\"req_body\":%" PRIu64 ",\"body\":%" PRIu64
+			",\"chunked\":%s,\"response_ms\":%.3f",
 			r ? r->n : 0, r ? http_method_str(r->method) : "", url, p->status_code,
 			reason, p->http_major, p->http_minor, r ? r->body : 0, m->body,
 			m->chunked ? "true" : "false", ms);
 	} else {
-		n = snprintf(line, sizeof(line),
-			"%s%s%s %s%s -> %s%s #%u HTTP %u.%u response: %s%u %s%s (%s %s) %s%s %.3fms",
-			TOOL_C(&o, "34"), tool_time(now, t, sizeof(t)), TOOL_RESET(&o),
-			TOOL_C(&o, "35"), from, to, TOOL_RESET(&o), r ? r->n : 0, p->http_major,
-			p->http_minor, TOOL_C(&o, "33"), p->status_code, m->reason, TOOL_RESET(&o),
-			r ? http_method_str(r->method) : "-", r ? r->url : "(no request)",
-			tool_size(m->body, sz, sizeof(sz)), m->chunked ? " chunked" : "", ms);
+		n += (size_t)snprintf(line + n, sizeof(line) - n,
+			"#%u HTTP %u.%u response: %s%u %s%s (%s %s) %s%s %.3fms", r ? r->n : 0,
+			p->http_major, p->http_minor, TOOL_C(&o, "33"), p->status_code, m->reason,
+			TOOL_RESET(&o), r ? http_method_str(r->method) : "-",
+			r ? r->url : "(no request)", tool_size(m->body, sz, sizeof(sz)),
+			m->chunked ? " chunked" : "", ms);
 	}
-	n += (int)extras(m, line + n, sizeof(line) - (size_t)n - 3);
-	n += snprintf(line + n, sizeof(line) - (size_t)n, o.json ? "}\n" : "\n");
-	tool_emit(line, (size_t)n);
+	n += extras(m, line + n, sizeof(line) - n - 3);
+	n += (size_t)snprintf(line + n, sizeof(line) - n, o.json ? "}\n" : "\n");
+	tool_emit(line, n);
 }
 
 static void
 print_error(struct sess *s, int resp, const char *name, const char *desc)
 {
-	char line[1024], from[64], to[64], t[40];
-	int n;
+	char line[1024];
+	size_t n = tool_head(&o, line, sizeof(line), "http_error", s->now, s->ev->flow,
+		s->client_dir == FT_DIR_RECV, resp);
 
-	ends(s, resp, from, to);
-	if (o.json)
-		n = snprintf(line, sizeof(line),
-			"{\"type\":\"http_error\",\"ts\":%s,\"flow\":%" PRIu64 ",\"src\":\"%s\","
-			"\"dst\":\"%s\",\"dir\":\"%s\",\"error\":\"%s\",\"description\":\"%s\"}\n",
-			tool_ts(s->now, s->ev->flow->ts_digits, t, sizeof(t)), s->ev->flow->id,
-			from, to, resp ? "response" : "request", name, desc);
-	else
-		n = snprintf(line, sizeof(line), "%s%s%s %s%s -> %s%s HTTP parser error: %s (%s)\n",
-			TOOL_C(&o, "34"), tool_time(s->now, t, sizeof(t)), TOOL_RESET(&o),
-			TOOL_C(&o, "31"), from, to, TOOL_RESET(&o), name, desc);
-	tool_emit(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	n += (size_t)snprintf(line + n, sizeof(line) - n,
+		o.json ? "\"dir\":\"%s\",\"error\":\"%s\",\"description\":\"%s\"}\n"
+		       : "HTTP %s parser error: %s (%s)\n",
+		resp ? "response" : "request", name, desc);
+	tool_emit(line, n < sizeof(line) ? n : sizeof(line) - 1);
 }
 
 /* ---- libhttp-parser callbacks: p->data is the session ---- */
@@ -331,7 +304,8 @@ on_complete(http_parser *p)
 		r->body = m->body;
 		r->n = ++s->nreq;
 		r->method = p->method;
-		snprintf(r->url, sizeof(r->url), "%s", m->url);
+		memcpy(r->url, m->url, sizeof(r->url) - 1); /* cut to its size */
+		r->url[sizeof(r->url) - 1] = '\0';
 		r->show = passes(F_METHOD, http_method_str(p->method)) &&
 			passes(F_URL, m->url) && passes(F_HOST, header(m, "Host", host, sizeof(host))) &&
 			passes(F_UA, header(m, "User-Agent", ua, sizeof(ua)));
@@ -442,16 +416,13 @@ main(int argc, char **argv)
 		{"user-agent-ignore", required_argument, NULL, 8},
 		{"headers", no_argument, NULL, 9}, {"show-header", required_argument, NULL, 10},
 		{"bodies", no_argument, NULL, 11}, {NULL, 0, NULL, 0}};
-	struct ft_pipeline *p;
-	char err[FT_ERRBUF_SIZE];
-	unsigned nw;
-	int c, rc;
+	int c;
 
 	tool_opts_init(&o);
 	while ((c = getopt_long(argc, argv, TOOL_SHORTOPTS, longopts, NULL)) != -1) {
 		struct filt *f = c >= 1 && c <= 8 ? &filters[(c - 1) / 2][(c - 1) % 2] : NULL;
 
-		if ((rc = tool_opt(&o, c, optarg)) > 0)
+		if (tool_opt(&o, c, optarg) > 0)
 			continue;
 		if (f != NULL && f->n < 8 && regcomp(&f->re[f->n], optarg, REG_EXTENDED | REG_NOSUB) == 0)
 			f->n++;
@@ -477,31 +448,5 @@ main(int argc, char **argv)
 		.on_message_complete = on_complete};
 	o.cfg.on_flow = on_flow;       /* reassembled TCP: all this tool needs */
 	o.cfg.on_packet = tool_on_packet; /* packet times (tool.h) */
-	o.cfg.on_stats = tool_on_stats; /* the drop watcher */
-	tool_signals();
-	if (ft_pipeline_create(&o.cfg, &p, err) != 0) {
-		fprintf(stderr, "http_trace: %s\n", err);
-		return 1;
-	}
-	nw = ft_pipeline_workers(p);
-	tables = calloc(nw, sizeof(*tables));
-	if (tables == NULL || tool_tables_init(tables, nw, o.max_sessions) != 0) {
-		fprintf(stderr, "http_trace: out of memory\n");
-		return 1;
-	}
-	tool_running = p;
-	rc = ft_pipeline_start(p);
-	if (rc == 0)
-		rc = ft_pipeline_wait(p);
-	tool_running = NULL;
-	if (rc != 0 && !atomic_load(&tool_write_failed))
-		fprintf(stderr, "http_trace: %s\n", ft_pipeline_errmsg(p));
-	for (unsigned i = 0; i < nw; i++)
-		if (tables[i].full)
-			fprintf(stderr, "http_trace: worker %u: %" PRIu64 " sessions not parsed "
-				"(--max-sessions)\n", i, tables[i].full);
-	ft_pipeline_destroy(p);
-	tool_tables_free(tables, nw);
-	free(tables);
-	return rc == 0 ? 0 : 1;
+	return tool_run("http_trace", &o, &tables);
 }

@@ -84,30 +84,14 @@ reply_text(const redisReply *r, char *out, size_t cap, int json)
 }
 
 static void
-ends(const struct sess *s, char *client, char *server)
-{
-	tool_endpoint(s->ev->flow, 0, client, 64);
-	tool_endpoint(s->ev->flow, 1, server, 64);
-}
-
-static void
 print_line(struct sess *s, const char *what, const char *json_rest, const char *text_rest)
 {
-	char line[8192], c[64], sv[64], t[40];
-	int n;
+	char line[8192];
+	size_t n = tool_head(&o, line, sizeof(line), what, s->now, s->ev->flow, 0, 0);
 
-	ends(s, c, sv);
-	if (o.json)
-		n = snprintf(line, sizeof(line),
-			"{\"type\":\"%s\",\"ts\":%s,\"flow\":%" PRIu64
-			",\"client\":\"%s\",\"server\":\"%s\",%s}\n",
-			what, tool_ts(s->now, s->ev->flow->ts_digits, t, sizeof(t)), s->ev->flow->id,
-			c, sv, json_rest);
-	else
-		n = snprintf(line, sizeof(line), "%s%s%s %s%s -> %s%s %s\n", TOOL_C(&o, "34"),
-			tool_time(s->now, t, sizeof(t)), TOOL_RESET(&o), TOOL_C(&o, "35"), c, sv,
-			TOOL_RESET(&o), text_rest);
-	tool_emit(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s\n", o.json ? json_rest : text_rest,
+		o.json ? "}" : "");
+	tool_emit(line, n < sizeof(line) ? n : sizeof(line) - 1);
 }
 
 static int
@@ -374,10 +358,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {TOOL_LONGOPTS, {NULL, 0, NULL, 0}};
-	struct ft_pipeline *p;
-	char err[FT_ERRBUF_SIZE];
-	unsigned nw;
-	int c, rc;
+	int c;
 
 	tool_opts_init(&o);
 	while ((c = getopt_long(argc, argv, TOOL_SHORTOPTS, longopts, NULL)) != -1) {
@@ -393,28 +374,7 @@ main(int argc, char **argv)
 	}
 	o.cfg.on_flow = on_flow;          /* reassembled TCP, both directions */
 	o.cfg.on_packet = tool_on_packet; /* packet times (tool.h) */
-	o.cfg.on_stats = tool_on_stats;   /* the drop watcher */
-	tool_signals();
-	if (ft_pipeline_create(&o.cfg, &p, err) != 0) {
-		fprintf(stderr, "redis_trace: %s\n", err);
-		return 1;
-	}
-	nw = ft_pipeline_workers(p);
-	tables = calloc(nw, sizeof(*tables));
-	if (tables == NULL || tool_tables_init(tables, nw, o.max_sessions) != 0) {
-		fprintf(stderr, "redis_trace: out of memory\n");
-		return 1;
-	}
-	tool_running = p;
-	rc = ft_pipeline_start(p);
-	if (rc == 0)
-		rc = ft_pipeline_wait(p);
-	tool_running = NULL;
-	if (rc != 0 && !atomic_load(&tool_write_failed))
-		fprintf(stderr, "redis_trace: %s\n", ft_pipeline_errmsg(p));
+	c = tool_run("redis_trace", &o, &tables);
 	fprintf(stderr, "redis_trace: %" PRIu64 " commands\n", (uint64_t)atomic_load(&total));
-	ft_pipeline_destroy(p);
-	tool_tables_free(tables, nw);
-	free(tables);
-	return rc == 0 ? 0 : 1;
+	return c;
 }

@@ -122,9 +122,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {TOOL_LONGOPTS,
 		{"events", no_argument, NULL, 1}, {NULL, 0, NULL, 0}};
-	struct ft_pipeline *p;
-	char err[FT_ERRBUF_SIZE];
-	int c, rc;
+	int c;
 
 	tool_opts_init(&o);
 	while ((c = getopt_long(argc, argv, TOOL_SHORTOPTS, longopts, NULL)) != -1) {
@@ -145,19 +143,5 @@ main(int argc, char **argv)
 	events |= o.tcp_verbose;
 	o.cfg.on_flow = on_flow;
 	o.cfg.on_packet = tool_on_packet; /* packet times (tool.h) */
-	o.cfg.on_stats = tool_on_stats;
-	tool_signals();
-	if (ft_pipeline_create(&o.cfg, &p, err) != 0) {
-		fprintf(stderr, "tcp_metrics: %s\n", err);
-		return 1;
-	}
-	tool_running = p;
-	rc = ft_pipeline_start(p);
-	if (rc == 0)
-		rc = ft_pipeline_wait(p);
-	tool_running = NULL;
-	if (rc != 0 && !atomic_load(&tool_write_failed))
-		fprintf(stderr, "tcp_metrics: %s\n", ft_pipeline_errmsg(p));
-	ft_pipeline_destroy(p);
-	return rc == 0 ? 0 : 1;
+	return tool_run("tcp_metrics", &o, NULL);
 }

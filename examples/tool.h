@@ -259,6 +259,28 @@ tool_ev_ns(const struct ft_flow_event *ev)
 	return p != 0 && p < ev->ts_ns ? p : ev->ts_ns;
 }
 
+/* Start a record in buf: JSON '{"type":..,"ts":..,"flow":..,"client":..,"server":..,'
+ * (the caller adds the rest and '}'), or text "HH:MM:SS.mmm from -> to ". */
+static inline size_t
+tool_head(const struct tool_opts *o, char *buf, size_t cap, const char *type, uint64_t ns,
+	const struct ft_flow *f, int client_is_dst, int from_server)
+{
+	char c[64], s[64], t[40];
+	int n;
+
+	tool_endpoint(f, client_is_dst, c, sizeof(c));
+	tool_endpoint(f, !client_is_dst, s, sizeof(s));
+	if (o->json)
+		n = snprintf(buf, cap, "{\"type\":\"%s\",\"ts\":%s,\"flow\":%" PRIu64
+			",\"client\":\"%s\",\"server\":\"%s\",", type,
+			tool_ts(ns, f->ts_digits, t, sizeof(t)), f->id, c, s);
+	else
+		n = snprintf(buf, cap, "%s%s%s %s%s -> %s%s ", TOOL_C(o, "34"),
+			tool_time(ns, t, sizeof(t)), TOOL_RESET(o), TOOL_C(o, "35"),
+			from_server ? s : c, from_server ? c : s, TOOL_RESET(o));
+	return (size_t)n;
+}
+
 /* ---- the drop watcher (stats callback, stats thread) ---- */
 
 static inline void
@@ -432,6 +454,56 @@ tool_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/*
+ * The pipeline's life cycle, the same for every tool: create (opens the
+ * source: errors name the cause), size the per-worker session tables from
+ * ft_pipeline_workers() (when tables is not NULL), start, wait (SIGINT and
+ * SIGTERM call ft_pipeline_stop(); the final stats reach the drop watcher),
+ * destroy. Returns the exit status: 0, or 1 with the cause on stderr.
+ */
+static inline int
+tool_run(const char *prog, struct tool_opts *o, struct tool_table **tables)
+{
+	struct ft_pipeline *p;
+	char err[FT_ERRBUF_SIZE];
+	unsigned nw;
+	int rc;
+
+	if (o->cfg.on_stats == NULL)
+		o->cfg.on_stats = tool_on_stats;
+	tool_signals();
+	if (ft_pipeline_create(&o->cfg, &p, err) != 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return 1;
+	}
+	nw = ft_pipeline_workers(p);
+	if (tables != NULL && ((*tables = calloc(nw, sizeof(**tables))) == NULL ||
+				      tool_tables_init(*tables, nw, o->max_sessions) != 0)) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		ft_pipeline_destroy(p);
+		return 1;
+	}
+	tool_running = p;
+	rc = ft_pipeline_start(p);
+	if (rc == 0)
+		rc = ft_pipeline_wait(p);
+	tool_running = NULL;
+	fflush(stdout);
+	if (rc != 0 && !atomic_load(&tool_write_failed))
+		fprintf(stderr, "%s: %s\n", prog, ft_pipeline_errmsg(p)[0] ? ft_pipeline_errmsg(p)
+									  : ft_strerror(rc));
+	for (unsigned i = 0; tables != NULL && i < nw; i++)
+		if ((*tables)[i].full)
+			fprintf(stderr, "%s: worker %u: %" PRIu64 " sessions not parsed "
+				"(--max-sessions)\n", prog, i, (*tables)[i].full);
+	ft_pipeline_destroy(p);
+	if (tables != NULL) {
+		tool_tables_free(*tables, nw);
+		free(*tables);
+	}
+	return rc == 0 || atomic_load(&tool_write_failed) ? 0 : 1;
 }
 
 #endif
