@@ -168,7 +168,10 @@ static const char usage[] =
 	"payloads (U), with the flow, the stream offset and 40 bytes either side.\n"
 	"A match split across TCP segments is found (up to 4 KiB long).\n"
 	"  -y                  ignore case\n"
-	TOOL_USAGE_COMMON;
+	TOOL_USAGE_COMMON
+	"example (tests/e2e_tools.sh: the token was sent in two TCP segments):\n"
+	"  $ flowgrep -i eth0 'MAGIC-[0-9]+-TOKEN'\n"
+	"  08:48:03.696 T 10.200.0.1:51646 -> 10.200.0.2:8080 @11: GET /split?MAGIC-4711-TOKEN HTTP/1.1..Host: t..\n";
 
 int
 main(int argc, char **argv)

@@ -403,7 +403,10 @@ static const char usage[] =
 	"  --method-ignore RE, --host-ignore RE, --url-ignore RE, --user-agent-ignore RE\n"
 	"                      hide requests that match\n"
 	"  --headers           print the headers; --show-header RE only those matching RE\n"
-	"  --bodies            print the first 1 KiB of each body\n";
+	"  --bodies            print the first 1 KiB of each body\n"
+	"example (tests/e2e_tools.sh, curl against python3 http.server):\n"
+	"  08:48:03.309 10.200.0.1:51570 -> 10.200.0.2:8080 #2 HTTP 1.1 request: GET /big.bin 0B\n"
+	"  08:48:03.310 10.200.0.2:8080 -> 10.200.0.1:51570 #2 HTTP 1.1 response: 200 OK (GET /big.bin) 97.7KB 0.498ms\n";
 
 int
 main(int argc, char **argv)

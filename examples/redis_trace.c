@@ -87,7 +87,8 @@ static void
 print_line(struct sess *s, const char *what, const char *json_rest, const char *text_rest)
 {
 	char line[8192];
-	size_t n = tool_head(&o, line, sizeof(line), what, s->now, s->ev->flow, 0, 0);
+	size_t n = tool_head(&o, line, sizeof(line), what, s->now, s->ev->flow, 0,
+		strcmp(what, "redis_message") == 0); /* pushes come from the server */
 
 	n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s\n", o.json ? json_rest : text_rest,
 		o.json ? "}" : "");
@@ -352,7 +353,11 @@ static const char usage[] =
 	"One line per command, with its reply and the latency between them (capture\n"
 	"timestamps; per-connection/total count), one per pub/sub message, and a\n"
 	"summary per connection as it ends. RESP is parsed with hiredis's reader.\n"
-	TOOL_USAGE_COMMON;
+	TOOL_USAGE_COMMON
+	"example (tests/e2e_tools.sh, redis-cli against redis-server):\n"
+	"  08:48:03.768 10.200.0.1:52790 -> 10.200.0.2:6379 1/6 lrange [list, 0, -1] -> [a, b, c] 0.090ms\n"
+	"  08:48:04.061 10.200.0.2:6379 -> 10.200.0.1:52878 message [news] hello-1\n"
+	"  08:48:03.769 10.200.0.1:52790 -> 10.200.0.2:6379 TCP end 0.001s 1 commands 1064.30 req/sec (fin)\n";
 
 int
 main(int argc, char **argv)

@@ -115,7 +115,11 @@ static const char usage[] =
 	"missed bytes, and ACK latency (data -> its ACK) min/avg/max (samples).\n"
 	"-1 means not measured (no handshake seen).\n"
 	"  --events            also print each session's events as they happen\n"
-	TOOL_USAGE_COMMON;
+	TOOL_USAGE_COMMON
+	"example (tests/e2e_tools.sh, replayed with -r):\n"
+	"  08:48:03.296 10.200.0.1:51564 -> 10.200.0.2:8080 end (fin) 0.001s connect 0.054ms rtt 0.034ms |\n"
+	"  send 89 B 10 pkts 0 retrans 0 missed, ack 0.008/0.008/0.008ms (1) | recv 30189 B 8 pkts 0 retrans\n"
+	"  0 missed, ack 0.013/0.021/0.032ms (5)\n";
 
 int
 main(int argc, char **argv)
