@@ -219,7 +219,7 @@ ok(all(m["recv"]["ack_latency"]["samples"] == 0 or m["recv"]["ack_latency"]["max
 # count (workers interleave), the end of sessions still open at SIGINT, and
 # live ACK latencies (the tracker bug below).
 TIMES = {"ts", "response_ms", "latency_ms", "duration_s", "connect_ms", "rtt_ms"}
-SKIP = {"flow", "total", "min_ms", "avg_ms", "max_ms"}  # ACK latency: the XFAIL below
+SKIP = {"flow", "total", "min_ms", "avg_ms", "max_ms"}  # ACK latency: compared in ms below
 def split(r):
     if isinstance(r, dict):
         rest, times = {}, []
@@ -247,13 +247,12 @@ for live, rep in [("http_json", "http_replay"), ("redis_json", "redis_replay"),
     diff = sorted(set(x[0] for x in a) ^ set(x[0] for x in b))[:2]
     ok(same and close, "replay %s: %d records, the same as live%s" % (rep, len(b), (": %s" % diff) if diff else ""))
 
-# Known library bug (reported): on a live capture the tracker measures ACK
-# latency against its clock tick, not the packet's time, so live values are
-# 0 where the replay has real ones. Reported here, not failed, until fixed.
+# ACK latency is measured from packet times, live and replayed alike (the
+# tracker once used its expiry clock on live links, and read 0 ms here).
 live0 = [m for m in tm if m["recv"]["ack_latency"]["samples"] and m["recv"]["ack_latency"]["max_ms"] == 0]
 rep = load("metrics_replay.out")
 ok(all(m["recv"]["ack_latency"]["max_ms"] > 0 for m in rep if m["recv"]["ack_latency"]["samples"]),
    "tcp_metrics replay: ACK latencies > 0")
-print(("XFAIL - " if live0 else "ok - ") + "tcp_metrics live: ACK latency > 0 (%d of %d sessions measured 0 ms: tracker bug)" % (len(live0), len(tm)))
+ok(not live0, "tcp_metrics live: ACK latency > 0 (%d of %d sessions measured 0 ms)" % (len(live0), len(tm)))
 sys.exit(1 if fails else 0)
 EOF

@@ -128,7 +128,8 @@ struct ft_tracker {
 	struct lru lru[LRU__N];
 	uint64_t next_id;
 	uint32_t in_table;       /* sessions in the table, lingering ones included */
-	uint64_t now_ns;
+	uint64_t now_ns;         /* expiry clock: the latest packet time, or the live clock */
+	uint64_t ev_ns;          /* time of what is being processed: the packet's, or now_ns */
 	int cb_failed;           /* a callback returned non-zero: no more callbacks */
 	int cb_rc;
 	/* Counters (single writer, read relaxed). */
@@ -218,7 +219,7 @@ emit(struct ft_tracker *t, struct flow *f, enum ft_flow_event_type type, enum ft
 	ev.type = type;
 	ev.dir = dir;
 	ev.flow = &f->pub;
-	ev.ts_ns = t->now_ns;
+	ev.ts_ns = t->ev_ns;
 	ev.data = data;
 	ev.len = len;
 	ev.seq = seq;
@@ -594,7 +595,7 @@ segment(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uint8_t
 	if (!h->probe) {
 		h->probe = 1;
 		h->probe_end = end;
-		h->probe_ns = t->now_ns;
+		h->probe_ns = t->ev_ns;
 	}
 	if (seq == h->next) {
 		deliver(t, f, d, seq, data, len);
@@ -649,7 +650,8 @@ acked(struct ft_tracker *t, struct flow *f, int d, uint32_t ack, uint32_t rwnd)
 		h->fin_acked = 1;
 	}
 	if (h->probe && SEQ_LEQ(h->probe_end, ack)) {
-		uint64_t lat = t->now_ns - h->probe_ns;
+		/* Capture order is not always time order: never a negative latency. */
+		uint64_t lat = t->ev_ns > h->probe_ns ? t->ev_ns - h->probe_ns : 0;
 
 		h->probe = 0;
 		PUB_SET(fd->ack_lat_samples, fd->ack_lat_samples + 1);
@@ -826,6 +828,9 @@ ft__tracker_packet(struct ft_tracker *t, const struct ft_packet *pkt)
 
 	if ((d->layers & FT_LAYER_TCP) == 0 || !(d->layers & (FT_LAYER_IP4 | FT_LAYER_IP6)))
 		return 0;
+	/* Events and latencies take the packet's own time: on a live link the
+	 * expiry clock may run ahead of packets still in the kernel's buffer. */
+	t->ev_ns = pkt->ts_ns;
 	if (pkt->ts_ns > t->now_ns)
 		t->now_ns = pkt->ts_ns;
 	make_key(d, &k);
@@ -887,6 +892,7 @@ ft__tracker_tick(struct ft_tracker *t, uint64_t now_ns)
 {
 	if (now_ns > t->now_ns)
 		t->now_ns = now_ns;
+	t->ev_ns = t->now_ns;
 	for (int c = 0; c < LRU__N; c++) {
 		uint64_t to = timeout_of(t, (enum lru_class)c);
 		struct flow *f;
@@ -910,6 +916,7 @@ ft__tracker_flush(struct ft_tracker *t, enum ft_close why, uint64_t now_ns)
 
 	if (now_ns > t->now_ns)
 		t->now_ns = now_ns;
+	t->ev_ns = t->now_ns;
 	for (int c = LRU_SYN; c <= LRU_FIN; c++) {
 		while ((f = t->lru[c].head) != NULL) {
 			enum ft_close r = f->h[0].fin && f->h[1].fin ? FT_CLOSE_FIN : why;
