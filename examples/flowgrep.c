@@ -131,7 +131,7 @@ on_flow(const struct ft_flow_event *ev, void *user)
 
 		memcpy(buf, s->tail[d], old);
 		memcpy(buf + old, ev->data + done, n);
-		search("T", src, dst, f->id, tool_ev_ns(ev), f->ts_digits, s->off[d] - old, buf,
+		search("T", src, dst, f->id, ev->ts_ns, f->ts_digits, s->off[d] - old, buf,
 			old + n, old);
 		keep = old + n < TAIL ? old + n : TAIL; /* the new tail: the last bytes searched */
 		memcpy(s->tail[d], buf + old + n - keep, keep);
@@ -149,7 +149,7 @@ on_packet(const struct ft_packet *pkt, void *user)
 	char src[64], dst[64], a[64];
 	int af;
 
-	tool_on_packet(pkt, user);
+	(void)user;
 	if (!(dec->layers & FT_LAYER_UDP) || dec->l4_payload_len == 0)
 		return 0;
 	af = dec->ip.v == 6 ? AF_INET6 : AF_INET;

@@ -364,7 +364,7 @@ on_flow(const struct ft_flow_event *ev, void *user)
 	if (s == NULL)
 		return 0;
 	s->ev = ev;
-	s->now = tool_ev_ns(ev);
+	s->now = ev->ts_ns;
 	if (ev->type == FT_FLOW_DATA && !s->decided) { /* mid-stream, server as src? */
 		s->decided = 1;
 		s->client_dir = ev->len >= 5 && memcmp(ev->data, "HTTP/", 5) == 0 ? !ev->dir
@@ -450,6 +450,5 @@ main(int argc, char **argv)
 		.on_headers_complete = on_headers, .on_body = on_body,
 		.on_message_complete = on_complete};
 	o.cfg.on_flow = on_flow;       /* reassembled TCP: all this tool needs */
-	o.cfg.on_packet = tool_on_packet; /* packet times (tool.h) */
 	return tool_run("http_trace", &o, &tables);
 }

@@ -331,7 +331,7 @@ on_flow(const struct ft_flow_event *ev, void *user)
 	if (s == NULL)
 		return 0;
 	s->ev = ev;
-	s->now = tool_ev_ns(ev);
+	s->now = ev->ts_ns;
 	if (ev->type == FT_FLOW_DATA) {
 		feed(s, ev->dir == FT_DIR_RECV, ev->data, ev->len);
 	} else if (ev->type == FT_FLOW_GAP) {
@@ -378,7 +378,6 @@ main(int argc, char **argv)
 		return 2;
 	}
 	o.cfg.on_flow = on_flow;          /* reassembled TCP, both directions */
-	o.cfg.on_packet = tool_on_packet; /* packet times (tool.h) */
 	c = tool_run("redis_trace", &o, &tables);
 	fprintf(stderr, "redis_trace: %" PRIu64 " commands\n", (uint64_t)atomic_load(&total));
 	return c;

@@ -88,12 +88,12 @@ on_flow(const struct ft_flow_event *ev, void *user)
 {
 	(void)user;
 	if (ev->type == FT_FLOW_END) {
-		print_end(ev->flow, tool_ev_ns(ev));
+		print_end(ev->flow, ev->ts_ns);
 	} else if (events && ev->type == FT_FLOW_DATA) {
 		char line[256], a[64], b[64], t[40];
 		const struct ft_flow *f = ev->flow;
 		int n = snprintf(line, sizeof(line), "%s %s -> %s data %s %" PRIu64 " + %u bytes\n",
-			tool_time(tool_ev_ns(ev), t, sizeof(t)),
+			tool_time(ev->ts_ns, t, sizeof(t)),
 			tool_endpoint(f, ev->dir == FT_DIR_RECV, a, sizeof(a)),
 			tool_endpoint(f, ev->dir != FT_DIR_RECV, b, sizeof(b)),
 			ev->dir == FT_DIR_SEND ? "send" : "recv", f->dir[ev->dir].bytes - ev->len,
@@ -146,6 +146,5 @@ main(int argc, char **argv)
 	}
 	events |= o.tcp_verbose;
 	o.cfg.on_flow = on_flow;
-	o.cfg.on_packet = tool_on_packet; /* packet times (tool.h) */
 	return tool_run("tcp_metrics", &o, NULL);
 }

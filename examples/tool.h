@@ -229,36 +229,6 @@ tool_size(uint64_t n, char *buf, size_t cap)
 	return buf;
 }
 
-/*
- * ---- event time ----
- * ev->ts_ns should be the time of the packet that caused the event. Today the
- * tracker stamps events with its clock, which a quiet live worker advances to
- * the wall clock (ticks every 100 ms) ahead of packets still in the kernel
- * buffer, so events of those packets all get the tick's time (library bug,
- * reported). Until that is fixed the tools remember each worker's current
- * packet time from on_packet (called on the same worker just before the
- * tracker sees the packet) and take the earlier of the two.
- */
-static struct {
-	_Alignas(64) uint64_t ns;
-} tool_pkt_ns[FT_MAX_WORKERS];
-
-static inline int
-tool_on_packet(const struct ft_packet *pkt, void *user)
-{
-	(void)user;
-	tool_pkt_ns[pkt->worker].ns = pkt->ts_ns;
-	return 0;
-}
-
-static inline uint64_t
-tool_ev_ns(const struct ft_flow_event *ev)
-{
-	uint64_t p = tool_pkt_ns[ev->flow->worker].ns;
-
-	return p != 0 && p < ev->ts_ns ? p : ev->ts_ns;
-}
-
 /* Start a record in buf: JSON '{"type":..,"ts":..,"flow":..,"client":..,"server":..,'
  * (the caller adds the rest and '}'), or text "HH:MM:SS.mmm from -> to ". */
 static inline size_t
@@ -311,7 +281,7 @@ tool_tcp_event(const struct tool_opts *o, const struct ft_flow_event *ev)
 
 	if (ev->type == FT_FLOW_DATA)
 		return;
-	uint64_t ns = tool_ev_ns(ev);
+	uint64_t ns = ev->ts_ns;
 
 	tool_endpoint(f, ev->dir == FT_DIR_RECV, a, sizeof(a));
 	tool_endpoint(f, ev->dir != FT_DIR_RECV, b, sizeof(b));
