@@ -346,3 +346,9 @@ PY
 fi
 echo
 echo "bench.sh: results in $OUT"
+
+# Live capture on the netns test hosts (root only; FT_BENCH_LIVE=0 skips it):
+# bench/live_bench.sh writes BUILD_DIR/live-results.md (3-4 minutes).
+if [ "${FT_BENCH_LIVE:-1}" != 0 ] && [ "$(id -u)" = 0 ]; then
+	bash "$(dirname "$0")/../bench/live_bench.sh" "$BUILD" || echo "bench.sh: live benchmark failed or skipped"
+fi
