@@ -25,6 +25,9 @@ enum {
 	OPT_NO_FLOWS,
 	OPT_NO_TRACK,
 	OPT_MAX_FLOWS,
+	OPT_TIMEOUT_SYN,
+	OPT_TIMEOUT_IDLE,
+	OPT_TIMEOUT_CLOSED,
 };
 
 static const char usage_text[] =
@@ -53,6 +56,9 @@ static const char usage_text[] =
 	"  --no-decode            do not decode or track (measures the bare pipeline)\n"
 	"  --no-track             decode but do not track TCP sessions\n"
 	"  --max-flows N          TCP sessions tracked at once (default 1048576)\n"
+	"  --timeout-syn SEC      a half-open session ends after SEC idle (default 30)\n"
+	"  --timeout-idle SEC     an established session ends after SEC idle (default 300)\n"
+	"  --timeout-closed SEC   a closed session lingers SEC for stray packets (default 30)\n"
 	"output:\n"
 	"  --packets              one line per packet (tcpdump style, or JSON with --json)\n"
 	"  --no-flows             do not print a record per TCP session as it ends\n"
@@ -121,6 +127,9 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 		{"no-flows", no_argument, NULL, OPT_NO_FLOWS},
 		{"no-track", no_argument, NULL, OPT_NO_TRACK},
 		{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+		{"timeout-syn", required_argument, NULL, OPT_TIMEOUT_SYN},
+		{"timeout-idle", required_argument, NULL, OPT_TIMEOUT_IDLE},
+		{"timeout-closed", required_argument, NULL, OPT_TIMEOUT_CLOSED},
 		{NULL, 0, NULL, 0},
 	};
 	long long v;
@@ -230,6 +239,25 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 				return -1;
 			o->cfg.max_flows = (uint32_t)v;
 			break;
+		case OPT_TIMEOUT_SYN:
+		case OPT_TIMEOUT_IDLE:
+		case OPT_TIMEOUT_CLOSED: {
+			double t = strtod(optarg, &end);
+
+			if (*optarg == '\0' || *end != '\0' || !(t > 0 && t <= 86400 * 365)) {
+				fprintf(stderr, "flowtap: --timeout-%s: invalid value '%s' (seconds > 0)\n",
+					c == OPT_TIMEOUT_SYN ? "syn" : c == OPT_TIMEOUT_IDLE ? "idle" : "closed",
+					optarg);
+				return -1;
+			}
+			if (c == OPT_TIMEOUT_SYN)
+				o->cfg.timeout_syn = t;
+			else if (c == OPT_TIMEOUT_IDLE)
+				o->cfg.timeout_idle = t;
+			else
+				o->cfg.timeout_closed = t;
+			break;
+		}
 		case OPT_VERSION:
 			printf("%s\n", ft_version());
 			return 1;
