@@ -32,6 +32,7 @@
  *   ft__tracker_visit() can read them from another thread without a race.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1047,13 +1048,14 @@ ft__tracker_new(const struct ft_tracker_config *cfg, char *errbuf, size_t cap)
 	while (buckets < cfg->max_flows)
 		buckets <<= 1;
 	/*
-	 * The bucket index starts small and grows with the table, up to one
-	 * bucket per session: a run that tracks few sessions does not pay for
-	 * a million buckets. Growing happens in liburcu's resize thread (its
-	 * allocations are there, never on the worker); the worker only bumps
-	 * a split counter per insert and removal.
+	 * The bucket index starts at 64k buckets (1 MiB; short chains up to
+	 * ~100k sessions) and grows with the table up to one bucket per
+	 * session: a run that tracks few sessions does not pay for millions
+	 * of buckets. Growing happens in liburcu's resize thread (its
+	 * allocations are there, never on the worker); the worker only bumps a
+	 * split counter per insert and removal.
 	 */
-	t->ht = cds_lfht_new_flavor(buckets < 4096 ? buckets : 4096, 1, buckets,
+	t->ht = cds_lfht_new_flavor(buckets < 65536 ? buckets : 65536, 1, buckets,
 		CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, &urcu_qsbr_flavor, NULL);
 	if (t->ht == NULL)
 		goto nomem;
@@ -1066,28 +1068,47 @@ nomem:
 	return NULL;
 }
 
+/*
+ * Tear down the table on a thread of our own, registered with liburcu:
+ * removing entries needs a registered reader, and liburcu's resize thread
+ * may still be shrinking the table after the last flush, so the table is
+ * never walked (every session is on an LRU list).
+ */
+static void *
+teardown_main(void *arg)
+{
+	struct ft_tracker *t = arg;
+	struct flow *f;
+
+	urcu_qsbr_register_thread();
+	for (int c = 0; c < LRU__N; c++)
+		while ((f = t->lru[c].head) != NULL)
+			remove_flow(t, f);
+	urcu_qsbr_thread_offline();
+	urcu_qsbr_barrier(); /* pending call_rcu callbacks point into the pool */
+	cds_lfht_destroy(t->ht, NULL); /* waits for a resize in progress */
+	urcu_qsbr_thread_online();
+	urcu_qsbr_unregister_thread();
+	return NULL;
+}
+
 void
 ft__tracker_free(struct ft_tracker *t)
 {
-	int online;
-
 	if (t == NULL)
 		return;
 	if (t->ht != NULL) {
-		struct cds_lfht_iter iter;
-		struct cds_lfht_node *node;
+		/* A caller that is an online QSBR reader would hold up the grace
+		 * periods the teardown waits for: offline while it runs. */
+		int online = urcu_qsbr_read_ongoing();
+		pthread_t th;
 
-		/* The owner is gone: nothing else writes or reads the table now. */
-		for (cds_lfht_first(t->ht, &iter); (node = cds_lfht_iter_get_node(&iter)) != NULL;
-			cds_lfht_next(t->ht, &iter))
-			cds_lfht_del(t->ht, node);
-		/* Pending call_rcu callbacks point into the pool: wait for them. A
-		 * QSBR reader that is online would wait for itself, so go offline. */
-		online = urcu_qsbr_read_ongoing();
 		if (online)
 			urcu_qsbr_thread_offline();
-		urcu_qsbr_barrier();
-		cds_lfht_destroy(t->ht, NULL);
+		if (pthread_create(&th, NULL, teardown_main, t) == 0)
+			pthread_join(th, NULL);
+		else
+			teardown_main(t); /* no thread to be had: the caller's then */
 		if (online)
 			urcu_qsbr_thread_online();
 	}

@@ -41,8 +41,8 @@ struct ft_tracker;
 /* Create / destroy. Allocation happens here only. Returns NULL with errbuf set. */
 struct ft_tracker *ft__tracker_new(const struct ft_tracker_config *cfg, char *errbuf, size_t cap);
 /* Ends nothing: call ft__tracker_flush() first to emit END events. Waits for
- * pending RCU frees (rcu_barrier), so call it from a thread that is not an
- * online QSBR reader. */
+ * pending RCU frees (rcu_barrier) on a thread of its own; any thread may call it
+ * (an online QSBR reader goes offline meanwhile). */
 void ft__tracker_free(struct ft_tracker *t);
 
 /* One decoded packet (only TCP packets are looked at). Returns the first
