@@ -14,9 +14,11 @@
  *   per session). Nothing is allocated per packet.
  * - Time: packet timestamps drive every timeout, so a file replays the same
  *   way every time; a live worker also ticks with the clock when idle.
- *   Sessions sit on one of four LRU lists by timeout class (half-open,
- *   established, closing, closed-and-lingering), moved to the tail when
- *   touched; expiry only looks at list heads.
+ *   Sessions sit on one of four lists by timeout class (half-open,
+ *   established, closing, closed-and-lingering) in the order they were
+ *   queued; a packet only stamps last_ns. Expiry looks at list heads and
+ *   requeues a head touched since it was queued (lazy LRU: no list surgery,
+ *   hence no neighbour cache misses, per packet).
  * - Reassembly, per direction: `next` is the next byte expected. A segment
  *   wholly before it is a retransmission; one that starts before it is
  *   trimmed; one that starts at it is delivered and pulls held segments
@@ -98,10 +100,12 @@ struct half {
 };
 
 struct flow {
-	struct ft_flow pub; /* first: what consumers see */
+	/* A lookup touches node and key only: one cache line (16 + 48 bytes). */
+	_Alignas(64) struct cds_lfht_node node;
 	struct key key;
+	struct ft_flow pub; /* what consumers see */
 	unsigned long hash;
-	struct cds_lfht_node node;
+	uint64_t queued_ns; /* when it was (re)queued on its LRU list */
 	struct rcu_head rcu;
 	struct cds_lfs_node free_node;
 	struct ft_tracker *t;
@@ -155,28 +159,58 @@ lru_unlink(struct ft_tracker *t, struct flow *f)
 	f->prev = f->next = NULL;
 }
 
+/*
+ * Queue f on list c at time queued_ns, keeping the list ordered by queued_ns.
+ * Sessions are queued with their latest time, which is almost always the
+ * newest, so the walk back from the tail is short; it is bounded, and past the
+ * bound the order is only approximate (expiry may come a little late).
+ */
 static void
-lru_push(struct ft_tracker *t, struct flow *f, enum lru_class c)
+lru_push(struct ft_tracker *t, struct flow *f, enum lru_class c, uint64_t queued_ns)
 {
 	struct lru *l = &t->lru[c];
+	struct flow *p = l->tail;
 
+	for (int steps = 0; p != NULL && p->queued_ns > queued_ns && steps < 64; steps++)
+		p = p->prev;
 	f->lru = (uint8_t)c;
-	f->next = NULL;
-	f->prev = l->tail;
-	if (l->tail != NULL)
-		l->tail->next = f;
+	f->queued_ns = queued_ns;
+	f->prev = p;
+	f->next = p != NULL ? p->next : l->head;
+	if (f->next != NULL)
+		f->next->prev = f;
+	else
+		l->tail = f;
+	if (p != NULL)
+		p->next = f;
 	else
 		l->head = f;
-	l->tail = f;
 }
 
+/*
+ * The lists are lazy: a packet only updates pub.last_ns, and a session moves
+ * only when its timeout class changes. Moving it to the tail on every packet
+ * would touch two neighbours' cache lines per packet (the unlink) and a third
+ * (the old tail): at 100k sessions those misses were most of the cost. The
+ * expiry scan requeues a head that was touched since it was queued instead.
+ */
 static void
 lru_touch(struct ft_tracker *t, struct flow *f, enum lru_class c)
 {
-	if (f->lru == c && t->lru[c].tail == f)
+	if (f->lru == c)
 		return;
 	lru_unlink(t, f);
-	lru_push(t, f, c);
+	lru_push(t, f, c, f->pub.last_ns);
+}
+
+/* A head that was touched since it was queued goes back to the tail. */
+static void
+lru_requeue(struct ft_tracker *t, struct flow *f)
+{
+	enum lru_class c = (enum lru_class)f->lru;
+
+	lru_unlink(t, f);
+	lru_push(t, f, c, f->pub.last_ns);
 }
 
 static enum lru_class
@@ -387,14 +421,21 @@ make_room(struct ft_tracker *t)
 		remove_flow(t, victim);
 		return 0;
 	}
-	for (int c = LRU_SYN; c <= LRU_FIN; c++) {
-		struct flow *h = t->lru[c].head;
+	/* The oldest queued head; one touched since is requeued (a few tries). */
+	for (int tries = 0; tries < 64; tries++) {
+		victim = NULL;
+		for (int c = LRU_SYN; c <= LRU_FIN; c++) {
+			struct flow *h = t->lru[c].head;
 
-		if (h != NULL && (victim == NULL || h->pub.last_ns < victim->pub.last_ns))
-			victim = h;
+			if (h != NULL && (victim == NULL || h->queued_ns < victim->queued_ns))
+				victim = h;
+		}
+		if (victim == NULL)
+			return -1;
+		if (victim->pub.last_ns <= victim->queued_ns)
+			break;
+		lru_requeue(t, victim);
 	}
-	if (victim == NULL)
-		return -1;
 	end_flow(t, victim, FT_CLOSE_EVICTED);
 	return 0;
 }
@@ -436,7 +477,7 @@ new_flow(struct ft_tracker *t, const struct ft_packet *pkt, const struct key *k,
 	for (int i = 0; i < 2; i++)
 		f->pub.dir[i].ack_lat_min_ns = UINT64_MAX;
 	cds_lfht_node_init(&f->node);
-	lru_push(t, f, LRU_SYN);
+	lru_push(t, f, LRU_SYN, pkt->ts_ns);
 	/* Publish: everything above is visible to a reader that finds the node. */
 	FT_TSAN_RELEASE(f);
 	cds_lfht_add(t->ht, hash, &f->node);
@@ -898,9 +939,11 @@ ft__tracker_tick(struct ft_tracker *t, uint64_t now_ns)
 		uint64_t to = timeout_of(t, (enum lru_class)c);
 		struct flow *f;
 
-		while ((f = t->lru[c].head) != NULL && t->now_ns - f->pub.last_ns >= to &&
-			f->pub.last_ns <= t->now_ns) {
-			if (c == LRU_CLOSED)
+		while ((f = t->lru[c].head) != NULL && f->queued_ns <= t->now_ns &&
+			t->now_ns - f->queued_ns >= to) {
+			if (f->pub.last_ns > t->now_ns || t->now_ns - f->pub.last_ns < to)
+				lru_requeue(t, f); /* touched since: look again later */
+			else if (c == LRU_CLOSED)
 				remove_flow(t, f);
 			else /* ends and leaves this list (removed, or moved to the closed list) */
 				end_flow(t, f, f->h[0].fin && f->h[1].fin ? FT_CLOSE_FIN
