@@ -173,9 +173,10 @@ stats_json(const struct ft_stats *st, int final)
 		",\"captured\":%" PRIu64 ",\"filtered\":%" PRIu64 ",\"packets\":%" PRIu64
 		",\"bytes\":%" PRIu64 ",\"ring_drop\":%" PRIu64 ",\"decode_errors\":%" PRIu64
 		",\"discarded\":%" PRIu64 ",\"flows_active\":%" PRIu64 ",\"flows_evicted\":%" PRIu64
-		",\"workers\":[",
+		",\"flows_untracked\":%" PRIu64 ",\"workers\":[",
 		st->captured, st->filtered, st->packets, st->bytes, st->ring_drop,
-		st->decode_errors, st->discarded, st->flows_active, st->flows_evicted);
+		st->decode_errors, st->discarded, st->flows_active, st->flows_evicted,
+		st->flows_untracked);
 	for (unsigned i = 0; i < st->n_workers && len < sizeof(buf); i++) {
 		const struct ft_worker_stats *w = &st->workers[i];
 
@@ -212,6 +213,9 @@ stats_text(const struct ft_stats *st, int final)
 		" evicted",
 		st->captured, st->ring_drop, st->packets, st->bytes, st->decode_errors,
 		st->flows_active, st->flows_evicted);
+	if (st->flows_untracked)
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+			", %" PRIu64 " TCP packets untracked (table full)", st->flows_untracked);
 	if (st->discarded)
 		len += (size_t)snprintf(line + len, sizeof(line) - len,
 			", %" PRIu64 " discarded after a consumer error", st->discarded);

@@ -2,12 +2,13 @@
  * tracker.c - TCP sessions of one worker: state, reassembly, events, expiry.
  *
  * DESIGN
- * - Table: a liburcu lock-free hash table (cds_lfht) per worker, sized at
- *   creation (no resize), keyed by the ordered endpoint pair + VLAN ids. The
- *   worker is its only writer; other threads may walk it under RCU (QSBR:
- *   the worker announces a quiescent state once per batch). A removed
- *   session's memory goes back to the pool through call_rcu, so a reader
- *   never sees it reused.
+ * - Tables: a liburcu lock-free hash table (cds_lfht) per worker, keyed by
+ *   the ordered endpoint pair + VLAN ids. The worker is its only writer;
+ *   other threads may walk it under RCU (QSBR: the worker announces a
+ *   quiescent state once per batch). A removed session's memory goes back to
+ *   the pool through call_rcu, so a reader never sees it reused. The worker
+ *   itself finds its sessions through a flat index of its own (below), which
+ *   costs one cache miss where the lfht's split-ordered list costs several.
  * - Memory: sessions come from a pool allocated at creation (max_flows plus
  *   slack for sessions waiting out their grace period); out-of-order
  *   segments from a pool of fixed-size nodes (ooo_bytes in all, ooo_flow_bytes
@@ -121,11 +122,19 @@ struct lru {
 	struct flow *head, *tail;
 };
 
+/* An index slot: tag 0 is empty; pos is the session's place in the pool. */
+struct slot {
+	uint32_t tag;
+	uint32_t pos;
+};
+
 struct ft_tracker {
 	struct ft_tracker_config cfg;
 	struct cds_lfht *ht;
 	struct flow *flows;      /* the pool */
 	uint32_t n_flows, bump;  /* pool size; entries never used yet start at bump */
+	struct slot *index;      /* the worker's own lookup index (open addressing) */
+	uint32_t index_mask;
 	struct cds_lfs_stack free_flows; /* returned by call_rcu (any thread), popped here only */
 	struct seg *segs;
 	uint32_t n_segs, seg_bump;
@@ -286,15 +295,20 @@ flow_alloc(struct ft_tracker *t)
 	struct cds_lfs_node *n;
 	struct flow *f;
 
+	/*
+	 * Reuse a freed session first, so memory stays at what is in use; a
+	 * never-used entry (an untouched page until then) only when none is
+	 * free. Single popper (this worker), so __cds_lfs_pop needs no lock.
+	 */
+	n = __cds_lfs_pop(&t->free_flows);
+	if (n != NULL) {
+		f = caa_container_of(n, struct flow, free_node);
+		FT_TSAN_ACQUIRE(f);
+		return f;
+	}
 	if (t->bump < t->n_flows)
 		return &t->flows[t->bump++];
-	/* Single popper (this worker), so __cds_lfs_pop needs no lock. */
-	n = __cds_lfs_pop(&t->free_flows);
-	if (n == NULL)
-		return NULL;
-	f = caa_container_of(n, struct flow, free_node);
-	FT_TSAN_ACQUIRE(f);
-	return f;
+	return NULL;
 }
 
 static struct seg *
@@ -320,12 +334,66 @@ seg_free(struct ft_tracker *t, struct seg *s)
 
 /* ---------- keys ---------- */
 
-static int
-key_match(struct cds_lfht_node *node, const void *k)
+/*
+ * The worker's lookup index. The liburcu table is what other threads read; the
+ * worker finds its sessions through this flat open-addressing index instead
+ * (linear probing, at most half full, 8-byte slots with a 32-bit hash tag): a
+ * lookup costs one cache miss in the index and one in the session, where the
+ * split-ordered list of cds_lfht costs one per node on the way. Insertions and
+ * removals (one per session) keep both in step.
+ */
+static inline uint32_t
+tag_of(unsigned long hash)
 {
-	const struct flow *f = caa_container_of(node, struct flow, node);
+	return (uint32_t)((uint64_t)hash >> 32) | 1u;
+}
 
-	return memcmp(&f->key, k, sizeof(struct key)) == 0;
+static struct flow *
+index_find(struct ft_tracker *t, const struct key *k, unsigned long hash)
+{
+	uint32_t tag = tag_of(hash), i = (uint32_t)hash & t->index_mask;
+
+	for (;; i = (i + 1) & t->index_mask) {
+		const struct slot *e = &t->index[i];
+
+		if (e->tag == 0)
+			return NULL;
+		if (e->tag == tag && memcmp(&t->flows[e->pos].key, k, sizeof(*k)) == 0)
+			return &t->flows[e->pos];
+	}
+}
+
+static void
+index_add(struct ft_tracker *t, struct flow *f)
+{
+	uint32_t i = (uint32_t)f->hash & t->index_mask;
+
+	while (t->index[i].tag != 0)
+		i = (i + 1) & t->index_mask;
+	t->index[i].tag = tag_of(f->hash);
+	t->index[i].pos = (uint32_t)(f - t->flows);
+}
+
+/* Remove f, shifting later entries of its probe run back (no tombstones). */
+static void
+index_del(struct ft_tracker *t, struct flow *f)
+{
+	uint32_t pos = (uint32_t)(f - t->flows), i = (uint32_t)f->hash & t->index_mask, j, home;
+
+	while (t->index[i].pos != pos || t->index[i].tag == 0)
+		i = (i + 1) & t->index_mask;
+	for (j = i;;) {
+		j = (j + 1) & t->index_mask;
+		if (t->index[j].tag == 0)
+			break;
+		home = (uint32_t)t->flows[t->index[j].pos].hash & t->index_mask;
+		/* Move j into the hole at i unless its home lies cyclically in (i, j]. */
+		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
+			t->index[i] = t->index[j];
+			i = j;
+		}
+	}
+	t->index[i].tag = 0;
 }
 
 static unsigned long
@@ -377,6 +445,7 @@ remove_flow(struct ft_tracker *t, struct flow *f)
 	}
 	if (f->in_table) {
 		cds_lfht_del(t->ht, &f->node);
+		index_del(t, f);
 		f->in_table = 0;
 		t->in_table--;
 		FT_TSAN_RELEASE(f);
@@ -481,6 +550,7 @@ new_flow(struct ft_tracker *t, const struct ft_packet *pkt, const struct key *k,
 	/* Publish: everything above is visible to a reader that finds the node. */
 	FT_TSAN_RELEASE(f);
 	cds_lfht_add(t->ht, hash, &f->node);
+	index_add(t, f);
 	f->in_table = 1;
 	t->in_table++;
 	atomic_store_explicit(&t->active, atomic_load_explicit(&t->active, memory_order_relaxed) + 1,
@@ -861,8 +931,6 @@ int
 ft__tracker_packet(struct ft_tracker *t, const struct ft_packet *pkt)
 {
 	const struct ft_decoded *d = pkt->dec;
-	struct cds_lfht_iter iter;
-	struct cds_lfht_node *node;
 	struct flow *f = NULL;
 	struct key k;
 	unsigned long hash;
@@ -877,10 +945,7 @@ ft__tracker_packet(struct ft_tracker *t, const struct ft_packet *pkt)
 		t->now_ns = pkt->ts_ns;
 	make_key(d, &k);
 	hash = key_hash(&k);
-	cds_lfht_lookup(t->ht, hash, key_match, &k, &iter);
-	node = cds_lfht_iter_get_node(&iter);
-	if (node != NULL)
-		f = caa_container_of(node, struct flow, node);
+	f = index_find(t, &k, hash);
 	syn_only = (d->tcp.flags & (FT_TCP_SYN | FT_TCP_ACK | FT_TCP_RST)) == FT_TCP_SYN;
 	if (f != NULL && syn_only) {
 		/*
@@ -1061,7 +1126,11 @@ map_zeroed(size_t bytes)
 {
 	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	return p == MAP_FAILED ? NULL : p;
+	if (p == MAP_FAILED)
+		return NULL;
+	/* Sessions and index are reached at random: huge pages spare TLB misses. */
+	(void)madvise(p, bytes, MADV_HUGEPAGE);
+	return p;
 }
 
 struct ft_tracker *
@@ -1086,7 +1155,12 @@ ft__tracker_new(const struct ft_tracker_config *cfg, char *errbuf, size_t cap)
 	/* Untouched pages cost nothing: only sessions ever used take memory. */
 	t->flows = map_zeroed((size_t)t->n_flows * sizeof(struct flow));
 	t->segs = map_zeroed((size_t)t->n_segs * sizeof(struct seg));
-	if (t->flows == NULL || t->segs == NULL)
+	t->index_mask = 1;
+	while (t->index_mask < 2u * t->n_flows) /* at most half full */
+		t->index_mask <<= 1;
+	t->index = map_zeroed((size_t)t->index_mask * sizeof(struct slot));
+	t->index_mask--;
+	if (t->flows == NULL || t->segs == NULL || t->index == NULL)
 		goto nomem;
 	while (buckets < cfg->max_flows)
 		buckets <<= 1;
@@ -1157,6 +1231,8 @@ ft__tracker_free(struct ft_tracker *t)
 	}
 	if (t->flows != NULL)
 		munmap(t->flows, (size_t)t->n_flows * sizeof(struct flow));
+	if (t->index != NULL)
+		munmap(t->index, ((size_t)t->index_mask + 1) * sizeof(struct slot));
 	if (t->segs != NULL)
 		munmap(t->segs, (size_t)t->n_segs * sizeof(struct seg));
 	free(t);

@@ -45,6 +45,7 @@ ft__stats_snapshot(const struct ft_pipeline *p, struct ft_stats *st)
 		ws->discarded = FT_CTR_GET(w->discarded);
 		ws->flows_active = FT_CTR_GET(w->flows_active);
 		ws->flows_evicted = FT_CTR_GET(w->flows_evicted);
+		ws->flows_untracked = FT_CTR_GET(w->flows_untracked);
 		st->packets += ws->packets;
 		st->bytes += ws->bytes;
 		st->ring_drop += ws->ring_drop;
@@ -52,6 +53,7 @@ ft__stats_snapshot(const struct ft_pipeline *p, struct ft_stats *st)
 		st->discarded += ws->discarded;
 		st->flows_active += ws->flows_active;
 		st->flows_evicted += ws->flows_evicted;
+		st->flows_untracked += ws->flows_untracked;
 	}
 }
 

@@ -29,6 +29,7 @@ struct ft_worker_stats {
 	uint64_t discarded;     /**< frames dequeued after a consumer asked to stop (not delivered) */
 	uint64_t flows_active;  /**< TCP sessions in this worker's table */
 	uint64_t flows_evicted; /**< sessions evicted to make room */
+	uint64_t flows_untracked; /**< TCP packets no session could be found or made for (table full) */
 };
 
 /** One snapshot of the pipeline's counters. */
@@ -48,6 +49,7 @@ struct ft_stats {
 	uint64_t discarded;
 	uint64_t flows_active;
 	uint64_t flows_evicted;
+	uint64_t flows_untracked;
 	unsigned n_workers;
 	struct ft_worker_stats workers[FT_MAX_WORKERS];
 };
