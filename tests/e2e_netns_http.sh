@@ -170,6 +170,15 @@ def flows_of(lines):
     return out
 
 cli = flows_of(open(os.path.join(work, "flowtap.json")))
+# Every frame is delivered or counted as dropped. A slow build (TSan runs
+# ~10x slower) can drop frames of the 10 MiB transfers on 2 cores: then the
+# exact byte checks cannot hold, and only what drops cannot break is checked.
+stats = [json.loads(l) for l in open(os.path.join(work, "flowtap.json")) if '"type":"stats"' in l]
+check(stats and stats[-1]["final"], "no final stats record from flowtap")
+drops = stats[-1]["ps_drop"] + stats[-1]["ring_drop"] if stats else 0
+if drops:
+    print("e2e_netns_http: NOTE: the capture dropped %d frames (counted: ps_drop %d, ring_drop %d);"
+          " exact byte checks skipped" % (drops, stats[-1]["ps_drop"], stats[-1]["ring_drop"]))
 dump_recs = {}
 for p in glob.glob(os.path.join(work, "dump", "*.flow")):
     for l in open(p):
@@ -186,6 +195,10 @@ for port, c in sorted(conns.items()):
     for src, rec in (("flowtap", r), ("flow_dump", dump_recs.get(port, (None,))[0])):
         if rec is None:
             errors.append("%s: no record from %s" % (what, src))
+            continue
+        if drops:
+            check(rec["recv"]["bytes"] <= c["recv"] and rec["send"]["bytes"] <= c["send"],
+                  "%s: %s saw more bytes than curl moved" % (what, src))
             continue
         check(rec["recv"]["bytes"] == c["recv"], "%s: %s recv bytes %d != curl's %d (header + body)"
               % (what, src, rec["recv"]["bytes"], c["recv"]))
@@ -213,8 +226,8 @@ else:
     head, sep, body = stream.partition(b"\r\n\r\n")
     want = hashlib.sha256(open(os.path.join(work, "body10m"), "rb").read()).hexdigest()
     got = hashlib.sha256(body).hexdigest()
-    check(sep and got == want, "10 MiB body: sha256 %s of the reassembled stream != curl's %s"
-          % (got, want))
+    check(drops or (sep and got == want),
+          "10 MiB body: sha256 %s of the reassembled stream != curl's %s" % (got, want))
     check(open(base + ".send", "rb").read().startswith(b"GET /f10m HTTP/1.1\r\n"),
           "the send stream does not start with the request line")
     print("e2e_netns_http: 10 MiB body sha256 %s (curl and flow_dump agree: %s)" % (want[:16], got == want))
