@@ -68,7 +68,11 @@ static const char usage_text[] =
 	"  --version              print the version and libpcap's, and exit\n"
 	"  --help                 this text\n"
 	"\n"
-	"exit status: 0 done; 1 a runtime error (message on stderr); 2 a usage error.\n";
+	"exit status: 0 done (also when stopped by SIGINT/SIGTERM/SIGHUP); 1 could not start\n"
+	"(interface, permission, filter, file) or another runtime error; 2 a usage error;\n"
+	"3 the file was cut off mid-record (every whole frame before the cut was processed);\n"
+	"4 the interface went down or disappeared; 5 writing the -w file failed.\n"
+	"The cause is always on stderr.\n";
 
 static int
 parse_num(const char *s, long long min, long long max, long long *out, const char *what)

@@ -14,6 +14,34 @@
 
 static struct ft_pipeline *running;
 
+/*
+ * Exit status: what happened, for scripts (also in --help and the README).
+ * 1 is "could not start" and any other runtime error; 2 is a usage error.
+ */
+enum {
+	EXIT_CUT = 3,      /* the file was cut off mid-record (every whole frame processed) */
+	EXIT_IFDOWN = 4,   /* the interface went down or disappeared */
+	EXIT_WRITE = 5,    /* writing the -w file failed (disk full, I/O error) */
+};
+
+static int
+exit_status(int rc)
+{
+	switch (rc) {
+	case 0:
+		return 0;
+	case FT_ETRUNC:
+		return EXIT_CUT;
+	case FT_EIFDOWN:
+		return EXIT_IFDOWN;
+	case FT_ENOSPC:
+	case FT_EIO:
+		return EXIT_WRITE;
+	default:
+		return 1;
+	}
+}
+
 static void
 on_signal(int sig)
 {
@@ -136,5 +164,5 @@ main(int argc, char **argv)
 	ft_pipeline_destroy(p);
 	out_fini();
 	free(o.filter_buf);
-	return rc == 0 || out_broken_pipe() ? 0 : 1;
+	return out_broken_pipe() ? 0 : exit_status(rc);
 }

@@ -41,7 +41,7 @@ expect_exit 1 "missing interface" "$FLOWTAP" -i ft-nosuch0
 stderr_has "ft-nosuch0"
 head -c $(( $(stat -c %s "$T/f.pcap") - 20 )) "$T/f.pcap" >"$T/cut.pcap"
 for reader in "" --no-mmap; do
-	expect_exit 1 "cut file $reader" "$FLOWTAP" -r "$T/cut.pcap" --packets --json $reader
+	expect_exit 3 "cut file $reader" "$FLOWTAP" -r "$T/cut.pcap" --packets --json $reader
 	stderr_has "cut off\|truncated"
 	n=$(grep -c '"type":"packet"' "$T/out")
 	[ "$n" = $((frames - 1)) ] && ok "cut file $reader: every whole frame printed ($n)" || bad "cut file $reader: $n lines, want $((frames - 1))"

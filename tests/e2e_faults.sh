@@ -2,10 +2,10 @@
 # Faults of a live capture, on the project's own test hosts (tests/netns.sh:
 # two namespaces, one veth pair, 10.200.0.0/24; nothing else is touched).
 # flowtap captures on $FT_IF_B while a TCP session from A to B stays open, then:
-#   ip link set down  -> exit 1, "<iface>: ... went down", final stats, flow "eof"
-#   ip link del       -> exit 1, "disappeared" (or "went down"), same
+#   ip link set down  -> exit 4, "<iface>: ... went down", final stats, flow "eof"
+#   ip link del       -> exit 4, "disappeared" (or "went down"), same
 #   SIGTERM, SIGHUP, SIGINT -> exit 0, final stats, flow "eof"
-#   -w onto a full tmpfs (private mount namespace) -> exit 1 by itself,
+#   -w onto a full tmpfs (private mount namespace) -> exit 5 by itself,
 #     "No space left on device", final stats
 #   a copy with cap_net_raw,cap_net_admin+ep run as nobody -> captures;
 #     the plain program as nobody -> exit 1, the message names CAP_NET_RAW
@@ -167,7 +167,7 @@ for fault in down del; do
 			ip -n "$FT_NS_B" link del "$FT_IF_B"
 		fi
 		wait_exit "$FT_PID" 10
-		[ "$RC" = 1 ] && ok "link $fault: exit 1" || bad "link $fault: exit $RC, want 1"
+		[ "$RC" = 4 ] && ok "link $fault: exit 4" || bad "link $fault: exit $RC, want 4"
 		if [ $fault = down ]; then want="went down"; else want="disappeared\|went down"; fi
 		grep -q "flowtap: $FT_IF_B: .*\($want\)" "$ERR" && ok "link $fault: message names $FT_IF_B and says '$want'" ||
 			bad "link $fault: message: $(cat "$ERR")"
@@ -206,7 +206,7 @@ wait_started $pid 10
 # 300 x 1.4 KB frames each way: far more than 64 KiB.
 ip netns exec "$FT_NS_A" ping -q -c 300 -i 0.002 -s 1400 -W 1 "$FT_IP_B" >/dev/null 2>&1
 wait_exit $pid 10
-[ "$RC" = 1 ] && ok "-w disk full: exit 1, by itself" || bad "-w disk full: exit $RC, want 1: $(cat "$T/full.err")"
+[ "$RC" = 5 ] && ok "-w disk full: exit 5, by itself" || bad "-w disk full: exit $RC, want 5: $(cat "$T/full.err")"
 grep -q "flowtap: writing $T/full/out.pcap: No space left on device" "$T/full.err" &&
 	ok "-w disk full: 'No space left on device'" || bad "-w disk full: message: $(cat "$T/full.err")"
 final_ok "-w disk full" "$T/full.out"
