@@ -281,12 +281,16 @@ static void
 free_flow_rcu(struct rcu_head *head)
 {
 	struct flow *f = caa_container_of(head, struct flow, rcu);
+	struct ft_tracker *t;
 
 	/* Runs on liburcu's call_rcu thread after a grace period; pairs with
-	 * the release in remove_flow() (liburcu's queue is invisible to TSan). */
+	 * the release in remove_flow() (liburcu's queue is invisible to TSan).
+	 * Everything read from f is read before the release that hands it on:
+	 * the worker may reuse it as soon as it is on the stack. */
 	FT_TSAN_ACQUIRE(f);
+	t = f->t;
 	FT_TSAN_RELEASE(f);
-	cds_lfs_push(&f->t->free_flows, &f->free_node);
+	cds_lfs_push(&t->free_flows, &f->free_node);
 }
 
 static struct flow *
