@@ -25,6 +25,7 @@ uint64_t btr_run(struct btr_ctx *c, uint32_t batches);
 double btr_bytes_per_flow(const struct btr_ctx *c);
 uint64_t btr_active(const struct btr_ctx *c);
 uint64_t btr_events(const struct btr_ctx *c);
+void btr_set_pipelined(struct btr_ctx *c, int on);
 }
 
 namespace {
@@ -48,7 +49,9 @@ btr_ctx *Ctx(uint32_t n, int random_order)
 	return g_ctx;
 }
 
-void Run(benchmark::State &state, int random_order)
+// pipelined: the batch is processed as a worker does, with the next
+// packets' index slots and sessions prefetched (ft__tracker_hash/_prefetch).
+void Run(benchmark::State &state, int random_order, int pipelined)
 {
 	const uint32_t n = static_cast<uint32_t>(state.range(0));
 	static bool registered;
@@ -62,6 +65,7 @@ void Run(benchmark::State &state, int random_order)
 		state.SkipWithError("cannot create the tracker");
 		return;
 	}
+	btr_set_pipelined(c, pipelined);
 	for (auto _ : state)
 		benchmark::DoNotOptimize(btr_run(c, kBatches));
 	const double pkts = static_cast<double>(state.iterations()) * kBatch * kBatches;
@@ -72,11 +76,15 @@ void Run(benchmark::State &state, int random_order)
 	state.counters["active"] = static_cast<double>(btr_active(c));
 }
 
-void BM_TrackerData(benchmark::State &state) { Run(state, 0); }
-void BM_TrackerDataRandom(benchmark::State &state) { Run(state, 1); }
+void BM_TrackerData(benchmark::State &state) { Run(state, 0, 0); }
+void BM_TrackerDataRandom(benchmark::State &state) { Run(state, 1, 0); }
+void BM_TrackerDataPrefetch(benchmark::State &state) { Run(state, 0, 1); }
+void BM_TrackerDataRandomPrefetch(benchmark::State &state) { Run(state, 1, 1); }
 
 BENCHMARK(BM_TrackerData)->Arg(1000)->Arg(100000)->Arg(1000000);
+BENCHMARK(BM_TrackerDataPrefetch)->Arg(1000)->Arg(100000)->Arg(1000000);
 BENCHMARK(BM_TrackerDataRandom)->Arg(1000)->Arg(100000)->Arg(1000000);
+BENCHMARK(BM_TrackerDataRandomPrefetch)->Arg(1000)->Arg(100000)->Arg(1000000);
 
 } // namespace
 

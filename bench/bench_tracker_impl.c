@@ -34,6 +34,10 @@
 
 #define PAYLOAD 100u
 #define BATCH   32u
+#ifndef PF_HASH
+#define PF_HASH 4u /* as workers/worker.c */
+#define PF_FLOW 2u
+#endif
 #define T0      (UINT64_C(1767225600) * UINT64_C(1000000000))
 
 /* The interface bench_tracker.cc declares (extern "C"). */
@@ -46,6 +50,7 @@ uint64_t btr_run(struct btr_ctx *c, uint32_t batches);
 double btr_bytes_per_flow(const struct btr_ctx *c);
 uint64_t btr_active(const struct btr_ctx *c);
 uint64_t btr_events(const struct btr_ctx *c);
+void btr_set_pipelined(struct btr_ctx *c, int on);
 
 struct btr_ctx {
 	struct ft_tracker *t;
@@ -59,6 +64,12 @@ struct btr_ctx {
 	double bytes_per_flow;
 	struct ft_decoded dec;  /* the template packet, patched per packet */
 	struct ft_packet pkt;
+	/* A batch, processed as a worker does: hashes two packets ahead, the
+	 * session prefetched one packet ahead (ft__tracker_hash/_prefetch). */
+	struct ft_decoded decs[BATCH];
+	struct ft_packet pkts[BATCH];
+	unsigned long hash[BATCH];
+	int pipelined;
 	uint8_t frame[64 + PAYLOAD];
 };
 
@@ -131,10 +142,9 @@ static uint32_t isn_s(uint32_t i) { return ~(i * 2246822519u); }
 
 /* Patch the template into one packet of session i. from_client: 1 = client -> server. */
 static void
-make_pkt(struct btr_ctx *c, uint32_t i, int from_client, uint16_t flags, uint32_t seq,
-	uint32_t ack, uint32_t plen)
+make_pkt_into(struct btr_ctx *c, struct ft_decoded *d, struct ft_packet *pkt, uint32_t i,
+	int from_client, uint16_t flags, uint32_t seq, uint32_t ack, uint32_t plen)
 {
-	struct ft_decoded *d = &c->dec;
 	/* Client 10.(16 + i>>22).(i>>14).(i>>6):(1024 + i%64 * 1000 ...): unique per i. */
 	uint8_t cli[4] = { 10, (uint8_t)(16 + (i >> 22)), (uint8_t)(i >> 14), (uint8_t)(i >> 6) };
 	uint16_t cport = (uint16_t)(1024 + (i & 63) * 997);
@@ -151,8 +161,15 @@ make_pkt(struct btr_ctx *c, uint32_t i, int from_client, uint16_t flags, uint32_
 	d->l4_payload_len = plen;
 	d->ip.len = 40 + plen;
 	c->now_ns += 1000;
-	c->pkt.ts_ns = c->now_ns;
-	c->pkt.n++;
+	pkt->ts_ns = c->now_ns;
+	pkt->n = ++c->pkt.n;
+}
+
+static void
+make_pkt(struct btr_ctx *c, uint32_t i, int from_client, uint16_t flags, uint32_t seq,
+	uint32_t ack, uint32_t plen)
+{
+	make_pkt_into(c, &c->dec, &c->pkt, i, from_client, flags, seq, ack, plen);
 }
 
 void
@@ -191,6 +208,11 @@ btr_create(uint32_t n_flows, int random_order)
 	if (c == NULL || build_template(c) != 0) {
 		free(c);
 		return NULL;
+	}
+	for (uint32_t k = 0; k < BATCH; k++) {
+		c->decs[k] = c->dec;
+		c->pkts[k] = c->pkt;
+		c->pkts[k].dec = &c->decs[k];
 	}
 	c->n = n_flows;
 	c->random_order = random_order;
@@ -267,12 +289,35 @@ btr_run(struct btr_ctx *c, uint32_t batches)
 			uint32_t i = next_flow(c);
 			uint32_t seq = isn_c(i) + 1 + c->sent[i]++ * PAYLOAD;
 
-			make_pkt(c, i, 1, FT_TCP_ACK | FT_TCP_PSH, seq, isn_s(i) + 1, PAYLOAD);
-			ft__tracker_packet(c->t, &c->pkt);
+			make_pkt_into(c, &c->decs[k], &c->pkts[k], i, 1, FT_TCP_ACK | FT_TCP_PSH, seq,
+				isn_s(i) + 1, PAYLOAD);
+			if (!c->pipelined)
+				ft__tracker_packet(c->t, &c->pkts[k]);
+		}
+		if (c->pipelined) {
+			/* Index slots PF_HASH packets ahead, sessions PF_FLOW ahead. */
+			for (uint32_t k = 0; k < PF_HASH && k < BATCH; k++)
+				c->hash[k] = ft__tracker_hash(c->t, &c->decs[k]);
+			for (uint32_t k = 0; k < PF_FLOW && k < BATCH; k++)
+				ft__tracker_prefetch(c->t, c->hash[k]);
+			for (uint32_t k = 0; k < BATCH; k++) {
+				if (k + PF_HASH < BATCH)
+					c->hash[k + PF_HASH] =
+						ft__tracker_hash(c->t, &c->decs[k + PF_HASH]);
+				if (k + PF_FLOW < BATCH)
+					ft__tracker_prefetch(c->t, c->hash[k + PF_FLOW]);
+				ft__tracker_packet(c->t, &c->pkts[k]);
+			}
 		}
 		urcu_qsbr_quiescent_state();
 	}
 	return c->events;
+}
+
+void
+btr_set_pipelined(struct btr_ctx *c, int on)
+{
+	c->pipelined = on;
 }
 
 double

@@ -37,6 +37,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -929,6 +930,41 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 	}
 	lru_touch(t, f, class_of(f));
 	return 0;
+}
+
+unsigned long
+ft__tracker_hash(struct ft_tracker *t, const struct ft_decoded *d)
+{
+	struct key k;
+	unsigned long hash;
+
+	if ((d->layers & FT_LAYER_TCP) == 0 || !(d->layers & (FT_LAYER_IP4 | FT_LAYER_IP6)))
+		return 0;
+	make_key(d, &k);
+	hash = key_hash(&k);
+	__builtin_prefetch(&t->index[(uint32_t)hash & t->index_mask]);
+	return hash;
+}
+
+void
+ft__tracker_prefetch(struct ft_tracker *t, unsigned long hash)
+{
+	const struct slot *e;
+	const char *f;
+
+	if (hash == 0)
+		return;
+	e = &t->index[(uint32_t)hash & t->index_mask];
+	if (e->tag != tag_of(hash))
+		return; /* a new session, or a collision: nothing worth fetching */
+	/* The lines a data segment touches: node and key, counters, reassembly. */
+	f = (const char *)&t->flows[e->pos];
+	__builtin_prefetch(f, 1);
+	__builtin_prefetch(f + 64, 1);
+	__builtin_prefetch(f + 128, 1);
+	__builtin_prefetch(f + 192, 1);
+	__builtin_prefetch(f + offsetof(struct flow, h), 1);
+	__builtin_prefetch(f + offsetof(struct flow, h) + 64, 1);
 }
 
 int

@@ -49,6 +49,16 @@ void ft__tracker_free(struct ft_tracker *t);
  * non-zero value a callback returned (the caller stops), else 0. */
 int ft__tracker_packet(struct ft_tracker *t, const struct ft_packet *pkt);
 
+/*
+ * Prefetch for a packet that ft__tracker_packet() will see soon (a worker
+ * pipelines its batch: two packets ahead it computes the hash and prefetches
+ * the index slot, one packet ahead it prefetches the session the slot names).
+ * Both are hints: they change nothing, and a wrong guess only costs time.
+ * ft__tracker_hash() returns 0 for a packet the tracker ignores.
+ */
+unsigned long ft__tracker_hash(struct ft_tracker *t, const struct ft_decoded *d);
+void ft__tracker_prefetch(struct ft_tracker *t, unsigned long hash);
+
 /* Expire idle sessions against now_ns (packet time, or the clock when live and quiet). */
 int ft__tracker_tick(struct ft_tracker *t, uint64_t now_ns);
 
