@@ -306,7 +306,7 @@ btr_run(struct btr_ctx *c, uint32_t batches)
 						ft__tracker_hash(c->t, &c->decs[k + PF_HASH]);
 				if (k + PF_FLOW < BATCH)
 					ft__tracker_prefetch(c->t, c->hash[k + PF_FLOW]);
-				ft__tracker_packet(c->t, &c->pkts[k]);
+				ft__tracker_packet_hashed(c->t, &c->pkts[k], c->hash[k]);
 			}
 		}
 		urcu_qsbr_quiescent_state();

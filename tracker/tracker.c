@@ -970,6 +970,12 @@ ft__tracker_prefetch(struct ft_tracker *t, unsigned long hash)
 int
 ft__tracker_packet(struct ft_tracker *t, const struct ft_packet *pkt)
 {
+	return ft__tracker_packet_hashed(t, pkt, 0);
+}
+
+int
+ft__tracker_packet_hashed(struct ft_tracker *t, const struct ft_packet *pkt, unsigned long hint)
+{
 	const struct ft_decoded *d = pkt->dec;
 	struct flow *f = NULL;
 	struct key k;
@@ -984,7 +990,7 @@ ft__tracker_packet(struct ft_tracker *t, const struct ft_packet *pkt)
 	if (pkt->ts_ns > t->now_ns)
 		t->now_ns = pkt->ts_ns;
 	make_key(d, &k);
-	hash = key_hash(&k);
+	hash = hint != 0 ? hint : key_hash(&k);
 	f = index_find(t, &k, hash);
 	syn_only = (d->tcp.flags & (FT_TCP_SYN | FT_TCP_ACK | FT_TCP_RST)) == FT_TCP_SYN;
 	if (f != NULL && syn_only) {

@@ -48,6 +48,8 @@ void ft__tracker_free(struct ft_tracker *t);
 /* One decoded packet (only TCP packets are looked at). Returns the first
  * non-zero value a callback returned (the caller stops), else 0. */
 int ft__tracker_packet(struct ft_tracker *t, const struct ft_packet *pkt);
+/* The same, with the hash ft__tracker_hash() returned for this packet (0: compute it). */
+int ft__tracker_packet_hashed(struct ft_tracker *t, const struct ft_packet *pkt, unsigned long hash);
 
 /*
  * Prefetch for a packet that ft__tracker_packet() will see soon (a worker

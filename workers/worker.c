@@ -86,7 +86,8 @@ tick(struct ft_worker *w, uint64_t now_ns)
 
 /* Hand one decoded frame to the packet consumer, then to the tracker. */
 static void
-deliver(struct ft_worker *w, const struct ft_desc *d, const struct ft_decoded *dec)
+deliver(struct ft_worker *w, const struct ft_desc *d, const struct ft_decoded *dec,
+	unsigned long hash)
 {
 	struct ft_pipeline *p = w->p;
 	struct ft_packet pkt;
@@ -118,7 +119,7 @@ deliver(struct ft_worker *w, const struct ft_desc *d, const struct ft_decoded *d
 		}
 	}
 	if (w->tracker != NULL) {
-		rc = ft__tracker_packet(w->tracker, &pkt);
+		rc = ft__tracker_packet_hashed(w->tracker, &pkt, hash);
 		if (rc != 0)
 			consumer_failed(p, "flow", rc, d->n);
 	}
@@ -163,7 +164,7 @@ process_batch(struct ft_worker *w, const struct ft_desc *batch, unsigned n,
 			if (i + PF_FLOW < n)
 				ft__tracker_prefetch(t, hash[i + PF_FLOW]);
 		}
-		deliver(w, &batch[i], &decs[i]);
+		deliver(w, &batch[i], &decs[i], t != NULL ? hash[i] : 0);
 	}
 }
 
