@@ -30,23 +30,8 @@ static void
 json_ts(struct ft_jw *w, uint64_t ts_ns, unsigned digits)
 {
 	char tmp[40];
-	size_t n;
-	uint64_t frac = ts_ns % 1000000000u;
-	unsigned i;
+	size_t n = ft_fmt_epoch(tmp, ts_ns, digits);
 
-	n = ft_fmt_u64(tmp, ts_ns / 1000000000u);
-	if (digits > 9)
-		digits = 9;
-	if (digits > 0) {
-		for (i = digits; i < 9; i++)
-			frac /= 10;
-		tmp[n++] = '.';
-		for (i = digits; i > 0; i--) {
-			tmp[n + i - 1] = (char)('0' + frac % 10);
-			frac /= 10;
-		}
-		n += digits;
-	}
 	ft_jw_key(w, "ts");
 	ft_jw_raw(w, tmp, n);
 }

@@ -134,11 +134,9 @@ tw_bytes(struct ft_jw *w, const char *s, size_t n)
 static void
 tw_time(struct ft_jw *w, uint64_t ts_ns, unsigned digits)
 {
-	uint64_t sec = ts_ns / 1000000000u, frac = ts_ns % 1000000000u;
-	uint64_t tod = sec % 86400;
+	uint64_t tod = ts_ns / 1000000000u % 86400;
 	char tmp[24];
 	size_t n = 0;
-	unsigned i;
 
 	tmp[n++] = (char)('0' + tod / 36000);
 	tmp[n++] = (char)('0' + tod / 3600 % 10);
@@ -148,16 +146,7 @@ tw_time(struct ft_jw *w, uint64_t ts_ns, unsigned digits)
 	tmp[n++] = ':';
 	tmp[n++] = (char)('0' + tod % 60 / 10);
 	tmp[n++] = (char)('0' + tod % 10);
-	if (digits == 0 || digits > 9)
-		digits = digits == 0 ? 6 : 9;
-	for (i = digits; i < 9; i++)
-		frac /= 10;
-	tmp[n++] = '.';
-	for (i = digits; i > 0; i--) {
-		tmp[n + i - 1] = (char)('0' + frac % 10);
-		frac /= 10;
-	}
-	n += digits;
+	n += ft_fmt_frac(tmp + n, ts_ns, digits == 0 ? 6 : digits);
 	ft_jw_raw(w, tmp, n);
 }
 

@@ -143,6 +143,39 @@ ft_fmt_u64(char *out, uint64_t v)
 	return n;
 }
 
+/*
+ * ".ffffff": the fraction of a nanosecond timestamp to digits places (1..9;
+ * 0 writes nothing). out needs 10 bytes. Returns the length.
+ */
+static inline size_t
+ft_fmt_frac(char *out, uint64_t ts_ns, unsigned digits)
+{
+	uint64_t frac = ts_ns % 1000000000u;
+	unsigned i;
+
+	if (digits == 0)
+		return 0;
+	if (digits > 9)
+		digits = 9;
+	for (i = digits; i < 9; i++)
+		frac /= 10;
+	out[0] = '.';
+	for (i = digits; i > 0; i--) {
+		out[i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	return digits + 1u;
+}
+
+/* "seconds.fraction" since the epoch (out needs 32 bytes). Returns the length. */
+static inline size_t
+ft_fmt_epoch(char *out, uint64_t ts_ns, unsigned digits)
+{
+	size_t n = ft_fmt_u64(out, ts_ns / 1000000000u);
+
+	return n + ft_fmt_frac(out + n, ts_ns, digits);
+}
+
 static inline int
 ft_jw_u64(struct ft_jw *w, uint64_t v)
 {

@@ -167,16 +167,6 @@ ft_community_id(const struct ft_flow *f, char *buf, size_t cap)
 
 /* ---- the records ---- */
 
-static size_t
-fmt_ts(char *out, size_t cap, uint64_t ns, int digits)
-{
-	if (digits == 9)
-		return (size_t)snprintf(out, cap, "%" PRIu64 ".%09" PRIu64, ns / 1000000000u,
-			ns % 1000000000u);
-	return (size_t)snprintf(out, cap, "%" PRIu64 ".%06" PRIu64, ns / 1000000000u,
-		ns % 1000000000u / 1000u);
-}
-
 static void
 json_ms(struct ft_jw *w, const char *key, uint64_t ns)
 {
@@ -239,10 +229,10 @@ ft_format_flow_json(const struct ft_flow *f, char *buf, size_t cap)
 		}
 		ft_jw_ch(&w, ']');
 	}
-	n = fmt_ts(tmp, sizeof(tmp), f->first_ns, f->ts_digits);
+	n = ft_fmt_epoch(tmp, f->first_ns, f->ts_digits == 9 ? 9 : 6);
 	ft_jw_key(&w, "first");
 	ft_jw_raw(&w, tmp, n);
-	n = fmt_ts(tmp, sizeof(tmp), f->last_ns, f->ts_digits);
+	n = ft_fmt_epoch(tmp, f->last_ns, f->ts_digits == 9 ? 9 : 6);
 	ft_jw_key(&w, "last");
 	ft_jw_raw(&w, tmp, n);
 	ft_jw_key(&w, "state");
@@ -272,7 +262,7 @@ ft_format_flow_text(const struct ft_flow *f, char *buf, size_t cap)
 	size_t n;
 
 	ft_jw_init(&w, buf, cap);
-	n = fmt_ts(tmp, sizeof(tmp), f->first_ns, f->ts_digits);
+	n = ft_fmt_epoch(tmp, f->first_ns, f->ts_digits == 9 ? 9 : 6);
 	ft_jw_raw(&w, tmp, n);
 	ft_jw_raw(&w, " TCP ", 5);
 	n = f->ip_v == 6 ? ft_fmt_ip6(tmp, f->src) : ft_fmt_ip4(tmp, f->src);
