@@ -208,12 +208,10 @@ ft__worker_main(void *arg)
 			continue;
 		}
 		level = 0;
-		if (decs != NULL) {
+		if (decs != NULL)
 			process_batch(w, batch, n, decs);
-		} else {
-			for (unsigned i = 0; i < n; i++)
-				FT_CTR_ADD(w->discarded, 1);
-		}
+		else
+			FT_CTR_ADD(w->discarded, n);
 		/* All of a worker's frames come from one source: arena or mapped file. */
 		if (batch[n - 1].arena_end != 0)
 			ft__arena_release(&w->arena, batch[n - 1].arena_end);
