@@ -33,48 +33,56 @@ void *__libc_calloc(size_t, size_t);
 void *__libc_realloc(void *, size_t);
 }
 
-extern "C" void *malloc(size_t n)
+extern "C" void *
+malloc(size_t n)
 {
 	g_allocs.fetch_add(1, std::memory_order_relaxed);
 	return __libc_malloc(n);
 }
 
-extern "C" void *calloc(size_t n, size_t m)
+extern "C" void *
+calloc(size_t n, size_t m)
 {
 	g_allocs.fetch_add(1, std::memory_order_relaxed);
 	return __libc_calloc(n, m);
 }
 
-extern "C" void *realloc(void *p, size_t n)
+extern "C" void *
+realloc(void *p, size_t n)
 {
 	g_allocs.fetch_add(1, std::memory_order_relaxed);
 	return __libc_realloc(p, n);
 }
 #endif
 
-namespace {
+namespace
+{
 
-void put16(std::vector<uint8_t> &f, unsigned v)
+void
+put16(std::vector<uint8_t> &f, unsigned v)
 {
 	f.push_back(static_cast<uint8_t>(v >> 8));
 	f.push_back(static_cast<uint8_t>(v));
 }
 
-void put32(std::vector<uint8_t> &f, uint32_t v)
+void
+put32(std::vector<uint8_t> &f, uint32_t v)
 {
 	put16(f, v >> 16);
 	put16(f, v & 0xffff);
 }
 
-void eth(std::vector<uint8_t> &f, unsigned type)
+void
+eth(std::vector<uint8_t> &f, unsigned type)
 {
-	static const uint8_t macs[12] = {0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb,
-		0x00, 0x11, 0x22, 0x33, 0x44, 0x55};
+	static const uint8_t macs[12] = {
+		0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55};
 	f.insert(f.end(), macs, macs + 12);
 	put16(f, type);
 }
 
-void ip4(std::vector<uint8_t> &f, unsigned proto, unsigned l4len)
+void
+ip4(std::vector<uint8_t> &f, unsigned proto, unsigned l4len)
 {
 	static const uint8_t addrs[8] = {10, 0, 0, 1, 10, 0, 0, 2};
 	f.push_back(0x45);
@@ -89,7 +97,8 @@ void ip4(std::vector<uint8_t> &f, unsigned proto, unsigned l4len)
 }
 
 // Ethernet / IPv4 / TCP with NOP NOP TS options and 100 bytes of payload.
-std::vector<uint8_t> frame_tcp()
+std::vector<uint8_t>
+frame_tcp()
 {
 	std::vector<uint8_t> f;
 	eth(f, 0x0800);
@@ -114,10 +123,11 @@ std::vector<uint8_t> frame_tcp()
 }
 
 // Ethernet / 802.1Q / IPv6 / UDP / DNS response (one A answer).
-std::vector<uint8_t> frame_dns()
+std::vector<uint8_t>
+frame_dns()
 {
-	static const uint8_t q[] = {7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0,
-		0, 1, 0, 1};
+	static const uint8_t q[] = {
+		7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0, 1, 0, 1};
 	static const uint8_t a[] = {0xc0, 12, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 93, 184, 216, 34};
 	std::vector<uint8_t> dns, f;
 	put16(dns, 0xbeef);
@@ -138,8 +148,8 @@ std::vector<uint8_t> frame_dns()
 	f.push_back(17);
 	f.push_back(64);
 	for (int i = 0; i < 2; i++) {
-		static const uint8_t a6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-			0, 1};
+		static const uint8_t a6[16] = {
+			0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 		f.insert(f.end(), a6, a6 + 16);
 	}
 	put16(f, 53);
@@ -151,14 +161,15 @@ std::vector<uint8_t> frame_dns()
 }
 
 // Radiotap (flags, rate, channel, signal) / 802.11 QoS data / LLC+SNAP / IPv4 / UDP.
-std::vector<uint8_t> frame_wifi()
+std::vector<uint8_t>
+frame_wifi()
 {
-	std::vector<uint8_t> f = {0, 0, 16, 0, 0x2e, 0, 0, 0, // version, len 16, present
+	std::vector<uint8_t> f = {0, 0, 16, 0, 0x2e, 0, 0, 0,    // version, len 16, present
 		0x00, 0x02, 0x6c, 0x09, 0xa0, 0x00, 0xd3, 0x00}; // flags, rate, chan, signal, pad
-	static const uint8_t hdr[] = {0x88, 0x01, 0x30, 0x00, // QoS data, ToDS
-		0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb,
-		0x00, 0x11, 0x22, 0x33, 0x44, 0x66, 0x10, 0x00, 0x00, 0x00,
-		0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00};
+	static const uint8_t hdr[] = {0x88, 0x01, 0x30, 0x00,    // QoS data, ToDS
+		0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0x00, 0x11,
+		0x22, 0x33, 0x44, 0x66, 0x10, 0x00, 0x00, 0x00, 0xaa, 0xaa, 0x03, 0, 0, 0, 0x08,
+		0x00};
 	f.insert(f.end(), hdr, hdr + sizeof hdr);
 	ip4(f, 17, 8 + 32);
 	put16(f, 5353);
@@ -169,7 +180,8 @@ std::vector<uint8_t> frame_wifi()
 	return f;
 }
 
-void run_decode(benchmark::State &state, int dlt, const std::vector<uint8_t> &f, uint32_t want)
+void
+run_decode(benchmark::State &state, int dlt, const std::vector<uint8_t> &f, uint32_t want)
 {
 	struct ft_decoded d;
 	const uint32_t n = static_cast<uint32_t>(f.size());
@@ -189,14 +201,16 @@ void run_decode(benchmark::State &state, int dlt, const std::vector<uint8_t> &f,
 	state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(n));
 }
 
-void BM_decode_eth_ip4_tcp_opts(benchmark::State &state)
+void
+BM_decode_eth_ip4_tcp_opts(benchmark::State &state)
 {
 	static const std::vector<uint8_t> f = frame_tcp();
 	run_decode(state, FT_DLT_EN10MB, f, FT_LAYER_ETH | FT_LAYER_IP4 | FT_LAYER_TCP);
 }
 BENCHMARK(BM_decode_eth_ip4_tcp_opts);
 
-void BM_decode_eth_vlan_ip6_udp_dns(benchmark::State &state)
+void
+BM_decode_eth_vlan_ip6_udp_dns(benchmark::State &state)
 {
 	static const std::vector<uint8_t> f = frame_dns();
 	run_decode(state, FT_DLT_EN10MB, f,
@@ -205,7 +219,8 @@ void BM_decode_eth_vlan_ip6_udp_dns(benchmark::State &state)
 BENCHMARK(BM_decode_eth_vlan_ip6_udp_dns);
 
 // ft_decode() plus the on-demand DNS parse (names copied out).
-void BM_decode_dns_message(benchmark::State &state)
+void
+BM_decode_dns_message(benchmark::State &state)
 {
 	static const std::vector<uint8_t> f = frame_dns();
 	static struct ft_dns dns;
@@ -229,7 +244,8 @@ void BM_decode_dns_message(benchmark::State &state)
 }
 BENCHMARK(BM_decode_dns_message);
 
-void BM_decode_radiotap_80211_llc_ip4(benchmark::State &state)
+void
+BM_decode_radiotap_80211_llc_ip4(benchmark::State &state)
 {
 	static const std::vector<uint8_t> f = frame_wifi();
 	run_decode(state, FT_DLT_IEEE802_11_RADIO, f,
@@ -237,7 +253,8 @@ void BM_decode_radiotap_80211_llc_ip4(benchmark::State &state)
 }
 BENCHMARK(BM_decode_radiotap_80211_llc_ip4);
 
-void run_format(benchmark::State &state, bool json, const std::vector<uint8_t> &f, int dlt)
+void
+run_format(benchmark::State &state, bool json, const std::vector<uint8_t> &f, int dlt)
 {
 	static char buf[FT_PACKET_FORMAT_MAX];
 	struct ft_decoded d;
@@ -259,8 +276,8 @@ void run_format(benchmark::State &state, bool json, const std::vector<uint8_t> &
 	(json ? ft_format_packet_json : ft_format_packet_text)(&p, buf, sizeof buf);
 	uint64_t a0 = g_allocs.load();
 	for (auto _ : state) {
-		len = json ? ft_format_packet_json(&p, buf, sizeof buf) :
-			     ft_format_packet_text(&p, buf, sizeof buf);
+		len = json ? ft_format_packet_json(&p, buf, sizeof buf)
+			   : ft_format_packet_text(&p, buf, sizeof buf);
 		benchmark::DoNotOptimize(len);
 		benchmark::ClobberMemory();
 	}
@@ -269,21 +286,24 @@ void run_format(benchmark::State &state, bool json, const std::vector<uint8_t> &
 	state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(len));
 }
 
-void BM_format_json_tcp(benchmark::State &state)
+void
+BM_format_json_tcp(benchmark::State &state)
 {
 	static const std::vector<uint8_t> f = frame_tcp();
 	run_format(state, true, f, FT_DLT_EN10MB);
 }
 BENCHMARK(BM_format_json_tcp);
 
-void BM_format_json_dns(benchmark::State &state)
+void
+BM_format_json_dns(benchmark::State &state)
 {
 	static const std::vector<uint8_t> f = frame_dns();
 	run_format(state, true, f, FT_DLT_EN10MB);
 }
 BENCHMARK(BM_format_json_dns);
 
-void BM_format_text_tcp(benchmark::State &state)
+void
+BM_format_text_tcp(benchmark::State &state)
 {
 	static const std::vector<uint8_t> f = frame_tcp();
 	run_format(state, false, f, FT_DLT_EN10MB);

@@ -26,22 +26,25 @@
 #include "flowtap.h"
 #include "tests/ft_testpcap.h"
 
-namespace {
+namespace
+{
 
 constexpr unsigned kFrames = 1000000;
 constexpr unsigned kSessions = 20000;
 
-std::string g_pcap;     // the capture
+std::string g_pcap;      // the capture
 bool g_own_pcap = false; // we created it: remove it at exit
 uint64_t g_file_frames, g_file_bytes;
 
-off_t FileSize(const std::string &path)
+off_t
+FileSize(const std::string &path)
 {
 	struct stat sb;
 	return stat(path.c_str(), &sb) == 0 ? sb.st_size : -1;
 }
 
-bool TryFtgen(const std::string &out)
+bool
+TryFtgen(const std::string &out)
 {
 	char exe[4096];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -54,13 +57,14 @@ bool TryFtgen(const std::string &out)
 	if (access(ftgen.c_str(), X_OK) != 0)
 		return false;
 	std::string cmd = ftgen + " --profile flows -o '" + out + "' --sessions " +
-		std::to_string(kSessions) + " --frames " + std::to_string(kFrames) +
-		" >/dev/null 2>&1";
+			  std::to_string(kSessions) + " --frames " + std::to_string(kFrames) +
+			  " >/dev/null 2>&1";
 	// A usable capture: the command succeeded and wrote more than a header.
 	return std::system(cmd.c_str()) == 0 && FileSize(out) > (off_t)kFrames * 40;
 }
 
-void Generate(const std::string &out)
+void
+Generate(const std::string &out)
 {
 	tp_writer w;
 	tp_flow fl;
@@ -81,7 +85,8 @@ void Generate(const std::string &out)
 		tp_flow_n(&fl, s);
 		int reply = static_cast<int>((x >> 20) & 1);
 		uint32_t payload = reply ? 0 : (fl.proto == 17 ? 200 : 100 + (x >> 32) % 1301);
-		uint32_t len = tp_build(buf, sizeof(buf), &fl, reply, i, reply ? 0x10 : 0x18, payload);
+		uint32_t len =
+			tp_build(buf, sizeof(buf), &fl, reply, i, reply ? 0x10 : 0x18, payload);
 		tp_frame(&w, buf, len, len);
 	}
 	tp_close(&w);
@@ -92,7 +97,8 @@ struct alignas(64) Count {
 	uint64_t frames, bytes;
 };
 
-int OnPacket(const ft_packet *pkt, void *user)
+int
+OnPacket(const ft_packet *pkt, void *user)
 {
 	Count *c = static_cast<Count *>(user) + pkt->worker;
 	c->frames++;
@@ -100,7 +106,8 @@ int OnPacket(const ft_packet *pkt, void *user)
 	return 0;
 }
 
-void Setup()
+void
+Setup()
 {
 	if (!g_pcap.empty())
 		return;
@@ -142,7 +149,8 @@ void Setup()
 		(unsigned long long)g_file_frames, (unsigned long long)g_file_bytes);
 }
 
-void BM_Pipeline(benchmark::State &state)
+void
+BM_Pipeline(benchmark::State &state)
 {
 	Setup();
 	const unsigned workers = static_cast<unsigned>(state.range(0));
@@ -208,7 +216,8 @@ struct Cleanup {
 
 // `bench_pipeline --write-pcap=FILE` only writes the fallback capture (for
 // scripts/bench.sh when ftgen is not there); anything else runs the benchmarks.
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	const std::string opt = "--write-pcap=";
 

@@ -26,19 +26,22 @@ void bri_consume(struct bri_ctx *c, unsigned count, unsigned batch);
 uint64_t bri_checksum(const struct bri_ctx *c);
 }
 
-namespace {
+namespace
+{
 
-constexpr unsigned kSlots = 16384;          // the pipeline's default ring
-constexpr uint64_t kArena = 32ull << 20;    // and arena
-constexpr unsigned kPerIter = 256;          // frames per benchmark iteration
+constexpr unsigned kSlots = 16384;       // the pipeline's default ring
+constexpr uint64_t kArena = 32ull << 20; // and arena
+constexpr unsigned kPerIter = 256;       // frames per benchmark iteration
 
 // Seconds per item (printed with an SI prefix, e.g. "3.2ns"): an inverted rate.
-benchmark::Counter NsPer(double items)
+benchmark::Counter
+NsPer(double items)
 {
 	return benchmark::Counter(items, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
-void BM_RingRoundTrip(benchmark::State &state)
+void
+BM_RingRoundTrip(benchmark::State &state)
 {
 	const unsigned batch = static_cast<unsigned>(state.range(0));
 	bri_ctx *c = bri_create(kSlots, 0);
@@ -55,7 +58,8 @@ BENCHMARK(BM_RingRoundTrip)->Arg(1)->Arg(8)->Arg(32)->Arg(64)->Arg(128)->Arg(256
 // iterations, kPerIter frames each, so every frame produced is consumed.
 bri_ctx *g_pair;
 
-void BM_RingPair(benchmark::State &state)
+void
+BM_RingPair(benchmark::State &state)
 {
 	const uint32_t len = static_cast<uint32_t>(state.range(0));
 
@@ -85,7 +89,8 @@ void BM_RingPair(benchmark::State &state)
 }
 BENCHMARK(BM_RingPair)->Arg(0)->Arg(64)->Arg(1500)->Threads(2)->UseRealTime();
 
-void BM_RingCycles(benchmark::State &state)
+void
+BM_RingCycles(benchmark::State &state)
 {
 	constexpr unsigned n = 1024;
 	bri_ctx *c = bri_create(kSlots, 0);

@@ -148,7 +148,8 @@ bri_produce(struct bri_ctx *c, unsigned count, uint32_t len)
 
 		for (;;) {
 			d = ft__ring_reserve(&c->ring);
-			if (d != NULL && (len == 0 || (buf = ft__arena_alloc(&c->arena, len, &end))))
+			if (d != NULL &&
+				(len == 0 || (buf = ft__arena_alloc(&c->arena, len, &end))))
 				break;
 			ck_pr_stall();
 		}

@@ -28,7 +28,8 @@ uint64_t btr_events(const struct btr_ctx *c);
 void btr_set_pipelined(struct btr_ctx *c, int on);
 }
 
-namespace {
+namespace
+{
 
 constexpr uint32_t kBatch = 32;   // packets between quiescent states (bench_tracker_impl.c)
 constexpr uint32_t kBatches = 32; // batches per benchmark iteration: 1024 packets
@@ -38,7 +39,8 @@ btr_ctx *g_ctx;
 uint32_t g_n;
 int g_random = -1;
 
-btr_ctx *Ctx(uint32_t n, int random_order)
+btr_ctx *
+Ctx(uint32_t n, int random_order)
 {
 	if (g_ctx != nullptr && g_n == n && g_random == random_order)
 		return g_ctx;
@@ -51,7 +53,8 @@ btr_ctx *Ctx(uint32_t n, int random_order)
 
 // pipelined: the batch is processed as a worker does, with the next
 // packets' index slots and sessions prefetched (ft__tracker_hash/_prefetch).
-void Run(benchmark::State &state, int random_order, int pipelined)
+void
+Run(benchmark::State &state, int random_order, int pipelined)
 {
 	const uint32_t n = static_cast<uint32_t>(state.range(0));
 	static bool registered;
@@ -76,10 +79,26 @@ void Run(benchmark::State &state, int random_order, int pipelined)
 	state.counters["active"] = static_cast<double>(btr_active(c));
 }
 
-void BM_TrackerData(benchmark::State &state) { Run(state, 0, 0); }
-void BM_TrackerDataRandom(benchmark::State &state) { Run(state, 1, 0); }
-void BM_TrackerDataPrefetch(benchmark::State &state) { Run(state, 0, 1); }
-void BM_TrackerDataRandomPrefetch(benchmark::State &state) { Run(state, 1, 1); }
+void
+BM_TrackerData(benchmark::State &state)
+{
+	Run(state, 0, 0);
+}
+void
+BM_TrackerDataRandom(benchmark::State &state)
+{
+	Run(state, 1, 0);
+}
+void
+BM_TrackerDataPrefetch(benchmark::State &state)
+{
+	Run(state, 0, 1);
+}
+void
+BM_TrackerDataRandomPrefetch(benchmark::State &state)
+{
+	Run(state, 1, 1);
+}
 
 BENCHMARK(BM_TrackerData)->Arg(1000)->Arg(100000)->Arg(1000000);
 BENCHMARK(BM_TrackerDataPrefetch)->Arg(1000)->Arg(100000)->Arg(1000000);

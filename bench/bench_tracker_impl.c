@@ -38,7 +38,7 @@
 #define PF_HASH 4u /* as workers/worker.c */
 #define PF_FLOW 2u
 #endif
-#define T0      (UINT64_C(1767225600) * UINT64_C(1000000000))
+#define T0 (UINT64_C(1767225600) * UINT64_C(1000000000))
 
 /* The interface bench_tracker.cc declares (extern "C"). */
 struct btr_ctx;
@@ -56,13 +56,13 @@ struct btr_ctx {
 	struct ft_tracker *t;
 	uint32_t n;
 	int random_order;
-	uint32_t cursor;        /* next session (round-robin) or LCG state */
-	uint32_t lcg_mod;       /* power of two >= n (random order) */
-	uint32_t *sent;         /* per session: data segments sent so far */
+	uint32_t cursor;  /* next session (round-robin) or LCG state */
+	uint32_t lcg_mod; /* power of two >= n (random order) */
+	uint32_t *sent;   /* per session: data segments sent so far */
 	uint64_t now_ns;
 	uint64_t events, bytes; /* what the callback saw */
 	double bytes_per_flow;
-	struct ft_decoded dec;  /* the template packet, patched per packet */
+	struct ft_decoded dec; /* the template packet, patched per packet */
 	struct ft_packet pkt;
 	/* A batch, processed as a worker does: hashes two packets ahead, the
 	 * session prefetched one packet ahead (ft__tracker_hash/_prefetch). */
@@ -137,8 +137,16 @@ build_template(struct btr_ctx *c)
 	return 0;
 }
 
-static uint32_t isn_c(uint32_t i) { return i * 2654435761u; }
-static uint32_t isn_s(uint32_t i) { return ~(i * 2246822519u); }
+static uint32_t
+isn_c(uint32_t i)
+{
+	return i * 2654435761u;
+}
+static uint32_t
+isn_s(uint32_t i)
+{
+	return ~(i * 2246822519u);
+}
 
 /* Patch the template into one packet of session i. from_client: 1 = client -> server. */
 static void
@@ -146,9 +154,9 @@ make_pkt_into(struct btr_ctx *c, struct ft_decoded *d, struct ft_packet *pkt, ui
 	int from_client, uint16_t flags, uint32_t seq, uint32_t ack, uint32_t plen)
 {
 	/* Client 10.(16 + i>>22).(i>>14).(i>>6):(1024 + i%64 * 1000 ...): unique per i. */
-	uint8_t cli[4] = { 10, (uint8_t)(16 + (i >> 22)), (uint8_t)(i >> 14), (uint8_t)(i >> 6) };
+	uint8_t cli[4] = {10, (uint8_t)(16 + (i >> 22)), (uint8_t)(i >> 14), (uint8_t)(i >> 6)};
 	uint16_t cport = (uint16_t)(1024 + (i & 63) * 997);
-	static const uint8_t srv[4] = { 10, 1, 0, 1 };
+	static const uint8_t srv[4] = {10, 1, 0, 1};
 
 	memcpy(from_client ? d->ip.src : d->ip.dst, cli, 4);
 	memcpy(from_client ? d->ip.dst : d->ip.src, srv, 4);
@@ -166,8 +174,8 @@ make_pkt_into(struct btr_ctx *c, struct ft_decoded *d, struct ft_packet *pkt, ui
 }
 
 static void
-make_pkt(struct btr_ctx *c, uint32_t i, int from_client, uint16_t flags, uint32_t seq,
-	uint32_t ack, uint32_t plen)
+make_pkt(struct btr_ctx *c, uint32_t i, int from_client, uint16_t flags, uint32_t seq, uint32_t ack,
+	uint32_t plen)
 {
 	make_pkt_into(c, &c->dec, &c->pkt, i, from_client, flags, seq, ack, plen);
 }
@@ -189,7 +197,7 @@ btr_thread_fini(void)
 static void
 settle(void)
 {
-	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	struct timespec ts = {0, 20 * 1000 * 1000};
 
 	urcu_qsbr_thread_offline();
 	for (int i = 0; i < 10; i++)
@@ -221,7 +229,7 @@ btr_create(uint32_t n_flows, int random_order)
 	for (c->lcg_mod = 1; c->lcg_mod < n_flows; c->lcg_mod <<= 1)
 		;
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.max_flows = n_flows;      /* the table is exactly full: no eviction happens */
+	cfg.max_flows = n_flows;        /* the table is exactly full: no eviction happens */
 	cfg.ooo_flow_bytes = 256 << 10; /* the pipeline's defaults */
 	cfg.ooo_bytes = 64ull << 20;
 	cfg.reassemble = 1;
@@ -289,8 +297,8 @@ btr_run(struct btr_ctx *c, uint32_t batches)
 			uint32_t i = next_flow(c);
 			uint32_t seq = isn_c(i) + 1 + c->sent[i]++ * PAYLOAD;
 
-			make_pkt_into(c, &c->decs[k], &c->pkts[k], i, 1, FT_TCP_ACK | FT_TCP_PSH, seq,
-				isn_s(i) + 1, PAYLOAD);
+			make_pkt_into(c, &c->decs[k], &c->pkts[k], i, 1, FT_TCP_ACK | FT_TCP_PSH,
+				seq, isn_s(i) + 1, PAYLOAD);
 			if (!c->pipelined)
 				ft__tracker_packet(c->t, &c->pkts[k]);
 		}

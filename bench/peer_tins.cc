@@ -6,7 +6,8 @@
 #include <cstdint>
 #include <cstdio>
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	if (argc != 2) {
 		std::fprintf(stderr, "usage: peer_tins FILE.pcap\n");

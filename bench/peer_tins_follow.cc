@@ -14,7 +14,8 @@
 using Tins::TCPIP::Stream;
 using Tins::TCPIP::StreamFollower;
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	if (argc != 2) {
 		std::fprintf(stderr, "usage: peer_tins_follow FILE.pcap\n");
@@ -26,8 +27,10 @@ int main(int argc, char **argv)
 		follower.new_stream_callback([&](Stream &s) {
 			streams++;
 			// Payloads are cleared after each callback (auto_cleanup_payloads).
-			s.client_data_callback([&](Stream &t) { cbytes += t.client_payload().size(); });
-			s.server_data_callback([&](Stream &t) { sbytes += t.server_payload().size(); });
+			s.client_data_callback(
+				[&](Stream &t) { cbytes += t.client_payload().size(); });
+			s.server_data_callback(
+				[&](Stream &t) { sbytes += t.server_payload().size(); });
 			s.stream_closed_callback([&](Stream &) { closed++; });
 		});
 		follower.stream_termination_callback(

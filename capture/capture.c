@@ -87,8 +87,8 @@ ft__dump(struct ft_pipeline *p, const struct pcap_pkthdr *h, const u_char *bytes
 		return;
 	e = errno != 0 ? errno : EIO;
 	p->dump_failed = 1;
-	ft__set_error(p, e == ENOSPC ? FT_ENOSPC : FT_EIO, "writing %s: %s", p->write_file,
-		strerror(e));
+	ft__set_error(
+		p, e == ENOSPC ? FT_ENOSPC : FT_EIO, "writing %s: %s", p->write_file, strerror(e));
 	ft_pipeline_stop(p);
 }
 

@@ -24,8 +24,10 @@
 static int
 is_classic_magic(const uint8_t m[4], int *nsec)
 {
-	static const uint8_t us_le[4] = {0xd4, 0xc3, 0xb2, 0xa1}, us_be[4] = {0xa1, 0xb2, 0xc3, 0xd4};
-	static const uint8_t ns_le[4] = {0x4d, 0x3c, 0xb2, 0xa1}, ns_be[4] = {0xa1, 0xb2, 0x3c, 0x4d};
+	static const uint8_t us_le[4] = {0xd4, 0xc3, 0xb2, 0xa1},
+			     us_be[4] = {0xa1, 0xb2, 0xc3, 0xd4};
+	static const uint8_t ns_le[4] = {0x4d, 0x3c, 0xb2, 0xa1},
+			     ns_be[4] = {0xa1, 0xb2, 0x3c, 0x4d};
 
 	*nsec = !memcmp(m, ns_le, 4) || !memcmp(m, ns_be, 4);
 	return *nsec || !memcmp(m, us_le, 4) || !memcmp(m, us_be, 4);
@@ -63,8 +65,8 @@ ft__file_open(struct ft_pipeline *p, char *errbuf)
 		}
 	}
 	pcap_err[0] = '\0';
-	p->pcap = pcap_open_offline_with_tstamp_precision(p->file, PCAP_TSTAMP_PRECISION_NANO,
-		pcap_err);
+	p->pcap = pcap_open_offline_with_tstamp_precision(
+		p->file, PCAP_TSTAMP_PRECISION_NANO, pcap_err);
 	if (p->pcap == NULL) {
 		if (fd >= 0)
 			close(fd);
@@ -113,8 +115,10 @@ ft__file_run(struct ft_pipeline *p)
 		if (n < 0) {
 			why = pcap_geterr(p->pcap);
 			if (strstr(why, "truncated") != NULL) {
-				ft__set_error(p, FT_ETRUNC, "%s: %s (every whole frame before the cut "
-					"was processed)", p->file, why);
+				ft__set_error(p, FT_ETRUNC,
+					"%s: %s (every whole frame before the cut "
+					"was processed)",
+					p->file, why);
 				return FT_ETRUNC;
 			}
 			ft__set_error(p, FT_EFORMAT, "%s: %s", p->file, why);

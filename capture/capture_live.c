@@ -88,7 +88,8 @@ ft__live_open(struct ft_pipeline *p, char *errbuf)
 	immediate = p->cfg.immediate || p->cfg.buffer_timeout_ms <= 0;
 	if (pcap_set_snaplen(p->pcap, p->cfg.snaplen) != 0 ||
 		(p->cfg.promisc && pcap_set_promisc(p->pcap, 1) != 0) ||
-		(p->cfg.buffer_size > 0 && pcap_set_buffer_size(p->pcap, p->cfg.buffer_size) != 0) ||
+		(p->cfg.buffer_size > 0 &&
+			pcap_set_buffer_size(p->pcap, p->cfg.buffer_size) != 0) ||
 		(!immediate && pcap_set_timeout(p->pcap, p->cfg.buffer_timeout_ms) != 0) ||
 		pcap_set_immediate_mode(p->pcap, immediate) != 0 ||
 		(p->cfg.monitor && pcap_set_rfmon(p->pcap, 1) != 0)) {
@@ -123,7 +124,7 @@ live_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	struct ft_pipeline *p = (struct ft_pipeline *)(void *)user;
 	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000u +
-		(uint64_t)h->ts.tv_usec * (p->ts_digits == 9 ? 1u : 1000u);
+		      (uint64_t)h->ts.tv_usec * (p->ts_digits == 9 ? 1u : 1000u);
 
 	if (p->dumper != NULL)
 		ft__dump(p, h, bytes);

@@ -24,8 +24,8 @@
 #include "flowtap/error.h"
 #include "workers/pipeline_internal.h"
 
-#define FILE_HDR 24
-#define REC_HDR  16
+#define FILE_HDR       24
+#define REC_HDR        16
 /*
  * Prefetch distance. The capture thread is the pipeline's serial stage and is
  * the first to touch each record; the load of a record header was a cache miss
@@ -99,8 +99,10 @@ ft__mmap_run(struct ft_pipeline *p)
 		for (; pf < m->off + PREFETCH_AHEAD && pf < m->size; pf += FT_CACHELINE)
 			__builtin_prefetch(m->map + pf);
 		if (m->size - m->off < REC_HDR) {
-			ft__set_error(p, FT_ETRUNC, "%s: cut off in a record header at byte %zu "
-				"(every whole frame before the cut was processed)", p->file, m->off);
+			ft__set_error(p, FT_ETRUNC,
+				"%s: cut off in a record header at byte %zu "
+				"(every whole frame before the cut was processed)",
+				p->file, m->off);
 			return FT_ETRUNC;
 		}
 		rec = m->map + m->off;
@@ -109,13 +111,17 @@ ft__mmap_run(struct ft_pipeline *p)
 		caplen = rd32(rec + 8, m->swap);
 		len = rd32(rec + 12, m->swap);
 		if (caplen > m->max_caplen) {
-			ft__set_error(p, FT_EFORMAT, "%s: corrupt record at byte %zu: captured "
-				"length %u is larger than %u", p->file, m->off, caplen, m->max_caplen);
+			ft__set_error(p, FT_EFORMAT,
+				"%s: corrupt record at byte %zu: captured "
+				"length %u is larger than %u",
+				p->file, m->off, caplen, m->max_caplen);
 			return FT_EFORMAT;
 		}
 		if (m->size - m->off - REC_HDR < caplen) {
-			ft__set_error(p, FT_ETRUNC, "%s: cut off in frame data at byte %zu "
-				"(every whole frame before the cut was processed)", p->file, m->off);
+			ft__set_error(p, FT_ETRUNC,
+				"%s: cut off in frame data at byte %zu "
+				"(every whole frame before the cut was processed)",
+				p->file, m->off);
 			return FT_ETRUNC;
 		}
 		ts = (uint64_t)sec * 1000000000u + (uint64_t)frac * (m->nsec ? 1u : 1000u);

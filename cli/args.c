@@ -63,8 +63,10 @@ static const char usage_text[] =
 	"  --packets              one line per packet (tcpdump style, or JSON with --json)\n"
 	"  --no-flows             do not print a record per TCP session as it ends\n"
 	"  --json                 JSON lines: packet, flow and stats records\n"
-	"  --stats-interval SEC   stats report every SEC seconds (default 1 live, 0 = off for files);\n"
-	"                         a final report is always printed (stderr, or stdout with --json)\n"
+	"  --stats-interval SEC   stats report every SEC seconds (default 1 live, 0 = off for "
+	"files);\n"
+	"                         a final report is always printed (stderr, or stdout with "
+	"--json)\n"
 	"  --version              print the version and libpcap's, and exit\n"
 	"  --help                 this text\n"
 	"\n"
@@ -161,7 +163,8 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 		case 's':
 			if (parse_num(optarg, 0, 262144, &v, "-s") != 0)
 				return -1;
-			o->cfg.snaplen = v == 0 ? 262144 : (int)v; /* tcpdump: 0 means the maximum */
+			o->cfg.snaplen =
+				v == 0 ? 262144 : (int)v; /* tcpdump: 0 means the maximum */
 			break;
 		case 'B':
 			if (parse_num(optarg, 1, 2097151, &v, "-B") != 0)
@@ -249,8 +252,11 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 			double t = strtod(optarg, &end);
 
 			if (*optarg == '\0' || *end != '\0' || !(t > 0 && t <= 86400 * 365)) {
-				fprintf(stderr, "flowtap: --timeout-%s: invalid value '%s' (seconds > 0)\n",
-					c == OPT_TIMEOUT_SYN ? "syn" : c == OPT_TIMEOUT_IDLE ? "idle" : "closed",
+				fprintf(stderr,
+					"flowtap: --timeout-%s: invalid value '%s' (seconds > 0)\n",
+					c == OPT_TIMEOUT_SYN    ? "syn"
+					: c == OPT_TIMEOUT_IDLE ? "idle"
+								: "closed",
 					optarg);
 				return -1;
 			}

@@ -19,9 +19,9 @@ static struct ft_pipeline *running;
  * 1 is "could not start" and any other runtime error; 2 is a usage error.
  */
 enum {
-	EXIT_CUT = 3,      /* the file was cut off mid-record (every whole frame processed) */
-	EXIT_IFDOWN = 4,   /* the interface went down or disappeared */
-	EXIT_WRITE = 5,    /* writing the -w file failed (disk full, I/O error) */
+	EXIT_CUT = 3,    /* the file was cut off mid-record (every whole frame processed) */
+	EXIT_IFDOWN = 4, /* the interface went down or disappeared */
+	EXIT_WRITE = 5,  /* writing the -w file failed (disk full, I/O error) */
 };
 
 static int
@@ -65,7 +65,8 @@ list_devices(int json)
 	for (unsigned i = 0; i < n && i < 64; i++) {
 		ft_device_flags(devs[i].flags, flags, sizeof(flags));
 		if (json) {
-			printf("{\"type\":\"device\",\"name\":\"%s\",\"flags\":\"%s\",\"addresses\":[",
+			printf("{\"type\":\"device\",\"name\":\"%s\",\"flags\":\"%s\","
+			       "\"addresses\":[",
 				devs[i].name, flags);
 			for (unsigned a = 0; a < devs[i].n_addrs; a++)
 				printf("%s{\"addr\":\"%s\",\"netmask\":\"%s\"}", a ? "," : "",
@@ -159,8 +160,8 @@ main(int argc, char **argv)
 	running = NULL;
 	out_flush_all();
 	if (rc != 0 && !(rc == FT_ECONSUMER && out_broken_pipe()))
-		fprintf(stderr, "flowtap: %s\n", ft_pipeline_errmsg(p)[0] ? ft_pipeline_errmsg(p)
-									  : ft_strerror(rc));
+		fprintf(stderr, "flowtap: %s\n",
+			ft_pipeline_errmsg(p)[0] ? ft_pipeline_errmsg(p) : ft_strerror(rc));
 	ft_pipeline_destroy(p);
 	out_fini();
 	free(o.filter_buf);

@@ -164,11 +164,11 @@ stats_json(const struct ft_stats *st, int final)
 	len = (size_t)snprintf(buf, sizeof(buf),
 		"{\"type\":\"stats\",\"ts\":%.6f,\"final\":%s,\"live\":%s,\"ps_recv\":%" PRIu64
 		",\"ps_drop\":%" PRIu64,
-		secs(st->ts_ns), final ? "true" : "false", st->live ? "true" : "false",
-		st->ps_recv, st->ps_drop);
+		secs(st->ts_ns), final ? "true" : "false", st->live ? "true" : "false", st->ps_recv,
+		st->ps_drop);
 	if (st->live)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, ",\"ps_ifdrop\":%" PRIu64,
-			st->ps_ifdrop);
+		len += (size_t)snprintf(
+			buf + len, sizeof(buf) - len, ",\"ps_ifdrop\":%" PRIu64, st->ps_ifdrop);
 	len += (size_t)snprintf(buf + len, sizeof(buf) - len,
 		",\"captured\":%" PRIu64 ",\"filtered\":%" PRIu64 ",\"packets\":%" PRIu64
 		",\"bytes\":%" PRIu64 ",\"ring_drop\":%" PRIu64 ",\"decode_errors\":%" PRIu64
@@ -221,8 +221,9 @@ stats_text(const struct ft_stats *st, int final)
 			", %" PRIu64 " discarded after a consumer error", st->discarded);
 	for (unsigned i = 0; i < st->n_workers && len < sizeof(line); i++)
 		len += (size_t)snprintf(line + len, sizeof(line) - len,
-			"%s w%u %" PRIu64 "/%" PRIu64, i ? "," : "; workers (packets/ring drops):",
-			i, st->workers[i].packets, st->workers[i].ring_drop);
+			"%s w%u %" PRIu64 "/%" PRIu64,
+			i ? "," : "; workers (packets/ring drops):", i, st->workers[i].packets,
+			st->workers[i].ring_drop);
 	fprintf(stderr, "%s\n", line);
 }
 

@@ -27,19 +27,19 @@ static enum ft_dec_status decode_ip4(struct ft__dec *s, struct ft_rd *rd);
 static enum ft_dec_status decode_ip6(struct ft__dec *s, struct ft_rd *rd);
 static enum ft_dec_status decode_ether(struct ft__dec *s, struct ft_rd *rd, int inner);
 
-#define ETHERTYPE_IP4 0x0800
-#define ETHERTYPE_ARP 0x0806
-#define ETHERTYPE_RARP 0x8035
-#define ETHERTYPE_IP6 0x86dd
-#define ETHERTYPE_VLAN 0x8100
-#define ETHERTYPE_QINQ 0x88a8
+#define ETHERTYPE_IP4      0x0800
+#define ETHERTYPE_ARP      0x0806
+#define ETHERTYPE_RARP     0x8035
+#define ETHERTYPE_IP6      0x86dd
+#define ETHERTYPE_VLAN     0x8100
+#define ETHERTYPE_QINQ     0x88a8
 #define ETHERTYPE_QINQ_OLD 0x9100
-#define ETHERTYPE_TEB 0x6558    /* transparent Ethernet bridging (GRE) */
-#define ETHERTYPE_ERSPAN2 0x88be
-#define ETHERTYPE_ERSPAN3 0x22eb
+#define ETHERTYPE_TEB      0x6558 /* transparent Ethernet bridging (GRE) */
+#define ETHERTYPE_ERSPAN2  0x88be
+#define ETHERTYPE_ERSPAN3  0x22eb
 
-#define PORT_DNS 53
-#define PORT_MDNS 5353
+#define PORT_DNS   53
+#define PORT_MDNS  5353
 #define PORT_VXLAN 4789
 
 static int
@@ -422,8 +422,7 @@ decode_gre(struct ft__dec *s, struct ft_rd *rd)
 static void
 check_dns(struct ft_decoded *d, uint16_t sport, uint16_t dport, uint32_t min)
 {
-	if ((sport == PORT_DNS || dport == PORT_DNS || sport == PORT_MDNS ||
-		    dport == PORT_MDNS) &&
+	if ((sport == PORT_DNS || dport == PORT_DNS || sport == PORT_MDNS || dport == PORT_MDNS) &&
 		d->l4_payload_len >= min)
 		d->layers |= FT_LAYER_DNS;
 }
@@ -784,8 +783,7 @@ decode_ip6(struct ft__dec *s, struct ft_rd *rd)
 }
 
 FT_EXTERN enum ft_dec_status
-ft_decode(int dlt, const uint8_t *pkt, uint32_t caplen, uint32_t wirelen,
-	struct ft_decoded *out)
+ft_decode(int dlt, const uint8_t *pkt, uint32_t caplen, uint32_t wirelen, struct ft_decoded *out)
 {
 	struct ft__dec s;
 	struct ft_rd rd;

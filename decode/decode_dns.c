@@ -116,11 +116,11 @@ dns_name(const struct dns_msg *m, uint32_t *off, char *out, size_t cap)
 
 /* Render RDATA at [off, off + rdlen) as text. */
 static enum ft_dec_status
-dns_rdata(const struct dns_msg *m, uint16_t type, uint32_t off, uint32_t rdlen, char *out,
-	size_t cap)
+dns_rdata(
+	const struct dns_msg *m, uint16_t type, uint32_t off, uint32_t rdlen, char *out, size_t cap)
 {
 	static const char hex[] = "0123456789abcdef";
-	struct sb b = { out, cap, 0 };
+	struct sb b = {out, cap, 0};
 	char name[FT_DNS_NAME_MAX], tmp[48];
 	const uint8_t *r = m->m + off;
 	uint32_t o, n, i;
@@ -138,8 +138,8 @@ dns_rdata(const struct dns_msg *m, uint16_t type, uint32_t off, uint32_t rdlen, 
 			return FT_DEC_MALFORMED;
 		sb_add(&b, tmp, ft_fmt_ip6(tmp, r));
 		return FT_DEC_OK;
-	case 2: /* NS */
-	case 5: /* CNAME */
+	case 2:  /* NS */
+	case 5:  /* CNAME */
 	case 12: /* PTR */
 		o = off;
 		st = dns_name(m, &o, name, sizeof name);

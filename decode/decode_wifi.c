@@ -31,10 +31,10 @@
 #define RT_MAX_WORDS 16
 
 /* Alignment and size of radiotap fields 0..28 (0 size: unknown, stop). */
-static const uint8_t rt_align[29] = { 8, 1, 1, 2, 1, 1, 1, 2, 2, 2, 1, 1, 1, 1, 2, 2, 1, 1, 4,
-	1, 4, 2, 8, 2, 2, 2, 1, 2, 0 };
-static const uint8_t rt_size[29] = { 8, 1, 1, 4, 2, 1, 1, 2, 2, 2, 1, 1, 1, 1, 2, 2, 1, 1, 8,
-	3, 8, 12, 12, 12, 12, 6, 1, 4, 0 };
+static const uint8_t rt_align[29] = {
+	8, 1, 1, 2, 1, 1, 1, 2, 2, 2, 1, 1, 1, 1, 2, 2, 1, 1, 4, 1, 4, 2, 8, 2, 2, 2, 1, 2, 0};
+static const uint8_t rt_size[29] = {
+	8, 1, 1, 4, 2, 1, 1, 2, 2, 2, 1, 1, 1, 1, 2, 2, 1, 1, 8, 3, 8, 12, 12, 12, 12, 6, 1, 4, 0};
 
 static enum ft_dec_status
 decode_radiotap(struct ft__dec *s, struct ft_rd *rd)

@@ -354,8 +354,7 @@ json_tunnel(struct ft_jw *w, const struct ft_decoded *d)
 	ft_jw_key(w, "tunnel");
 	ft_jw_ch(w, '{');
 	ft_jw_key(w, "type");
-	ft_jw_cstr_q(w, t->type == FT_TUN_GRE ? "gre" :
-			 t->type == FT_TUN_VXLAN ? "vxlan" : "ipip");
+	ft_jw_cstr_q(w, t->type == FT_TUN_GRE ? "gre" : t->type == FT_TUN_VXLAN ? "vxlan" : "ipip");
 	ft_jw_kv_u64(w, "depth", d->n_tunnel);
 	json_ip(w, "ip", &d->outer_ip);
 	if (t->type == FT_TUN_VXLAN) {

@@ -33,16 +33,16 @@ ft__fmt_rate(struct ft_jw *w, unsigned rate)
 const char *
 ft__wifi_subtype_name(unsigned type, unsigned subtype)
 {
-	static const char *const mgmt[16] = { "assoc-req", "assoc-resp", "reassoc-req",
-		"reassoc-resp", "probe-req", "probe-resp", "timing-adv", "mgmt-7", "beacon",
-		"atim", "disassoc", "auth", "deauth", "action", "action-noack", "mgmt-15" };
-	static const char *const ctrl[16] = { "ctrl-0", "ctrl-1", "trigger", "tack",
+	static const char *const mgmt[16] = {"assoc-req", "assoc-resp", "reassoc-req",
+		"reassoc-resp", "probe-req", "probe-resp", "timing-adv", "mgmt-7", "beacon", "atim",
+		"disassoc", "auth", "deauth", "action", "action-noack", "mgmt-15"};
+	static const char *const ctrl[16] = {"ctrl-0", "ctrl-1", "trigger", "tack",
 		"beamforming-poll", "vht-ndp-ann", "ctrl-ext", "ctrl-wrapper", "block-ack-req",
-		"block-ack", "ps-poll", "rts", "cts", "ack", "cf-end", "cf-end-ack" };
-	static const char *const data[16] = { "data", "data-cf-ack", "data-cf-poll",
+		"block-ack", "ps-poll", "rts", "cts", "ack", "cf-end", "cf-end-ack"};
+	static const char *const data[16] = {"data", "data-cf-ack", "data-cf-poll",
 		"data-cf-ack-poll", "null", "cf-ack", "cf-poll", "cf-ack-poll", "qos-data",
 		"qos-data-cf-ack", "qos-data-cf-poll", "qos-data-cf-ack-poll", "qos-null",
-		"data-13", "qos-cf-poll", "qos-cf-ack-poll" };
+		"data-13", "qos-cf-poll", "qos-cf-ack-poll"};
 
 	subtype &= 15;
 	switch (type) {
@@ -154,32 +154,58 @@ static const char *
 dns_type_name(unsigned t)
 {
 	switch (t) {
-	case 1: return "A";
-	case 2: return "NS";
-	case 5: return "CNAME";
-	case 6: return "SOA";
-	case 12: return "PTR";
-	case 15: return "MX";
-	case 16: return "TXT";
-	case 28: return "AAAA";
-	case 33: return "SRV";
-	case 41: return "OPT";
-	case 65: return "HTTPS";
-	case 35: return "NAPTR";
-	case 39: return "DNAME";
-	case 43: return "DS";
-	case 44: return "SSHFP";
-	case 46: return "RRSIG";
-	case 47: return "NSEC";
-	case 48: return "DNSKEY";
-	case 50: return "NSEC3";
-	case 64: return "SVCB";
-	case 99: return "SPF";
-	case 252: return "AXFR";
-	case 255: return "ANY";
-	case 256: return "URI";
-	case 257: return "CAA";
-	default: return NULL;
+	case 1:
+		return "A";
+	case 2:
+		return "NS";
+	case 5:
+		return "CNAME";
+	case 6:
+		return "SOA";
+	case 12:
+		return "PTR";
+	case 15:
+		return "MX";
+	case 16:
+		return "TXT";
+	case 28:
+		return "AAAA";
+	case 33:
+		return "SRV";
+	case 41:
+		return "OPT";
+	case 65:
+		return "HTTPS";
+	case 35:
+		return "NAPTR";
+	case 39:
+		return "DNAME";
+	case 43:
+		return "DS";
+	case 44:
+		return "SSHFP";
+	case 46:
+		return "RRSIG";
+	case 47:
+		return "NSEC";
+	case 48:
+		return "DNSKEY";
+	case 50:
+		return "NSEC3";
+	case 64:
+		return "SVCB";
+	case 99:
+		return "SPF";
+	case 252:
+		return "AXFR";
+	case 255:
+		return "ANY";
+	case 256:
+		return "URI";
+	case 257:
+		return "CAA";
+	default:
+		return NULL;
 	}
 }
 
@@ -207,8 +233,8 @@ tw_dns_name(struct ft_jw *w, const char *name)
 static void
 text_dns(struct ft_jw *w, const struct ft_decoded *d)
 {
-	static const char *const rcodes[] = { "", " FormErr", " ServFail", " NXDomain",
-		" NotImp", " Refused" };
+	static const char *const rcodes[] = {
+		"", " FormErr", " ServFail", " NXDomain", " NotImp", " Refused"};
 	struct ft_dns dns;
 	unsigned i;
 
@@ -254,8 +280,8 @@ text_dns(struct ft_jw *w, const struct ft_decoded *d)
 			case 28:
 			case 33:
 				ft_jw_ch(w, ' ');
-				tw_bytes(w, dns.an[i].data, strnlen(dns.an[i].data,
-					sizeof dns.an[i].data));
+				tw_bytes(w, dns.an[i].data,
+					strnlen(dns.an[i].data, sizeof dns.an[i].data));
 				break;
 			default:
 				break;
@@ -322,7 +348,12 @@ text_tcp(struct ft_jw *w, const struct ft_decoded *d)
 	}
 	if (t->hlen > 20 && o->n_opts > 0) {
 		tw_s(w, ", options [");
-#define SEP() do { if (!first) ft_jw_ch(w, ','); first = 0; } while (0)
+#define SEP()                             \
+	do {                              \
+		if (!first)               \
+			ft_jw_ch(w, ','); \
+		first = 0;                \
+	} while (0)
 		if (o->present & FT_TCPOPT_MSS) {
 			SEP();
 			tw_s(w, "mss ");
@@ -580,8 +611,8 @@ text_ip(struct ft_jw *w, const struct ft_decoded *d)
 {
 	const struct ft_ip *ip = &d->ip;
 	uint32_t L = d->layers;
-	uint32_t plen = ip->len > (uint32_t)ip->hlen + ip->ext_len ?
-		ip->len - ip->hlen - ip->ext_len : 0;
+	uint32_t plen =
+		ip->len > (uint32_t)ip->hlen + ip->ext_len ? ip->len - ip->hlen - ip->ext_len : 0;
 	int ports = (L & (FT_LAYER_TCP | FT_LAYER_UDP)) != 0;
 	uint16_t sport = (L & FT_LAYER_TCP) ? d->tcp.sport : d->udp.sport;
 	uint16_t dport = (L & FT_LAYER_TCP) ? d->tcp.dport : d->udp.dport;
@@ -717,10 +748,10 @@ text_radiotap(struct ft_jw *w, const struct ft_radiotap *rt)
 static void
 text_wifi(struct ft_jw *w, const struct ft_wifi *wf)
 {
-	static const char *const mgmt[16] = { "Assoc Request", "Assoc Response",
-		"ReAssoc Request", "ReAssoc Response", "Probe Request", "Probe Response",
-		"Timing Advertisement", "Mgmt-7", "Beacon", "ATIM", "Disassociation",
-		"Authentication", "DeAuthentication", "Action", "Action No Ack", "Mgmt-15" };
+	static const char *const mgmt[16] = {"Assoc Request", "Assoc Response", "ReAssoc Request",
+		"ReAssoc Response", "Probe Request", "Probe Response", "Timing Advertisement",
+		"Mgmt-7", "Beacon", "ATIM", "Disassociation", "Authentication", "DeAuthentication",
+		"Action", "Action No Ack", "Mgmt-15"};
 	unsigned i;
 
 	if (wf->type == FT_WIFI_MGMT) {

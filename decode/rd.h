@@ -77,7 +77,7 @@ static inline uint32_t
 ft_ld_le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-		((uint32_t)p[3] << 24);
+	       ((uint32_t)p[3] << 24);
 }
 
 static inline uint64_t

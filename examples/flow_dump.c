@@ -73,8 +73,8 @@ on_flow(const struct ft_flow_event *ev, void *user)
 		return 0;
 	case FT_FLOW_DATA:
 		/* In-order bytes, each byte once (retransmissions never come here). */
-		return append(ev->flow->id, ev->dir == FT_DIR_SEND ? "send" : "recv",
-			ev->data, ev->len);
+		return append(
+			ev->flow->id, ev->dir == FT_DIR_SEND ? "send" : "recv", ev->data, ev->len);
 	case FT_FLOW_END:
 		/* The last event of a session: its final counters. */
 		n = ft_format_flow_json(ev->flow, rec, sizeof(rec));

@@ -24,7 +24,7 @@
 #define CTX   40          /* context bytes printed either side of a match */
 
 struct sess {
-	uint64_t off[2];         /* stream bytes seen per direction */
+	uint64_t off[2]; /* stream bytes seen per direction */
 	uint32_t tail_len[2];
 	uint8_t tail[2][TAIL];
 };
@@ -59,10 +59,10 @@ report(const char *proto, const char *src, const char *dst, uint64_t id, uint64_
 		tool_text_esc(m, sizeof(m), buf + so, ml);
 		tool_text_esc(b, sizeof(b), buf + bs, so - bs);
 		tool_text_esc(a, sizeof(a), buf + eo, ae - eo);
-		n = snprintf(line, sizeof(line), "%s%s%s %s %s%s -> %s%s @%" PRIu64 ": %s%s%s%s%s\n",
-			TOOL_C(&o, "34"), tool_time(ns, t, sizeof(t)), TOOL_RESET(&o), proto,
-			TOOL_C(&o, "35"), src, dst, TOOL_RESET(&o), off + so, b, TOOL_C(&o, "1;31"), m,
-			TOOL_RESET(&o), a);
+		n = snprintf(line, sizeof(line),
+			"%s%s%s %s %s%s -> %s%s @%" PRIu64 ": %s%s%s%s%s\n", TOOL_C(&o, "34"),
+			tool_time(ns, t, sizeof(t)), TOOL_RESET(&o), proto, TOOL_C(&o, "35"), src,
+			dst, TOOL_RESET(&o), off + so, b, TOOL_C(&o, "1;31"), m, TOOL_RESET(&o), a);
 	}
 	tool_emit(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
@@ -79,7 +79,8 @@ search(const char *proto, const char *src, const char *dst, uint64_t id, uint64_
 		pm.rm_so = (regoff_t)pos;
 		pm.rm_eo = (regoff_t)len;
 		/* REG_STARTEND (glibc, BSD): the range is explicit, NUL bytes are data. */
-		if (regexec(&re, (const char *)buf, 1, &pm, REG_STARTEND | (pos || off ? REG_NOTBOL : 0)) != 0)
+		if (regexec(&re, (const char *)buf, 1, &pm,
+			    REG_STARTEND | (pos || off ? REG_NOTBOL : 0)) != 0)
 			break;
 		if ((size_t)pm.rm_eo > old && pm.rm_eo > pm.rm_so)
 			report(proto, src, dst, id, ns, digits, off, buf, len, (size_t)pm.rm_so,
@@ -131,8 +132,8 @@ on_flow(const struct ft_flow_event *ev, void *user)
 
 		memcpy(buf, s->tail[d], old);
 		memcpy(buf + old, ev->data + done, n);
-		search("T", src, dst, f->id, ev->ts_ns, f->ts_digits, s->off[d] - old, buf,
-			old + n, old);
+		search("T", src, dst, f->id, ev->ts_ns, f->ts_digits, s->off[d] - old, buf, old + n,
+			old);
 		keep = old + n < TAIL ? old + n : TAIL; /* the new tail: the last bytes searched */
 		memcpy(s->tail[d], buf + old + n - keep, keep);
 		s->tail_len[d] = keep;
@@ -167,11 +168,11 @@ static const char usage[] =
 	"Print the matches of REGEX (POSIX ERE) in reassembled TCP streams (T) and UDP\n"
 	"payloads (U), with the flow, the stream offset and 40 bytes either side.\n"
 	"A match split across TCP segments is found (up to 4 KiB long).\n"
-	"  -y                  ignore case\n"
-	TOOL_USAGE_COMMON
+	"  -y                  ignore case\n" TOOL_USAGE_COMMON
 	"example (tests/e2e_tools.sh: the token was sent in two TCP segments):\n"
 	"  $ flowgrep -i eth0 'MAGIC-[0-9]+-TOKEN'\n"
-	"  08:48:03.696 T 10.200.0.1:51646 -> 10.200.0.2:8080 @11: GET /split?MAGIC-4711-TOKEN HTTP/1.1..Host: t..\n";
+	"  08:48:03.696 T 10.200.0.1:51646 -> 10.200.0.2:8080 @11: GET /split?MAGIC-4711-TOKEN "
+	"HTTP/1.1..Host: t..\n";
 
 int
 main(int argc, char **argv)
@@ -197,8 +198,8 @@ main(int argc, char **argv)
 			usage);
 		return 2;
 	}
-	o.cfg.on_flow = on_flow;      /* TCP: the reassembled streams */
-	o.cfg.on_packet = on_packet;  /* UDP: one payload per packet */
+	o.cfg.on_flow = on_flow;     /* TCP: the reassembled streams */
+	o.cfg.on_packet = on_packet; /* UDP: one payload per packet */
 	c = tool_run("flowgrep", &o, &tables);
 	fprintf(stderr, "flowgrep: %" PRIu64 " matches\n", (uint64_t)atomic_load(&matches));
 	for (unsigned i = 0; i < FT_MAX_WORKERS; i++)

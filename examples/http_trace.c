@@ -119,7 +119,8 @@ extras(const struct msg *m, char *out, size_t cap)
 			snprintf(line, sizeof(line), "%.*s", (int)len, l);
 			if (!want_show_header || regexec(&show_header, line, 0, NULL, 0) == 0) {
 				if (o.json) {
-					n += (size_t)snprintf(out + n, cap - n, "%s\"", first ? "" : ",");
+					n += (size_t)snprintf(
+						out + n, cap - n, "%s\"", first ? "" : ",");
 					n += tool_json_esc(out + n, cap - n, line, strlen(line));
 					n += (size_t)snprintf(out + n, cap - n, "\"");
 				} else {
@@ -133,7 +134,8 @@ extras(const struct msg *m, char *out, size_t cap)
 			append(out, cap, &n, "]", 1);
 	}
 	if (want_bodies && m->bodybuf_len > 0 && n + 32 < cap) {
-		append(out, cap, &n, o.json ? ",\"body_text\":\"" : "\n    body: ", o.json ? 14 : 11);
+		append(out, cap, &n,
+			o.json ? ",\"body_text\":\"" : "\n    body: ", o.json ? 14 : 11);
 		n += o.json ? tool_json_esc(out + n, cap - n - 2, m->bodybuf, m->bodybuf_len)
 			    : tool_text_esc(out + n, cap - n, m->bodybuf, m->bodybuf_len);
 		if (o.json)
@@ -156,14 +158,15 @@ print_request(struct sess *s, const struct req *r, const struct msg *m, http_par
 	tool_json_esc(e[2], sizeof(e[2]), ua, strlen(ua));
 	if (o.json)
 		n += (size_t)snprintf(line + n, sizeof(line) - n,
-			"\"n\":%u,\"method\":\"%s\",\"url\":\"%s\",\"version\":\"%u.%u\",\"host\":\"%s\","
-			"\"user_agent\":\"%s\",\"body\":%" PRIu64 ",\"chunked\":%s", r->n,
-			http_method_str(r->method), e[0], p->http_major, p->http_minor, e[1], e[2],
-			r->body, m->chunked ? "true" : "false");
+			"\"n\":%u,\"method\":\"%s\",\"url\":\"%s\",\"version\":\"%u.%u\",\"host\":"
+			"\"%s\","
+			"\"user_agent\":\"%s\",\"body\":%" PRIu64 ",\"chunked\":%s",
+			r->n, http_method_str(r->method), e[0], p->http_major, p->http_minor, e[1],
+			e[2], r->body, m->chunked ? "true" : "false");
 	else
-		n += (size_t)snprintf(line + n, sizeof(line) - n, "#%u HTTP %u.%u request: %s%s %s%s %s",
-			r->n, p->http_major, p->http_minor, TOOL_C(&o, "33"),
-			http_method_str(r->method), m->url, TOOL_RESET(&o),
+		n += (size_t)snprintf(line + n, sizeof(line) - n,
+			"#%u HTTP %u.%u request: %s%s %s%s %s", r->n, p->http_major, p->http_minor,
+			TOOL_C(&o, "33"), http_method_str(r->method), m->url, TOOL_RESET(&o),
 			tool_size(r->body, sz, sizeof(sz)));
 	n += extras(m, line + n, sizeof(line) - n - 3);
 	n += (size_t)snprintf(line + n, sizeof(line) - n, o.json ? "}\n" : "\n");
@@ -217,7 +220,9 @@ print_error(struct sess *s, int resp, const char *name, const char *desc)
 
 /* ---- libhttp-parser callbacks: p->data is the session ---- */
 
-#define SESS_MSG(p) struct sess *s = (p)->data; struct msg *m = &s->m[(p) == &s->p[1]]
+#define SESS_MSG(p)                 \
+	struct sess *s = (p)->data; \
+	struct msg *m = &s->m[(p) == &s->p[1]]
 
 static int
 on_begin(http_parser *p)
@@ -306,9 +311,9 @@ on_complete(http_parser *p)
 		r->method = p->method;
 		memcpy(r->url, m->url, sizeof(r->url) - 1); /* cut to its size */
 		r->url[sizeof(r->url) - 1] = '\0';
-		r->show = passes(F_METHOD, http_method_str(p->method)) &&
-			passes(F_URL, m->url) && passes(F_HOST, header(m, "Host", host, sizeof(host))) &&
-			passes(F_UA, header(m, "User-Agent", ua, sizeof(ua)));
+		r->show = passes(F_METHOD, http_method_str(p->method)) && passes(F_URL, m->url) &&
+			  passes(F_HOST, header(m, "Host", host, sizeof(host))) &&
+			  passes(F_UA, header(m, "User-Agent", ua, sizeof(ua)));
 		if (r->show)
 			print_request(s, r, m, p);
 		return 0;
@@ -367,8 +372,8 @@ on_flow(const struct ft_flow_event *ev, void *user)
 	s->now = ev->ts_ns;
 	if (ev->type == FT_FLOW_DATA && !s->decided) { /* mid-stream, server as src? */
 		s->decided = 1;
-		s->client_dir = ev->len >= 5 && memcmp(ev->data, "HTTP/", 5) == 0 ? !ev->dir
-										  : (int)ev->dir;
+		s->client_dir =
+			ev->len >= 5 && memcmp(ev->data, "HTTP/", 5) == 0 ? !ev->dir : (int)ev->dir;
 	}
 	side = (int)ev->dir != s->client_dir; /* 0: requests, 1: responses */
 	switch (ev->type) {
@@ -396,9 +401,8 @@ static const char usage[] =
 	"  (default filter: tcp port 80 or tcp port 8080)\n"
 	"One line per HTTP request (when complete) and per response: time, endpoints,\n"
 	"request number on the connection, method, URL, status, body sizes, response\n"
-	"time (request's first byte -> response's last byte, capture timestamps).\n"
-	TOOL_USAGE_COMMON
-	"  --method RE, --host RE, --url RE, --user-agent RE\n"
+	"time (request's first byte -> response's last byte, capture "
+	"timestamps).\n" TOOL_USAGE_COMMON "  --method RE, --host RE, --url RE, --user-agent RE\n"
 	"                      show only requests that match (POSIX ERE; repeatable, OR-ed)\n"
 	"  --method-ignore RE, --host-ignore RE, --url-ignore RE, --user-agent-ignore RE\n"
 	"                      hide requests that match\n"
@@ -406,15 +410,17 @@ static const char usage[] =
 	"  --bodies            print the first 1 KiB of each body\n"
 	"example (tests/e2e_tools.sh, curl against python3 http.server):\n"
 	"  08:48:03.309 10.200.0.1:51570 -> 10.200.0.2:8080 #2 HTTP 1.1 request: GET /big.bin 0B\n"
-	"  08:48:03.310 10.200.0.2:8080 -> 10.200.0.1:51570 #2 HTTP 1.1 response: 200 OK (GET /big.bin) 97.7KB 0.498ms\n";
+	"  08:48:03.310 10.200.0.2:8080 -> 10.200.0.1:51570 #2 HTTP 1.1 response: 200 OK (GET "
+	"/big.bin) 97.7KB 0.498ms\n";
 
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {TOOL_LONGOPTS,
-		{"method", required_argument, NULL, 1}, {"method-ignore", required_argument, NULL, 2},
-		{"host", required_argument, NULL, 3}, {"host-ignore", required_argument, NULL, 4},
-		{"url", required_argument, NULL, 5}, {"url-ignore", required_argument, NULL, 6},
+		{"method", required_argument, NULL, 1},
+		{"method-ignore", required_argument, NULL, 2}, {"host", required_argument, NULL, 3},
+		{"host-ignore", required_argument, NULL, 4}, {"url", required_argument, NULL, 5},
+		{"url-ignore", required_argument, NULL, 6},
 		{"user-agent", required_argument, NULL, 7},
 		{"user-agent-ignore", required_argument, NULL, 8},
 		{"headers", no_argument, NULL, 9}, {"show-header", required_argument, NULL, 10},
@@ -427,11 +433,13 @@ main(int argc, char **argv)
 
 		if (tool_opt(&o, c, optarg) > 0)
 			continue;
-		if (f != NULL && f->n < 8 && regcomp(&f->re[f->n], optarg, REG_EXTENDED | REG_NOSUB) == 0)
+		if (f != NULL && f->n < 8 &&
+			regcomp(&f->re[f->n], optarg, REG_EXTENDED | REG_NOSUB) == 0)
 			f->n++;
 		else if (c == 9)
 			want_headers = 1;
-		else if (c == 10 && regcomp(&show_header, optarg, REG_EXTENDED | REG_NOSUB | REG_ICASE) == 0)
+		else if (c == 10 &&
+			 regcomp(&show_header, optarg, REG_EXTENDED | REG_NOSUB | REG_ICASE) == 0)
 			want_show_header = 1;
 		else if (c == 11)
 			want_bodies = 1;
@@ -445,10 +453,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "http_trace: give one of -i IFACE or -r FILE\n%s", usage);
 		return 2;
 	}
-	settings = (http_parser_settings){.on_message_begin = on_begin, .on_url = on_url,
-		.on_status = on_status, .on_header_field = on_field, .on_header_value = on_value,
-		.on_headers_complete = on_headers, .on_body = on_body,
+	settings = (http_parser_settings){.on_message_begin = on_begin,
+		.on_url = on_url,
+		.on_status = on_status,
+		.on_header_field = on_field,
+		.on_header_value = on_value,
+		.on_headers_complete = on_headers,
+		.on_body = on_body,
 		.on_message_complete = on_complete};
-	o.cfg.on_flow = on_flow;       /* reassembled TCP: all this tool needs */
+	o.cfg.on_flow = on_flow; /* reassembled TCP: all this tool needs */
 	return tool_run("http_trace", &o, &tables);
 }

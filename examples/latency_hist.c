@@ -94,7 +94,8 @@ main(int argc, char **argv)
 	int secs = argc > 2 ? atoi(argv[2]) : 10, rc;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: latency_hist IFACE [SECONDS] [immediate|buffered] [filter]\n");
+		fprintf(stderr,
+			"usage: latency_hist IFACE [SECONDS] [immediate|buffered] [filter]\n");
 		return 2;
 	}
 	h = calloc(1, sizeof(*h));

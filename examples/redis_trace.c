@@ -23,13 +23,13 @@ struct cmd {
 	uint64_t t0;
 	unsigned expect; /* replies still due (SUBSCRIBE a b: 2) */
 	char name[24];
-	char text[200];  /* "set [foo, bar]" */
-	char args[400];  /* JSON array body */
+	char text[200]; /* "set [foo, bar]" */
+	char args[400]; /* JSON array body */
 };
 struct sess {
 	redisReader *rd[2]; /* [0] commands (client -> server), [1] replies */
 	int dead[2];
-	struct cmd *q;      /* FIFO of commands awaiting replies; grows */
+	struct cmd *q; /* FIFO of commands awaiting replies; grows */
 	unsigned qh, qt, qcap;
 	uint64_t ncmd, nsubs;
 	uint64_t now;
@@ -68,7 +68,8 @@ reply_text(const redisReply *r, char *out, size_t cap, int json)
 				out[n++] = ' ';
 			}
 			if (i == 8) {
-				n += (size_t)snprintf(out + n, cap - n, "... %zu more", r->elements - 8);
+				n += (size_t)snprintf(
+					out + n, cap - n, "... %zu more", r->elements - 8);
 				break;
 			}
 			n += reply_text(r->element[i], out + n, cap - n - 4, json);
@@ -137,7 +138,8 @@ on_command(struct sess *s, size_t argc, const char *const *argv, const size_t *l
 			n += (size_t)snprintf(c->text + n, sizeof(c->text) - n, ", ");
 		n += tool_text_esc(c->text + n, sizeof(c->text) - n - 2, argv[i], len);
 		if (a + 80 < sizeof(c->args)) {
-			a += (size_t)snprintf(c->args + a, sizeof(c->args) - a, "%s\"", i > 1 ? "," : "");
+			a += (size_t)snprintf(
+				c->args + a, sizeof(c->args) - a, "%s\"", i > 1 ? "," : "");
 			a += tool_json_esc(c->args + a, sizeof(c->args) - a - 2, argv[i], len);
 			c->args[a++] = '"';
 			c->args[a] = '\0';
@@ -198,8 +200,10 @@ on_reply(struct sess *s, const redisReply *r)
 	double ms;
 
 	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 3 &&
-		(is(r->element[0], "message") || (is(r->element[0], "pmessage") && r->elements == 4))) {
-		const redisReply *ch = r->element[r->elements - 2], *msg = r->element[r->elements - 1];
+		(is(r->element[0], "message") ||
+			(is(r->element[0], "pmessage") && r->elements == 4))) {
+		const redisReply *ch = r->element[r->elements - 2],
+				 *msg = r->element[r->elements - 1];
 		char chs[200], ms_[600];
 
 		if (ch->type != REDIS_REPLY_STRING || msg->type != REDIS_REPLY_STRING)
@@ -207,13 +211,14 @@ on_reply(struct sess *s, const redisReply *r)
 		reply_text(ch, chs, sizeof(chs), o.json);
 		reply_text(msg, ms_, sizeof(ms_), o.json);
 		snprintf(json, sizeof(json), "\"channel\":\"%s\",\"message\":\"%s\"", chs, ms_);
-		snprintf(text, sizeof(text), "%smessage%s [%s] %s", TOOL_C(&o, "32"), TOOL_RESET(&o),
-			chs, ms_);
+		snprintf(text, sizeof(text), "%smessage%s [%s] %s", TOOL_C(&o, "32"),
+			TOOL_RESET(&o), chs, ms_);
 		print_line(s, "redis_message", json, text);
 		return;
 	}
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
-		r->element[0]->type == REDIS_REPLY_STRING && r->element[2]->type == REDIS_REPLY_INTEGER &&
+		r->element[0]->type == REDIS_REPLY_STRING &&
+		r->element[2]->type == REDIS_REPLY_INTEGER &&
 		strstr(r->element[0]->str, "subscribe") != NULL)
 		s->nsubs = (uint64_t)r->element[2]->integer;
 	if (s->qh == s->qt) {
@@ -274,8 +279,8 @@ feed(struct sess *s, int i, const uint8_t *data, size_t len)
 
 			snprintf(json, sizeof(json), "\"error\":\"RESP %s: protocol error\"",
 				i ? "reply" : "command");
-			snprintf(text, sizeof(text), "RESP %s parser error: %s", i ? "reply" : "command",
-				s->rd[i]->errstr);
+			snprintf(text, sizeof(text), "RESP %s parser error: %s",
+				i ? "reply" : "command", s->rd[i]->errstr);
 			print_line(s, "redis_error", json, text);
 			s->dead[i] = 1;
 			return;
@@ -317,7 +322,8 @@ on_flow(const struct ft_flow_event *ev, void *user)
 		s = calloc(1, sizeof(*s));
 		if (s == NULL || (s->q = calloc(16, sizeof(*s->q))) == NULL ||
 			(s->rd[0] = redisReaderCreate()) == NULL ||
-			(s->rd[1] = redisReaderCreate()) == NULL || tool_put(t, ev->flow->id, s) != 0) {
+			(s->rd[1] = redisReaderCreate()) == NULL ||
+			tool_put(t, ev->flow->id, s) != 0) {
 			if (s != NULL) {
 				redisReaderFree(s->rd[0]);
 				redisReaderFree(s->rd[1]);
@@ -352,12 +358,14 @@ static const char usage[] =
 	"  (default filter: tcp port 6379)\n"
 	"One line per command, with its reply and the latency between them (capture\n"
 	"timestamps; per-connection/total count), one per pub/sub message, and a\n"
-	"summary per connection as it ends. RESP is parsed with hiredis's reader.\n"
-	TOOL_USAGE_COMMON
+	"summary per connection as it ends. RESP is parsed with hiredis's "
+	"reader.\n" TOOL_USAGE_COMMON
 	"example (tests/e2e_tools.sh, redis-cli against redis-server):\n"
-	"  08:48:03.768 10.200.0.1:52790 -> 10.200.0.2:6379 1/6 lrange [list, 0, -1] -> [a, b, c] 0.090ms\n"
+	"  08:48:03.768 10.200.0.1:52790 -> 10.200.0.2:6379 1/6 lrange [list, 0, -1] -> [a, b, c] "
+	"0.090ms\n"
 	"  08:48:04.061 10.200.0.2:6379 -> 10.200.0.1:52878 message [news] hello-1\n"
-	"  08:48:03.769 10.200.0.1:52790 -> 10.200.0.2:6379 TCP end 0.001s 1 commands 1064.30 req/sec (fin)\n";
+	"  08:48:03.769 10.200.0.1:52790 -> 10.200.0.2:6379 TCP end 0.001s 1 commands 1064.30 "
+	"req/sec (fin)\n";
 
 int
 main(int argc, char **argv)
@@ -377,7 +385,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "redis_trace: give one of -i IFACE or -r FILE\n%s", usage);
 		return 2;
 	}
-	o.cfg.on_flow = on_flow;          /* reassembled TCP, both directions */
+	o.cfg.on_flow = on_flow; /* reassembled TCP, both directions */
 	c = tool_run("redis_trace", &o, &tables);
 	fprintf(stderr, "redis_trace: %" PRIu64 " commands\n", (uint64_t)atomic_load(&total));
 	return c;

@@ -29,7 +29,8 @@ ms(int64_t ns)
 static void
 ack_lat(const struct ft_flow_dir *d, char *out, size_t cap, int json)
 {
-	double avg = d->ack_lat_samples ? (double)d->ack_lat_sum_ns / (double)d->ack_lat_samples : 0;
+	double avg =
+		d->ack_lat_samples ? (double)d->ack_lat_sum_ns / (double)d->ack_lat_samples : 0;
 
 	if (json)
 		snprintf(out, cap,
@@ -60,15 +61,18 @@ print_end(const struct ft_flow *f, uint64_t now)
 			"{\"type\":\"tcp_metrics\",\"ts\":%s,\"flow\":%" PRIu64 ",\"src\":\"%s\","
 			"\"dst\":\"%s\",\"duration_s\":%.6f,\"close\":\"%s\",\"state\":\"%s\","
 			"\"midstream\":%s,\"connect_ms\":%.3f,\"rtt_ms\":%.3f,"
-			"\"send\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"retransmits\":%" PRIu64
-			",\"missed\":%" PRIu64 ",\"mss\":%u,\"ack_latency\":%s},"
-			"\"recv\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"retransmits\":%" PRIu64
-			",\"missed\":%" PRIu64 ",\"mss\":%u,\"ack_latency\":%s},\"community_id\":\"%s\"}\n",
+			"\"send\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
+			",\"retransmits\":%" PRIu64 ",\"missed\":%" PRIu64
+			",\"mss\":%u,\"ack_latency\":%s},"
+			"\"recv\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
+			",\"retransmits\":%" PRIu64 ",\"missed\":%" PRIu64
+			",\"mss\":%u,\"ack_latency\":%s},\"community_id\":\"%s\"}\n",
 			tool_ts(now, f->ts_digits, t, sizeof(t)), f->id, a, b, dur,
 			ft_close_name(f->close), ft_tcp_state_name(f->state),
-			f->midstream ? "true" : "false", ms(f->connect_ns), ms(f->rtt_ns), s->packets,
-			s->bytes, s->retransmits, s->missed, s->mss, l0, r->packets, r->bytes,
-			r->retransmits, r->missed, r->mss, l1, ft_community_id(f, cid, sizeof(cid)));
+			f->midstream ? "true" : "false", ms(f->connect_ns), ms(f->rtt_ns),
+			s->packets, s->bytes, s->retransmits, s->missed, s->mss, l0, r->packets,
+			r->bytes, r->retransmits, r->missed, r->mss, l1,
+			ft_community_id(f, cid, sizeof(cid)));
 	} else {
 		n = snprintf(line, sizeof(line),
 			"%s%s%s %s%s -> %s%s end (%s) %.3fs connect %.3fms rtt %.3fms | "
@@ -114,18 +118,19 @@ static const char usage[] =
 	"side that sent the SYN): bytes (distinct payload), packets, retransmits,\n"
 	"missed bytes, and ACK latency (data -> its ACK) min/avg/max (samples).\n"
 	"-1 means not measured (no handshake seen).\n"
-	"  --events            also print each session's events as they happen\n"
-	TOOL_USAGE_COMMON
+	"  --events            also print each session's events as they happen\n" TOOL_USAGE_COMMON
 	"example (tests/e2e_tools.sh, replayed with -r):\n"
-	"  08:48:03.296 10.200.0.1:51564 -> 10.200.0.2:8080 end (fin) 0.001s connect 0.054ms rtt 0.034ms |\n"
-	"  send 89 B 10 pkts 0 retrans 0 missed, ack 0.008/0.008/0.008ms (1) | recv 30189 B 8 pkts 0 retrans\n"
+	"  08:48:03.296 10.200.0.1:51564 -> 10.200.0.2:8080 end (fin) 0.001s connect 0.054ms rtt "
+	"0.034ms |\n"
+	"  send 89 B 10 pkts 0 retrans 0 missed, ack 0.008/0.008/0.008ms (1) | recv 30189 B 8 pkts "
+	"0 retrans\n"
 	"  0 missed, ack 0.013/0.021/0.032ms (5)\n";
 
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {TOOL_LONGOPTS,
-		{"events", no_argument, NULL, 1}, {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+		TOOL_LONGOPTS, {"events", no_argument, NULL, 1}, {NULL, 0, NULL, 0}};
 	int c;
 
 	tool_opts_init(&o);

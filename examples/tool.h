@@ -44,22 +44,25 @@ struct tool_opts {
 
 enum { TOOL_OPT_JSON = 900, TOOL_OPT_NO_COLOR, TOOL_OPT_TCP_VERBOSE, TOOL_OPT_MAX_SESSIONS };
 
-#define TOOL_LONGOPTS                                                                              \
-	{"json", no_argument, NULL, TOOL_OPT_JSON},                                                \
-		{"no-color", no_argument, NULL, TOOL_OPT_NO_COLOR},                                \
-		{"tcp-verbose", no_argument, NULL, TOOL_OPT_TCP_VERBOSE},                          \
-		{"max-sessions", required_argument, NULL, TOOL_OPT_MAX_SESSIONS},                  \
-		{"help", no_argument, NULL, 'h'}
+#define TOOL_LONGOPTS                                                             \
+	{"json", no_argument, NULL, TOOL_OPT_JSON},                               \
+		{"no-color", no_argument, NULL, TOOL_OPT_NO_COLOR},               \
+		{"tcp-verbose", no_argument, NULL, TOOL_OPT_TCP_VERBOSE},         \
+		{"max-sessions", required_argument, NULL, TOOL_OPT_MAX_SESSIONS}, \
+	{                                                                         \
+		"help", no_argument, NULL, 'h'                                    \
+	}
 #define TOOL_SHORTOPTS "+i:r:B:W:h"
-#define TOOL_USAGE_COMMON                                                                          \
+#define TOOL_USAGE_COMMON                                                                         \
 	"  -i IFACE            capture live from IFACE\n"                                         \
 	"  -r FILE             read a pcap/pcapng file (- is standard input)\n"                   \
 	"  -B KIB              kernel buffer size in KiB (default 10240)\n"                       \
 	"  -W N                worker threads (default: cores - 1, at least 1)\n"                 \
 	"  --max-sessions N    sessions with parser state at once, per worker (default 65536);\n" \
 	"                      the table is allocated at start; sessions beyond it are counted\n" \
-	"                      and not parsed\n"                                                   \
-	"  --tcp-verbose       also print TCP events: start, retransmit, gap, reset, SYN retry, end\n" \
+	"                      and not parsed\n"                                                  \
+	"  --tcp-verbose       also print TCP events: start, retransmit, gap, reset, SYN retry, " \
+	"end\n"                                                                                   \
 	"  --no-color          no ANSI colours (the default when stdout is not a terminal)\n"     \
 	"  --json              JSON lines instead of text\n"                                      \
 	"  --help              this text\n"
@@ -81,8 +84,12 @@ tool_opt(struct tool_opts *o, int c, const char *arg)
 	long v;
 
 	switch (c) {
-	case 'i': o->cfg.device = arg; return 1;
-	case 'r': o->cfg.file = arg; return 1;
+	case 'i':
+		o->cfg.device = arg;
+		return 1;
+	case 'r':
+		o->cfg.file = arg;
+		return 1;
 	case 'B':
 		v = atol(arg);
 		if (v < 1 || v > 2097151)
@@ -95,16 +102,23 @@ tool_opt(struct tool_opts *o, int c, const char *arg)
 			return -1;
 		o->cfg.workers = (unsigned)v;
 		return 1;
-	case TOOL_OPT_JSON: o->json = 1; return 1;
-	case TOOL_OPT_NO_COLOR: o->color = 0; return 1;
-	case TOOL_OPT_TCP_VERBOSE: o->tcp_verbose = 1; return 1;
+	case TOOL_OPT_JSON:
+		o->json = 1;
+		return 1;
+	case TOOL_OPT_NO_COLOR:
+		o->color = 0;
+		return 1;
+	case TOOL_OPT_TCP_VERBOSE:
+		o->tcp_verbose = 1;
+		return 1;
 	case TOOL_OPT_MAX_SESSIONS:
 		v = atol(arg);
 		if (v < 1 || v > (1L << 24))
 			return -1;
 		o->max_sessions = (uint32_t)v;
 		return 1;
-	default: return 0;
+	default:
+		return 0;
 	}
 }
 
@@ -141,7 +155,7 @@ tool_emit(const char *buf, size_t len)
 }
 
 #define TOOL_C(o, code) ((o)->color ? "\033[" code "m" : "")
-#define TOOL_RESET(o) TOOL_C(o, "0")
+#define TOOL_RESET(o)   TOOL_C(o, "0")
 
 /* "HH:MM:SS.mmm", local time. */
 static inline const char *
@@ -241,9 +255,10 @@ tool_head(const struct tool_opts *o, char *buf, size_t cap, const char *type, ui
 	tool_endpoint(f, client_is_dst, c, sizeof(c));
 	tool_endpoint(f, !client_is_dst, s, sizeof(s));
 	if (o->json)
-		n = snprintf(buf, cap, "{\"type\":\"%s\",\"ts\":%s,\"flow\":%" PRIu64
-			",\"client\":\"%s\",\"server\":\"%s\",", type,
-			tool_ts(ns, f->ts_digits, t, sizeof(t)), f->id, c, s);
+		n = snprintf(buf, cap,
+			"{\"type\":\"%s\",\"ts\":%s,\"flow\":%" PRIu64
+			",\"client\":\"%s\",\"server\":\"%s\",",
+			type, tool_ts(ns, f->ts_digits, t, sizeof(t)), f->id, c, s);
 	else
 		n = snprintf(buf, cap, "%s%s%s %s%s -> %s%s ", TOOL_C(o, "34"),
 			tool_time(ns, t, sizeof(t)), TOOL_RESET(o), TOOL_C(o, "35"),
@@ -258,7 +273,7 @@ tool_on_stats(const struct ft_stats *st, int final, void *user)
 {
 	static atomic_int warned;
 
-	(void)final;
+	(void) final;
 	(void)user;
 	if ((st->ps_drop > 0 || st->ring_drop > 0) && !atomic_exchange(&warned, 1))
 		fprintf(stderr,
@@ -273,8 +288,8 @@ tool_on_stats(const struct ft_stats *st, int final, void *user)
 static inline void
 tool_tcp_event(const struct tool_opts *o, const struct ft_flow_event *ev)
 {
-	static const char *const names[] = {"", "start", "data", "retransmit", "gap", "reset",
-		"syn_retry", "end"};
+	static const char *const names[] = {
+		"", "start", "data", "retransmit", "gap", "reset", "syn_retry", "end"};
 	const struct ft_flow *f = ev->flow;
 	char line[512], a[64], b[64], t[40];
 	int n;
@@ -462,12 +477,14 @@ tool_run(const char *prog, struct tool_opts *o, struct tool_table **tables)
 	tool_running = NULL;
 	fflush(stdout);
 	if (rc != 0 && !atomic_load(&tool_write_failed))
-		fprintf(stderr, "%s: %s\n", prog, ft_pipeline_errmsg(p)[0] ? ft_pipeline_errmsg(p)
-									  : ft_strerror(rc));
+		fprintf(stderr, "%s: %s\n", prog,
+			ft_pipeline_errmsg(p)[0] ? ft_pipeline_errmsg(p) : ft_strerror(rc));
 	for (unsigned i = 0; tables != NULL && i < nw; i++)
 		if ((*tables)[i].full)
-			fprintf(stderr, "%s: worker %u: %" PRIu64 " sessions not parsed "
-				"(--max-sessions)\n", prog, i, (*tables)[i].full);
+			fprintf(stderr,
+				"%s: worker %u: %" PRIu64 " sessions not parsed "
+				"(--max-sessions)\n",
+				prog, i, (*tables)[i].full);
 	ft_pipeline_destroy(p);
 	if (tables != NULL) {
 		tool_tables_free(*tables, nw);

@@ -55,8 +55,8 @@
 struct ft_desc {
 	const uint8_t *data; /* the frame: in the arena or in the mapped file */
 	uint64_t ts_ns;
-	uint64_t n;          /* frame number, from 1 */
-	uint64_t arena_end;  /* arena position after this frame; 0 if not in the arena */
+	uint64_t n;         /* frame number, from 1 */
+	uint64_t arena_end; /* arena position after this frame; 0 if not in the arena */
 	uint32_t caplen;
 	uint32_t len;
 };
@@ -76,8 +76,8 @@ struct ft_arena {
 	uint8_t *base;
 	uint64_t size;
 	/* Producer side (capture thread only). */
-	uint64_t head;        /* bytes ever reserved */
-	uint64_t tail_cache;  /* last value read from tail */
+	uint64_t head;       /* bytes ever reserved */
+	uint64_t tail_cache; /* last value read from tail */
 	/* Consumer side, on its own line: bytes the worker is done with. */
 	_Alignas(FT_CACHELINE) _Atomic uint64_t tail;
 };

@@ -65,7 +65,7 @@ ft_corpus_is_capture(const char *name)
 	size_t len = strlen(name);
 
 	return (len > 5 && strcmp(name + len - 5, ".pcap") == 0) ||
-		(len > 7 && strcmp(name + len - 7, ".pcapng") == 0);
+	       (len > 7 && strcmp(name + len - 7, ".pcapng") == 0);
 }
 
 /* List the captures of <data dir>/<sub>, sorted by name. Returns 0 or -1. */

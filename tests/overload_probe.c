@@ -111,7 +111,6 @@ test_overload_accounting(void **state)
 	uint64_t prev = UINT64_MAX;
 	int fd, stable = 0;
 
-
 	(void)state;
 	o = calloc(1, sizeof(*o));
 	assert_non_null(o);
@@ -149,8 +148,8 @@ test_overload_accounting(void **state)
 	assert_int_equal(inet_pton(AF_INET, getenv("FT_IP_B"), &to.sin_addr), 1);
 	memset(payload, 'o', sizeof(payload));
 	for (unsigned i = 0; i < N_SEND; i++)
-		assert_int_equal(sendto(fd, payload, sizeof(payload), 0, (struct sockaddr *)&to,
-					 sizeof(to)),
+		assert_int_equal(
+			sendto(fd, payload, sizeof(payload), 0, (struct sockaddr *)&to, sizeof(to)),
 			sizeof(payload));
 	close(fd);
 
@@ -206,7 +205,8 @@ main(void)
 
 	if (getenv("FT_NS_A") == NULL || getenv("FT_NS_B") == NULL || getenv("FT_IF_B") == NULL ||
 		getenv("FT_IP_B") == NULL) {
-		fprintf(stderr, "overload_probe: run by tests/e2e_overload.sh (needs FT_NS_A, FT_NS_B, "
+		fprintf(stderr,
+			"overload_probe: run by tests/e2e_overload.sh (needs FT_NS_A, FT_NS_B, "
 			"FT_IF_B, FT_IP_B)\n");
 		return 77;
 	}

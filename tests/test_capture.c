@@ -75,8 +75,8 @@ send_udp(uint16_t port, unsigned n)
 	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	memset(payload, 'x', sizeof(payload));
 	for (unsigned i = 0; i < n; i++) {
-		assert_int_equal(sendto(fd, payload, sizeof(payload), 0, (struct sockaddr *)&to,
-					 sizeof(to)),
+		assert_int_equal(
+			sendto(fd, payload, sizeof(payload), 0, (struct sockaddr *)&to, sizeof(to)),
 			sizeof(payload));
 		if (i % 16 == 15)
 			sleep_ms(1);
@@ -177,7 +177,7 @@ test_stop_on_silent_interface(void **state)
 	ft_config_init(&cfg);
 	cfg.device = "lo";
 	cfg.filter = "udp and dst port 9 and src port 9"; /* nothing sends this */
-	cfg.buffer_timeout_ms = 0;                       /* immediate: poll would wait forever */
+	cfg.buffer_timeout_ms = 0;                        /* immediate: poll would wait forever */
 	cfg.on_packet = on_packet;
 	cfg.user = &l;
 	assert_int_equal(ft_pipeline_create(&cfg, &p, err), 0);
@@ -292,8 +292,8 @@ test_inject_and_devices(void **state)
 	char err[FT_ERRBUF_SIZE];
 	unsigned n, lo = 0;
 	/* A broadcast ARP request: harmless, stays on loopback. */
-	uint8_t frame[42] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0x08, 0x06,
-		0, 1, 8, 0, 6, 4, 0, 1};
+	uint8_t frame[42] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0x08, 0x06, 0, 1,
+		8, 0, 6, 4, 0, 1};
 
 	(void)state;
 	assert_int_equal(ft_devices(devs, 32, &n, err), 0);

@@ -53,8 +53,8 @@
 /* Frames per file that get the every-cut-length walk. */
 #define WALK_FRAMES_PER_FILE 5
 /* Every cut below this; above it (jumbo, 64 KiB frames) one cut per stride. */
-#define WALK_EVERY_BELOW 2048
-#define WALK_STRIDE 1021
+#define WALK_EVERY_BELOW     2048
+#define WALK_STRIDE          1021
 
 /* ---- a strict JSON validator (RFC 8259), enough for one record ---------- */
 
@@ -166,13 +166,25 @@ json_string(struct json *j, char *out, size_t cap)
 				return json_fail(j, "unterminated escape");
 			c = (unsigned char)*j->p;
 			switch (c) {
-			case '"': case '\\': case '/':
+			case '"':
+			case '\\':
+			case '/':
 				break;
-			case 'b': c = '\b'; break;
-			case 'f': c = '\f'; break;
-			case 'n': c = '\n'; break;
-			case 'r': c = '\r'; break;
-			case 't': c = '\t'; break;
+			case 'b':
+				c = '\b';
+				break;
+			case 'f':
+				c = '\f';
+				break;
+			case 'n':
+				c = '\n';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case 't':
+				c = '\t';
+				break;
 			case 'u': {
 				unsigned v = 0;
 
@@ -392,17 +404,39 @@ test_json_validator(void **state)
 	static const char *good[] = {
 		"{}",
 		"{\"type\":\"packet\",\"n\":1}",
-		"{\"a\":[1,-2,3.5e-3,0,true,false,null,\"x\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\"],\"b\":{}}",
+		"{\"a\":[1,-2,3.5e-3,0,true,false,null,\"x\\\"\\\\\\/"
+		"\\b\\f\\n\\r\\t\\u00e9\"],\"b\":{}}",
 		"{\"u\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}",
 		" { \"a\" : [ ] } ",
 	};
 	static const char *bad[] = {
-		"", "[]", "{", "}", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{\"a\":[1,]}",
-		"{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":1e}", "{\"a\":+1}",
-		"{\"a\":\"\\x\"}", "{\"a\":\"\\u12g4\"}", "{\"a\":\"\x01\"}", "{\"a\":\"\n\"}",
-		"{\"a\":tru}", "{\"a\":\"\xc0\xaf\"}", "{\"a\":\"\xed\xa0\x80\"}",
-		"{\"a\":\"\xff\"}", "{\"a\":\"\xe2\x82\"}", "{\"a\":1}{}", "{\"a\":\"x}",
-		"{a:1}", "{\"a\":NaN}", "{\"a\":-}",
+		"",
+		"[]",
+		"{",
+		"}",
+		"{\"a\"}",
+		"{\"a\":}",
+		"{\"a\":1,}",
+		"{\"a\":[1,]}",
+		"{\"a\":01}",
+		"{\"a\":1.}",
+		"{\"a\":.5}",
+		"{\"a\":1e}",
+		"{\"a\":+1}",
+		"{\"a\":\"\\x\"}",
+		"{\"a\":\"\\u12g4\"}",
+		"{\"a\":\"\x01\"}",
+		"{\"a\":\"\n\"}",
+		"{\"a\":tru}",
+		"{\"a\":\"\xc0\xaf\"}",
+		"{\"a\":\"\xed\xa0\x80\"}",
+		"{\"a\":\"\xff\"}",
+		"{\"a\":\"\xe2\x82\"}",
+		"{\"a\":1}{}",
+		"{\"a\":\"x}",
+		"{a:1}",
+		"{\"a\":NaN}",
+		"{\"a\":-}",
 	};
 	static const char nested[] = "{\"x\":{\"type\":\"packet\",\"n\":1}}";
 	struct json j;
@@ -443,7 +477,7 @@ struct where {
 
 static struct ft_corpus g_corpus; /* globals: teardown frees them after a failed assertion */
 static pcap_t *g_pcap;
-static char *g_json;  /* FT_PACKET_FORMAT_MAX bytes, malloc'd: ASan sees overflows */
+static char *g_json; /* FT_PACKET_FORMAT_MAX bytes, malloc'd: ASan sees overflows */
 static char *g_text;
 
 static void
@@ -475,9 +509,10 @@ check_decoded(const struct where *w, const struct ft_decoded *d, enum ft_dec_sta
 				(unsigned long long)w->frame, w->cut);
 		if ((d->layers & LBIT(FT_L_TCP)) && d->l4_payload_len > d->tcp.len)
 			fail_msg("%s #%llu cut %u: payload %u > tcp.len %u", w->file,
-				(unsigned long long)w->frame, w->cut, d->l4_payload_len, d->tcp.len);
-		if ((d->layers & LBIT(FT_L_UDP)) && !(d->layers & LBIT(FT_L_TCP)) && d->udp.len >= 8 &&
-			d->l4_payload_len > d->udp.len - 8u)
+				(unsigned long long)w->frame, w->cut, d->l4_payload_len,
+				d->tcp.len);
+		if ((d->layers & LBIT(FT_L_UDP)) && !(d->layers & LBIT(FT_L_TCP)) &&
+			d->udp.len >= 8 && d->l4_payload_len > d->udp.len - 8u)
 			fail_msg("%s #%llu cut %u: payload %u > udp.len-8 %u", w->file,
 				(unsigned long long)w->frame, w->cut, d->l4_payload_len,
 				d->udp.len - 8u);
@@ -505,8 +540,8 @@ check_formatted(const struct where *w, const struct ft_packet *pkt)
 			(unsigned long long)w->frame, w->cut);
 	if (!j.type_packet || !j.have_n || j.n != pkt->n)
 		fail_msg("%s #%llu cut %u: JSON lacks \"type\":\"packet\" or \"n\":%llu: %s",
-			w->file, (unsigned long long)w->frame, w->cut,
-			(unsigned long long)pkt->n, g_json);
+			w->file, (unsigned long long)w->frame, w->cut, (unsigned long long)pkt->n,
+			g_json);
 
 	n = ft_format_packet_text(pkt, g_text, FT_PACKET_FORMAT_MAX);
 	if (n >= FT_PACKET_FORMAT_MAX || g_text[n] != '\0' || strlen(g_text) != n)
@@ -516,8 +551,8 @@ check_formatted(const struct where *w, const struct ft_packet *pkt)
 		unsigned char c = (unsigned char)g_text[i];
 
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			fail_msg("%s #%llu cut %u: control byte 0x%02x at %zu in text: %s",
-				w->file, (unsigned long long)w->frame, w->cut, c, i, g_text);
+			fail_msg("%s #%llu cut %u: control byte 0x%02x at %zu in text: %s", w->file,
+				(unsigned long long)w->frame, w->cut, c, i, g_text);
 	}
 }
 
@@ -546,8 +581,7 @@ check_dns(const struct where *w, const struct ft_decoded *d)
 }
 
 /* Fill a stretch of the stack below the caller with a byte pattern. */
-static void __attribute__((noinline))
-stain_stack(int v)
+static void __attribute__((noinline)) stain_stack(int v)
 {
 	char junk[64 * 1024];
 
@@ -614,7 +648,7 @@ run_frame(const struct where *w, int dlt, const struct pcap_pkthdr *h, const uin
 	memset(&pkt, 0, sizeof(pkt));
 	pkt.n = w->frame;
 	pkt.ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u +
-		(uint64_t)h->ts.tv_usec * (ts_digits == 9 ? 1u : 1000u);
+		    (uint64_t)h->ts.tv_usec * (ts_digits == 9 ? 1u : 1000u);
 	pkt.caplen = caplen;
 	pkt.len = h->len;
 	pkt.dlt = dlt;
@@ -636,12 +670,12 @@ run_frame(const struct where *w, int dlt, const struct pcap_pkthdr *h, const uin
  * "the rest of the frame", which a cut changes.
  */
 static void
-check_cut_consistent(const struct where *w, const struct ft_decoded *full,
-	const struct ft_decoded *cut)
+check_cut_consistent(
+	const struct where *w, const struct ft_decoded *full, const struct ft_decoded *cut)
 {
 	uint32_t tun_bits = LBIT(FT_L_IP4) | LBIT(FT_L_IP6) | LBIT(FT_L_UDP);
-	bool cut_before_tunnel = (full->layers & LBIT(FT_L_TUNNEL)) &&
-		!(cut->layers & LBIT(FT_L_TUNNEL));
+	bool cut_before_tunnel =
+		(full->layers & LBIT(FT_L_TUNNEL)) && !(cut->layers & LBIT(FT_L_TUNNEL));
 	uint32_t allowed = full->layers | (cut_before_tunnel ? tun_bits : 0);
 	const struct ft_ip *full_ip = cut_before_tunnel ? &full->outer_ip : &full->ip;
 	uint32_t both = full->layers & cut->layers;
@@ -650,8 +684,8 @@ check_cut_consistent(const struct where *w, const struct ft_decoded *full,
 		fail_msg("%s #%llu cut %u: layers 0x%x not a subset of the whole frame's 0x%x",
 			w->file, (unsigned long long)w->frame, w->cut, cut->layers, full->layers);
 	if ((both & LBIT(FT_L_ETH)) && memcmp(&full->eth.src, &cut->eth.src, 12) != 0)
-		fail_msg("%s #%llu cut %u: eth addresses differ from the whole frame's",
-			w->file, (unsigned long long)w->frame, w->cut);
+		fail_msg("%s #%llu cut %u: eth addresses differ from the whole frame's", w->file,
+			(unsigned long long)w->frame, w->cut);
 	if ((cut->layers & (LBIT(FT_L_IP4) | LBIT(FT_L_IP6))) &&
 		(cut_before_tunnel || (both & (LBIT(FT_L_IP4) | LBIT(FT_L_IP6)))) &&
 		(full_ip->v != cut->ip.v || memcmp(full_ip->src, cut->ip.src, 16) != 0 ||

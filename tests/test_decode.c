@@ -19,12 +19,12 @@
 #include "flowtap/decode.h"
 #include "flowtap/packet.h"
 
-static const uint8_t MAC_A[6] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55 };
-static const uint8_t MAC_B[6] = { 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb };
-static const uint8_t IP_A[4] = { 10, 0, 0, 1 };
-static const uint8_t IP_B[4] = { 10, 0, 0, 2 };
-static const uint8_t IP6_A[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
-static const uint8_t IP6_B[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 };
+static const uint8_t MAC_A[6] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55};
+static const uint8_t MAC_B[6] = {0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb};
+static const uint8_t IP_A[4] = {10, 0, 0, 1};
+static const uint8_t IP_B[4] = {10, 0, 0, 2};
+static const uint8_t IP6_A[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+static const uint8_t IP6_B[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
 
 static size_t
 put16(uint8_t *p, unsigned v)
@@ -80,8 +80,8 @@ b_ip6(uint8_t *p, unsigned nh, unsigned plen)
 	return 40;
 }
 
-static const uint8_t SYN_OPTS[20] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0,
-	1, 3, 3, 7 };
+static const uint8_t SYN_OPTS[20] = {
+	2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7};
 
 static size_t
 b_tcp(uint8_t *p, unsigned flags, const uint8_t *opts, unsigned olen)
@@ -144,8 +144,8 @@ walk_truncation(int dlt, const uint8_t *f, size_t hdr_end)
 		enum ft_dec_status st = decode_copy(dlt, f, cut, &d);
 
 		if (st != FT_DEC_TRUNCATED)
-			fail_msg("cut at %zu: status %s (layer %s)", cut,
-				ft_dec_status_name(st), ft_layer_name((enum ft_layer)d.err_layer));
+			fail_msg("cut at %zu: status %s (layer %s)", cut, ft_dec_status_name(st),
+				ft_layer_name((enum ft_layer)d.err_layer));
 	}
 }
 
@@ -218,8 +218,8 @@ test_padding_not_payload(void **state)
 static void
 test_tcp_options_all(void **state)
 {
-	static const uint8_t opts[] = { 1, 1, 5, 18, 0, 0, 0, 10, 0, 0, 0, 20, 0, 0, 0, 30, 0, 0,
-		0, 40, 99, 4, 0xaa, 0xbb, 0 };
+	static const uint8_t opts[] = {1, 1, 5, 18, 0, 0, 0, 10, 0, 0, 0, 20, 0, 0, 0, 30, 0, 0, 0,
+		40, 99, 4, 0xaa, 0xbb, 0};
 	uint8_t f[128], o[40];
 	size_t n = b_eth(f, 0x0800);
 	struct ft_decoded d;
@@ -303,7 +303,7 @@ test_llc_snap(void **state)
 	uint8_t f[128];
 	size_t n = b_eth(f, 0);
 	struct ft_decoded d;
-	static const uint8_t snap[] = { 0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00 };
+	static const uint8_t snap[] = {0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00};
 
 	(void)state;
 	memcpy(f + n, snap, 8);
@@ -333,8 +333,8 @@ test_sll_sll2(void **state)
 	struct ft_decoded d;
 
 	(void)state;
-	n += put16(f + n, 4);   /* outgoing */
-	n += put16(f + n, 1);   /* ARPHRD_ETHER */
+	n += put16(f + n, 4); /* outgoing */
+	n += put16(f + n, 1); /* ARPHRD_ETHER */
 	n += put16(f + n, 6);
 	memcpy(f + n, MAC_A, 6);
 	memset(f + n + 6, 0, 2);
@@ -376,7 +376,7 @@ test_sll_sll2(void **state)
 static void
 test_null_loop(void **state)
 {
-	static const uint32_t fams6[] = { 10, 24, 28, 30 };
+	static const uint32_t fams6[] = {10, 24, 28, 30};
 	uint8_t f[128];
 	struct ft_decoded d;
 	size_t n, i;
@@ -417,7 +417,7 @@ test_null_loop(void **state)
 static void
 test_raw(void **state)
 {
-	static const int raw[] = { FT_DLT_RAW, FT_DLT_RAW_BSD, FT_DLT_LINKTYPE_RAW };
+	static const int raw[] = {FT_DLT_RAW, FT_DLT_RAW_BSD, FT_DLT_LINKTYPE_RAW};
 	uint8_t f[128];
 	struct ft_decoded d;
 	size_t n, i;

@@ -46,8 +46,8 @@
 #ifndef __has_feature
 #define __has_feature(x) 0
 #endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) ||                          \
-	__has_feature(address_sanitizer) || __has_feature(thread_sanitizer) ||                \
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) ||           \
+	__has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
 	__has_feature(memory_sanitizer)
 #define FT_UNDER_SANITIZER 1
 #include <sanitizer/allocator_interface.h>
@@ -55,11 +55,11 @@
 #define FT_UNDER_SANITIZER 0
 #endif
 
-#define MAX_GUARD_FRAME (128u * 1024u) /* bigger corpus frames are skipped */
+#define MAX_GUARD_FRAME     (128u * 1024u) /* bigger corpus frames are skipped */
 #define CORPUS_GUARD_FRAMES 300
-#define PER_FILE 2
-#define PER_DLT 60
-#define ALLOC_FRAMES 6000
+#define PER_FILE            2
+#define PER_DLT             60
+#define ALLOC_FRAMES        6000
 
 /* ---- allocation counting ------------------------------------------------- */
 
@@ -213,8 +213,8 @@ static bool
 is_hostile_name(const char *name)
 {
 	return strstr(name, "oobr") != NULL || strstr(name, "overflow") != NULL ||
-		strstr(name, "-bad") != NULL || strstr(name, "trunc") != NULL ||
-		strstr(name, "crash") != NULL || strstr(name, "heap") != NULL;
+	       strstr(name, "-bad") != NULL || strstr(name, "trunc") != NULL ||
+	       strstr(name, "crash") != NULL || strstr(name, "heap") != NULL;
 }
 
 struct dlt_count {
@@ -227,8 +227,7 @@ struct dlt_count {
  * per_dlt of one link type, until max frames; all frames when the limits are 0.
  */
 static void
-load_frames(struct frame_set *s, const char *sub, unsigned per_file, unsigned per_dlt,
-	size_t max)
+load_frames(struct frame_set *s, const char *sub, unsigned per_file, unsigned per_dlt, size_t max)
 {
 	struct dlt_count dc[64];
 	size_t ndc = 0;
@@ -287,8 +286,8 @@ load_frames(struct frame_set *s, const char *sub, unsigned per_file, unsigned pe
 struct guard {
 	uint8_t *base; /* the whole mapping */
 	size_t size;
-	uint8_t *lo;   /* first read-write byte, right after the leading guard */
-	uint8_t *hi;   /* first byte of the trailing guard */
+	uint8_t *lo; /* first read-write byte, right after the leading guard */
+	uint8_t *hi; /* first byte of the trailing guard */
 };
 
 static void
@@ -460,7 +459,8 @@ test_guard_small_output(void **state)
 
 			ft_format_packet_json(&pkt, json, cap);
 			ft_format_packet_text(&pkt, text, cap);
-			if (cap > 0 && (memchr(json, '\0', cap) == NULL || memchr(text, '\0', cap) == NULL))
+			if (cap > 0 && (memchr(json, '\0', cap) == NULL ||
+					       memchr(text, '\0', cap) == NULL))
 				fail_msg("%s: cap %zu: output not NUL-terminated", f->origin, cap);
 		}
 	}

@@ -75,8 +75,8 @@ walk_range(int dlt, const uint8_t *f, size_t from, size_t hdr_end)
 	struct ft_decoded d;
 
 	for (size_t cut = from; cut < hdr_end; cut++) {
-		enum ft_dec_status st = decode_copy_wire(dlt, f, cut,
-			dlt == FT_DLT_IEEE802_11_RADIO ? hdr_end + 4 : hdr_end, &d);
+		enum ft_dec_status st = decode_copy_wire(
+			dlt, f, cut, dlt == FT_DLT_IEEE802_11_RADIO ? hdr_end + 4 : hdr_end, &d);
 
 		if (st != FT_DEC_TRUNCATED)
 			fail_msg("cut at %zu: %s at %s", cut, ft_dec_status_name(st),
@@ -84,7 +84,7 @@ walk_range(int dlt, const uint8_t *f, size_t from, size_t hdr_end)
 	}
 }
 
-#define ETH_HDR(type) "66778899aabb 001122334455 " type " "
+#define ETH_HDR(type)       "66778899aabb 001122334455 " type " "
 #define IP4_HDR(len, proto) "4500" len "1234 0000 40" proto "0000 0a000001 0a000002 "
 
 /* Decode f in place (its pointers must stay valid) and format it. */
@@ -116,7 +116,7 @@ test_arp(void **state)
 	char buf[FT_PACKET_FORMAT_MAX];
 	struct ft_decoded d;
 	size_t n = hex2bin(f, ETH_HDR("0806") "0001 0800 06 04 0001 001122334455 0a000001 "
-					     "000000000000 0a000002");
+					      "000000000000 0a000002");
 
 	(void)state;
 	assert_int_equal(decode_copy(FT_DLT_EN10MB, f, n, &d), FT_DEC_OK);
@@ -155,7 +155,8 @@ test_icmp_echo_and_error(void **state)
 	walk_truncation(FT_DLT_RAW, f, n);
 	/* port unreachable quoting UDP 10.0.0.2:5000 -> 10.0.0.9:53 */
 	n = hex2bin(f, IP4_HDR("0038", "01") "0303 0000 00000000 "
-		"4500 0020 0001 0000 4011 0000 0a000002 0a000009 1388 0035 000c 0000");
+					     "4500 0020 0001 0000 4011 0000 0a000002 0a000009 1388 "
+					     "0035 000c 0000");
 	assert_int_equal(decode_copy(FT_DLT_RAW, f, n, &d), FT_DEC_OK);
 	assert_true(d.icmp.quote);
 	assert_true(d.icmp.q_ports);
@@ -210,7 +211,8 @@ test_igmp(void **state)
 	assert_true(d.layers & FT_LAYER_IGMP);
 	assert_int_equal(d.igmp.version, 2);
 	format(f, n, FT_DLT_RAW, &d, buf, 0);
-	assert_string_equal(buf, "22:13:20.000000 IP 10.0.0.1 > 10.0.0.2: igmp v2 report 239.1.1.1");
+	assert_string_equal(
+		buf, "22:13:20.000000 IP 10.0.0.1 > 10.0.0.2: igmp v2 report 239.1.1.1");
 	n = hex2bin(f, IP4_HDR("0028", "02") "2200 0000 0000 0002 04000000 ef010101");
 	assert_int_equal(decode_copy(FT_DLT_RAW, f, n, &d), FT_DEC_OK);
 	assert_int_equal(d.igmp.version, 3);
@@ -219,11 +221,12 @@ test_igmp(void **state)
 }
 
 /* A DNS response: one question, A + CNAME + MX + TXT answers, compressed names. */
-#define DNS_RESP "beef 8180 0001 0004 0000 0000 " \
+#define DNS_RESP                                           \
+	"beef 8180 0001 0004 0000 0000 "                   \
 	"03777777 076578616d706c65 03636f6d 00 0001 0001 " \
-	"c00c 0005 0001 00000e10 0006 03616263 c010 " \
-	"c02d 0001 0001 0000003c 0004 5db8d822 " \
-	"c010 000f 0001 0000003c 0004 000a c010 " \
+	"c00c 0005 0001 00000e10 0006 03616263 c010 "      \
+	"c02d 0001 0001 0000003c 0004 5db8d822 "           \
+	"c010 000f 0001 0000003c 0004 000a c010 "          \
 	"c010 0010 0001 0000003c 0006 02686902 6f6b"
 
 static void
@@ -258,7 +261,8 @@ test_dns(void **state)
 	assert_string_equal(dns.an[2].data, "10 example.com");
 	assert_string_equal(dns.an[3].data, "hi ok");
 	format(f, n, FT_DLT_RAW, &d, buf, 1);
-	assert_non_null(strstr(buf, "\"dns\":{\"id\":48879,\"qr\":true,\"opcode\":0,\"rcode\":0,"
+	assert_non_null(strstr(buf,
+		"\"dns\":{\"id\":48879,\"qr\":true,\"opcode\":0,\"rcode\":0,"
 		"\"qd\":[{\"name\":\"www.example.com\",\"type\":1}],\"an\":[{\"name\":"
 		"\"www.example.com\",\"type\":5,\"ttl\":3600,\"data\":\"abc.example.com\"},"));
 	format(f, n, FT_DLT_RAW, &d, buf, 0);
@@ -292,9 +296,12 @@ test_vxlan(void **state)
 	size_t n;
 
 	(void)state;
-	n = hex2bin(f, ETH_HDR("0800") IP4_HDR("005a", "11") "c000 12b5 0046 0000 "
-		"08000000 00002a00 " ETH_HDR("0800") "4500 0028 0001 0000 4006 0000 c0a80001 c0a80002 "
-		"0050 1f90 00000001 00000000 5002 0200 0000 0000");
+	n = hex2bin(f,
+		ETH_HDR("0800") IP4_HDR("005a",
+			"11") "c000 12b5 0046 0000 "
+			      "08000000 00002a00 " ETH_HDR(
+				      "0800") "4500 0028 0001 0000 4006 0000 c0a80001 c0a80002 "
+					      "0050 1f90 00000001 00000000 5002 0200 0000 0000");
 	assert_int_equal(decode_copy(FT_DLT_EN10MB, f, n, &d), FT_DEC_OK);
 	assert_true(d.layers & FT_LAYER_TUNNEL);
 	assert_true(d.layers & FT_LAYER_VXLAN);
@@ -307,7 +314,8 @@ test_vxlan(void **state)
 	assert_int_equal(d.ip.src[0], 192);
 	assert_int_equal(d.tcp.dport, 8080);
 	format(f, n, FT_DLT_EN10MB, &d, buf, 0);
-	assert_string_equal(buf, "22:13:20.000000 IP 10.0.0.1.49152 > 10.0.0.2.4789: VXLAN, flags "
+	assert_string_equal(buf,
+		"22:13:20.000000 IP 10.0.0.1.49152 > 10.0.0.2.4789: VXLAN, flags "
 		"[I] (0x08), vni 42: 00:11:22:33:44:55 > 66:77:88:99:aa:bb, ethertype 0x0800: "
 		"IP 192.168.0.1.80 > 192.168.0.2.8080: Flags [S], seq 1, win 512, length 0");
 	format(f, n, FT_DLT_EN10MB, &d, buf, 1);
@@ -326,7 +334,8 @@ test_gre_erspan(void **state)
 	(void)state;
 	/* GRE with key -> IPv4 -> UDP */
 	n = hex2bin(f, IP4_HDR("0038", "2f") "2000 0800 0000007b "
-		"4500 001c 0001 0000 4011 0000 c0a80001 c0a80002 0007 0008 0008 0000");
+					     "4500 001c 0001 0000 4011 0000 c0a80001 c0a80002 0007 "
+					     "0008 0008 0000");
 	assert_int_equal(decode_copy(FT_DLT_RAW, f, n, &d), FT_DEC_OK);
 	assert_true(d.layers & FT_LAYER_GRE);
 	assert_true(d.layers & FT_LAYER_UDP);
@@ -335,9 +344,11 @@ test_gre_erspan(void **state)
 	assert_int_equal(d.ip.proto, 17);
 	walk_truncation(FT_DLT_RAW, f, n);
 	/* GRE (seq) -> ERSPAN II -> Ethernet -> IPv4 */
-	n = hex2bin(f, IP4_HDR("0046", "2f") "1000 88be 00000005 "
-		"10640005 00000000 " ETH_HDR("0800")
-		"4500 0014 0001 0000 40fe 0000 c0a80001 c0a80002");
+	n = hex2bin(f,
+		IP4_HDR("0046",
+			"2f") "1000 88be 00000005 "
+			      "10640005 00000000 " ETH_HDR(
+				      "0800") "4500 0014 0001 0000 40fe 0000 c0a80001 c0a80002");
 	assert_int_equal(decode_copy(FT_DLT_RAW, f, n, &d), FT_DEC_OK);
 	assert_true(d.layers & FT_LAYER_ERSPAN);
 	assert_true(d.layers & FT_LAYER_INNER_ETH);
@@ -346,8 +357,10 @@ test_gre_erspan(void **state)
 	assert_int_equal(d.tunnel.erspan_ver, 1);
 	walk_truncation(FT_DLT_RAW, f, n);
 	/* IPv6 in IPv4 */
-	n = hex2bin(f, IP4_HDR("003c", "29") "6000 0000 0000 3b40 "
-		"20010db8000000000000000000000001 20010db8000000000000000000000002");
+	n = hex2bin(f,
+		IP4_HDR("003c",
+			"29") "6000 0000 0000 3b40 "
+			      "20010db8000000000000000000000001 20010db8000000000000000000000002");
 	assert_int_equal(decode_copy(FT_DLT_RAW, f, n, &d), FT_DEC_OK);
 	assert_int_equal(d.tunnel.type, FT_TUN_IPIP);
 	assert_int_equal(d.ip.v, 6);
@@ -368,10 +381,10 @@ test_radiotap_wifi(void **state)
 	 * (radiotap ns, antenna); flags has FCS; then a beacon with SSID, rates, DS.
 	 */
 	n = hex2bin(f, "00 00 2000 2f0000a0 00080000 00000000 "
-		"0102030405060708 10 02 6c09 a000 d3 01 "
-		"8000 0000 ffffffffffff 001122334455 001122334455 1000 "
-		"0000000000000000 6400 0104 "
-		"0004 74657374 0104 82848b96 030106 deadbeef");
+		       "0102030405060708 10 02 6c09 a000 d3 01 "
+		       "8000 0000 ffffffffffff 001122334455 001122334455 1000 "
+		       "0000000000000000 6400 0104 "
+		       "0004 74657374 0104 82848b96 030106 deadbeef");
 	assert_int_equal(decode_copy(FT_DLT_IEEE802_11_RADIO, f, n, &d), FT_DEC_OK);
 	assert_true(d.layers & FT_LAYER_RADIOTAP);
 	assert_true(d.layers & FT_LAYER_WIFI);
@@ -398,7 +411,7 @@ test_radiotap_wifi(void **state)
 
 	/* 802.11 QoS data (no radiotap) -> LLC/SNAP -> IPv4 -> UDP */
 	n = hex2bin(f, "8801 3000 001122334455 66778899aabb 001122334466 1000 0000 "
-		"aaaa03 000000 0800 " IP4_HDR("001c", "11") "0007 0008 0008 0000");
+		       "aaaa03 000000 0800 " IP4_HDR("001c", "11") "0007 0008 0008 0000");
 	assert_int_equal(decode_copy(FT_DLT_IEEE802_11, f, n, &d), FT_DEC_OK);
 	assert_true(d.wifi.qos);
 	assert_true(d.layers & FT_LAYER_LLC);
@@ -418,13 +431,13 @@ test_jw_escape_and_ip6(void **state)
 		const char *in;
 		const char *out;
 	} a6[] = {
-		{ "00000000000000000000000000000000", "::" },
-		{ "00000000000000000000000000000001", "::1" },
-		{ "20010db8000000000001000000000001", "2001:db8::1:0:0:1" },
-		{ "20010db8000100000000000000000000", "2001:db8:1::" },
-		{ "20010db8000000010001000100010001", "2001:db8:0:1:1:1:1:1" },
-		{ "00000000000000000000ffffc0000201", "::ffff:192.0.2.1" },
-		{ "fe800000000000000211223344556677", "fe80::211:2233:4455:6677" },
+		{"00000000000000000000000000000000", "::"},
+		{"00000000000000000000000000000001", "::1"},
+		{"20010db8000000000001000000000001", "2001:db8::1:0:0:1"},
+		{"20010db8000100000000000000000000", "2001:db8:1::"},
+		{"20010db8000000010001000100010001", "2001:db8:0:1:1:1:1:1"},
+		{"00000000000000000000ffffc0000201", "::ffff:192.0.2.1"},
+		{"fe800000000000000211223344556677", "fe80::211:2233:4455:6677"},
 	};
 	char buf[64], out[64];
 	uint8_t a[16];

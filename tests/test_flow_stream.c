@@ -29,8 +29,8 @@
 #define FNV_BASIS UINT64_C(0xcbf29ce484222325)
 #define FNV_PRIME UINT64_C(0x100000001b3)
 #define MAX_W     8
-#define TAB       (1u << 14)   /* open sessions per worker (ids are never reused) */
-#define MAX_DONE  8192         /* ended sessions per worker */
+#define TAB       (1u << 14) /* open sessions per worker (ids are never reused) */
+#define MAX_DONE  8192       /* ended sessions per worker */
 
 static const char *ftgen;
 static char dir[256];
@@ -38,7 +38,7 @@ static char dir[256];
 /* ---- what the consumer collects (per worker: no lock needed) --------------- */
 
 struct open_s {
-	uint64_t id;              /* 0: free */
+	uint64_t id; /* 0: free */
 	uint64_t h[2];
 	uint64_t n[2];
 	uint32_t next[2];
@@ -147,7 +147,7 @@ struct truth {
 	int v6;
 	uint8_t src[16], dst[16];
 	unsigned sport, dport;
-	int vlan;                 /* -1: none */
+	int vlan; /* -1: none */
 	uint64_t first_us;
 	char close[16];
 	int midstream;
@@ -300,13 +300,14 @@ run(const char *gen_args, unsigned workers)
 	struct ft_pipeline *p;
 	struct truth *t;
 	unsigned n_truth, n_done = 0, hash_bad = 0, count_bad = 0, close_bad = 0, unmatched = 0,
-		extra = 0, seq_bad = 0;
-	static const char *const close_names[] = {"none", "fin", "rst", "timeout", "eof", "evicted"};
+			  extra = 0, seq_bad = 0;
+	static const char *const close_names[] = {
+		"none", "fin", "rst", "timeout", "eof", "evicted"};
 
 	snprintf(pcap, sizeof(pcap), "%s/f.pcap", dir);
 	snprintf(truth, sizeof(truth), "%s/f.json", dir);
-	snprintf(cmd, sizeof(cmd), "\"%s\" --profile flows -o \"%s\" --truth \"%s\" %s", ftgen, pcap,
-		truth, gen_args);
+	snprintf(cmd, sizeof(cmd), "\"%s\" --profile flows -o \"%s\" --truth \"%s\" %s", ftgen,
+		pcap, truth, gen_args);
 	assert_int_equal(system(cmd), 0);
 	t = read_truth(truth, &n_truth);
 	assert_true(n_truth > 100);
@@ -344,8 +345,10 @@ run(const char *gen_args, unsigned workers)
 					m = &t[k];
 			if (m == NULL) {
 				if (extra++ < 5)
-					fprintf(stderr, "  extra session: sport %u dport %u first %" PRIu64
-						" close %s\n", d->f.sport, d->f.dport, d->f.first_ns,
+					fprintf(stderr,
+						"  extra session: sport %u dport %u first %" PRIu64
+						" close %s\n",
+						d->f.sport, d->f.dport, d->f.first_ns,
 						close_names[d->f.close % 6]);
 				continue;
 			}
@@ -353,23 +356,30 @@ run(const char *gen_args, unsigned workers)
 			describe(m, what, sizeof(what));
 			for (unsigned k = 0; k < 2; k++) {
 				if (d->h[k] != m->d[k].fnv_seen && hash_bad++ < 10)
-					fprintf(stderr, "  %s: %s stream hash %016" PRIx64 " (%" PRIu64
-						" bytes), want %016" PRIx64 " (%" PRIu64 " bytes)\n", what,
-						k ? "recv" : "send", d->h[k], d->n[k], m->d[k].fnv_seen,
-						m->d[k].bytes);
+					fprintf(stderr,
+						"  %s: %s stream hash %016" PRIx64 " (%" PRIu64
+						" bytes), want %016" PRIx64 " (%" PRIu64
+						" bytes)\n",
+						what, k ? "recv" : "send", d->h[k], d->n[k],
+						m->d[k].fnv_seen, m->d[k].bytes);
 				if ((d->f.dir[k].packets != m->d[k].packets ||
-					d->f.dir[k].bytes != m->d[k].bytes ||
-					d->f.dir[k].retransmits != m->d[k].retransmits ||
-					d->f.dir[k].missed != m->d[k].missed) && count_bad++ < 10)
-					fprintf(stderr, "  %s: %s packets/bytes/retransmits/missed %" PRIu64
-						"/%" PRIu64 "/%" PRIu64 "/%" PRIu64 ", want %" PRIu64 "/%" PRIu64
-						"/%" PRIu64 "/%" PRIu64 "\n", what, k ? "recv" : "send",
-						d->f.dir[k].packets, d->f.dir[k].bytes, d->f.dir[k].retransmits,
+					    d->f.dir[k].bytes != m->d[k].bytes ||
+					    d->f.dir[k].retransmits != m->d[k].retransmits ||
+					    d->f.dir[k].missed != m->d[k].missed) &&
+					count_bad++ < 10)
+					fprintf(stderr,
+						"  %s: %s packets/bytes/retransmits/missed %" PRIu64
+						"/%" PRIu64 "/%" PRIu64 "/%" PRIu64
+						", want %" PRIu64 "/%" PRIu64 "/%" PRIu64
+						"/%" PRIu64 "\n",
+						what, k ? "recv" : "send", d->f.dir[k].packets,
+						d->f.dir[k].bytes, d->f.dir[k].retransmits,
 						d->f.dir[k].missed, m->d[k].packets, m->d[k].bytes,
 						m->d[k].retransmits, m->d[k].missed);
 			}
 			if (strcmp(close_names[d->f.close % 6], m->close) != 0 && close_bad++ < 10)
-				fprintf(stderr, "  %s: close %s\n", what, close_names[d->f.close % 6]);
+				fprintf(stderr, "  %s: close %s\n", what,
+					close_names[d->f.close % 6]);
 			if (d->f.midstream != m->midstream && close_bad++ < 10)
 				fprintf(stderr, "  %s: midstream %d\n", what, d->f.midstream);
 		}
@@ -382,9 +392,11 @@ run(const char *gen_args, unsigned workers)
 		}
 	if (hash_bad || count_bad || close_bad || unmatched || extra || seq_bad)
 		fail_msg("ftgen %s, %u workers: %u sessions, %u ended: %u stream hashes differ, "
-			"%u counters differ, %u close/midstream differ, %u truth sessions unmatched, "
-			"%u extra sessions, %u with DATA/GAP out of sequence", gen_args, workers, n_truth,
-			n_done, hash_bad, count_bad, close_bad, unmatched, extra, seq_bad);
+			 "%u counters differ, %u close/midstream differ, %u truth sessions "
+			 "unmatched, "
+			 "%u extra sessions, %u with DATA/GAP out of sequence",
+			gen_args, workers, n_truth, n_done, hash_bad, count_bad, close_bad,
+			unmatched, extra, seq_bad);
 	free(t);
 }
 
@@ -428,7 +440,8 @@ test_big_segments_3(void **state)
 {
 	(void)state;
 	run("--seed 4 --sessions 300 --concurrent 300 --payload 1000:1400 --reorder 0.2 "
-		"--retransmit 0.2 --loss 0.1 --rst 0.2 --open 0.2", 3);
+	    "--retransmit 0.2 --loss 0.1 --rst 0.2 --open 0.2",
+		3);
 }
 
 static int

@@ -5,14 +5,16 @@
 #include <cstdio>
 #include <cstring>
 
-static int count_packets(const struct ft_packet *pkt, void *user)
+static int
+count_packets(const struct ft_packet *pkt, void *user)
 {
 	(void)pkt;
 	++*static_cast<unsigned long *>(user);
 	return 0;
 }
 
-int main()
+int
+main()
 {
 	struct ft_config cfg;
 	ft_config_init(&cfg);
@@ -21,8 +23,8 @@ int main()
 		std::fprintf(stderr, "ft_err_name mismatch\n");
 		return 1;
 	}
-	const unsigned char frame[] = {0x45, 0, 0, 20, 0, 0, 0, 0, 64, 6, 0, 0, 10, 200, 0, 1,
-		10, 200, 0, 2};
+	const unsigned char frame[] = {
+		0x45, 0, 0, 20, 0, 0, 0, 0, 64, 6, 0, 0, 10, 200, 0, 1, 10, 200, 0, 2};
 	struct ft_decoded d;
 	ft_decode(12 /* DLT_RAW */, frame, sizeof frame, sizeof frame, &d);
 	if (!(d.layers & FT_LAYER_IP4) || d.ip.proto != 6) {

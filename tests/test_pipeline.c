@@ -46,13 +46,13 @@ write_capture(const char *path, unsigned frames)
 }
 
 struct seen {
-	atomic_uchar frame[N_FRAMES + 1];  /* times frame n was delivered */
+	atomic_uchar frame[N_FRAMES + 1];   /* times frame n was delivered */
 	atomic_int worker_of_flow[N_FLOWS]; /* worker + 1 */
 	atomic_int affinity_errors;
 	atomic_ulong delivered;
 	atomic_ulong decoded_tcp;
-	unsigned stop_at;                   /* stop the pipeline at this frame */
-	unsigned fail_at;                   /* return an error at this frame */
+	unsigned stop_at; /* stop the pipeline at this frame */
+	unsigned fail_at; /* return an error at this frame */
 	struct ft_pipeline *p;
 	int finals;
 	struct ft_stats final;
@@ -378,8 +378,10 @@ test_write_file(void **state)
 		n = 0;
 		while (pcap_next_ex(pc, &h, &data) == 1) {
 			/* TCP only, in file order. */
-			assert_int_equal(data[12] == 0x81 ? data[16 + 2 + 9] : data[12] == 0x86
-						? data[14 + 6] : data[14 + 9], 6);
+			assert_int_equal(data[12] == 0x81   ? data[16 + 2 + 9]
+					 : data[12] == 0x86 ? data[14 + 6]
+							    : data[14 + 9],
+				6);
 			n++;
 		}
 		pcap_close(pc);

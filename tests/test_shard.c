@@ -27,7 +27,8 @@ test_symmetric_all_shapes(void **state)
 		la = tp_build(a, sizeof(a), &fl, 0, i, 0x02, i % 100);
 		lb = tp_build(b, sizeof(b), &fl, 1, i * 7, 0x12, i % 37);
 		assert_true(la > 0 && lb > 0);
-		assert_int_equal(ft__flow_hash(DLT_EN10MB, a, la), ft__flow_hash(DLT_EN10MB, b, lb));
+		assert_int_equal(
+			ft__flow_hash(DLT_EN10MB, a, la), ft__flow_hash(DLT_EN10MB, b, lb));
 	}
 }
 

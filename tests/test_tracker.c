@@ -35,16 +35,16 @@
 #include "flowtap/flow.h"
 #include "tracker/tracker.h"
 
-#define T0      (UINT64_C(1767225600) * UINT64_C(1000000000))
-#define US      UINT64_C(1000)
-#define MS      UINT64_C(1000000)
-#define SEC     UINT64_C(1000000000)
-#define WORKER  3u
+#define T0     (UINT64_C(1767225600) * UINT64_C(1000000000))
+#define US     UINT64_C(1000)
+#define MS     UINT64_C(1000000)
+#define SEC    UINT64_C(1000000000)
+#define WORKER 3u
 
-#define MAX_EV  8192
-#define MAX_S   16
-#define SBUF    (1u << 16)
-#define STREAM  (1u << 16)
+#define MAX_EV 8192
+#define MAX_S  16
+#define SBUF   (1u << 16)
+#define STREAM (1u << 16)
 
 /* ---- the streams: payload bytes are a function of (direction, offset) ----- */
 
@@ -71,8 +71,8 @@ struct ev {
 
 struct sess {
 	uint64_t id;
-	uint32_t n[2];           /* DATA bytes received per direction */
-	uint32_t gap[2];         /* GAP bytes per direction */
+	uint32_t n[2];   /* DATA bytes received per direction */
+	uint32_t gap[2]; /* GAP bytes per direction */
 	uint32_t next_seq[2];
 	int have_seq[2];
 	int ended;
@@ -84,9 +84,9 @@ struct rec {
 	unsigned nev;
 	struct sess s[MAX_S];
 	unsigned ns;
-	unsigned errors;        /* contract violations seen in the callback */
+	unsigned errors; /* contract violations seen in the callback */
 	int reassemble;
-	int ret;                /* what the callback returns */
+	int ret; /* what the callback returns */
 };
 
 static struct sess *
@@ -109,9 +109,10 @@ static void
 violation(struct rec *r, const char *what, const struct ft_flow_event *e)
 {
 	r->errors++;
-	fprintf(stderr, "tracker contract violated: %s (event %d dir %d seq %" PRIu32
-		" len %" PRIu32 " flow id %" PRIu64 ")\n", what, (int)e->type, (int)e->dir,
-		e->seq, e->len, e->flow ? e->flow->id : 0);
+	fprintf(stderr,
+		"tracker contract violated: %s (event %d dir %d seq %" PRIu32 " len %" PRIu32
+		" flow id %" PRIu64 ")\n",
+		what, (int)e->type, (int)e->dir, e->seq, e->len, e->flow ? e->flow->id : 0);
 }
 
 static int
@@ -273,12 +274,12 @@ check_order(const struct rec *r, int must_end)
 
 struct conn {
 	int v6;
-	uint8_t addr[2][16];     /* [0]: client (A), [1]: server (B) */
+	uint8_t addr[2][16]; /* [0]: client (A), [1]: server (B) */
 	uint16_t port[2];
 	uint16_t vlan[2];
 	uint8_t n_vlan;
 	uint32_t isn[2];
-	uint32_t hi[2];          /* payload bytes sent (highest end offset) */
+	uint32_t hi[2]; /* payload bytes sent (highest end offset) */
 	int fin[2];
 	uint16_t mss[2];
 	uint8_t ws[2];
@@ -291,7 +292,7 @@ struct tt {
 	struct rec *rec;
 	uint64_t now;
 	uint64_t nframe;
-	int rc;                  /* the last ft__tracker_packet() result */
+	int rc; /* the last ft__tracker_packet() result */
 };
 
 static struct ft_tracker_config
@@ -531,8 +532,8 @@ static void
 dat(struct tt *t, struct conn *c, int from, uint32_t off, uint32_t len)
 {
 	assert_true(off + len <= STREAM);
-	tx(t, c, from, sq(c, from, off), ackv(c, from), FT_TCP_PSH | FT_TCP_ACK,
-		&stream[from][off], len);
+	tx(t, c, from, sq(c, from, off), ackv(c, from), FT_TCP_PSH | FT_TCP_ACK, &stream[from][off],
+		len);
 	if (off + len > c->hi[from])
 		c->hi[from] = off + len;
 }
@@ -540,16 +541,16 @@ dat(struct tt *t, struct conn *c, int from, uint32_t off, uint32_t len)
 static void
 ack(struct tt *t, struct conn *c, int from)
 {
-	tx(t, c, from, sq(c, from, c->hi[from]) + (uint32_t)c->fin[from], ackv(c, from),
-		FT_TCP_ACK, NULL, 0);
+	tx(t, c, from, sq(c, from, c->hi[from]) + (uint32_t)c->fin[from], ackv(c, from), FT_TCP_ACK,
+		NULL, 0);
 }
 
 /* A pure ACK of the other side's stream up to offset off. */
 static void
 ackto(struct tt *t, struct conn *c, int from, uint32_t off)
 {
-	tx(t, c, from, sq(c, from, c->hi[from]) + (uint32_t)c->fin[from],
-		c->isn[!from] + 1u + off, FT_TCP_ACK, NULL, 0);
+	tx(t, c, from, sq(c, from, c->hi[from]) + (uint32_t)c->fin[from], c->isn[!from] + 1u + off,
+		FT_TCP_ACK, NULL, 0);
 }
 
 static void
@@ -636,17 +637,21 @@ counter(struct tt *t, int which)
 	memset(&k, 0, sizeof(k));
 	ft__tracker_counters(t->tr, &k);
 	switch (which) {
-	case 0: return k.active;
-	case 1: return k.evicted;
-	case 2: return k.untracked;
-	default: return k.ooo_dropped;
+	case 0:
+		return k.active;
+	case 1:
+		return k.evicted;
+	case 2:
+		return k.untracked;
+	default:
+		return k.ooo_dropped;
 	}
 }
 
 /* Session si's direction d delivered exactly stream[sd][lo, hi) pieces. */
 static void
-assert_stream(const struct rec *r, unsigned si, int d, int sd, const uint32_t *pieces,
-	unsigned n_pieces)
+assert_stream(
+	const struct rec *r, unsigned si, int d, int sd, const uint32_t *pieces, unsigned n_pieces)
 {
 	uint32_t at = 0;
 
@@ -655,8 +660,8 @@ assert_stream(const struct rec *r, unsigned si, int d, int sd, const uint32_t *p
 
 		assert_true(at + (hi - lo) <= r->s[si].n[d]);
 		if (memcmp(r->s[si].buf[d] + at, &stream[sd][lo], hi - lo) != 0)
-			fail_msg("session %u dir %d: bytes [%u,%u) differ from what was sent", si, d,
-				lo, hi);
+			fail_msg("session %u dir %d: bytes [%u,%u) differ from what was sent", si,
+				d, lo, hi);
 		at += hi - lo;
 	}
 	assert_int_equal(r->s[si].n[d], at);
@@ -793,10 +798,10 @@ test_retransmit(void **state)
 	hs(&t, &c);
 	dat(&t, &c, 0, 0, 100);
 	dat(&t, &c, 0, 100, 100);
-	dat(&t, &c, 0, 0, 100);     /* wholly seen: retransmit */
-	dat(&t, &c, 0, 100, 100);   /* again */
+	dat(&t, &c, 0, 0, 100);   /* wholly seen: retransmit */
+	dat(&t, &c, 0, 100, 100); /* again */
 	dat(&t, &c, 0, 200, 100);
-	dat(&t, &c, 0, 150, 150);   /* wholly seen, spanning two segments */
+	dat(&t, &c, 0, 150, 150); /* wholly seen, spanning two segments */
 	ack(&t, &c, 1);
 	close_fin(&t, &c);
 	check_order(t.rec, 1);
@@ -830,12 +835,12 @@ test_retransmit_counting(void **state)
 	conn_init(&c, 0, 0);
 	hs(&t, &c);
 	dat(&t, &c, 0, 0, 100);
-	dat(&t, &c, 0, 0, 150);     /* 50 new bytes: not a retransmit */
-	dat(&t, &c, 0, 50, 50);     /* wholly seen: retransmit */
-	dat(&t, &c, 0, 300, 100);   /* held */
-	dat(&t, &c, 0, 300, 100);   /* a copy of held bytes: seen before */
-	dat(&t, &c, 0, 350, 100);   /* half new */
-	dat(&t, &c, 0, 150, 150);   /* fills the hole */
+	dat(&t, &c, 0, 0, 150);   /* 50 new bytes: not a retransmit */
+	dat(&t, &c, 0, 50, 50);   /* wholly seen: retransmit */
+	dat(&t, &c, 0, 300, 100); /* held */
+	dat(&t, &c, 0, 300, 100); /* a copy of held bytes: seen before */
+	dat(&t, &c, 0, 350, 100); /* half new */
+	dat(&t, &c, 0, 150, 150); /* fills the hole */
 	ack(&t, &c, 1);
 	close_fin(&t, &c);
 	check_order(t.rec, 1);
@@ -861,20 +866,20 @@ test_overlap(void **state)
 	conn_init(&c, 0, 0);
 	hs(&t, &c);
 	dat(&t, &c, 0, 0, 100);
-	dat(&t, &c, 0, 50, 100);    /* [100,150) new */
+	dat(&t, &c, 0, 50, 100); /* [100,150) new */
 	e = ev_k(t.rec, 0, FT_FLOW_DATA, 1);
 	assert_non_null(e);
 	assert_int_equal(e->seq, c.isn[0] + 1 + 100);
 	assert_int_equal(e->len, 50);
-	dat(&t, &c, 0, 140, 60);    /* [150,200) new */
+	dat(&t, &c, 0, 140, 60); /* [150,200) new */
 	/* held segments overlapping each other, then one covering them all */
 	dat(&t, &c, 0, 300, 100);
 	dat(&t, &c, 0, 250, 100);
 	dat(&t, &c, 0, 380, 70);
 	dat(&t, &c, 0, 500, 50);
-	dat(&t, &c, 0, 200, 80);    /* releases [200,450) */
+	dat(&t, &c, 0, 200, 80); /* releases [200,450) */
 	assert_int_equal(t.rec->s[0].n[0], 450);
-	dat(&t, &c, 0, 420, 200);   /* covers the held [500,550) and more */
+	dat(&t, &c, 0, 420, 200); /* covers the held [500,550) and more */
 	ack(&t, &c, 1);
 	close_fin(&t, &c);
 	check_order(t.rec, 1);
@@ -901,9 +906,9 @@ test_hole_acked_past(void **state)
 	conn_init(&c, 0, 0);
 	hs(&t, &c);
 	dat(&t, &c, 0, 0, 100);
-	dat(&t, &c, 0, 200, 100);   /* [100,200) never captured */
+	dat(&t, &c, 0, 200, 100); /* [100,200) never captured */
 	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_GAP), 0);
-	ackto(&t, &c, 1, 300);      /* the receiver had it: give the hole up */
+	ackto(&t, &c, 1, 300); /* the receiver had it: give the hole up */
 	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_GAP), 1);
 	e = ev_k(t.rec, 0, FT_FLOW_GAP, 0);
 	assert_int_equal(e->seq, c.isn[0] + 1 + 100);
@@ -941,7 +946,7 @@ test_hole_filled_late(void **state)
 	dat(&t, &c, 0, 200, 100);
 	dat(&t, &c, 0, 300, 100);
 	dat(&t, &c, 0, 400, 100);
-	ackto(&t, &c, 1, 100);      /* ACK up to the hole: not past it */
+	ackto(&t, &c, 1, 100); /* ACK up to the hole: not past it */
 	assert_int_equal(t.rec->s[0].n[0], 100);
 	t.now += 200 * MS;
 	dat(&t, &c, 0, 100, 100);
@@ -1033,10 +1038,10 @@ test_ooo_flow_cap(void **state)
 	conn_init(&c, 0, 0);
 	hs(&t, &c);
 	dat(&t, &c, 0, 0, 100);
-	dat(&t, &c, 0, 200, 100);   /* held: 100 */
-	dat(&t, &c, 0, 400, 100);   /* held: 200 */
+	dat(&t, &c, 0, 200, 100); /* held: 100 */
+	dat(&t, &c, 0, 400, 100); /* held: 200 */
 	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_GAP), 0);
-	dat(&t, &c, 0, 600, 100);   /* 300 > 250 */
+	dat(&t, &c, 0, 600, 100); /* 300 > 250 */
 	dat(&t, &c, 0, 800, 100);
 	gaps_before_close = n_ev(t.rec, 0, FT_FLOW_GAP);
 	assert_true(gaps_before_close >= 1);
@@ -1105,9 +1110,9 @@ test_ooo_cap_middle(void **state)
 	conn_init(&c, 0, 0);
 	hs(&t, &c);
 	dat(&t, &c, 0, 0, 100);
-	dat(&t, &c, 0, 200, 100);   /* held: 100 */
-	dat(&t, &c, 0, 400, 100);   /* held: 200 */
-	dat(&t, &c, 0, 310, 80);    /* 280 > 250, and before the held [400,500) */
+	dat(&t, &c, 0, 200, 100); /* held: 100 */
+	dat(&t, &c, 0, 400, 100); /* held: 200 */
+	dat(&t, &c, 0, 310, 80);  /* 280 > 250, and before the held [400,500) */
 	assert_int_equal(ft__tracker_flush(t.tr, FT_CLOSE_EOF, t.now), 0);
 	check_order(t.rec, 1);
 	f = end_flow(t.rec, 0);
@@ -1132,8 +1137,8 @@ test_syn_retry_after_synack(void **state)
 	syn(&t, &c);
 	t.now += 1 * SEC;
 	synack(&t, &c);
-	syn(&t, &c);                /* the retry, same ISN */
-	synack(&t, &c);             /* the server answers it again */
+	syn(&t, &c);    /* the retry, same ISN */
+	synack(&t, &c); /* the server answers it again */
 	tx(&t, &c, 0, c.isn[0] + 1, c.isn[1] + 1, FT_TCP_ACK, NULL, 0);
 	dat(&t, &c, 0, 0, 100);
 	dat(&t, &c, 1, 0, 50);
@@ -1200,13 +1205,13 @@ test_wraparound(void **state)
 	tt_open(&t, NULL);
 	conn_init(&c, 0, 0);
 	c.isn[0] = 0xFFFFFF00u;
-	c.isn[1] = 0xFFFFFFFFu;   /* its first data byte is sequence 0 */
+	c.isn[1] = 0xFFFFFFFFu; /* its first data byte is sequence 0 */
 	hs(&t, &c);
 	dat(&t, &c, 0, 0, 100);
 	dat(&t, &c, 0, 100, 100);
-	dat(&t, &c, 0, 300, 100);   /* out of order */
-	dat(&t, &c, 0, 200, 100);   /* crosses 2^32 (offset 255 is 0xFFFFFFFF) */
-	dat(&t, &c, 0, 250, 100);   /* wholly seen, across the wrap */
+	dat(&t, &c, 0, 300, 100); /* out of order */
+	dat(&t, &c, 0, 200, 100); /* crosses 2^32 (offset 255 is 0xFFFFFFFF) */
+	dat(&t, &c, 0, 250, 100); /* wholly seen, across the wrap */
 	for (uint32_t o = 400; o < 1000; o += 100)
 		dat(&t, &c, 0, o, 100);
 	ack(&t, &c, 1);
@@ -1247,7 +1252,7 @@ test_wraparound_gap(void **state)
 	c.isn[0] = 0xFFFFFF00u;
 	hs(&t, &c);
 	dat(&t, &c, 0, 0, 200);
-	dat(&t, &c, 0, 300, 200);   /* hole [200,300) spans 2^32 */
+	dat(&t, &c, 0, 300, 200); /* hole [200,300) spans 2^32 */
 	ackto(&t, &c, 1, 500);
 	check_order(t.rec, 0);
 	g = ev_k(t.rec, 0, FT_FLOW_GAP, 0);
@@ -1350,7 +1355,7 @@ test_close_by_responder(void **state)
 	assert_int_equal(state_of(&t, c.port[0]), FT_TCP_CLOSE_WAIT);
 	ack(&t, &c, 0);
 	assert_int_equal(state_of(&t, c.port[0]), FT_TCP_CLOSE_WAIT);
-	dat(&t, &c, 0, 10, 10);     /* half-closed: the other side still sends */
+	dat(&t, &c, 0, 10, 10); /* half-closed: the other side still sends */
 	ack(&t, &c, 1);
 	fin(&t, &c, 0);
 	assert_int_equal(state_of(&t, c.port[0]), FT_TCP_LAST_ACK);
@@ -1416,7 +1421,7 @@ test_simultaneous_open(void **state)
 	tx(&t, &c, 1, c.isn[1], 0, FT_TCP_SYN, NULL, 0);
 	tx(&t, &c, 0, c.isn[0], c.isn[1] + 1, FT_TCP_SYN | FT_TCP_ACK, NULL, 0);
 	tx(&t, &c, 1, c.isn[1], c.isn[0] + 1, FT_TCP_SYN | FT_TCP_ACK, NULL, 0);
-	started = t.rec->ns;       /* both SYNs acknowledged: the handshake is complete */
+	started = t.rec->ns; /* both SYNs acknowledged: the handshake is complete */
 	dat(&t, &c, 0, 0, 100);
 	dat(&t, &c, 1, 0, 100);
 	close_fin(&t, &c);
@@ -1564,7 +1569,7 @@ test_midstream(void **state)
 	(void)state;
 	tt_open(&t, NULL);
 	conn_init(&c, 0, 0);
-	c.hi[0] = 5000;  /* the client already sent 5000 bytes */
+	c.hi[0] = 5000; /* the client already sent 5000 bytes */
 	/* the server speaks first in the capture */
 	tx(&t, &c, 1, sq(&c, 1, 1000), ackv(&c, 1), FT_TCP_PSH | FT_TCP_ACK, &stream[1][0], 100);
 	assert_int_equal(t.rec->ns, 1);
@@ -1574,8 +1579,10 @@ test_midstream(void **state)
 	assert_int_equal(e->f.state, FT_TCP_ESTABLISHED);
 	tx(&t, &c, 1, sq(&c, 1, 1100), ackv(&c, 1), FT_TCP_PSH | FT_TCP_ACK, &stream[1][100], 100);
 	tx(&t, &c, 0, sq(&c, 0, 5000), sq(&c, 1, 1200), FT_TCP_PSH | FT_TCP_ACK, &stream[0][0], 60);
-	tx(&t, &c, 1, sq(&c, 1, 1300), ackv(&c, 1) + 60, FT_TCP_PSH | FT_TCP_ACK, &stream[1][300], 50);
-	tx(&t, &c, 1, sq(&c, 1, 1200), ackv(&c, 1) + 60, FT_TCP_PSH | FT_TCP_ACK, &stream[1][200], 100);
+	tx(&t, &c, 1, sq(&c, 1, 1300), ackv(&c, 1) + 60, FT_TCP_PSH | FT_TCP_ACK, &stream[1][300],
+		50);
+	tx(&t, &c, 1, sq(&c, 1, 1200), ackv(&c, 1) + 60, FT_TCP_PSH | FT_TCP_ACK, &stream[1][200],
+		100);
 	ft__tracker_flush(t.tr, FT_CLOSE_EOF, t.now);
 	check_order(t.rec, 1);
 	/* src is the first sender: the server; its bytes are the send direction */
@@ -1639,9 +1646,9 @@ test_ipv6_and_vlan_keys(void **state)
 	a.n_vlan = 1;
 	a.vlan[0] = 10;
 	b = a;
-	b.vlan[0] = 20;           /* the same addresses and ports on another VLAN */
+	b.vlan[0] = 20; /* the same addresses and ports on another VLAN */
 	b.isn[0] += 5555;
-	conn_init(&v4, 0, 0);     /* and the same ports over IPv4, untagged */
+	conn_init(&v4, 0, 0); /* and the same ports over IPv4, untagged */
 	hs(&t, &a);
 	hs(&t, &b);
 	hs(&t, &v4);
@@ -1722,10 +1729,10 @@ test_timeout_half_open(void **state)
 	tt_open(&t, NULL);
 	conn_init(&c, 0, 0);
 	conn_init(&d, 1, 0);
-	syn(&t, &c);              /* SYN_SENT */
+	syn(&t, &c); /* SYN_SENT */
 	syn(&t, &d);
 	t.now += 2 * MS;
-	synack(&t, &d);           /* SYN_RCVD */
+	synack(&t, &d); /* SYN_RCVD */
 	assert_int_equal(state_of(&t, c.port[0]), FT_TCP_SYN_SENT);
 	assert_int_equal(state_of(&t, d.port[0]), FT_TCP_SYN_RCVD);
 	assert_int_equal(ft__tracker_tick(t.tr, c.t_syn + 29 * SEC), 0);
@@ -1813,7 +1820,7 @@ test_closed_linger(void **state)
 	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_END), 1);
 	assert_int_equal(counter(&t, 0), 0);
 	t.now += 5 * SEC;
-	ack(&t, &c, 0);             /* a stray duplicate ACK */
+	ack(&t, &c, 0); /* a stray duplicate ACK */
 	ack(&t, &c, 1);
 	assert_int_equal(t.rec->ns, 1);
 	assert_int_equal(n_ev(t.rec, 0, -1), 3);
@@ -1850,7 +1857,7 @@ test_eviction(void **state)
 		dat(&t, &c[i], 0, 0, 10);
 		t.now += 1 * SEC;
 	}
-	dat(&t, &c[0], 0, 10, 10);  /* session 0 is busy again: 1 is the oldest idle */
+	dat(&t, &c[0], 0, 10, 10); /* session 0 is busy again: 1 is the oldest idle */
 	t.now += 1 * SEC;
 	conn_init(&c[4], 4, 0);
 	hs(&t, &c[4]);
@@ -1891,9 +1898,9 @@ test_flush_eof(void **state)
 	hs(&t, &b);
 	dat(&t, &b, 0, 0, 10);
 	fin(&t, &b, 0);
-	fin(&t, &b, 1);             /* both FINs, the last ACK never seen */
+	fin(&t, &b, 1); /* both FINs, the last ACK never seen */
 	hs(&t, &c);
-	fin(&t, &c, 1);             /* one FIN only */
+	fin(&t, &c, 1); /* one FIN only */
 	assert_int_equal(counter(&t, 0), 3);
 	assert_int_equal(ft__tracker_flush(t.tr, FT_CLOSE_EOF, t.now + SEC), 0);
 	check_order(t.rec, 1);
@@ -1906,7 +1913,8 @@ test_flush_eof(void **state)
 	/* flushing twice ends nothing more */
 	assert_int_equal(ft__tracker_flush(t.tr, FT_CLOSE_EOF, t.now + SEC), 0);
 	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_END) + n_ev(t.rec, 1, FT_FLOW_END) +
-		n_ev(t.rec, 2, FT_FLOW_END), 3);
+				 n_ev(t.rec, 2, FT_FLOW_END),
+		3);
 	tt_close(&t);
 }
 
@@ -1923,14 +1931,14 @@ test_ack_latency(void **state)
 	hs(&t, &c);
 	dat(&t, &c, 0, 0, 100);
 	t.now += 5 * MS - 10 * US;
-	ack(&t, &c, 1);             /* 5 ms */
+	ack(&t, &c, 1); /* 5 ms */
 	dat(&t, &c, 0, 100, 100);
 	t.now += 9 * MS - 10 * US;
-	ack(&t, &c, 1);             /* 9 ms */
+	ack(&t, &c, 1); /* 9 ms */
 	dat(&t, &c, 0, 200, 100);
 	t.now += 7 * MS - 10 * US;
-	ack(&t, &c, 1);             /* 7 ms */
-	ack(&t, &c, 1);             /* a duplicate ACK: no sample */
+	ack(&t, &c, 1); /* 7 ms */
+	ack(&t, &c, 1); /* a duplicate ACK: no sample */
 	ft__tracker_flush(t.tr, FT_CLOSE_EOF, t.now);
 	check_order(t.rec, 1);
 	f = end_flow(t.rec, 0);
@@ -1977,7 +1985,7 @@ test_random_reassembly(void **state)
 				len = LEN - off;
 			lo[n] = off;
 			hi[n++] = off + len;
-			if (rnd(&s) % 10 == 0) {       /* an exact copy */
+			if (rnd(&s) % 10 == 0) { /* an exact copy */
 				lo[n] = off;
 				hi[n++] = off + len;
 			}
@@ -2060,7 +2068,7 @@ test_no_reassembly(void **state)
 	dat(&t, &c, 0, 100, 100);
 	ack(&t, &c, 1);
 	close_fin(&t, &c);
-	check_order(t.rec, 1);   /* DATA has no bytes (checked in on_flow) */
+	check_order(t.rec, 1); /* DATA has no bytes (checked in on_flow) */
 	assert_int_equal(t.rec->s[0].n[0], 300);
 	f = end_flow(t.rec, 0);
 	assert_int_equal(f->dir[0].bytes, 300);
@@ -2081,11 +2089,11 @@ test_callback_stop(void **state)
 	conn_init(&c, 0, 0);
 	t.rec->ret = 42;
 	syn(&t, &c);
-	assert_int_equal(t.rc, 0);     /* no event yet */
+	assert_int_equal(t.rc, 0); /* no event yet */
 	t.now += MS;
 	synack(&t, &c);
 	tx(&t, &c, 0, c.isn[0] + 1, c.isn[1] + 1, FT_TCP_ACK, NULL, 0);
-	assert_int_equal(t.rc, 42);    /* START */
+	assert_int_equal(t.rc, 42); /* START */
 	t.rec->ret = 0;
 	ft__tracker_flush(t.tr, FT_CLOSE_EOF, t.now);
 	tt_close(&t);
@@ -2116,7 +2124,7 @@ test_visit(void **state)
 	dat(&t, &a, 1, 0, 45);
 	hs(&t, &b);
 	dat(&t, &b, 0, 0, 7);
-	dat(&t, &b, 0, 100, 9);     /* held, with a hole */
+	dat(&t, &b, 0, 100, 9); /* held, with a hole */
 	assert_int_equal(visit(&t, &v), 2);
 	assert_int_equal(snap(&t, a.port[0], &f), 1);
 	assert_int_equal(f.state, FT_TCP_ESTABLISHED);
@@ -2163,19 +2171,22 @@ test_community_id(void **state)
 	memcpy(f.dst, "\x42\x23\xfa\xcc", 4); /* 66.35.250.204 */
 	f.sport = 34855;
 	f.dport = 80;
-	assert_string_equal(ft_community_id(&f, buf, sizeof(buf)), "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
+	assert_string_equal(
+		ft_community_id(&f, buf, sizeof(buf)), "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
 	/* the reverse direction gives the same */
 	memcpy(f.dst, "\x80\xe8\x6e\x78", 4);
 	memcpy(f.src, "\x42\x23\xfa\xcc", 4);
 	f.sport = 80;
 	f.dport = 34855;
-	assert_string_equal(ft_community_id(&f, buf, sizeof(buf)), "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
+	assert_string_equal(
+		ft_community_id(&f, buf, sizeof(buf)), "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
 	/* 10.0.0.1:40000 -> 10.0.0.2:80 and 10.200.0.1:40000 -> 10.200.0.2:80 (python's sha1) */
 	memcpy(f.src, "\x0a\xc8\x00\x01", 4);
 	memcpy(f.dst, "\x0a\xc8\x00\x02", 4);
 	f.sport = 40000;
 	f.dport = 80;
-	assert_string_equal(ft_community_id(&f, buf, sizeof(buf)), "1:xP9jTGyLPdSkAZUjs/s/nua3278=");
+	assert_string_equal(
+		ft_community_id(&f, buf, sizeof(buf)), "1:xP9jTGyLPdSkAZUjs/s/nua3278=");
 	/* IPv6: 2001:db8::1:1234 -> 2001:db8::2:80 */
 	memset(&f, 0, sizeof(f));
 	f.ip_v = 6;
@@ -2183,12 +2194,14 @@ test_community_id(void **state)
 	memcpy(f.dst, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x02", 16);
 	f.sport = 1234;
 	f.dport = 80;
-	assert_string_equal(ft_community_id(&f, buf, sizeof(buf)), "1:r0kqPLw6hSIAasyo9ANthUgbhVA=");
+	assert_string_equal(
+		ft_community_id(&f, buf, sizeof(buf)), "1:r0kqPLw6hSIAasyo9ANthUgbhVA=");
 	memcpy(f.dst, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01", 16);
 	memcpy(f.src, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x02", 16);
 	f.sport = 80;
 	f.dport = 1234;
-	assert_string_equal(ft_community_id(&f, buf, sizeof(buf)), "1:r0kqPLw6hSIAasyo9ANthUgbhVA=");
+	assert_string_equal(
+		ft_community_id(&f, buf, sizeof(buf)), "1:r0kqPLw6hSIAasyo9ANthUgbhVA=");
 	/* a small buffer is cut, never overflowed */
 	memset(buf, 'x', sizeof(buf));
 	ft_community_id(&f, buf, 8);
@@ -2231,11 +2244,26 @@ test_flow_json(void **state)
 	size_t n;
 	int depth = 0, in_str = 0;
 	static const char *const keys[] = {
-		"\"type\":\"flow\"", "\"proto\":\"tcp\"", "\"src\":\"10.0.0.1\"", "\"sport\":40000",
-		"\"dst\":\"10.0.0.2\"", "\"dport\":80", "\"first\":", "\"last\":",
-		"\"state\":\"CLOSED\"", "\"close\":\"fin\"", "\"send\":{", "\"recv\":{",
-		"\"packets\":", "\"bytes\":300", "\"bytes\":100", "\"retransmits\":",
-		"\"missed\":", "\"connect_ms\":", "\"rtt_ms\":", "\"community_id\":\"1:",
+		"\"type\":\"flow\"",
+		"\"proto\":\"tcp\"",
+		"\"src\":\"10.0.0.1\"",
+		"\"sport\":40000",
+		"\"dst\":\"10.0.0.2\"",
+		"\"dport\":80",
+		"\"first\":",
+		"\"last\":",
+		"\"state\":\"CLOSED\"",
+		"\"close\":\"fin\"",
+		"\"send\":{",
+		"\"recv\":{",
+		"\"packets\":",
+		"\"bytes\":300",
+		"\"bytes\":100",
+		"\"retransmits\":",
+		"\"missed\":",
+		"\"connect_ms\":",
+		"\"rtt_ms\":",
+		"\"community_id\":\"1:",
 	};
 
 	(void)state;
@@ -2313,7 +2341,8 @@ test_flow_json_v6_midstream(void **state)
 	dat(&t, &c, 0, 0, 10);
 	ft__tracker_flush(t.tr, FT_CLOSE_EOF, t.now);
 	ft_format_flow_json(end_flow(t.rec, 0), buf, sizeof(buf));
-	if (strstr(buf, "\"src\":\"fd00::1\"") == NULL || strstr(buf, "\"dst\":\"fd00::2\"") == NULL ||
+	if (strstr(buf, "\"src\":\"fd00::1\"") == NULL ||
+		strstr(buf, "\"dst\":\"fd00::2\"") == NULL ||
 		strstr(buf, "\"close\":\"eof\"") == NULL)
 		fail_msg("flow JSON: %s", buf);
 	tt_close(&t);

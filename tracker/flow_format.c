@@ -52,7 +52,7 @@ sha1_block(struct sha1 *s)
 
 	for (int i = 0; i < 16; i++)
 		w[i] = (uint32_t)s->block[4 * i] << 24 | (uint32_t)s->block[4 * i + 1] << 16 |
-			(uint32_t)s->block[4 * i + 2] << 8 | s->block[4 * i + 3];
+		       (uint32_t)s->block[4 * i + 2] << 8 | s->block[4 * i + 3];
 	for (int i = 16; i < 80; i++)
 		w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
 	for (int i = 0; i < 80; i++) {
@@ -119,7 +119,8 @@ sha1_digest(struct sha1 *s, uint8_t out[20])
 const char *
 ft_community_id(const struct ft_flow *f, char *buf, size_t cap)
 {
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	struct sha1 s = {{0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0}, {0}, 0, 0};
 	unsigned alen = f->ip_v == 6 ? 16 : 4;
 	const uint8_t *a = f->src, *b = f->dst;
@@ -153,7 +154,7 @@ ft_community_id(const struct ft_flow *f, char *buf, size_t cap)
 	out[o++] = ':';
 	for (int i = 0; i < 21; i += 3) { /* 20 bytes: 6 full groups + 2 bytes */
 		uint32_t v = (uint32_t)dig[i] << 16 | (i + 1 < 20 ? (uint32_t)dig[i + 1] << 8 : 0) |
-			(i + 2 < 20 ? dig[i + 2] : 0);
+			     (i + 2 < 20 ? dig[i + 2] : 0);
 
 		out[o++] = b64[v >> 18 & 63];
 		out[o++] = b64[v >> 12 & 63];
@@ -171,8 +172,8 @@ static void
 json_ms(struct ft_jw *w, const char *key, uint64_t ns)
 {
 	char tmp[32];
-	size_t n = (size_t)snprintf(tmp, sizeof(tmp), "%" PRIu64 ".%03" PRIu64, ns / 1000000u,
-		ns % 1000000u / 1000u);
+	size_t n = (size_t)snprintf(
+		tmp, sizeof(tmp), "%" PRIu64 ".%03" PRIu64, ns / 1000000u, ns % 1000000u / 1000u);
 
 	ft_jw_key(w, key);
 	ft_jw_raw(w, tmp, n);
@@ -272,8 +273,9 @@ ft_format_flow_text(const struct ft_flow *f, char *buf, size_t cap)
 	n = f->ip_v == 6 ? ft_fmt_ip6(tmp, f->dst) : ft_fmt_ip4(tmp, f->dst);
 	ft_jw_raw(&w, tmp, n);
 	n = (size_t)snprintf(tmp, sizeof(tmp),
-		".%u: %" PRIu64 ".%06" PRIu64 "s, send %" PRIu64 " pkts %" PRIu64 " B, recv %" PRIu64
-		" pkts %" PRIu64 " B, retrans %" PRIu64 "/%" PRIu64 ", missed %" PRIu64 "/%" PRIu64,
+		".%u: %" PRIu64 ".%06" PRIu64 "s, send %" PRIu64 " pkts %" PRIu64
+		" B, recv %" PRIu64 " pkts %" PRIu64 " B, retrans %" PRIu64 "/%" PRIu64
+		", missed %" PRIu64 "/%" PRIu64,
 		f->dport, dur / 1000000000u, dur % 1000000000u / 1000u, f->dir[0].packets,
 		f->dir[0].bytes, f->dir[1].packets, f->dir[1].bytes, f->dir[0].retransmits,
 		f->dir[1].retransmits, f->dir[0].missed, f->dir[1].missed);

@@ -90,13 +90,13 @@ _Static_assert(sizeof(struct key) % 8 == 0, "keys are hashed as whole words");
 
 /* One direction's reassembly and ACK-latency state. */
 struct half {
-	uint32_t next;      /* next byte expected */
+	uint32_t next; /* next byte expected */
 	uint32_t isn;
 	uint32_t fin_seq;   /* sequence number of the FIN */
 	uint32_t probe_end; /* data up to here awaits an ACK (latency sample) */
 	uint64_t probe_ns;
-	uint32_t high;      /* end of the highest segment seen (bounds what an ACK may give up) */
-	struct seg *held;   /* out-of-order segments, sorted */
+	uint32_t high;    /* end of the highest segment seen (bounds what an ACK may give up) */
+	struct seg *held; /* out-of-order segments, sorted */
 	uint32_t held_bytes;
 	uint8_t have_next, syn, syn_acked, fin, fin_acked, probe;
 };
@@ -132,20 +132,20 @@ struct slot {
 struct ft_tracker {
 	struct ft_tracker_config cfg;
 	struct cds_lfht *ht;
-	struct flow *flows;      /* the pool */
-	uint32_t n_flows, bump;  /* pool size; entries never used yet start at bump */
-	struct slot *index;      /* the worker's own lookup index (open addressing) */
+	struct flow *flows;     /* the pool */
+	uint32_t n_flows, bump; /* pool size; entries never used yet start at bump */
+	struct slot *index;     /* the worker's own lookup index (open addressing) */
 	uint32_t index_mask;
 	struct cds_lfs_stack free_flows; /* returned by call_rcu (any thread), popped here only */
 	struct seg *segs;
 	uint32_t n_segs, seg_bump;
-	struct seg *free_segs;   /* worker-only */
+	struct seg *free_segs; /* worker-only */
 	struct lru lru[LRU__N];
 	uint64_t next_id;
-	uint32_t in_table;       /* sessions in the table, lingering ones included */
-	uint64_t now_ns;         /* expiry clock: the latest packet time, or the live clock */
-	uint64_t ev_ns;          /* time of what is being processed: the packet's, or now_ns */
-	int cb_failed;           /* a callback returned non-zero: no more callbacks */
+	uint32_t in_table; /* sessions in the table, lingering ones included */
+	uint64_t now_ns;   /* expiry clock: the latest packet time, or the live clock */
+	uint64_t ev_ns;    /* time of what is being processed: the packet's, or now_ns */
+	int cb_failed;     /* a callback returned non-zero: no more callbacks */
 	int cb_rc;
 	/* Counters (single writer, read relaxed). */
 	_Alignas(64) _Atomic uint64_t active, evicted, untracked, ooo_dropped;
@@ -472,8 +472,8 @@ end_flow(struct ft_tracker *t, struct flow *f, enum ft_close why)
 	if (why == FT_CLOSE_FIN || why == FT_CLOSE_RST)
 		PUB_SET(f->pub.state, FT_TCP_CLOSED);
 	PUB_SET(f->pub.close, why);
-	atomic_store_explicit(&t->active, atomic_load_explicit(&t->active, memory_order_relaxed) - 1,
-		memory_order_relaxed);
+	atomic_store_explicit(&t->active,
+		atomic_load_explicit(&t->active, memory_order_relaxed) - 1, memory_order_relaxed);
 	if (why == FT_CLOSE_EVICTED)
 		atomic_store_explicit(&t->evicted,
 			atomic_load_explicit(&t->evicted, memory_order_relaxed) + 1,
@@ -515,8 +515,7 @@ make_room(struct ft_tracker *t)
 }
 
 static struct flow *
-new_flow(struct ft_tracker *t, const struct ft_packet *pkt, const struct key *k,
-	unsigned long hash)
+new_flow(struct ft_tracker *t, const struct ft_packet *pkt, const struct key *k, unsigned long hash)
 {
 	const struct ft_decoded *d = pkt->dec;
 	struct flow *f;
@@ -558,8 +557,8 @@ new_flow(struct ft_tracker *t, const struct ft_packet *pkt, const struct key *k,
 	index_add(t, f);
 	f->in_table = 1;
 	t->in_table++;
-	atomic_store_explicit(&t->active, atomic_load_explicit(&t->active, memory_order_relaxed) + 1,
-		memory_order_relaxed);
+	atomic_store_explicit(&t->active,
+		atomic_load_explicit(&t->active, memory_order_relaxed) + 1, memory_order_relaxed);
 	return f;
 }
 
@@ -627,8 +626,7 @@ flush_held(struct ft_tracker *t, struct flow *f, int d)
  * fitted is kept).
  */
 static int64_t
-hold(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uint8_t *data,
-	uint32_t len)
+hold(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uint8_t *data, uint32_t len)
 {
 	struct half *h = &f->h[d];
 	struct seg **pp = &h->held, *s;
@@ -897,7 +895,8 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 	if (fl & FT_TCP_ACK) {
 		struct half *o = &f->h[!d];
 		unsigned shift = f->pub.dir[0].has_wscale && f->pub.dir[1].has_wscale
-			? f->pub.dir[d].wscale : 0;
+					 ? f->pub.dir[d].wscale
+					 : 0;
 
 		if (o->syn && !o->syn_acked && SEQ_LT(o->isn, tcp->ack))
 			o->syn_acked = 1;
@@ -1001,10 +1000,12 @@ ft__tracker_packet_hashed(struct ft_tracker *t, const struct ft_packet *pkt, uns
 		 * SYN again (any state), another ISN before any answer, or the
 		 * peer's SYN of a simultaneous open belong to the same session.
 		 */
-		int from_src = memcmp(d->ip.src, f->pub.src, 16) == 0 && d->tcp.sport == f->pub.sport;
-		int retry = from_src ? (f->h[FT_DIR_SEND].syn && d->tcp.seq == f->h[FT_DIR_SEND].isn) ||
-				f->pub.state == FT_TCP_SYN_SENT
-				     : f->pub.state == FT_TCP_SYN_SENT;
+		int from_src =
+			memcmp(d->ip.src, f->pub.src, 16) == 0 && d->tcp.sport == f->pub.sport;
+		int retry =
+			from_src ? (f->h[FT_DIR_SEND].syn && d->tcp.seq == f->h[FT_DIR_SEND].isn) ||
+					   f->pub.state == FT_TCP_SYN_SENT
+				 : f->pub.state == FT_TCP_SYN_SENT;
 
 		if (f->ended) {
 			remove_flow(t, f);
@@ -1035,7 +1036,7 @@ ft__tracker_packet_hashed(struct ft_tracker *t, const struct ft_packet *pkt, uns
 		}
 	}
 	dir = memcmp(d->ip.src, f->pub.src, 16) == 0 && d->tcp.sport == f->pub.sport ? FT_DIR_SEND
-										      : FT_DIR_RECV;
+										     : FT_DIR_RECV;
 	update(t, f, dir, pkt);
 	return t->cb_failed ? t->cb_rc : 0;
 }
@@ -1057,8 +1058,9 @@ ft__tracker_tick(struct ft_tracker *t, uint64_t now_ns)
 			else if (c == LRU_CLOSED)
 				remove_flow(t, f);
 			else /* ends and leaves this list (removed, or moved to the closed list) */
-				end_flow(t, f, f->h[0].fin && f->h[1].fin ? FT_CLOSE_FIN
-									: FT_CLOSE_TIMEOUT);
+				end_flow(t, f,
+					f->h[0].fin && f->h[1].fin ? FT_CLOSE_FIN
+								   : FT_CLOSE_TIMEOUT);
 		}
 	}
 	return t->cb_failed ? t->cb_rc : 0;
@@ -1228,7 +1230,8 @@ ft__tracker_new(const struct ft_tracker_config *cfg, char *errbuf, size_t cap)
 	cds_lfs_init(&t->free_flows);
 	return t;
 nomem:
-	snprintf(errbuf, cap, "cannot allocate the TCP tracker (%u sessions, %llu bytes out of order)",
+	snprintf(errbuf, cap,
+		"cannot allocate the TCP tracker (%u sessions, %llu bytes out of order)",
 		cfg->max_flows, (unsigned long long)cfg->ooo_bytes);
 	ft__tracker_free(t);
 	return NULL;
@@ -1251,7 +1254,7 @@ teardown_main(void *arg)
 		while ((f = t->lru[c].head) != NULL)
 			remove_flow(t, f);
 	urcu_qsbr_thread_offline();
-	urcu_qsbr_barrier(); /* pending call_rcu callbacks point into the pool */
+	urcu_qsbr_barrier();           /* pending call_rcu callbacks point into the pool */
 	cds_lfht_destroy(t->ht, NULL); /* waits for a resize in progress */
 	urcu_qsbr_thread_online();
 	urcu_qsbr_unregister_thread();

@@ -16,23 +16,23 @@
 #include "flowtap/packet.h"
 
 struct ft_tracker_config {
-	uint32_t max_flows;       /* sessions tracked at once by this tracker */
-	uint32_t ooo_flow_bytes;  /* out-of-order bytes held per session */
-	uint64_t ooo_bytes;       /* out-of-order bytes held by this tracker in all */
-	int reassemble;           /* keep payload bytes (DATA events carry data) */
-	uint64_t timeout_syn_ns;  /* SYN_SENT, SYN_RCVD */
-	uint64_t timeout_idle_ns; /* ESTABLISHED and the FIN states */
+	uint32_t max_flows;         /* sessions tracked at once by this tracker */
+	uint32_t ooo_flow_bytes;    /* out-of-order bytes held per session */
+	uint64_t ooo_bytes;         /* out-of-order bytes held by this tracker in all */
+	int reassemble;             /* keep payload bytes (DATA events carry data) */
+	uint64_t timeout_syn_ns;    /* SYN_SENT, SYN_RCVD */
+	uint64_t timeout_idle_ns;   /* ESTABLISHED and the FIN states */
 	uint64_t timeout_closed_ns; /* CLOSED sessions linger this long to absorb stray packets */
-	unsigned worker;          /* stored in ft_flow.worker and the id's low 8 bits */
-	ft_flow_cb *on_flow;      /* may be NULL */
+	unsigned worker;            /* stored in ft_flow.worker and the id's low 8 bits */
+	ft_flow_cb *on_flow;        /* may be NULL */
 	void *user;
 };
 
 /* Counters the tracker keeps (one writer: its thread; read relaxed). */
 struct ft_tracker_counters {
-	uint64_t active;     /* sessions open now (CLOSED lingering ones excluded) */
-	uint64_t evicted;    /* ended to make room */
-	uint64_t untracked;  /* TCP packets that could not get a session (no free entry) */
+	uint64_t active;      /* sessions open now (CLOSED lingering ones excluded) */
+	uint64_t evicted;     /* ended to make room */
+	uint64_t untracked;   /* TCP packets that could not get a session (no free entry) */
 	uint64_t ooo_dropped; /* out-of-order segments not held (buffers full) */
 };
 
@@ -49,7 +49,8 @@ void ft__tracker_free(struct ft_tracker *t);
  * non-zero value a callback returned (the caller stops), else 0. */
 int ft__tracker_packet(struct ft_tracker *t, const struct ft_packet *pkt);
 /* The same, with the hash ft__tracker_hash() returned for this packet (0: compute it). */
-int ft__tracker_packet_hashed(struct ft_tracker *t, const struct ft_packet *pkt, unsigned long hash);
+int ft__tracker_packet_hashed(
+	struct ft_tracker *t, const struct ft_packet *pkt, unsigned long hash);
 
 /*
  * Prefetch for a packet that ft__tracker_packet() will see soon (a worker
@@ -71,7 +72,7 @@ int ft__tracker_flush(struct ft_tracker *t, enum ft_close why, uint64_t now_ns);
 void ft__tracker_counters(const struct ft_tracker *t, struct ft_tracker_counters *c);
 
 /* Copy out every session in the table (any registered reader thread). */
-int ft__tracker_visit(struct ft_tracker *t, int (*cb)(const struct ft_flow *f, void *user),
-	void *user);
+int ft__tracker_visit(
+	struct ft_tracker *t, int (*cb)(const struct ft_flow *f, void *user), void *user);
 
 #endif

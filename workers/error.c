@@ -14,8 +14,8 @@ const char *
 ft_strerror(int err)
 {
 	switch (err) {
-#define FT_ERR_MSG(name, value, msg)                                                               \
-	case (value):                                                                              \
+#define FT_ERR_MSG(name, value, msg) \
+	case (value):                \
 		return (msg);
 		FT_ERRNO_MAP(FT_ERR_MSG)
 #undef FT_ERR_MSG
@@ -30,8 +30,8 @@ const char *
 ft_err_name(int err)
 {
 	switch (err) {
-#define FT_ERR_NAME(name, value, msg)                                                              \
-	case (value):                                                                              \
+#define FT_ERR_NAME(name, value, msg) \
+	case (value):                 \
 		return "FT_" #name;
 		FT_ERRNO_MAP(FT_ERR_NAME)
 #undef FT_ERR_NAME

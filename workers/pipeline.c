@@ -225,8 +225,10 @@ ft_pipeline_create(const struct ft_config *cfg, struct ft_pipeline **out, char *
 		if (ft__ring_init(&w->ring, cfg->ring_slots) != 0 ||
 			ft__arena_init(&w->arena, arena) != 0) {
 			rc = FT_ENOMEM;
-			snprintf(errbuf, FT_ERRBUF_SIZE, "cannot allocate worker %u's ring (%u slots) "
-				"and arena (%llu bytes)", i, cfg->ring_slots, (unsigned long long)arena);
+			snprintf(errbuf, FT_ERRBUF_SIZE,
+				"cannot allocate worker %u's ring (%u slots) "
+				"and arena (%llu bytes)",
+				i, cfg->ring_slots, (unsigned long long)arena);
 			goto fail;
 		}
 		if (p->cfg.track && p->cfg.decode) {
@@ -265,7 +267,8 @@ ft_pipeline_start(struct ft_pipeline *p)
 		return FT_EBUSY;
 	p->started = 1;
 	for (unsigned i = 0; i < p->n_workers; i++) {
-		if (pthread_create(&p->workers[i].thread, NULL, ft__worker_main, &p->workers[i]) != 0)
+		if (pthread_create(&p->workers[i].thread, NULL, ft__worker_main, &p->workers[i]) !=
+			0)
 			goto fail;
 		p->workers[i].started = 1;
 	}

@@ -19,8 +19,8 @@
 #include "ring/ring.h"
 
 /* Single-writer counter bump: plain load/add/store, visible to relaxed readers. */
-#define FT_CTR_ADD(ctr, n)                                                                         \
-	atomic_store_explicit(&(ctr), atomic_load_explicit(&(ctr), memory_order_relaxed) + (n),    \
+#define FT_CTR_ADD(ctr, n)                                                                      \
+	atomic_store_explicit(&(ctr), atomic_load_explicit(&(ctr), memory_order_relaxed) + (n), \
 		memory_order_relaxed)
 #define FT_CTR_GET(ctr) atomic_load_explicit(&(ctr), memory_order_relaxed)
 
@@ -55,9 +55,9 @@ struct ft_worker {
 struct ft_mmap_src {
 	uint8_t *map;
 	size_t size;
-	size_t off;       /* next record header */
-	int swap;         /* file written in the other byte order */
-	int nsec;         /* nanosecond timestamps in the file */
+	size_t off; /* next record header */
+	int swap;   /* file written in the other byte order */
+	int nsec;   /* nanosecond timestamps in the file */
 	uint32_t max_caplen;
 };
 
@@ -68,9 +68,9 @@ struct ft_pipeline {
 	/* Source (capture thread only, after create). */
 	pcap_t *pcap;
 	pcap_dumper_t *dumper;
-	int dump_failed;  /* -w failed (disk full...): nothing more is written */
+	int dump_failed; /* -w failed (disk full...): nothing more is written */
 	struct bpf_program prog;
-	int has_prog;     /* prog compiled for the mmap reader */
+	int has_prog; /* prog compiled for the mmap reader */
 	int live;
 	int dlt;
 	int snaplen;
@@ -86,11 +86,11 @@ struct ft_pipeline {
 	int capture_started, stats_started, started, waited;
 
 	/* Control. */
-	_Atomic int stop;           /* set by ft_pipeline_stop() */
-	_Atomic int capture_done;   /* set by the capture thread after its last enqueue */
+	_Atomic int stop;         /* set by ft_pipeline_stop() */
+	_Atomic int capture_done; /* set by the capture thread after its last enqueue */
 	_Atomic int consumer_failed;
-	int evfd;                   /* wakes the capture thread's poll on stop */
-	_Atomic int err;            /* first error wins */
+	int evfd;        /* wakes the capture thread's poll on stop */
+	_Atomic int err; /* first error wins */
 	char errmsg[FT_ERRBUF_SIZE];
 	pthread_mutex_t stats_lock; /* only for the stats thread's sleep */
 	pthread_cond_t stats_cond;

@@ -15,12 +15,12 @@
 
 /* The ordered key. Fields are filled in a fixed order so equal flows give equal bytes. */
 struct key {
-	uint8_t a[16], b[16];  /* lower and higher endpoint address */
-	uint16_t pa, pb;       /* their ports */
-	uint16_t vlan[2];      /* outer two VLAN ids */
+	uint8_t a[16], b[16]; /* lower and higher endpoint address */
+	uint16_t pa, pb;      /* their ports */
+	uint16_t vlan[2];     /* outer two VLAN ids */
 	uint8_t proto;
-	uint8_t kind;          /* 1 = IP, 2 = MAC */
-	uint8_t pad[6];       /* to 48 bytes: every byte is hashed */
+	uint8_t kind;   /* 1 = IP, 2 = MAC */
+	uint8_t pad[6]; /* to 48 bytes: every byte is hashed */
 };
 
 _Static_assert(sizeof(struct key) % 8 == 0, "keys are hashed as whole words");

@@ -36,7 +36,8 @@ ft__mix64(uint64_t x)
 	return x;
 }
 
-/* Hash a key of n 64-bit words (callers size their keys to a multiple of 8 bytes) (n*8 bytes at k, any alignment) from a seed. */
+/* Hash a key of n 64-bit words (callers size their keys to a multiple of 8 bytes) (n*8 bytes at k,
+ * any alignment) from a seed. */
 static inline uint64_t
 ft__hash_words(const void *k, unsigned n, uint64_t seed)
 {

@@ -135,8 +135,7 @@ deliver(struct ft_worker *w, const struct ft_desc *d, const struct ft_decoded *d
 #define PF_FLOW 2u
 
 static void
-process_batch(struct ft_worker *w, const struct ft_desc *batch, unsigned n,
-	struct ft_decoded *decs)
+process_batch(struct ft_worker *w, const struct ft_desc *batch, unsigned n, struct ft_decoded *decs)
 {
 	struct ft_pipeline *p = w->p;
 	struct ft_tracker *t = w->tracker;
@@ -146,9 +145,8 @@ process_batch(struct ft_worker *w, const struct ft_desc *batch, unsigned n,
 	for (i = 0; i < n; i++) {
 		if (i + 1 < n)
 			__builtin_prefetch(batch[i + 1].data);
-		if (p->cfg.decode &&
-			ft_decode(p->dlt, batch[i].data, batch[i].caplen, batch[i].len, &decs[i]) !=
-				FT_DEC_OK)
+		if (p->cfg.decode && ft_decode(p->dlt, batch[i].data, batch[i].caplen, batch[i].len,
+					     &decs[i]) != FT_DEC_OK)
 			FT_CTR_ADD(w->decode_errors, 1);
 	}
 	if (t != NULL) {

@@ -42,79 +42,79 @@ enum ft_dec_status {
  */
 enum ft_layer {
 	FT_L_NONE = 0,
-	FT_L_ETH,      /**< Ethernet II / 802.3 (eth) */
-	FT_L_VLAN,     /**< 802.1Q / 802.1ad tags (vlan[], n_vlan) */
-	FT_L_SLL,      /**< Linux cooked v1 or v2 (sll) */
-	FT_L_NULL,     /**< BSD loopback NULL / LOOP (null_family) */
-	FT_L_RAW,      /**< raw IP link type (no link header) */
-	FT_L_ARP,      /**< ARP / RARP (arp) */
-	FT_L_IP4,      /**< IPv4 (ip; innermost when tunnelled) */
-	FT_L_IP6,      /**< IPv6 (ip; innermost when tunnelled) */
-	FT_L_TCP,      /**< TCP (tcp) */
-	FT_L_UDP,      /**< UDP (udp) */
-	FT_L_ICMP,     /**< ICMPv4 (icmp) */
-	FT_L_ICMP6,    /**< ICMPv6 (icmp, the same member as ICMPv4) */
-	FT_L_DNS,      /**< a DNS header is present at l4_payload: see ft_decode_dns() */
-	FT_L_LLC,      /**< 802.2 LLC, with SNAP (llc) */
-	FT_L_RADIOTAP, /**< radiotap header (radiotap) */
-	FT_L_WIFI,     /**< IEEE 802.11 MAC header (wifi) */
-	FT_L_IGMP,     /**< IGMP v1-v3 (igmp) */
-	FT_L_TUNNEL,   /**< the packet is encapsulated: outer_ip and tunnel are valid */
-	FT_L_GRE,      /**< GRE header (tunnel.gre_*) */
-	FT_L_VXLAN,    /**< VXLAN header (tunnel.vni) */
-	FT_L_ERSPAN,   /**< ERSPAN type II/III header inside GRE (tunnel.erspan_*) */
+	FT_L_ETH,       /**< Ethernet II / 802.3 (eth) */
+	FT_L_VLAN,      /**< 802.1Q / 802.1ad tags (vlan[], n_vlan) */
+	FT_L_SLL,       /**< Linux cooked v1 or v2 (sll) */
+	FT_L_NULL,      /**< BSD loopback NULL / LOOP (null_family) */
+	FT_L_RAW,       /**< raw IP link type (no link header) */
+	FT_L_ARP,       /**< ARP / RARP (arp) */
+	FT_L_IP4,       /**< IPv4 (ip; innermost when tunnelled) */
+	FT_L_IP6,       /**< IPv6 (ip; innermost when tunnelled) */
+	FT_L_TCP,       /**< TCP (tcp) */
+	FT_L_UDP,       /**< UDP (udp) */
+	FT_L_ICMP,      /**< ICMPv4 (icmp) */
+	FT_L_ICMP6,     /**< ICMPv6 (icmp, the same member as ICMPv4) */
+	FT_L_DNS,       /**< a DNS header is present at l4_payload: see ft_decode_dns() */
+	FT_L_LLC,       /**< 802.2 LLC, with SNAP (llc) */
+	FT_L_RADIOTAP,  /**< radiotap header (radiotap) */
+	FT_L_WIFI,      /**< IEEE 802.11 MAC header (wifi) */
+	FT_L_IGMP,      /**< IGMP v1-v3 (igmp) */
+	FT_L_TUNNEL,    /**< the packet is encapsulated: outer_ip and tunnel are valid */
+	FT_L_GRE,       /**< GRE header (tunnel.gre_*) */
+	FT_L_VXLAN,     /**< VXLAN header (tunnel.vni) */
+	FT_L_ERSPAN,    /**< ERSPAN type II/III header inside GRE (tunnel.erspan_*) */
 	FT_L_INNER_ETH, /**< Ethernet frame inside a tunnel (tunnel.eth, tunnel.vlan) */
-	FT_L__COUNT /* keep last; must stay <= 32 */
+	FT_L__COUNT     /* keep last; must stay <= 32 */
 };
 
-#define FT_LAYER(id) (1u << (id))
-#define FT_LAYER_ETH  FT_LAYER(FT_L_ETH)
-#define FT_LAYER_VLAN FT_LAYER(FT_L_VLAN)
-#define FT_LAYER_SLL  FT_LAYER(FT_L_SLL)
-#define FT_LAYER_NULL FT_LAYER(FT_L_NULL)
-#define FT_LAYER_RAW  FT_LAYER(FT_L_RAW)
-#define FT_LAYER_ARP  FT_LAYER(FT_L_ARP)
-#define FT_LAYER_IP4  FT_LAYER(FT_L_IP4)
-#define FT_LAYER_IP6  FT_LAYER(FT_L_IP6)
-#define FT_LAYER_TCP  FT_LAYER(FT_L_TCP)
-#define FT_LAYER_UDP  FT_LAYER(FT_L_UDP)
-#define FT_LAYER_ICMP  FT_LAYER(FT_L_ICMP)
-#define FT_LAYER_ICMP6 FT_LAYER(FT_L_ICMP6)
-#define FT_LAYER_DNS   FT_LAYER(FT_L_DNS)
-#define FT_LAYER_LLC      FT_LAYER(FT_L_LLC)
-#define FT_LAYER_RADIOTAP FT_LAYER(FT_L_RADIOTAP)
-#define FT_LAYER_WIFI     FT_LAYER(FT_L_WIFI)
-#define FT_LAYER_IGMP     FT_LAYER(FT_L_IGMP)
-#define FT_LAYER_TUNNEL   FT_LAYER(FT_L_TUNNEL)
-#define FT_LAYER_GRE      FT_LAYER(FT_L_GRE)
-#define FT_LAYER_VXLAN    FT_LAYER(FT_L_VXLAN)
-#define FT_LAYER_ERSPAN   FT_LAYER(FT_L_ERSPAN)
+#define FT_LAYER(id)       (1u << (id))
+#define FT_LAYER_ETH       FT_LAYER(FT_L_ETH)
+#define FT_LAYER_VLAN      FT_LAYER(FT_L_VLAN)
+#define FT_LAYER_SLL       FT_LAYER(FT_L_SLL)
+#define FT_LAYER_NULL      FT_LAYER(FT_L_NULL)
+#define FT_LAYER_RAW       FT_LAYER(FT_L_RAW)
+#define FT_LAYER_ARP       FT_LAYER(FT_L_ARP)
+#define FT_LAYER_IP4       FT_LAYER(FT_L_IP4)
+#define FT_LAYER_IP6       FT_LAYER(FT_L_IP6)
+#define FT_LAYER_TCP       FT_LAYER(FT_L_TCP)
+#define FT_LAYER_UDP       FT_LAYER(FT_L_UDP)
+#define FT_LAYER_ICMP      FT_LAYER(FT_L_ICMP)
+#define FT_LAYER_ICMP6     FT_LAYER(FT_L_ICMP6)
+#define FT_LAYER_DNS       FT_LAYER(FT_L_DNS)
+#define FT_LAYER_LLC       FT_LAYER(FT_L_LLC)
+#define FT_LAYER_RADIOTAP  FT_LAYER(FT_L_RADIOTAP)
+#define FT_LAYER_WIFI      FT_LAYER(FT_L_WIFI)
+#define FT_LAYER_IGMP      FT_LAYER(FT_L_IGMP)
+#define FT_LAYER_TUNNEL    FT_LAYER(FT_L_TUNNEL)
+#define FT_LAYER_GRE       FT_LAYER(FT_L_GRE)
+#define FT_LAYER_VXLAN     FT_LAYER(FT_L_VXLAN)
+#define FT_LAYER_ERSPAN    FT_LAYER(FT_L_ERSPAN)
 #define FT_LAYER_INNER_ETH FT_LAYER(FT_L_INNER_ETH)
 
-#define FT_MAX_VLAN 4 /**< VLAN tags kept (deeper stacks: FT_DEC_UNSUPPORTED) */
-#define FT_MAX_IP6_EXT 8   /**< IPv6 extension headers walked (more: FT_DEC_UNSUPPORTED) */
-#define FT_MAX_TUNNEL 2    /**< encapsulations decoded; a deeper one is left as payload */
-#define FT_MAX_TCP_SACK 4  /**< SACK blocks kept */
-#define FT_MAX_TCP_UNKNOWN 8 /**< unknown TCP option kinds reported */
-#define FT_MAX_WIFI_RATES 16 /**< 802.11 supported + extended rates kept */
+#define FT_MAX_VLAN        4  /**< VLAN tags kept (deeper stacks: FT_DEC_UNSUPPORTED) */
+#define FT_MAX_IP6_EXT     8  /**< IPv6 extension headers walked (more: FT_DEC_UNSUPPORTED) */
+#define FT_MAX_TUNNEL      2  /**< encapsulations decoded; a deeper one is left as payload */
+#define FT_MAX_TCP_SACK    4  /**< SACK blocks kept */
+#define FT_MAX_TCP_UNKNOWN 8  /**< unknown TCP option kinds reported */
+#define FT_MAX_WIFI_RATES  16 /**< 802.11 supported + extended rates kept */
 
 /*
  * libpcap link types ft_decode() understands (values of <pcap/dlt.h> on
  * Linux; the BSD aliases are accepted too). Defined here so that decode/
  * does not depend on libpcap headers.
  */
-#define FT_DLT_NULL 0               /**< BSD loopback, host-order AF_ value */
-#define FT_DLT_EN10MB 1             /**< Ethernet */
-#define FT_DLT_RAW 12               /**< raw IP (Linux value) */
-#define FT_DLT_RAW_BSD 14           /**< raw IP (OpenBSD value) */
-#define FT_DLT_LINKTYPE_RAW 101     /**< LINKTYPE_RAW, when it reaches us unmapped */
-#define FT_DLT_IEEE802_11 105       /**< 802.11 MAC frames */
-#define FT_DLT_LOOP 108             /**< OpenBSD loopback, network-order AF_ value */
-#define FT_DLT_LINUX_SLL 113        /**< Linux cooked capture v1 */
+#define FT_DLT_NULL             0   /**< BSD loopback, host-order AF_ value */
+#define FT_DLT_EN10MB           1   /**< Ethernet */
+#define FT_DLT_RAW              12  /**< raw IP (Linux value) */
+#define FT_DLT_RAW_BSD          14  /**< raw IP (OpenBSD value) */
+#define FT_DLT_LINKTYPE_RAW     101 /**< LINKTYPE_RAW, when it reaches us unmapped */
+#define FT_DLT_IEEE802_11       105 /**< 802.11 MAC frames */
+#define FT_DLT_LOOP             108 /**< OpenBSD loopback, network-order AF_ value */
+#define FT_DLT_LINUX_SLL        113 /**< Linux cooked capture v1 */
 #define FT_DLT_IEEE802_11_RADIO 127 /**< radiotap + 802.11 */
-#define FT_DLT_IPV4 228             /**< raw IPv4 */
-#define FT_DLT_IPV6 229             /**< raw IPv6 */
-#define FT_DLT_LINUX_SLL2 276       /**< Linux cooked capture v2 */
+#define FT_DLT_IPV4             228 /**< raw IPv4 */
+#define FT_DLT_IPV6             229 /**< raw IPv6 */
+#define FT_DLT_LINUX_SLL2       276 /**< Linux cooked capture v2 */
 
 /** TCP flag bits as in design.md (NS is bit 8). */
 #define FT_TCP_FIN 0x01
@@ -186,17 +186,17 @@ struct ft_eth {
 };
 
 struct ft_vlan {
-	uint16_t id;  /**< 12-bit VLAN id */
-	uint8_t pcp;  /**< priority code point */
+	uint16_t id;   /**< 12-bit VLAN id */
+	uint8_t pcp;   /**< priority code point */
 	uint16_t tpid; /**< 0x8100 or 0x88a8 (or 0x9100) */
 };
 
 /** IEEE 802.2 LLC header, with its SNAP extension (RFC 1042). */
 struct ft_llc {
 	uint8_t dsap, ssap;
-	uint16_t ctrl;     /**< 1 byte for U frames, 2 for I/S frames */
-	uint8_t snap;      /**< 1 when a SNAP header follows (AA AA 03) */
-	uint32_t oui;      /**< SNAP organisation code */
+	uint16_t ctrl;      /**< 1 byte for U frames, 2 for I/S frames */
+	uint8_t snap;       /**< 1 when a SNAP header follows (AA AA 03) */
+	uint32_t oui;       /**< SNAP organisation code */
 	uint16_t snap_type; /**< SNAP protocol id (an ethertype when oui is 0) */
 };
 
@@ -220,37 +220,37 @@ struct ft_arp {
 };
 
 struct ft_ip {
-	uint8_t v;       /**< 4 or 6 */
-	uint8_t proto;   /**< upper-layer protocol, after IPv6 extension headers */
-	uint8_t ttl;     /**< TTL or hop limit */
-	uint8_t df, mf;  /**< fragment flags (IPv6: mf from the fragment header) */
-	uint8_t frag;    /**< 1 when this packet is a fragment (offset != 0 or MF) */
-	uint16_t off;    /**< fragment offset in bytes */
-	uint32_t id;     /**< IPv4 id; IPv6 fragment id */
-	uint32_t len;    /**< v4 total length; v6 payload length + 40 */
-	uint8_t hlen;    /**< v4 header length; 40 for v6 */
-	uint8_t tos;     /**< v4 TOS; v6 traffic class */
+	uint8_t v;        /**< 4 or 6 */
+	uint8_t proto;    /**< upper-layer protocol, after IPv6 extension headers */
+	uint8_t ttl;      /**< TTL or hop limit */
+	uint8_t df, mf;   /**< fragment flags (IPv6: mf from the fragment header) */
+	uint8_t frag;     /**< 1 when this packet is a fragment (offset != 0 or MF) */
+	uint16_t off;     /**< fragment offset in bytes */
+	uint32_t id;      /**< IPv4 id; IPv6 fragment id */
+	uint32_t len;     /**< v4 total length; v6 payload length + 40 */
+	uint8_t hlen;     /**< v4 header length; 40 for v6 */
+	uint8_t tos;      /**< v4 TOS; v6 traffic class */
 	uint16_t ext_len; /**< v6: bytes of extension headers walked */
-	uint32_t flow;   /**< v6 flow label */
-	uint8_t src[16]; /**< IPv4 uses the first 4 bytes, the rest is zero */
+	uint32_t flow;    /**< v6 flow label */
+	uint8_t src[16];  /**< IPv4 uses the first 4 bytes, the rest is zero */
 	uint8_t dst[16];
 };
 
 /** Bits of ft_tcp_opts.present. */
-#define FT_TCPOPT_MSS 0x01
-#define FT_TCPOPT_WSCALE 0x02
+#define FT_TCPOPT_MSS     0x01
+#define FT_TCPOPT_WSCALE  0x02
 #define FT_TCPOPT_SACK_OK 0x04
-#define FT_TCPOPT_SACK 0x08
-#define FT_TCPOPT_TS 0x10
+#define FT_TCPOPT_SACK    0x08
+#define FT_TCPOPT_TS      0x10
 
 /** TCP options (RFC 9293 3.2, RFC 7323, RFC 2018). */
 struct ft_tcp_opts {
-	uint8_t present;  /**< FT_TCPOPT_* bits of the fields below that are valid */
+	uint8_t present; /**< FT_TCPOPT_* bits of the fields below that are valid */
 	uint8_t wscale;
 	uint16_t mss;
-	uint8_t n_sack;   /**< SACK blocks in sack[] */
-	uint8_t n_unknown; /**< kinds in unknown[] (more are not reported) */
-	uint8_t n_opts;   /**< options seen, NOP and EOL included */
+	uint8_t n_sack;                      /**< SACK blocks in sack[] */
+	uint8_t n_unknown;                   /**< kinds in unknown[] (more are not reported) */
+	uint8_t n_opts;                      /**< options seen, NOP and EOL included */
 	uint8_t unknown[FT_MAX_TCP_UNKNOWN]; /**< unknown option kinds, in order */
 	uint32_t sack[FT_MAX_TCP_SACK][2];   /**< left, right edges */
 	uint32_t ts_val, ts_ecr;
@@ -275,16 +275,16 @@ struct ft_udp {
 /** ICMPv4 (RFC 792) or ICMPv6 (RFC 4443, RFC 4861); layer bit says which. */
 struct ft_icmp {
 	uint8_t type, code;
-	uint8_t echo;        /**< 1 for echo request/reply: id and seq valid */
-	uint8_t quote;       /**< 1 for an error quoting an IP header: q_* valid */
-	uint8_t q_ports;     /**< 1 when q_sport/q_dport are valid */
-	uint8_t q_v;         /**< quoted IP version */
-	uint8_t q_proto;     /**< quoted IP protocol */
-	uint8_t nd_target;   /**< ICMPv6 ND: target[] valid */
-	uint8_t nd_lladdr;   /**< ICMPv6 ND: lladdr[] valid (source/target link-layer option) */
+	uint8_t echo;      /**< 1 for echo request/reply: id and seq valid */
+	uint8_t quote;     /**< 1 for an error quoting an IP header: q_* valid */
+	uint8_t q_ports;   /**< 1 when q_sport/q_dport are valid */
+	uint8_t q_v;       /**< quoted IP version */
+	uint8_t q_proto;   /**< quoted IP protocol */
+	uint8_t nd_target; /**< ICMPv6 ND: target[] valid */
+	uint8_t nd_lladdr; /**< ICMPv6 ND: lladdr[] valid (source/target link-layer option) */
 	uint16_t id, seq;
 	uint16_t q_sport, q_dport;
-	uint32_t data;       /**< the 4 bytes after the checksum (gateway, pointer, MTU, ND flags) */
+	uint32_t data; /**< the 4 bytes after the checksum (gateway, pointer, MTU, ND flags) */
 	uint8_t q_src[16], q_dst[16];
 	uint8_t target[16];
 	uint8_t lladdr[6];
@@ -301,27 +301,27 @@ struct ft_igmp {
 };
 
 /** Radiotap fields decoded (https://www.radiotap.org). */
-#define FT_RT_FLAGS 0x01
-#define FT_RT_RATE 0x02
+#define FT_RT_FLAGS   0x01
+#define FT_RT_RATE    0x02
 #define FT_RT_CHANNEL 0x04
-#define FT_RT_SIGNAL 0x08
-#define FT_RT_NOISE 0x10
+#define FT_RT_SIGNAL  0x08
+#define FT_RT_NOISE   0x10
 #define FT_RT_ANTENNA 0x20
-#define FT_RT_TSFT 0x40
-#define FT_RT_MCS 0x80
+#define FT_RT_TSFT    0x40
+#define FT_RT_MCS     0x80
 
 struct ft_radiotap {
-	uint16_t len;      /**< it_len: radiotap header length */
-	uint8_t have;      /**< FT_RT_* bits: which fields below are valid */
-	uint8_t flags;     /**< 0x10: frame ends with an FCS; 0x20: data padding */
-	uint8_t rate;      /**< 500 kb/s units */
+	uint16_t len;         /**< it_len: radiotap header length */
+	uint8_t have;         /**< FT_RT_* bits: which fields below are valid */
+	uint8_t flags;        /**< 0x10: frame ends with an FCS; 0x20: data padding */
+	uint8_t rate;         /**< 500 kb/s units */
 	int8_t signal, noise; /**< dBm */
 	uint8_t antenna;
 	uint8_t mcs_index;
 	uint8_t n_present; /**< present words walked */
 	uint16_t freq;     /**< MHz */
 	uint16_t chan_flags;
-	uint32_t present;  /**< first present word */
+	uint32_t present; /**< first present word */
 	uint64_t tsft;
 };
 
@@ -329,48 +329,48 @@ struct ft_radiotap {
 #define FT_WIFI_MGMT 0
 #define FT_WIFI_CTRL 1
 #define FT_WIFI_DATA 2
-#define FT_WIFI_EXT 3
+#define FT_WIFI_EXT  3
 
 struct ft_wifi {
 	uint8_t type, subtype;
-	uint8_t flags;       /**< second frame-control byte (ToDS 0x01, FromDS 0x02, ...) */
-	uint8_t n_addr;      /**< addresses in addr[] (1 to 4) */
-	uint8_t qos;         /**< 1 when tid is valid */
+	uint8_t flags;  /**< second frame-control byte (ToDS 0x01, FromDS 0x02, ...) */
+	uint8_t n_addr; /**< addresses in addr[] (1 to 4) */
+	uint8_t qos;    /**< 1 when tid is valid */
 	uint8_t tid;
 	uint8_t has_ssid;
-	uint8_t ssid_len;    /**< bytes in ssid (at most 32) */
+	uint8_t ssid_len; /**< bytes in ssid (at most 32) */
 	uint8_t n_rates;
-	uint8_t channel;     /**< DS parameter set; 0 if absent */
+	uint8_t channel; /**< DS parameter set; 0 if absent */
 	uint16_t duration;
-	uint16_t seq;        /**< sequence number (12 bits) */
-	uint8_t frag;        /**< fragment number */
-	uint16_t hdr_len;    /**< MAC header length (with QoS/HT control, padding) */
+	uint16_t seq;     /**< sequence number (12 bits) */
+	uint8_t frag;     /**< fragment number */
+	uint16_t hdr_len; /**< MAC header length (with QoS/HT control, padding) */
 	uint8_t addr[4][6];
 	uint8_t rates[FT_MAX_WIFI_RATES]; /**< 500 kb/s units; bit 7: basic rate */
-	uint8_t ssid[32];    /**< raw bytes, not NUL-terminated */
+	uint8_t ssid[32];                 /**< raw bytes, not NUL-terminated */
 };
 
 /** Tunnel types (ft_tunnel.type). */
 enum ft_tunnel_type {
 	FT_TUN_NONE = 0,
-	FT_TUN_GRE,    /**< GRE (RFC 2784, RFC 2890) */
-	FT_TUN_VXLAN,  /**< VXLAN (RFC 7348) */
-	FT_TUN_IPIP,   /**< IPv4/IPv6 in IPv4/IPv6 (RFC 2003, RFC 2473, RFC 4213) */
+	FT_TUN_GRE,   /**< GRE (RFC 2784, RFC 2890) */
+	FT_TUN_VXLAN, /**< VXLAN (RFC 7348) */
+	FT_TUN_IPIP,  /**< IPv4/IPv6 in IPv4/IPv6 (RFC 2003, RFC 2473, RFC 4213) */
 };
 
 /** The outermost encapsulation (see DESIGN NOTES: Nesting). */
 struct ft_tunnel {
-	uint8_t type;        /**< enum ft_tunnel_type */
-	uint8_t erspan_ver;  /**< ERSPAN version: 1 (type II) or 2 (type III) */
-	uint16_t gre_flags;  /**< GRE flags and version word */
-	uint16_t gre_proto;  /**< GRE protocol type */
+	uint8_t type;          /**< enum ft_tunnel_type */
+	uint8_t erspan_ver;    /**< ERSPAN version: 1 (type II) or 2 (type III) */
+	uint16_t gre_flags;    /**< GRE flags and version word */
+	uint16_t gre_proto;    /**< GRE protocol type */
 	uint16_t sport, dport; /**< VXLAN: outer UDP ports */
-	uint16_t erspan_id;  /**< ERSPAN session id */
-	uint32_t gre_key;    /**< valid when gre_flags has K (0x2000) */
-	uint32_t gre_seq;    /**< valid when gre_flags has S (0x1000) */
-	uint32_t vni;        /**< VXLAN network identifier */
-	struct ft_eth eth;   /**< inner Ethernet (FT_LAYER_INNER_ETH) */
-	uint8_t n_vlan;      /**< inner VLAN tags */
+	uint16_t erspan_id;    /**< ERSPAN session id */
+	uint32_t gre_key;      /**< valid when gre_flags has K (0x2000) */
+	uint32_t gre_seq;      /**< valid when gre_flags has S (0x1000) */
+	uint32_t vni;          /**< VXLAN network identifier */
+	struct ft_eth eth;     /**< inner Ethernet (FT_LAYER_INNER_ETH) */
+	uint8_t n_vlan;        /**< inner VLAN tags */
 	struct ft_vlan vlan[FT_MAX_VLAN];
 };
 
@@ -380,35 +380,35 @@ struct ft_tunnel {
  * Members are valid only when their layer bit is set in layers.
  */
 struct ft_decoded {
-	uint32_t layers;            /**< FT_LAYER_* bits of the layers decoded */
-	uint8_t status;             /**< enum ft_dec_status */
-	uint8_t err_layer;          /**< enum ft_layer where decoding stopped (status != OK) */
-	uint16_t err_off;           /**< byte offset in the frame where it stopped (saturated) */
+	uint32_t layers;   /**< FT_LAYER_* bits of the layers decoded */
+	uint8_t status;    /**< enum ft_dec_status */
+	uint8_t err_layer; /**< enum ft_layer where decoding stopped (status != OK) */
+	uint16_t err_off;  /**< byte offset in the frame where it stopped (saturated) */
 	struct ft_eth eth;
-	uint8_t n_vlan;             /**< tags in vlan[], outer first */
+	uint8_t n_vlan; /**< tags in vlan[], outer first */
 	struct ft_vlan vlan[FT_MAX_VLAN];
 	struct ft_ip ip;
 	struct ft_tcp tcp;
 	struct ft_udp udp;
-	const uint8_t *l4_payload;  /**< TCP/UDP payload start (NULL if none) */
-	uint32_t l4_payload_len;    /**< captured payload bytes (<= the header's length) */
+	const uint8_t *l4_payload; /**< TCP/UDP payload start (NULL if none) */
+	uint32_t l4_payload_len;   /**< captured payload bytes (<= the header's length) */
 	/* Extensions beyond the core contract. */
-	uint8_t n_tunnel;           /**< encapsulation levels decoded */
-	uint32_t null_family;       /**< FT_LAYER_NULL: the AF_ value, host order */
-	const uint8_t *l3;          /**< start of the (innermost) network header, or NULL */
+	uint8_t n_tunnel;     /**< encapsulation levels decoded */
+	uint32_t null_family; /**< FT_LAYER_NULL: the AF_ value, host order */
+	const uint8_t *l3;    /**< start of the (innermost) network header, or NULL */
 	struct ft_llc llc;
 	struct ft_sll sll;
 	struct ft_arp arp;
-	struct ft_icmp icmp;        /**< FT_LAYER_ICMP or FT_LAYER_ICMP6 */
+	struct ft_icmp icmp; /**< FT_LAYER_ICMP or FT_LAYER_ICMP6 */
 	struct ft_igmp igmp;
-	struct ft_ip outer_ip;      /**< FT_LAYER_TUNNEL: the IP header carrying the tunnel */
-	struct ft_tunnel tunnel;    /**< FT_LAYER_TUNNEL */
+	struct ft_ip outer_ip;   /**< FT_LAYER_TUNNEL: the IP header carrying the tunnel */
+	struct ft_tunnel tunnel; /**< FT_LAYER_TUNNEL */
 	struct ft_radiotap radiotap;
 	struct ft_wifi wifi;
 };
 
-#define FT_DNS_MAX_RR 8      /**< questions and answers kept */
-#define FT_DNS_NAME_MAX 256  /**< name buffer, NUL included (names are at most 255) */
+#define FT_DNS_MAX_RR   8   /**< questions and answers kept */
+#define FT_DNS_NAME_MAX 256 /**< name buffer, NUL included (names are at most 255) */
 
 /** A DNS question (RFC 1035 4.1.2). */
 struct ft_dns_q {
@@ -435,12 +435,12 @@ struct ft_dns_rr {
 struct ft_dns {
 	uint16_t id;
 	uint8_t qr, opcode, aa, tc, rd, ra, rcode;
-	uint8_t tcp;           /**< carried over TCP (2-byte length prefix) */
+	uint8_t tcp;                                 /**< carried over TCP (2-byte length prefix) */
 	uint16_t qdcount, ancount, nscount, arcount; /**< as in the header */
-	uint8_t n_qd, n_an;    /**< entries decoded into qd[] and an[] */
-	uint8_t status;        /**< enum ft_dec_status of the DNS parse */
-	uint16_t err_off;      /**< offset in the DNS message where parsing stopped */
-	uint32_t msg_len;      /**< message length (UDP payload or TCP length prefix) */
+	uint8_t n_qd, n_an;                          /**< entries decoded into qd[] and an[] */
+	uint8_t status;                              /**< enum ft_dec_status of the DNS parse */
+	uint16_t err_off; /**< offset in the DNS message where parsing stopped */
+	uint32_t msg_len; /**< message length (UDP payload or TCP length prefix) */
 	struct ft_dns_q qd[FT_DNS_MAX_RR];
 	struct ft_dns_rr an[FT_DNS_MAX_RR];
 };
@@ -457,8 +457,8 @@ struct ft_dns {
  * Thread-safety: any thread; no shared state.
  * Context: hot path; never allocates, never blocks, never makes a system call.
  */
-FT_EXTERN enum ft_dec_status ft_decode(int dlt, const uint8_t *pkt, uint32_t caplen,
-	uint32_t wirelen, struct ft_decoded *out);
+FT_EXTERN enum ft_dec_status ft_decode(
+	int dlt, const uint8_t *pkt, uint32_t caplen, uint32_t wirelen, struct ft_decoded *out);
 
 /**
  * Name of a layer for output ("eth", "ip4", "tcp", ...).

@@ -17,22 +17,22 @@ extern "C" {
 #endif
 
 /* X-macro: name, value, message. ft_strerror() and ft_err_name() come from it. */
-#define FT_ERRNO_MAP(XX)                                                                           \
-	XX(EINVAL, -EINVAL, "invalid argument")                                                    \
-	XX(ENOMEM, -ENOMEM, "out of memory")                                                       \
-	XX(ENOENT, -ENOENT, "no such file or device")                                              \
-	XX(EACCES, -EACCES, "permission denied")                                                   \
-	XX(EPERM, -EPERM, "operation not permitted")                                               \
-	XX(EBUSY, -EBUSY, "pipeline already started")                                              \
-	XX(EIO, -EIO, "input/output error")                                                        \
-	XX(ENOSPC, -ENOSPC, "no space left on device")                                             \
-	XX(ENOTSUP, -ENOTSUP, "operation not supported for this source")                            \
-	XX(EPCAP, -1001, "libpcap error")                                                          \
-	XX(EFILTER, -1002, "invalid filter expression")                                            \
-	XX(EFORMAT, -1003, "corrupt or unsupported capture file")                                  \
-	XX(ETRUNC, -1004, "capture file cut off mid-record")                                       \
-	XX(ECONSUMER, -1005, "a consumer callback asked to stop with an error")                    \
-	XX(EIFDOWN, -1006, "the capture interface went down or away")                              \
+#define FT_ERRNO_MAP(XX)                                                        \
+	XX(EINVAL, -EINVAL, "invalid argument")                                 \
+	XX(ENOMEM, -ENOMEM, "out of memory")                                    \
+	XX(ENOENT, -ENOENT, "no such file or device")                           \
+	XX(EACCES, -EACCES, "permission denied")                                \
+	XX(EPERM, -EPERM, "operation not permitted")                            \
+	XX(EBUSY, -EBUSY, "pipeline already started")                           \
+	XX(EIO, -EIO, "input/output error")                                     \
+	XX(ENOSPC, -ENOSPC, "no space left on device")                          \
+	XX(ENOTSUP, -ENOTSUP, "operation not supported for this source")        \
+	XX(EPCAP, -1001, "libpcap error")                                       \
+	XX(EFILTER, -1002, "invalid filter expression")                         \
+	XX(EFORMAT, -1003, "corrupt or unsupported capture file")               \
+	XX(ETRUNC, -1004, "capture file cut off mid-record")                    \
+	XX(ECONSUMER, -1005, "a consumer callback asked to stop with an error") \
+	XX(EIFDOWN, -1006, "the capture interface went down or away")           \
 	XX(ETHREAD, -1007, "could not start a thread")
 
 enum ft_error {

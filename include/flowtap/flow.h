@@ -74,21 +74,21 @@ struct ft_flow_dir {
  * the worker owns it) and copied out by ft_pipeline_flows().
  */
 struct ft_flow {
-	uint64_t id;             /**< unique per pipeline: worker index in the low 8 bits */
-	uint8_t ip_v;            /**< 4 or 6 */
-	uint8_t n_vlan;          /**< VLAN ids in vlan[] (outer first, at most 2 kept) */
+	uint64_t id;    /**< unique per pipeline: worker index in the low 8 bits */
+	uint8_t ip_v;   /**< 4 or 6 */
+	uint8_t n_vlan; /**< VLAN ids in vlan[] (outer first, at most 2 kept) */
 	uint16_t vlan[2];
 	uint8_t src[16], dst[16]; /**< src: sent the first SYN (or the first packet seen) */
 	uint16_t sport, dport;
-	uint8_t midstream;       /**< joined without seeing the SYN */
-	uint8_t state;           /**< enum ft_tcp_state */
-	uint8_t close;           /**< enum ft_close (FT_CLOSE_NONE while open) */
+	uint8_t midstream; /**< joined without seeing the SYN */
+	uint8_t state;     /**< enum ft_tcp_state */
+	uint8_t close;     /**< enum ft_close (FT_CLOSE_NONE while open) */
 	uint16_t worker;
-	uint8_t ts_digits;       /**< timestamp precision of the capture: 6 or 9 */
+	uint8_t ts_digits;          /**< timestamp precision of the capture: 6 or 9 */
 	uint64_t first_ns, last_ns; /**< capture timestamps of the first and last packet */
-	int64_t connect_ns;      /**< SYN -> handshake-completing ACK; -1 if not seen */
-	int64_t rtt_ns;          /**< SYN -> SYN-ACK; -1 if not seen */
-	struct ft_flow_dir dir[2]; /**< indexed by enum ft_dir: send, recv */
+	int64_t connect_ns;         /**< SYN -> handshake-completing ACK; -1 if not seen */
+	int64_t rtt_ns;             /**< SYN -> SYN-ACK; -1 if not seen */
+	struct ft_flow_dir dir[2];  /**< indexed by enum ft_dir: send, recv */
 };
 
 /** Kinds of flow events, in the order they can occur for one session. */
@@ -105,12 +105,12 @@ enum ft_flow_event_type {
 /** One flow event. Everything it points to is borrowed: valid during the call only. */
 struct ft_flow_event {
 	enum ft_flow_event_type type;
-	enum ft_dir dir;              /**< DATA, RETRANSMIT, GAP, RESET: which direction */
+	enum ft_dir dir; /**< DATA, RETRANSMIT, GAP, RESET: which direction */
 	const struct ft_flow *flow;
-	uint64_t ts_ns;               /**< timestamp of the packet that caused it (or the clock) */
-	const uint8_t *data;          /**< DATA: the bytes (NULL when reassembly is off) */
-	uint32_t len;                 /**< DATA, RETRANSMIT: bytes; GAP: bytes given up */
-	uint32_t seq;                 /**< DATA, RETRANSMIT, GAP: sequence number of the first byte */
+	uint64_t ts_ns;      /**< timestamp of the packet that caused it (or the clock) */
+	const uint8_t *data; /**< DATA: the bytes (NULL when reassembly is off) */
+	uint32_t len;        /**< DATA, RETRANSMIT: bytes; GAP: bytes given up */
+	uint32_t seq;        /**< DATA, RETRANSMIT, GAP: sequence number of the first byte */
 };
 
 /**

@@ -59,53 +59,56 @@ typedef void ft_stats_cb(const struct ft_stats *st, int final, void *user);
  */
 typedef void ft_warning_cb(const char *msg, void *user);
 
-/** Pipeline configuration. Initialise with ft_config_init(); strings are borrowed until create returns. */
+/** Pipeline configuration. Initialise with ft_config_init(); strings are borrowed until create
+ * returns. */
 struct ft_config {
 	/* Source: exactly one of device and file. */
-	const char *device;      /**< live interface name */
-	const char *file;        /**< pcap or pcapng file; "-" is standard input */
-	const char *filter;      /**< BPF filter expression, or NULL */
+	const char *device; /**< live interface name */
+	const char *file;   /**< pcap or pcapng file; "-" is standard input */
+	const char *filter; /**< BPF filter expression, or NULL */
 
 	/* Live capture options (node_pcap's session options). */
-	int snaplen;             /**< default 65535 */
-	int promisc;             /**< default 1 */
-	int monitor;             /**< rfmon; default 0 */
-	int buffer_size;         /**< kernel buffer in bytes; default 10 MiB */
-	int buffer_timeout_ms;   /**< default 1000; <= 0 selects immediate mode */
-	int immediate;           /**< force immediate mode; default 0 */
-	int nano;                /**< ask for nanosecond timestamps; default 1 */
+	int snaplen;           /**< default 65535 */
+	int promisc;           /**< default 1 */
+	int monitor;           /**< rfmon; default 0 */
+	int buffer_size;       /**< kernel buffer in bytes; default 10 MiB */
+	int buffer_timeout_ms; /**< default 1000; <= 0 selects immediate mode */
+	int immediate;         /**< force immediate mode; default 0 */
+	int nano;              /**< ask for nanosecond timestamps; default 1 */
 
 	/* File options. */
-	int use_mmap;            /**< read classic pcap files zero-copy through mmap; default 1 */
+	int use_mmap; /**< read classic pcap files zero-copy through mmap; default 1 */
 
 	/* Pipeline shape. */
-	unsigned workers;        /**< 0: number of cores - 1, at least 1 */
-	unsigned ring_slots;     /**< descriptors per worker ring, power of two; default 16384 */
-	size_t arena_bytes;      /**< frame copy space per worker (live, libpcap reader); default 32 MiB */
-	unsigned batch;          /**< frames a worker dequeues at once; default 32 */
+	unsigned workers;    /**< 0: number of cores - 1, at least 1 */
+	unsigned ring_slots; /**< descriptors per worker ring, power of two; default 16384 */
+	size_t arena_bytes;  /**< frame copy space per worker (live, libpcap reader); default 32 MiB
+			      */
+	unsigned batch;      /**< frames a worker dequeues at once; default 32 */
 
 	/* Stopping and side outputs. */
-	uint64_t count;          /**< stop after this many frames (0: no limit) */
-	const char *write_file;  /**< write captured frames to this pcap file (-w) */
-	double stats_interval;   /**< seconds between reports; 0 = off. Default: 1 live, 0 file */
+	uint64_t count;         /**< stop after this many frames (0: no limit) */
+	const char *write_file; /**< write captured frames to this pcap file (-w) */
+	double stats_interval;  /**< seconds between reports; 0 = off. Default: 1 live, 0 file */
 
 	/* Consumers. */
 	ft_packet_cb *on_packet;
 	ft_stats_cb *on_stats;
 	ft_warning_cb *on_warning;
 	void *user;
-	int decode;              /**< decode frames before on_packet; default 1 */
+	int decode; /**< decode frames before on_packet; default 1 */
 
 	/* TCP session tracking (flow.h). Needs decode. */
-	int track;               /**< track TCP sessions; default 1 */
-	int reassemble;          /**< hold out-of-order payload so DATA events carry the bytes; default 1 */
-	ft_flow_cb *on_flow;     /**< flow events (start, data, ..., end), on the owning worker */
-	uint32_t max_flows;      /**< sessions tracked at once, all workers together; default 1048576 */
+	int track;      /**< track TCP sessions; default 1 */
+	int reassemble; /**< hold out-of-order payload so DATA events carry the bytes; default 1 */
+	ft_flow_cb *on_flow; /**< flow events (start, data, ..., end), on the owning worker */
+	uint32_t max_flows;  /**< sessions tracked at once, all workers together; default 1048576 */
 	uint32_t ooo_flow_bytes; /**< out-of-order bytes held per session; default 256 KiB */
 	uint64_t ooo_bytes;      /**< out-of-order bytes held per worker; default 64 MiB */
 	double timeout_syn;      /**< seconds a half-open session may idle; default 30 */
 	double timeout_idle;     /**< seconds an established session may idle; default 300 */
-	double timeout_closed;   /**< seconds a closed session lingers (absorbs stray packets); default 30 */
+	double timeout_closed;   /**< seconds a closed session lingers (absorbs stray packets);
+				    default 30 */
 };
 
 /**
@@ -127,8 +130,8 @@ FT_EXTERN void ft_config_init(struct ft_config *cfg);
  * Thread-safety: any thread. Context: may block (opens devices and files), allocates.
  */
 #define FT_ERRBUF_SIZE 512
-FT_EXTERN int ft_pipeline_create(const struct ft_config *cfg, struct ft_pipeline **out,
-	char *errbuf);
+FT_EXTERN int ft_pipeline_create(
+	const struct ft_config *cfg, struct ft_pipeline **out, char *errbuf);
 
 /**
  * Start the capture, worker and stats threads.
@@ -223,7 +226,7 @@ struct ft_addr {
 struct ft_device {
 	char name[128];
 	char description[256];
-	unsigned flags;          /**< PCAP_IF_* flags (loopback, up, running, wireless, ...) */
+	unsigned flags; /**< PCAP_IF_* flags (loopback, up, running, wireless, ...) */
 	unsigned n_addrs;
 	struct ft_addr addrs[8]; /**< IPv4 and IPv6 addresses, no holes */
 };
