@@ -5,11 +5,12 @@
 #  3. TSan build (clang) and the threaded tests, with the ring hand-offs annotated.
 #  4. A short libFuzzer run of the decoder, seeded from the tcpdump corpus.
 #  5. `make install` into a scratch prefix and a consumer built against it.
+#  0. (first) clang-format --dry-run: every C file is in the project's format.
 # FT_CHECK_STAGES="release asan tsan fuzz install" selects stages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc)
-STAGES=${FT_CHECK_STAGES:-release asan tsan fuzz install}
+STAGES=${FT_CHECK_STAGES:-format release asan tsan fuzz install}
 FUZZ_SECONDS=${FT_FUZZ_SECONDS:-60}
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
@@ -19,6 +20,11 @@ stage() { printf '\n==== %s ====\n' "$*"; }
 
 for s in $STAGES; do
 case $s in
+format)
+	stage "clang-format"
+	# shellcheck disable=SC2046
+	clang-format --dry-run --Werror $(git ls-files '*.c' '*.h' '*.cc' | grep -v '^tests/data/')
+	;;
 release)
 	stage "release build + all tests"
 	cmake -S . -B build-check -DCMAKE_BUILD_TYPE=Release -DFT_WERROR=ON \

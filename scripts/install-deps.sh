@@ -7,7 +7,7 @@ set -euo pipefail
 BUILD_PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev llvm
   libpcap-dev libck-dev liburcu-dev libcmocka-dev libbenchmark-dev
   libhttp-parser-dev libhiredis-dev"
-TEST_PKGS="tcpdump tshark tcpreplay iproute2 iputils-ping curl python3 libcap2-bin
+TEST_PKGS="clang-format tcpdump tshark tcpreplay iproute2 iputils-ping curl python3 libcap2-bin
   redis-server redis-tools"
 PEER_PKGS="libtins-dev"
 
