@@ -40,17 +40,7 @@
 #endif
 #define T0 (UINT64_C(1767225600) * UINT64_C(1000000000))
 
-/* The interface bench_tracker.cc declares (extern "C"). */
-struct btr_ctx;
-void btr_thread_init(void);
-void btr_thread_fini(void);
-struct btr_ctx *btr_create(uint32_t n_flows, int random_order);
-void btr_destroy(struct btr_ctx *c);
-uint64_t btr_run(struct btr_ctx *c, uint32_t batches);
-double btr_bytes_per_flow(const struct btr_ctx *c);
-uint64_t btr_active(const struct btr_ctx *c);
-uint64_t btr_events(const struct btr_ctx *c);
-void btr_set_pipelined(struct btr_ctx *c, int on);
+#include "bench/bench_tracker_impl.h"
 
 struct btr_ctx {
 	struct ft_tracker *t;
