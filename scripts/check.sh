@@ -18,6 +18,18 @@ export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/t
 
 stage() { printf '\n==== %s ====\n' "$*"; }
 
+# Set-up check: a test must pass from any clone location, including one that
+# other users cannot enter (mode 0700, or under /root). Tests run commands as
+# another user only through tests/as_user.sh, which hides the checkout from
+# them; any other way of switching user would depend on the clone's
+# permissions, so it fails here, loudly, before anything is built.
+stage "set-up: no test depends on the checkout's permissions"
+if grep -nE '(setpriv +--|runuser +-|sudo +-u|\bsu +(-c|-l|-s|[a-z]+ +-c))' tests/*.sh scripts/*.sh |
+	grep -vE '^(tests/as_user.sh|scripts/check.sh):'; then
+	echo "check: the lines above switch user outside tests/as_user.sh (see its header)" >&2
+	exit 1
+fi
+
 for s in $STAGES; do
 case $s in
 format)

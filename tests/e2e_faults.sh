@@ -17,6 +17,8 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/netns.sh
 . "$HERE/netns.sh"
+# shellcheck source=tests/as_user.sh
+. "$HERE/as_user.sh"
 [ "$(id -u)" = 0 ] || { echo "skip: needs root"; exit 77; }
 T=$(mktemp -d)
 chmod 755 "$T" # the unprivileged runs below read the copies in it
@@ -222,9 +224,10 @@ else
 	cp "$FLOWTAP" "$T/flowtap-plain"
 	chmod 755 "$T/flowtap-cap" "$T/flowtap-plain"
 	setcap cap_net_raw,cap_net_admin+ep "$T/flowtap-cap"
-	# (An array, not a function: "func &" would put a subshell between $! and flowtap.)
-	as_nobody=(ip netns exec "$FT_NS_B" setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups)
-	"${as_nobody[@]}" "$T/flowtap-cap" -i lo --json --stats-interval 0 "udp port 9999" \
+	# The runs see only $T (the checkout is hidden from them: tests/as_user.sh).
+	ft_as_user_prepare "$T"
+	export FT_AS_USER_NETNS=$FT_NS_B
+	ft_as_user nobody "$T/flowtap-cap" -i lo --json --stats-interval 0 "udp port 9999" \
 		>"$T/cap.out" 2>"$T/cap.err" </dev/null &
 	pid=$!
 	wait_started $pid 10
@@ -244,7 +247,7 @@ assert st["final"] and st["packets"] >= 20, st' "$T/cap.out"; then
 	else
 		bad "CAP_NET_RAW only, as nobody: exit $RC: $(cat "$T/cap.err") $(tail -c 300 "$T/cap.out")"
 	fi
-	"${as_nobody[@]}" "$T/flowtap-plain" -i lo --stats-interval 0 >"$T/plain.out" 2>"$T/plain.err" </dev/null &
+	ft_as_user nobody "$T/flowtap-plain" -i lo --stats-interval 0 >"$T/plain.out" 2>"$T/plain.err" </dev/null &
 	wait_exit $! 10
 	[ "$RC" = 1 ] && ok "no capability, as nobody: exit 1" || bad "no capability: exit $RC, want 1"
 	grep -q "CAP_NET_RAW" "$T/plain.err" && ok "no capability: the message names CAP_NET_RAW" ||
