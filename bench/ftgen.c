@@ -22,7 +22,14 @@
  *   --loss drops the first segment of a two-segment chunk (the second one is
  *   captured and the receiver's ACK covers both, so the gap is visible);
  *   --reorder swaps the two segments; --retransmit re-sends a captured segment
- *   after the chunk's segments (never a lost one, so it is "all seen before").
+ *   after the chunk's segments (never a lost one, so it is "all seen before");
+ *   --ack-first swaps them and captures the receiver's ACK of both before the
+ *   late one (as a tap or a multi-queue NIC shows it).
+ * - --tap-offset USEC: the capture a passive tap with one port per direction
+ *   makes when the ports' clocks differ: every server-to-client frame is
+ *   stamped USEC later (earlier when negative) and the two directions are
+ *   merged in time order, as mergecap does. Within a direction the order
+ *   stays; truth times are the stamps written.
  *   Midstream sessions never lose or reorder their first chunk of each
  *   direction, so the tracker's base sequence number is the first byte.
  * - 4-tuples are unique among all sessions ever started (a set of 64-bit key
@@ -144,6 +151,8 @@ struct ft_opts {
 	double udp;
 	double other;
 	double reorder;
+	double ack_first;
+	int64_t tap_offset_ns;
 	double retransmit;
 	double loss;
 	double rst;
@@ -605,10 +614,26 @@ opt_syn(struct ft_opt *o, uint16_t mss, uint32_t tsval, uint32_t tsecr)
 
 /* ---- pcap writer --------------------------------------------------------- */
 
+/* A frame held back by the tap merge (--tap-offset). */
+struct ft_held {
+	uint64_t t;
+	uint32_t len;
+	uint8_t *b; /* FT_REC_HDR bytes of headroom, then the frame */
+};
+
+/* Frames of one direction waiting to be merged, oldest first. */
+struct ft_fifo {
+	struct ft_held *v;
+	size_t head, n, cap;
+};
+
 struct ft_writer {
 	FILE *f;
 	char *iobuf;
-	uint64_t now; /* ns since the epoch of the next frame */
+	uint64_t now;       /* ns since the epoch of the next frame */
+	int64_t tap_offset; /* added to server-to-client stamps (0: written at once) */
+	bool srv;           /* the next frame goes server to client */
+	struct ft_fifo fifo[2];
 	uint32_t snaplen;
 	bool nsec;
 	bool to_stdout;
@@ -651,6 +676,8 @@ pcap_open(struct ft_writer *w, const char *path, uint32_t linktype, uint32_t sna
 	return 0;
 }
 
+static void tap_release(struct ft_writer *w, uint64_t limit);
+
 static int
 pcap_close(struct ft_writer *w, const char *path)
 {
@@ -658,6 +685,9 @@ pcap_close(struct ft_writer *w, const char *path)
 
 	if (!w->f)
 		return 0;
+	tap_release(w, UINT64_MAX);
+	free(w->fifo[0].v);
+	free(w->fifo[1].v);
 	if (fflush(w->f) != 0 || ferror(w->f))
 		rc = -1;
 	if (!w->to_stdout && fclose(w->f) != 0)
@@ -670,24 +700,100 @@ pcap_close(struct ft_writer *w, const char *path)
 	return rc;
 }
 
-/* Writes the frame at w->now; frame must have FT_REC_HDR bytes of headroom. */
+/* Writes the frame stamped t; frame must have FT_REC_HDR bytes of headroom. */
 static void
-pcap_frame(struct ft_writer *w, uint8_t *frame, size_t len)
+pcap_write(struct ft_writer *w, uint64_t t, uint8_t *frame, size_t len)
 {
 	uint32_t rec[4];
 	uint32_t caplen = len > w->snaplen ? w->snaplen : (uint32_t)len;
 
-	rec[0] = (uint32_t)(w->now / FT_NS);
-	rec[1] = (uint32_t)(w->nsec ? w->now % FT_NS : (w->now % FT_NS) / 1000);
+	rec[0] = (uint32_t)(t / FT_NS);
+	rec[1] = (uint32_t)(w->nsec ? t % FT_NS : (t % FT_NS) / 1000);
 	rec[2] = caplen;
 	rec[3] = (uint32_t)len;
 	memcpy(frame - FT_REC_HDR, rec, sizeof(rec));
 	fwrite(frame - FT_REC_HDR, 1, FT_REC_HDR + caplen, w->f);
 	if (!w->frames)
-		w->first = w->now;
-	w->last = w->now;
+		w->first = t;
+	w->last = t;
 	w->frames++;
 	w->bytes += len;
+}
+
+/* The stamp of a frame of the given direction sent at w->now. */
+static uint64_t
+pcap_stamp(const struct ft_writer *w, bool srv)
+{
+	return srv ? (uint64_t)((int64_t)w->now + w->tap_offset) : w->now;
+}
+
+/* Write held frames, oldest first, stamped up to limit (UINT64_MAX: all). */
+static void
+tap_release(struct ft_writer *w, uint64_t limit)
+{
+	for (;;) {
+		struct ft_fifo *a = &w->fifo[0], *b = &w->fifo[1], *q;
+		struct ft_held *h;
+
+		if (a->n && b->n)
+			q = a->v[a->head].t <= b->v[b->head].t ? a : b;
+		else
+			q = a->n ? a : b;
+		if (!q->n || q->v[q->head].t > limit)
+			return;
+		h = &q->v[q->head];
+		pcap_write(w, h->t, h->b + FT_REC_HDR, h->len);
+		free(h->b);
+		q->head = (q->head + 1) % q->cap;
+		q->n--;
+	}
+}
+
+static void
+tap_hold(struct ft_writer *w, uint64_t t, const uint8_t *frame, size_t len)
+{
+	struct ft_fifo *q = &w->fifo[w->srv];
+	struct ft_held *h;
+
+	if (q->n == q->cap) {
+		size_t cap = q->cap ? 2 * q->cap : 256;
+		struct ft_held *v = malloc(cap * sizeof(*v));
+
+		if (!v)
+			abort();
+		for (size_t i = 0; i < q->n; i++)
+			v[i] = q->v[(q->head + i) % q->cap];
+		free(q->v);
+		q->v = v;
+		q->head = 0;
+		q->cap = cap;
+	}
+	h = &q->v[(q->head + q->n) % q->cap];
+	h->t = t;
+	h->len = (uint32_t)len;
+	h->b = malloc(FT_REC_HDR + len);
+	if (!h->b)
+		abort();
+	memcpy(h->b + FT_REC_HDR, frame, len);
+	q->n++;
+}
+
+/*
+ * Writes the frame at w->now (its direction's stamp). With a tap offset the
+ * frame is held until no frame still to come can be stamped earlier: the
+ * generator's clock only moves forward, so that is every held frame stamped
+ * at or before now + min(0, offset).
+ */
+static void
+pcap_frame(struct ft_writer *w, uint8_t *frame, size_t len)
+{
+	if (w->tap_offset == 0) {
+		pcap_write(w, w->now, frame, len);
+		return;
+	}
+	tap_hold(w, pcap_stamp(w, w->srv), frame, len);
+	tap_release(w, (uint64_t)((int64_t)w->now + (w->tap_offset < 0 ? w->tap_offset : 0)));
+	w->srv = false;
 }
 
 static void
@@ -753,7 +859,9 @@ struct ft_sess {
 	uint64_t pseed; /* payload stream key */
 	uint64_t first;
 	uint64_t last;
-	struct ft_dstat st[2]; /* [0] client to server, [1] server to client */
+	uint64_t syn_t, synack_t; /* stamps of the SYN and the SYN-ACK (0: none) */
+	bool first_srv;           /* the first frame stamped is the server's (a tap's skew) */
+	struct ft_dstat st[2];    /* [0] client to server, [1] server to client */
 	uint32_t id;
 	uint32_t isn[2];
 	uint32_t nxt[2];
@@ -1010,10 +1118,22 @@ emit_seg(struct ft_gen *g, struct ft_sess *s, const struct ft_seg *sg)
 			put(&p, sg->len), dir_key(s->pseed, d), sg->seq - s->isn[d] - 1, sg->len);
 	tcp_end(&p, ipoff, l4off);
 	ip_end(&p, ipoff);
-	frame_done(g, &p);
-	if (!s->first)
-		s->first = g->w.now;
-	s->last = g->w.now;
+	g->w.srv = d != 0;
+	frame_done(g, &p); /* advances the clock, then writes */
+	{
+		uint64_t t = pcap_stamp(&g->w, d != 0);
+
+		if (!s->first || t < s->first) {
+			s->first = t;
+			s->first_srv = d != 0;
+		}
+		if (t > s->last)
+			s->last = t;
+		if ((sg->flags & FT_TH_SYN) && !d && !s->syn_t)
+			s->syn_t = t;
+		if ((sg->flags & FT_TH_SYN) && d && !s->synack_t)
+			s->synack_t = t;
+	}
 	g->tcp_frames++;
 }
 
@@ -1060,7 +1180,7 @@ plan_chunk(struct ft_gen *g, struct ft_sess *s)
 	uint32_t k = 2, seq[2];
 	uint16_t len[2];
 	uint8_t fl[2];
-	bool last, stopping, guard, lost = false, swap = false, piggy;
+	bool last, stopping, guard, lost = false, swap = false, ack_first = false, piggy;
 	struct ft_dstat *st = &s->st[d];
 
 	if (k > s->burst_left)
@@ -1073,6 +1193,7 @@ plan_chunk(struct ft_gen *g, struct ft_sess *s)
 	if (k == 2 && !guard) {
 		lost = rng_chance(&g->rng, o->loss);
 		swap = !lost && rng_chance(&g->rng, o->reorder);
+		ack_first = !lost && !swap && rng_chance(&g->rng, o->ack_first);
 	}
 	for (uint32_t i = 0; i < k; i++) {
 		len[i] = seg_len(g);
@@ -1091,7 +1212,12 @@ plan_chunk(struct ft_gen *g, struct ft_sess *s)
 	if (last)
 		fl[k - 1] |= FT_TH_PSH;
 	s->qh = s->qn = 0;
-	if (swap) {
+	if (ack_first) {
+		/* The late segment is captured after the ACK that covers it. */
+		q_push(s, d, fl[1], seq[1], s->nxt[r], len[1], 0);
+		q_push(s, r, FT_TH_ACK, s->nxt[r], s->nxt[d], 0, 0);
+		q_push(s, d, fl[0], seq[0], s->nxt[r], len[0], 0);
+	} else if (swap) {
 		q_push(s, d, fl[1], seq[1], s->nxt[r], len[1], 0);
 		q_push(s, d, fl[0], seq[0], s->nxt[r], len[0], 0);
 	} else {
@@ -1106,7 +1232,7 @@ plan_chunk(struct ft_gen *g, struct ft_sess *s)
 	}
 	/* The response's first segment may carry the ACK of the request. */
 	piggy = d == 0 && last && s->next_burst > 0 && !stopping && rng_chance(&g->rng, 0.5);
-	if (!piggy)
+	if (!piggy && !ack_first)
 		q_push(s, r, FT_TH_ACK, s->nxt[r], s->nxt[d], 0, 0);
 	s->burst_left -= k;
 	s->stop_left -= k;
@@ -1330,10 +1456,13 @@ sess_finish(struct ft_gen *g, struct ft_sess *s)
 	fprintf(f,
 		"%s\n{\"id\":%" PRIu32 ",\"src\":\"%s\",\"sport\":%u,\"dst\":\"%s\",\"dport\":%u,"
 		"\"ip\":%d,\"vlan\":%s,\"first\":%s,\"last\":%s,\"close\":\"%s\",\"closer\":%s,"
-		"\"midstream\":%s,\"reused\":%s,\"isn\":[%" PRIu32 ",%" PRIu32 "],",
+		"\"midstream\":%s,\"first_by\":\"%s\",\"reused\":%s,\"synack_first\":%s,"
+		"\"isn\":[%" PRIu32 ",%" PRIu32 "],",
 		g->written ? "," : "", s->id, src, (unsigned)s->sport, dst, (unsigned)s->dport,
 		s->v6 ? 6 : 4, vl, t1, t2, close_names[s->close], closer,
-		s->midstream ? "true" : "false", s->reused ? "true" : "false", s->isn[0],
+		s->midstream ? "true" : "false", s->first_srv ? "dst" : "src",
+		s->reused ? "true" : "false",
+		s->synack_t && s->syn_t && s->synack_t < s->syn_t ? "true" : "false", s->isn[0],
 		s->isn[1]);
 	truth_dir(f, "send", &s->st[0]);
 	fputc(',', f);
@@ -1536,6 +1665,7 @@ run_flows(const struct ft_opts *o)
 		rc = 1;
 		goto out;
 	}
+	g->w.tap_offset = o->tap_offset_ns;
 	if (o->truth) {
 		g->truth = strcmp(o->truth, "-") == 0 ? stdout : fopen(o->truth, "w");
 		if (!g->truth) {
@@ -3073,6 +3203,10 @@ usage(FILE *f)
 	      "      --udp FRAC        fraction of frames that are UDP/DNS (0.1)\n"
 	      "      --other FRAC      fraction of frames that are ICMP echo / ARP (0.005)\n"
 	      "      --reorder P       chance two data segments are swapped (0)\n"
+	      "      --ack-first P     chance two data segments are swapped and the receiver's\n"
+	      "                        ACK of both is captured before the late one (0)\n"
+	      "      --tap-offset USEC server-to-client frames stamped USEC later (negative:\n"
+	      "                        earlier), directions merged in time order: a tap (0)\n"
 	      "      --retransmit P    chance a captured data segment is sent again (0)\n"
 	      "      --loss P          chance a data segment is not captured: 'missed' (0)\n"
 	      "      --rst FRAC        sessions that end by RST, half of them mid-data (0.1)\n"
@@ -3155,6 +3289,8 @@ enum {
 	FT_OPT_UDP,
 	FT_OPT_OTHER,
 	FT_OPT_REORDER,
+	FT_OPT_ACK_FIRST,
+	FT_OPT_TAP_OFFSET,
 	FT_OPT_RETRANSMIT,
 	FT_OPT_LOSS,
 	FT_OPT_RST,
@@ -3187,6 +3323,8 @@ main(int argc, char **argv)
 		{"udp", required_argument, NULL, FT_OPT_UDP},
 		{"other", required_argument, NULL, FT_OPT_OTHER},
 		{"reorder", required_argument, NULL, FT_OPT_REORDER},
+		{"ack-first", required_argument, NULL, FT_OPT_ACK_FIRST},
+		{"tap-offset", required_argument, NULL, FT_OPT_TAP_OFFSET},
 		{"retransmit", required_argument, NULL, FT_OPT_RETRANSMIT},
 		{"loss", required_argument, NULL, FT_OPT_LOSS},
 		{"rst", required_argument, NULL, FT_OPT_RST},
@@ -3270,6 +3408,22 @@ main(int argc, char **argv)
 		case FT_OPT_REORDER:
 			bad |= parse_frac("reorder", optarg, &o.reorder);
 			break;
+		case FT_OPT_ACK_FIRST:
+			bad |= parse_frac("ack-first", optarg, &o.ack_first);
+			break;
+		case FT_OPT_TAP_OFFSET: {
+			char *end;
+			double us = strtod(optarg, &end);
+
+			if (end == optarg || *end || !(us >= -1e7 && us <= 1e7)) {
+				fprintf(stderr,
+					"ftgen: --tap-offset: want microseconds, got '%s'\n",
+					optarg);
+				bad = 1;
+			}
+			o.tap_offset_ns = (int64_t)(us * 1000);
+			break;
+		}
 		case FT_OPT_RETRANSMIT:
 			bad |= parse_frac("retransmit", optarg, &o.retransmit);
 			break;

@@ -28,6 +28,7 @@ enum {
 	OPT_TIMEOUT_SYN,
 	OPT_TIMEOUT_IDLE,
 	OPT_TIMEOUT_CLOSED,
+	OPT_REORDER_WINDOW,
 };
 
 static const char usage_text[] =
@@ -59,6 +60,9 @@ static const char usage_text[] =
 	"  --timeout-syn SEC      a half-open session ends after SEC idle (default 30)\n"
 	"  --timeout-idle SEC     an established session ends after SEC idle (default 300)\n"
 	"  --timeout-closed SEC   a closed session lingers SEC for stray packets (default 30)\n"
+	"  --reorder-window MS    packet time a hole the receiver acknowledged may still fill,\n"
+	"                         and a close waits for data captured after it (default 500;\n"
+	"                         0 = give holes up at the ACK, end sessions at once)\n"
 	"output:\n"
 	"  --packets              one line per packet (tcpdump style, or JSON with --json)\n"
 	"  --no-flows             do not print a record per TCP session as it ends\n"
@@ -136,6 +140,7 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 		{"timeout-syn", required_argument, NULL, OPT_TIMEOUT_SYN},
 		{"timeout-idle", required_argument, NULL, OPT_TIMEOUT_IDLE},
 		{"timeout-closed", required_argument, NULL, OPT_TIMEOUT_CLOSED},
+		{"reorder-window", required_argument, NULL, OPT_REORDER_WINDOW},
 		{NULL, 0, NULL, 0},
 	};
 	long long v;
@@ -266,6 +271,19 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 				o->cfg.timeout_idle = t;
 			else
 				o->cfg.timeout_closed = t;
+			break;
+		}
+		case OPT_REORDER_WINDOW: {
+			double ms = strtod(optarg, &end);
+
+			if (*optarg == '\0' || *end != '\0' || !(ms >= 0 && ms <= 3600e3)) {
+				fprintf(stderr,
+					"flowtap: --reorder-window: invalid value '%s' (milliseconds "
+					">= 0)\n",
+					optarg);
+				return -1;
+			}
+			o->cfg.reorder_window = ms / 1e3;
 			break;
 		}
 		case OPT_VERSION:

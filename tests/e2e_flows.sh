@@ -7,7 +7,9 @@
 # requires every session exact and no extra record. Parameter sets: defaults
 # (wrap-around ISNs, RST, open-at-eof and reused 4-tuples happen by default),
 # reordering + retransmissions, loss, mid-stream joins, IPv6 + VLANs, all of
-# them at once, and the SLL and raw link types. Needs python3 (exit 77).
+# them at once, the SLL and raw link types, and tap order (clock skew
+# between the directions, ACKs captured before the data). Needs python3
+# (exit 77).
 set -euo pipefail
 FTGEN=${FTGEN:-${FT_BUILD_DIR:-build}/ftgen}
 FLOWTAP=${FLOWTAP:-${FT_BUILD_DIR:-build}/flowtap}
@@ -45,6 +47,19 @@ check big_segments --seed 7 --payload 1200:1400 --reorder 0.2 --retransmit 0.2 -
 check tiny_segments --seed 8 --payload 1:8 --reorder 0.3 --retransmit 0.3
 check sll --seed 9 --link sll --reorder 0.1 --retransmit 0.1 --loss 0.05 --midstream 0.1
 check raw_nsec --seed 10 --link raw --nsec --reorder 0.1 --loss 0.05
+# Captures as real taps and NICs deliver them: a passive tap with one port
+# per direction and a clock skew between the ports (both signs: the ACK
+# before the data it covers; the SYN-ACK and replies before the SYN and
+# requests), and segments swapped with the receiver's ACK of the late one
+# captured first. Real losses still come out as exactly the missed bytes.
+for off in 10 -10 100 -100 1000 -1000; do
+	check "tap_${off}us" --seed 21 --tap-offset "$off" --rst 0.2 --retransmit 0.05
+done
+check tap_loss --seed 22 --tap-offset 100 --loss 0.05 --reorder 0.05
+check tap_neg_loss --seed 23 --tap-offset -100 --loss 0.05 --midstream 0.1
+check ack_first_2pct --seed 24 --ack-first 0.02
+check ack_first_5pct --seed 25 --sessions 3000 --concurrent 300 --ack-first 0.05 --retransmit 0.05
+check ack_first_loss --seed 26 --ack-first 0.05 --loss 0.05 --tap-offset 10
 
 # The same records whatever the number of workers (ids aside).
 for name in everything big_segments; do

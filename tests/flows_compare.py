@@ -8,8 +8,9 @@ matched by exactly one "flow" record (by 5-tuple, VLAN, and the first
 timestamp when a 4-tuple was reused), and no other flow record may appear.
 For each match: packets, bytes, retransmits and missed of both directions,
 the close reason, midstream, first and last timestamps are exact; rtt_ms is
-there when the handshake was seen (connect_ms and rtt_ms absent or negative
-mid-stream); community_id equals Community ID v1 computed here. The final stats record
+there when the handshake was seen and absent when the SYN-ACK was captured
+before the SYN (truth "synack_first"), connect_ms and rtt_ms are never
+negative and absent mid-stream; community_id equals Community ID v1 computed here. The final stats record
 reports no active and no evicted flow. Exit 0 when all agree, 1 otherwise.
 """
 import base64
@@ -61,6 +62,11 @@ def main():
     by_key = defaultdict(list)
     for s in sessions:
         s["_matched"] = False
+        if s["midstream"] and s.get("first_by") == "dst":
+            # Joined mid-stream, the server's frame captured first (a tap's
+            # skew): flowtap's src is the sender of the first packet seen.
+            s["src"], s["sport"], s["dst"], s["dport"] = s["dst"], s["dport"], s["src"], s["sport"]
+            s["send"], s["recv"] = s["recv"], s["send"]
         by_key[key(s["src"], s["sport"], s["dst"], s["dport"], s["vlan"])].append(s)
 
     errors = []
@@ -124,9 +130,16 @@ def main():
         cid = community_id(s["src"], s["sport"], s["dst"], s["dport"])
         if rec["community_id"] != cid:
             err(f"{what}: community_id {rec['community_id']}, want {cid}")
-        if not s["midstream"] and s["send"]["packets"] >= 2 and s["recv"]["packets"] >= 1:
+        if s.get("synack_first"):
+            # A tap's skew put the SYN-ACK before the SYN: no RTT to tell.
+            if rec.get("rtt_ms") is not None:
+                err(f"{what}: rtt_ms {rec['rtt_ms']} although the SYN-ACK was captured first")
+        elif not s["midstream"] and s["send"]["packets"] >= 2 and s["recv"]["packets"] >= 1:
             if rec.get("rtt_ms") is None or float(rec["rtt_ms"]) < 0:
                 err(f"{what}: rtt_ms {rec.get('rtt_ms')} with a handshake")
+        for m in ("connect_ms", "rtt_ms"):
+            if rec.get(m) is not None and float(rec[m]) < 0:
+                err(f"{what}: {m} {rec[m]} is negative")
         if s["midstream"]:
             for m in ("connect_ms", "rtt_ms"):
                 if rec.get(m) is not None and float(rec[m]) >= 0:

@@ -247,6 +247,8 @@ ft_format_flow_json(const struct ft_flow *f, char *buf, size_t cap)
 		json_ms(&w, "connect_ms", (uint64_t)f->connect_ns);
 	if (f->rtt_ns >= 0)
 		json_ms(&w, "rtt_ms", (uint64_t)f->rtt_ns);
+	if (f->rst_ignored > 0)
+		ft_jw_kv_u64(&w, "rst_ignored", f->rst_ignored);
 	ft_jw_key(&w, "community_id");
 	ft_jw_cstr_q(&w, ft_community_id(f, tmp, sizeof(tmp)));
 	ft_jw_kv_u64(&w, "id", f->id);

@@ -24,9 +24,26 @@
  *   wholly before it is a retransmission; one that starts before it is
  *   trimmed; one that starts at it is delivered and pulls held segments
  *   after it; one that starts later is held (trimmed against what is
- *   already held). A hole is given up when the receiver acknowledges past
- *   it, when the session's held bytes or the pool run out, or at the end.
- *   Sequence numbers compare modulo 2^32 (RFC 9293 3.4).
+ *   already held). Sequence numbers compare modulo 2^32 (RFC 9293 3.4).
+ * - Capture order is not send order: a tap with one port per direction, a
+ *   multi-queue NIC or a merged file often shows the receiver's ACK before
+ *   the data it covers, the SYN-ACK before the SYN, a FIN or RST before the
+ *   last data. So an ACK past a hole is evidence, not proof: the hole is
+ *   given up (GAP, `missed`) only once the reorder window (packet time) has
+ *   passed since the first ACK that covered it, when the session's held
+ *   bytes or the pool run out, or when the session ends. Likewise a FIN
+ *   close or a RST ends the session (END, the flow record) only a window
+ *   after it was seen, and data captured meanwhile still counts. Sessions
+ *   waiting for a window sit on the pending queue (below), so a quiet live
+ *   link settles them by the clock too. A window of 0 gives holes up at the
+ *   ACK and ends sessions at once.
+ * - A RST counts the payload it carries. It ends the session only if its
+ *   sequence number is plausible and, within the window, nothing
+ *   contradicts it: new data from its sender, or an ACK from its receiver
+ *   of data sent after it. A RST so contradicted is "ignored" (an event,
+ *   and counted in the record): a rejected RST must not blind the tracker.
+ * - Roles come from the SYN: a session first seen through its SYN-ACK has
+ *   the SYN-ACK's receiver as `src`, and the SYN, when it comes, joins it.
  * - Sessions closed by FIN or RST stay in the table for timeout_closed
  *   ("lingering"), so stray retransmissions and ACKs after the close do not
  *   start bogus mid-stream sessions; a new SYN on that key starts a new one.
@@ -98,7 +115,10 @@ struct half {
 	uint32_t high;    /* end of the highest segment seen (bounds what an ACK may give up) */
 	struct seg *held; /* out-of-order segments, sorted */
 	uint32_t held_bytes;
-	uint8_t have_next, syn, syn_acked, fin, fin_acked, probe;
+	uint32_t ack_hi;  /* the other side acknowledged up to here (valid while hole) */
+	uint32_t ack_max; /* the highest plausible ACK of this side's bytes (if have_ack) */
+	uint64_t hole_ns; /* when an ACK first passed next: the hole's window runs from it */
+	uint8_t have_next, syn, syn_acked, fin, fin_acked, probe, hole, have_ack;
 };
 
 struct flow {
@@ -114,8 +134,18 @@ struct flow {
 	struct flow *prev, *next; /* LRU list */
 	uint8_t lru;
 	uint8_t started, ended, in_table;
-	uint64_t syn_ns;      /* the first SYN: connect time counts from it */
-	uint64_t last_syn_ns; /* the last SYN: RTT counts from it (a retry restarts it) */
+	uint64_t syn_ns;         /* the first SYN: connect time counts from it */
+	uint64_t last_syn_ns;    /* the last SYN: RTT counts from it (a retry restarts it) */
+	uint64_t close_ns;       /* when the FIN close or the RST was seen (closing) */
+	uint32_t q_prev, q_next; /* pending queue links: pool position + 1, 0 = none */
+	uint32_t rst_end;        /* closing by RST: its sender had sent up to here */
+	uint8_t closing;         /* enum ft_close the session ends with once its window is over */
+	uint8_t rst_dir, in_q;
+	/* Port reuse while the old connection is still closing: the new session
+	 * takes the index, the old one (superseded) finishes within its window,
+	 * and packets go to the one whose sequence space they fit. */
+	uint8_t superseded, in_index;
+	uint32_t old, succ; /* pool position + 1 of the one it superseded / that superseded it */
 	struct half h[2];
 };
 
@@ -141,6 +171,7 @@ struct ft_tracker {
 	uint32_t n_segs, seg_bump;
 	struct seg *free_segs; /* worker-only */
 	struct lru lru[LRU__N];
+	uint32_t q_head, q_tail; /* the pending queue: sessions waiting out a reorder window */
 	uint64_t next_id;
 	uint32_t in_table; /* sessions in the table, lingering ones included */
 	uint64_t now_ns;   /* expiry clock: the latest packet time, or the live clock */
@@ -148,7 +179,7 @@ struct ft_tracker {
 	int cb_failed;     /* a callback returned non-zero: no more callbacks */
 	int cb_rc;
 	/* Counters (single writer, read relaxed). */
-	_Alignas(64) _Atomic uint64_t active, evicted, untracked, ooo_dropped;
+	_Alignas(64) _Atomic uint64_t active, evicted, untracked, ooo_dropped, rst_ignored;
 };
 
 /* ---------- small helpers ---------- */
@@ -274,6 +305,75 @@ emit(struct ft_tracker *t, struct flow *f, enum ft_flow_event_type type, enum ft
 		t->cb_rc = rc;
 	}
 	return rc;
+}
+
+/* Single-writer counter (read relaxed by other threads). */
+static inline void
+ctr_add(_Atomic uint64_t *c, int64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + (uint64_t)n,
+		memory_order_relaxed);
+}
+
+/* ---------- the pending queue ----------
+ *
+ * Sessions with a hole an ACK has passed, or a close not yet final, wait here
+ * for their reorder window, in the order they began waiting. Every window is
+ * the same length, so the queue is (nearly) in deadline order and only its
+ * head is looked at: once per packet and per tick. A session is on it at most
+ * once; links are pool positions, so they cost 8 bytes a session.
+ */
+static inline struct flow *
+q_at(struct ft_tracker *t, uint32_t pos1)
+{
+	return pos1 != 0 ? &t->flows[pos1 - 1] : NULL;
+}
+
+static void
+q_push(struct ft_tracker *t, struct flow *f)
+{
+	uint32_t me = (uint32_t)(f - t->flows) + 1;
+
+	if (f->in_q)
+		return;
+	f->in_q = 1;
+	f->q_next = 0;
+	f->q_prev = t->q_tail;
+	if (t->q_tail != 0)
+		q_at(t, t->q_tail)->q_next = me;
+	else
+		t->q_head = me;
+	t->q_tail = me;
+}
+
+static void
+q_del(struct ft_tracker *t, struct flow *f)
+{
+	if (!f->in_q)
+		return;
+	if (f->q_prev != 0)
+		q_at(t, f->q_prev)->q_next = f->q_next;
+	else
+		t->q_head = f->q_next;
+	if (f->q_next != 0)
+		q_at(t, f->q_next)->q_prev = f->q_prev;
+	else
+		t->q_tail = f->q_prev;
+	f->in_q = 0;
+}
+
+/* The earliest time something of f's is due (UINT64_MAX: nothing pending). */
+static uint64_t
+due_ns(const struct ft_tracker *t, const struct flow *f)
+{
+	uint64_t w = t->cfg.reorder_window_ns, due = UINT64_MAX;
+
+	for (int d = 0; d < 2; d++)
+		if (f->h[d].hole && f->h[d].hole_ns + w < due)
+			due = f->h[d].hole_ns + w;
+	if ((f->closing || f->superseded) && f->close_ns + w < due)
+		due = f->close_ns + w;
+	return due;
 }
 
 /* ---------- the session pool ---------- */
@@ -441,6 +541,7 @@ remove_flow(struct ft_tracker *t, struct flow *f)
 	struct seg *s, *n;
 
 	lru_unlink(t, f);
+	q_del(t, f);
 	for (int d = 0; d < 2; d++) {
 		for (s = f->h[d].held; s != NULL; s = n) {
 			n = s->next;
@@ -448,9 +549,16 @@ remove_flow(struct ft_tracker *t, struct flow *f)
 		}
 		f->h[d].held = NULL;
 	}
+	if (f->old != 0)
+		q_at(t, f->old)->succ = 0;
+	if (f->succ != 0)
+		q_at(t, f->succ)->old = 0;
+	f->old = f->succ = 0;
 	if (f->in_table) {
 		cds_lfht_del(t->ht, &f->node);
-		index_del(t, f);
+		if (f->in_index)
+			index_del(t, f);
+		f->in_index = 0;
 		f->in_table = 0;
 		t->in_table--;
 		FT_TSAN_RELEASE(f);
@@ -458,7 +566,9 @@ remove_flow(struct ft_tracker *t, struct flow *f)
 	}
 }
 
-/* Give up every hole and deliver what is held (the session is ending). */
+/* Give up the holes an ACK passed, then every other hole, delivering what is
+ * held (the session is ending). */
+static void give_up_acked(struct ft_tracker *t, struct flow *f, int d);
 static void flush_held(struct ft_tracker *t, struct flow *f, int d);
 
 static void
@@ -466,19 +576,27 @@ end_flow(struct ft_tracker *t, struct flow *f, enum ft_close why)
 {
 	if (f->ended)
 		return;
-	flush_held(t, f, FT_DIR_SEND);
-	flush_held(t, f, FT_DIR_RECV);
+	uint64_t ev_ns = t->ev_ns;
+
+	q_del(t, f);
+	for (int d = 0; d < 2; d++) {
+		if (f->h[d].hole)
+			give_up_acked(t, f, d);
+		flush_held(t, f, d);
+	}
+	/* A close that waited out its window ended with its last packet. */
+	if (f->closing)
+		t->ev_ns = f->pub.last_ns;
+	f->closing = 0;
 	f->ended = 1;
 	if (why == FT_CLOSE_FIN || why == FT_CLOSE_RST)
 		PUB_SET(f->pub.state, FT_TCP_CLOSED);
 	PUB_SET(f->pub.close, why);
-	atomic_store_explicit(&t->active,
-		atomic_load_explicit(&t->active, memory_order_relaxed) - 1, memory_order_relaxed);
+	ctr_add(&t->active, -1);
 	if (why == FT_CLOSE_EVICTED)
-		atomic_store_explicit(&t->evicted,
-			atomic_load_explicit(&t->evicted, memory_order_relaxed) + 1,
-			memory_order_relaxed);
+		ctr_add(&t->evicted, 1);
 	emit(t, f, FT_FLOW_END, FT_DIR_SEND, NULL, 0, 0);
+	t->ev_ns = ev_ns;
 	if (why == FT_CLOSE_FIN || why == FT_CLOSE_RST)
 		lru_touch(t, f, LRU_CLOSED); /* linger, absorbing stray packets */
 	else
@@ -514,8 +632,10 @@ make_room(struct ft_tracker *t)
 	return 0;
 }
 
+/* A new session; swap: the packet's receiver is `src` (a SYN-ACK seen first). */
 static struct flow *
-new_flow(struct ft_tracker *t, const struct ft_packet *pkt, const struct key *k, unsigned long hash)
+new_flow(struct ft_tracker *t, const struct ft_packet *pkt, const struct key *k, unsigned long hash,
+	int swap)
 {
 	const struct ft_decoded *d = pkt->dec;
 	struct flow *f;
@@ -537,10 +657,10 @@ new_flow(struct ft_tracker *t, const struct ft_packet *pkt, const struct key *k,
 	f->pub.n_vlan = d->n_vlan < 2 ? d->n_vlan : 2;
 	f->pub.vlan[0] = k->vlan[0];
 	f->pub.vlan[1] = k->vlan[1];
-	memcpy(f->pub.src, d->ip.src, 16);
-	memcpy(f->pub.dst, d->ip.dst, 16);
-	f->pub.sport = d->tcp.sport;
-	f->pub.dport = d->tcp.dport;
+	memcpy(f->pub.src, swap ? d->ip.dst : d->ip.src, 16);
+	memcpy(f->pub.dst, swap ? d->ip.src : d->ip.dst, 16);
+	f->pub.sport = swap ? d->tcp.dport : d->tcp.sport;
+	f->pub.dport = swap ? d->tcp.sport : d->tcp.dport;
 	f->pub.worker = (uint16_t)t->cfg.worker;
 	f->pub.ts_digits = pkt->ts_digits;
 	f->pub.first_ns = pkt->ts_ns;
@@ -555,10 +675,10 @@ new_flow(struct ft_tracker *t, const struct ft_packet *pkt, const struct key *k,
 	FT_TSAN_RELEASE(f);
 	cds_lfht_add(t->ht, hash, &f->node);
 	index_add(t, f);
+	f->in_index = 1;
 	f->in_table = 1;
 	t->in_table++;
-	atomic_store_explicit(&t->active,
-		atomic_load_explicit(&t->active, memory_order_relaxed) + 1, memory_order_relaxed);
+	ctr_add(&t->active, 1);
 	return f;
 }
 
@@ -568,7 +688,11 @@ static void
 deliver(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uint8_t *data,
 	uint32_t len)
 {
-	f->h[d].next = seq + len;
+	struct half *h = &f->h[d];
+
+	h->next = seq + len;
+	if (h->hole && SEQ_LEQ(h->ack_hi, h->next))
+		h->hole = 0; /* the bytes the ACK covered did come */
 	PUB_ADD(f->pub.dir[d].bytes, len);
 	emit(t, f, FT_FLOW_DATA, (enum ft_dir)d, t->cfg.reassemble ? data : NULL, seq, len);
 }
@@ -724,9 +848,7 @@ segment(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uint8_t
 	}
 	if (added < 0) {
 		/* Out of buffer: give holes up until this segment fits. */
-		atomic_store_explicit(&t->ooo_dropped,
-			atomic_load_explicit(&t->ooo_dropped, memory_order_relaxed) + 1,
-			memory_order_relaxed);
+		ctr_add(&t->ooo_dropped, 1);
 		while (h->held != NULL && SEQ_LT(h->held->seq, seq))
 			give_up_first_hole(t, f, d); /* only holes before this segment */
 		if (SEQ_LT(h->next, seq))
@@ -756,9 +878,14 @@ acked(struct ft_tracker *t, struct flow *f, int d, uint32_t ack, uint32_t rwnd)
 	struct ft_flow_dir *fd = &f->pub.dir[d];
 	uint32_t limit = ack;
 
-	if (!h->have_next)
+	if (h->have_next && SEQ_LT(h->high + (rwnd > 65535 ? rwnd : 65535), ack))
 		return;
-	if (SEQ_LT(h->high + (rwnd > 65535 ? rwnd : 65535), ack))
+	/* Kept for a SYN or FIN captured after the ACK that covers it. */
+	if (!h->have_ack || SEQ_LT(h->ack_max, ack)) {
+		h->ack_max = ack;
+		h->have_ack = 1;
+	}
+	if (!h->have_next)
 		return;
 	if (h->fin && SEQ_LT(h->fin_seq, ack)) {
 		limit = h->fin_seq;
@@ -776,6 +903,29 @@ acked(struct ft_tracker *t, struct flow *f, int d, uint32_t ack, uint32_t rwnd)
 		if (lat > fd->ack_lat_max_ns)
 			PUB_SET(fd->ack_lat_max_ns, lat);
 	}
+	if (!SEQ_LT(h->next, limit))
+		return;
+	/* A hole the ACK passed: it may still fill within the reorder window. */
+	if (!h->hole) {
+		h->hole = 1;
+		h->hole_ns = t->ev_ns;
+		h->ack_hi = limit;
+		q_push(t, f);
+	} else if (SEQ_LT(h->ack_hi, limit)) {
+		h->ack_hi = limit;
+	}
+	if (t->cfg.reorder_window_ns == 0)
+		give_up_acked(t, f, d);
+}
+
+/* The window of the holes the other side acknowledged is over: give them up. */
+static void
+give_up_acked(struct ft_tracker *t, struct flow *f, int d)
+{
+	struct half *h = &f->h[d];
+	uint32_t limit = h->fin && SEQ_LT(h->fin_seq, h->ack_hi) ? h->fin_seq : h->ack_hi;
+
+	h->hole = 0;
 	while (SEQ_LT(h->next, limit)) {
 		uint32_t upto = limit;
 
@@ -784,9 +934,62 @@ acked(struct ft_tracker *t, struct flow *f, int d, uint32_t ack, uint32_t rwnd)
 		if (SEQ_LT(h->next, upto))
 			give_up(t, f, d, upto - h->next);
 		drain(t, f, d);
-		if (h->held == NULL || !SEQ_LT(h->next, limit))
+		if (h->held == NULL)
 			break;
 	}
+}
+
+/* End f once the reorder window after its close is over (at once without a window). */
+static void
+close_later(struct ft_tracker *t, struct flow *f, enum ft_close why)
+{
+	if (t->cfg.reorder_window_ns == 0) {
+		end_flow(t, f, why);
+		return;
+	}
+	if (f->closing)
+		return;
+	f->closing = (uint8_t)why;
+	f->close_ns = t->ev_ns;
+	q_push(t, f);
+}
+
+/* f is due: give up the holes and end the close whose windows are over. */
+static void
+settle(struct ft_tracker *t, struct flow *f)
+{
+	uint64_t w = t->cfg.reorder_window_ns, ev_ns = t->ev_ns;
+
+	/* Event times do not depend on when the queue was looked at (a live
+	 * clock, or the next packet of a file): a GAP is stamped when its
+	 * window ended, an END (end_flow) with the session's last packet. */
+	q_del(t, f);
+	for (int d = 0; d < 2; d++)
+		if (f->h[d].hole && f->h[d].hole_ns + w <= t->now_ns) {
+			t->ev_ns = f->h[d].hole_ns + w;
+			give_up_acked(t, f, d);
+		}
+	if ((f->closing || f->superseded) && f->close_ns + w <= t->now_ns)
+		end_flow(t, f,
+			f->closing                   ? (enum ft_close)f->closing
+			: f->h[0].fin && f->h[1].fin ? FT_CLOSE_FIN
+						     : FT_CLOSE_TIMEOUT);
+	else if (due_ns(t, f) != UINT64_MAX) {
+		q_push(t, f); /* something of it is due later */
+	}
+	t->ev_ns = ev_ns;
+}
+
+/* Settle the sessions at the head of the pending queue that are due by now_ns. */
+static void
+run_queue(struct ft_tracker *t)
+{
+	struct flow *f;
+	uint64_t due;
+
+	while ((f = q_at(t, t->q_head)) != NULL &&
+		((due = due_ns(t, f)) <= t->now_ns || due == UINT64_MAX))
+		settle(t, f);
 }
 
 /* ---------- the state machine ---------- */
@@ -843,8 +1046,54 @@ fin_states(struct ft_tracker *t, struct flow *f, int d)
 	}
 }
 
-/* Process one TCP packet of direction d of session f. Returns 1 if it ended the session. */
+/*
+ * A RST from d at seq is plausible when d's stream gives no reason to doubt
+ * it: nothing of d's seen yet (a refused SYN), or seq at or past the next
+ * byte expected from d (one before it allowed: some stacks send that) and
+ * not beyond anything d could have sent.
+ */
 static int
+rst_plausible(const struct flow *f, int d, uint32_t seq)
+{
+	const struct half *h = &f->h[d];
+
+	if (!h->have_next)
+		return 1;
+	return SEQ_LEQ(h->next - 1, seq) && SEQ_LT(seq, h->high + (1u << 20));
+}
+
+static void
+rst_ignored(struct ft_tracker *t, struct flow *f, int d, uint32_t seq)
+{
+	ctr_add(&t->rst_ignored, 1);
+	PUB_ADD(f->pub.rst_ignored, 1);
+	emit(t, f, FT_FLOW_RESET_IGNORED, (enum ft_dir)d, NULL, seq, 0);
+}
+
+/*
+ * A session closing by a RST, and a packet that shows its RST was not
+ * honoured: new data from the RST's sender, or an ACK from its receiver of
+ * data sent after it. Then the session goes on.
+ */
+static void
+rst_contradicted(
+	struct ft_tracker *t, struct flow *f, int d, const struct ft_tcp *tcp, uint32_t plen)
+{
+	int contra;
+
+	if (d == f->rst_dir)
+		contra = plen > 0 && !(tcp->flags & FT_TCP_RST) &&
+			 SEQ_LT(f->rst_end, tcp->seq + plen);
+	else
+		contra = (tcp->flags & FT_TCP_ACK) && SEQ_LT(f->rst_end, tcp->ack);
+	if (!contra)
+		return;
+	f->closing = 0;
+	rst_ignored(t, f, f->rst_dir, f->rst_end);
+}
+
+/* Process one TCP packet of direction d of session f. */
+static void
 update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 {
 	const struct ft_decoded *dec = pkt->dec;
@@ -857,11 +1106,29 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 	PUB_ADD(f->pub.dir[d].packets, 1);
 	PUB_SET(f->pub.last_ns, pkt->ts_ns);
 
+	if (f->closing == FT_CLOSE_RST)
+		rst_contradicted(t, f, d, tcp, plen);
 	if (fl & FT_TCP_RST) {
-		/* A refused or aborted handshake never started: no START for it. */
+		/* What it carries was on the wire. A refused or aborted handshake
+		 * never started: no START for it. */
+		if (plen > 0) {
+			established(t, f);
+			segment(t, f, d, seq, dec->l4_payload, plen);
+		}
+		if (!rst_plausible(f, d, seq)) {
+			rst_ignored(t, f, d, seq);
+			lru_touch(t, f, class_of(f));
+			return;
+		}
 		emit(t, f, FT_FLOW_RESET, (enum ft_dir)d, NULL, seq, 0);
-		end_flow(t, f, FT_CLOSE_RST);
-		return 1;
+		if (!f->closing) {
+			f->rst_dir = (uint8_t)d;
+			f->rst_end = seq + plen;
+		}
+		close_later(t, f, FT_CLOSE_RST);
+		if (!f->ended)
+			lru_touch(t, f, class_of(f));
+		return;
 	}
 	if (fl & FT_TCP_SYN) {
 		if (!(fl & FT_TCP_ACK)) {
@@ -877,17 +1144,28 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 				/* Simultaneous open (RFC 9293 3.5, figure 7). */
 				PUB_SET(f->pub.state, FT_TCP_SYN_RCVD);
 			}
-		} else if (f->pub.state == FT_TCP_SYN_SENT) {
-			PUB_SET(f->pub.state, FT_TCP_SYN_RCVD);
-			if (f->h[!d].syn)
+		} else {
+			if (f->pub.state == FT_TCP_SYN_SENT)
+				PUB_SET(f->pub.state, FT_TCP_SYN_RCVD);
+			/* RTT spans both directions: only when the SYN-ACK is
+			 * captured after the SYN (a tap's skew can reverse them). */
+			if (f->h[!d].syn && f->pub.rtt_ns < 0 && pkt->ts_ns >= f->last_syn_ns)
 				PUB_SET(f->pub.rtt_ns, (int64_t)(pkt->ts_ns - f->last_syn_ns));
 		}
 		if (!h->syn || (d == FT_DIR_RECV && (fl & FT_TCP_ACK) && h->isn != seq)) {
+			/* A SYN captured after data of its side (a multi-queue NIC)
+			 * must not move next back. */
+			int late = !h->syn && h->have_next && SEQ_LEQ(seq + 1, h->next);
+
 			h->syn = 1;
 			h->isn = seq;
-			h->next = seq + 1;
-			h->high = seq + 1;
-			h->have_next = 1;
+			if (h->have_ack && SEQ_LT(seq, h->ack_max))
+				h->syn_acked = 1; /* its ACK was captured first */
+			if (!late) {
+				h->next = seq + 1;
+				h->high = seq + 1;
+				h->have_next = 1;
+			}
 		}
 		syn_options(f, d, tcp);
 		seq++; /* the SYN takes one sequence number */
@@ -904,7 +1182,7 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 		 * usual three packets, or a simultaneous open's two SYN-ACKs. */
 		if ((f->pub.state == FT_TCP_SYN_SENT || f->pub.state == FT_TCP_SYN_RCVD) &&
 			h->syn && o->syn && h->syn_acked && o->syn_acked) {
-			if (f->h[FT_DIR_SEND].syn)
+			if (f->h[FT_DIR_SEND].syn && pkt->ts_ns >= f->syn_ns)
 				PUB_SET(f->pub.connect_ns, (int64_t)(pkt->ts_ns - f->syn_ns));
 			established(t, f);
 		}
@@ -921,14 +1199,73 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 	if ((fl & FT_TCP_FIN) && !h->fin) {
 		h->fin = 1;
 		h->fin_seq = seq + tcp->len;
+		/* Its ACK may have been captured first. */
+		if (h->have_ack && SEQ_LT(h->fin_seq, h->ack_max))
+			h->fin_acked = 1;
+		if (h->hole && !SEQ_LT(h->next, h->fin_seq))
+			h->hole = 0;
 		fin_states(t, f, d);
 	}
-	if (h->fin && f->h[!d].fin && h->fin_acked && f->h[!d].fin_acked) {
-		end_flow(t, f, FT_CLOSE_FIN);
-		return 1;
+	if (h->fin && f->h[!d].fin && h->fin_acked && f->h[!d].fin_acked && !f->closing) {
+		close_later(t, f, FT_CLOSE_FIN);
+		if (f->ended)
+			return;
 	}
 	lru_touch(t, f, class_of(f));
-	return 0;
+}
+
+/*
+ * A new connection on f's 4-tuple while f is still closing (a FIN or RST
+ * seen): f leaves the index to the new session and finishes within the
+ * reorder window, so its last packets, captured after the new SYN or SYN-ACK
+ * (a tap's skew), still count in it. Without a window it ends now.
+ */
+static void
+supersede(struct ft_tracker *t, struct flow *f)
+{
+	if (t->cfg.reorder_window_ns == 0 || f->succ != 0 || f->old != 0) {
+		end_flow(t, f,
+			f->closing                   ? (enum ft_close)f->closing
+			: f->h[0].fin && f->h[1].fin ? FT_CLOSE_FIN
+						     : FT_CLOSE_TIMEOUT);
+		if (f->in_table)
+			remove_flow(t, f);
+		return;
+	}
+	index_del(t, f);
+	f->in_index = 0;
+	f->superseded = 1;
+	f->close_ns = t->ev_ns;
+	q_push(t, f);
+}
+
+static inline int
+seq_near(const struct half *h, uint32_t seq)
+{
+	int32_t d = sdiff(seq, h->next);
+
+	return h->have_next && d > -(1 << 20) && d < (1 << 20);
+}
+
+static inline int
+dir_of(const struct flow *f, const struct ft_decoded *d)
+{
+	return memcmp(d->ip.src, f->pub.src, 16) == 0 && d->tcp.sport == f->pub.sport ? FT_DIR_SEND
+										      : FT_DIR_RECV;
+}
+
+/* f superseded an older session on its key: is this packet the older one's? */
+static int
+of_old(const struct flow *f, const struct flow *o, const struct ft_decoded *d)
+{
+	int dn = dir_of(f, d), dold = dir_of(o, d);
+
+	if (d->tcp.flags & FT_TCP_SYN)
+		return 0;
+	/* The new session's first packet from each side is its SYN (SYN-ACK). */
+	if (!f->h[dn].syn && !f->pub.midstream)
+		return 1;
+	return seq_near(&o->h[dold], d->tcp.seq) && !seq_near(&f->h[dn], d->tcp.seq);
 }
 
 unsigned long
@@ -976,10 +1313,10 @@ int
 ft__tracker_packet_hashed(struct ft_tracker *t, const struct ft_packet *pkt, unsigned long hint)
 {
 	const struct ft_decoded *d = pkt->dec;
-	struct flow *f = NULL;
+	struct flow *f = NULL, *old = NULL;
 	struct key k;
 	unsigned long hash;
-	int dir, syn_only;
+	int dir, syn_only, synack;
 
 	if ((d->layers & FT_LAYER_TCP) == 0 || !(d->layers & (FT_LAYER_IP4 | FT_LAYER_IP6)))
 		return 0;
@@ -988,10 +1325,46 @@ ft__tracker_packet_hashed(struct ft_tracker *t, const struct ft_packet *pkt, uns
 	t->ev_ns = pkt->ts_ns;
 	if (pkt->ts_ns > t->now_ns)
 		t->now_ns = pkt->ts_ns;
+	if (t->q_head != 0)
+		run_queue(t);
 	make_key(d, &k);
 	hash = hint != 0 ? hint : key_hash(&k);
 	f = index_find(t, &k, hash);
 	syn_only = (d->tcp.flags & (FT_TCP_SYN | FT_TCP_ACK | FT_TCP_RST)) == FT_TCP_SYN;
+	synack = (d->tcp.flags & (FT_TCP_SYN | FT_TCP_ACK | FT_TCP_RST)) ==
+		 (FT_TCP_SYN | FT_TCP_ACK);
+	if (f != NULL && f->old != 0 && of_old(f, q_at(t, f->old), d)) {
+		f = q_at(t, f->old);
+		if (f->ended)
+			return 0; /* a stray packet of the old one */
+		t->ev_ns = pkt->ts_ns;
+		update(t, f, dir_of(f, d), pkt);
+		return t->cb_failed ? t->cb_rc : 0;
+	}
+	if (f != NULL && synack && (f->ended || f->closing || f->h[0].fin || f->h[1].fin)) {
+		/*
+		 * A SYN-ACK with a new ISN on a closed (or closing: both FINs
+		 * seen) session: the next connection on this 4-tuple, its SYN-ACK
+		 * captured before its SYN (a tap's skew). It starts the new
+		 * session. (A last ACK of the old one captured after it then
+		 * counts in the new one: the one case where this guess is off.)
+		 */
+		int from_src =
+			memcmp(d->ip.src, f->pub.src, 16) == 0 && d->tcp.sport == f->pub.sport;
+		const struct half *h = &f->h[from_src ? FT_DIR_SEND : FT_DIR_RECV];
+		const struct half *o = &f->h[from_src ? FT_DIR_RECV : FT_DIR_SEND];
+		/* Its own: the ISN it had, or (none seen) an answer to its SYN. */
+		int same = h->syn ? h->isn == d->tcp.seq : o->syn && d->tcp.ack == o->isn + 1;
+
+		if (!same) {
+			if (f->ended)
+				remove_flow(t, f);
+			else
+				supersede(t, f);
+			old = f->in_table && !f->ended && !f->in_index ? f : NULL;
+			f = NULL;
+		}
+	}
 	if (f != NULL && syn_only) {
 		/*
 		 * A SYN on a known key starts a new session when the old one is
@@ -1002,33 +1375,54 @@ ft__tracker_packet_hashed(struct ft_tracker *t, const struct ft_packet *pkt, uns
 		 */
 		int from_src =
 			memcmp(d->ip.src, f->pub.src, 16) == 0 && d->tcp.sport == f->pub.sport;
+		/* (A session first seen through its SYN-ACK: this is its SYN.) */
 		int retry =
 			from_src ? (f->h[FT_DIR_SEND].syn && d->tcp.seq == f->h[FT_DIR_SEND].isn) ||
-					   f->pub.state == FT_TCP_SYN_SENT
+					   f->pub.state == FT_TCP_SYN_SENT ||
+					   (!f->h[FT_DIR_SEND].syn && !f->pub.midstream)
 				 : f->pub.state == FT_TCP_SYN_SENT;
 
 		if (f->ended) {
 			remove_flow(t, f);
 			f = NULL;
-		} else if (!retry) {
-			end_flow(t, f, FT_CLOSE_TIMEOUT); /* removes it */
+		} else if (!retry && (f->closing || f->h[0].fin || f->h[1].fin)) {
+			supersede(t, f);
+			old = f->in_table && !f->ended && !f->in_index ? f : NULL;
 			f = NULL;
+		} else if (!retry) {
+			/* removes it, or leaves it lingering */
+			end_flow(t, f, f->closing ? (enum ft_close)f->closing : FT_CLOSE_TIMEOUT);
+			if (f->in_table)
+				remove_flow(t, f);
+			f = NULL;
+		} else if (!f->h[FT_DIR_SEND].syn) {
+			f->syn_ns = pkt->ts_ns;
+			f->last_syn_ns = pkt->ts_ns;
 		}
 	}
 	if (f != NULL && f->ended)
 		return 0; /* lingering after close: a stray packet */
 	if (f == NULL) {
-		f = new_flow(t, pkt, &k, hash);
+		/* A SYN-ACK first (the SYN comes later, or was lost): its receiver
+		 * is the client. */
+		uint64_t old_id = old != NULL ? old->pub.id : 0;
+
+		f = new_flow(t, pkt, &k, hash, synack);
 		if (f == NULL) {
-			atomic_store_explicit(&t->untracked,
-				atomic_load_explicit(&t->untracked, memory_order_relaxed) + 1,
-				memory_order_relaxed);
+			ctr_add(&t->untracked, 1);
 			return 0;
+		}
+		/* (Making room may have removed the old one.) */
+		if (old != NULL && old->in_table && old->pub.id == old_id && !old->ended) {
+			f->old = (uint32_t)(old - t->flows) + 1;
+			old->succ = (uint32_t)(f - t->flows) + 1;
 		}
 		if (syn_only) {
 			PUB_SET(f->pub.state, FT_TCP_SYN_SENT);
 			f->syn_ns = pkt->ts_ns;
 			f->last_syn_ns = pkt->ts_ns;
+		} else if (synack) {
+			PUB_SET(f->pub.state, FT_TCP_SYN_RCVD);
 		} else {
 			PUB_SET(f->pub.state, FT_TCP_ESTABLISHED);
 			PUB_SET(f->pub.midstream, 1);
@@ -1047,6 +1441,7 @@ ft__tracker_tick(struct ft_tracker *t, uint64_t now_ns)
 	if (now_ns > t->now_ns)
 		t->now_ns = now_ns;
 	t->ev_ns = t->now_ns;
+	run_queue(t);
 	for (int c = 0; c < LRU__N; c++) {
 		uint64_t to = timeout_of(t, (enum lru_class)c);
 		struct flow *f;
@@ -1059,8 +1454,9 @@ ft__tracker_tick(struct ft_tracker *t, uint64_t now_ns)
 				remove_flow(t, f);
 			else /* ends and leaves this list (removed, or moved to the closed list) */
 				end_flow(t, f,
-					f->h[0].fin && f->h[1].fin ? FT_CLOSE_FIN
-								   : FT_CLOSE_TIMEOUT);
+					f->closing                   ? (enum ft_close)f->closing
+					: f->h[0].fin && f->h[1].fin ? FT_CLOSE_FIN
+								     : FT_CLOSE_TIMEOUT);
 		}
 	}
 	return t->cb_failed ? t->cb_rc : 0;
@@ -1076,7 +1472,9 @@ ft__tracker_flush(struct ft_tracker *t, enum ft_close why, uint64_t now_ns)
 	t->ev_ns = t->now_ns;
 	for (int c = LRU_SYN; c <= LRU_FIN; c++) {
 		while ((f = t->lru[c].head) != NULL) {
-			enum ft_close r = f->h[0].fin && f->h[1].fin ? FT_CLOSE_FIN : why;
+			enum ft_close r = f->closing                   ? (enum ft_close)f->closing
+					  : f->h[0].fin && f->h[1].fin ? FT_CLOSE_FIN
+								       : why;
 
 			end_flow(t, f, r); /* leaves this list */
 		}
@@ -1095,6 +1493,7 @@ ft__tracker_counters(const struct ft_tracker *t, struct ft_tracker_counters *c)
 	c->evicted = atomic_load_explicit(&m->evicted, memory_order_relaxed);
 	c->untracked = atomic_load_explicit(&m->untracked, memory_order_relaxed);
 	c->ooo_dropped = atomic_load_explicit(&m->ooo_dropped, memory_order_relaxed);
+	c->rst_ignored = atomic_load_explicit(&m->rst_ignored, memory_order_relaxed);
 }
 
 /* A consistent-enough copy of a session for another thread. */
@@ -1124,6 +1523,7 @@ snapshot(const struct flow *f, struct ft_flow *out)
 	out->last_ns = PUB_GET(m->pub.last_ns);
 	out->connect_ns = PUB_GET(m->pub.connect_ns);
 	out->rtt_ns = PUB_GET(m->pub.rtt_ns);
+	out->rst_ignored = PUB_GET(m->pub.rst_ignored);
 	for (int d = 0; d < 2; d++) {
 		const struct ft_flow_dir *s = &m->pub.dir[d];
 		struct ft_flow_dir *o = &out->dir[d];

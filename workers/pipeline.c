@@ -55,6 +55,7 @@ ft_config_init(struct ft_config *cfg)
 	cfg->timeout_syn = 30;
 	cfg->timeout_idle = 300;
 	cfg->timeout_closed = 30;
+	cfg->reorder_window = 0.5;
 }
 
 void
@@ -112,7 +113,7 @@ check_config(const struct ft_config *cfg, char *errbuf)
 		return FT_EINVAL;
 	}
 	if (cfg->track && (cfg->max_flows == 0 || cfg->timeout_syn <= 0 || cfg->timeout_idle <= 0 ||
-				  cfg->timeout_closed <= 0)) {
+				  cfg->timeout_closed <= 0 || !(cfg->reorder_window >= 0))) {
 		snprintf(errbuf, FT_ERRBUF_SIZE, "tracking needs max_flows > 0 and timeouts > 0");
 		return FT_EINVAL;
 	}
@@ -147,6 +148,7 @@ make_tracker(struct ft_pipeline *p, struct ft_worker *w, char *errbuf)
 	tc.timeout_syn_ns = secs_to_ns(p->cfg.timeout_syn);
 	tc.timeout_idle_ns = secs_to_ns(p->cfg.timeout_idle);
 	tc.timeout_closed_ns = secs_to_ns(p->cfg.timeout_closed);
+	tc.reorder_window_ns = secs_to_ns(p->cfg.reorder_window);
 	tc.worker = w->idx;
 	tc.on_flow = p->cfg.on_flow;
 	tc.user = p->cfg.user;

@@ -87,11 +87,13 @@ struct ft_flow {
 	uint8_t ts_digits;          /**< timestamp precision of the capture: 6 or 9 */
 	uint64_t first_ns, last_ns; /**< capture timestamps of the first and last packet */
 	int64_t connect_ns;         /**< SYN -> handshake-completing ACK; -1 if not seen */
-	int64_t rtt_ns;             /**< SYN -> SYN-ACK; -1 if not seen */
+	int64_t rtt_ns;             /**< SYN -> SYN-ACK; -1 if not seen, or the SYN-ACK was
+				       captured before the SYN */
+	uint32_t rst_ignored;       /**< RSTs not honoured (implausible, or contradicted) */
 	struct ft_flow_dir dir[2];  /**< indexed by enum ft_dir: send, recv */
 };
 
-/** Kinds of flow events, in the order they can occur for one session. */
+/** Kinds of flow events. START comes first and END last for every session. */
 enum ft_flow_event_type {
 	FT_FLOW_START = 1,  /**< handshake complete, or mid-stream join */
 	FT_FLOW_DATA,       /**< in-order payload bytes of one direction */
@@ -100,6 +102,8 @@ enum ft_flow_event_type {
 	FT_FLOW_RESET,      /**< a RST */
 	FT_FLOW_SYN_RETRY,  /**< the SYN was sent again */
 	FT_FLOW_END,        /**< the session ended; flow->close says why. Always the last. */
+	FT_FLOW_RESET_IGNORED, /**< a RST not honoured: its sequence number is implausible, or
+				  later traffic showed the session went on (dir: its sender) */
 };
 
 /** One flow event. Everything it points to is borrowed: valid during the call only. */
