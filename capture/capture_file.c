@@ -94,7 +94,7 @@ file_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 		pcap_breakloop(p->pcap);
 		return;
 	}
-	if (p->dumper != NULL)
+	if (p->write_file != NULL)
 		ft__dump(p, h, bytes);
 	if (ft__count_reached(p))
 		pcap_breakloop(p->pcap);

@@ -61,6 +61,18 @@ struct ft_mmap_src {
 	uint32_t max_caplen;
 };
 
+/* The -w writer's rotation state (capture/capture_write.c; capture thread only). */
+struct ft_writer {
+	uint64_t size;      /* bytes in the current file */
+	uint64_t limit;     /* -C: bytes a file may hold; 0 off */
+	uint64_t deadline;  /* -G: the second at which the next file starts */
+	unsigned period_s;  /* -G seconds; 0 off */
+	unsigned keep;      /* --file-count; 0 keeps every file */
+	unsigned files;     /* files opened so far */
+	unsigned in_period; /* files opened in this -G period (-C's count) */
+	char **ring;        /* -G with --file-count: the last keep names */
+};
+
 struct ft_pipeline {
 	struct ft_config cfg;
 	char *device, *file, *filter, *write_file; /* owned copies of the config strings */
@@ -69,6 +81,8 @@ struct ft_pipeline {
 	pcap_t *pcap;
 	pcap_dumper_t *dumper;
 	int dump_failed; /* -w failed (disk full...): nothing more is written */
+	struct ft_writer wr;
+	char dumper_name[4096]; /* the current -w file (PATH_MAX) */
 	struct bpf_program prog;
 	int has_prog; /* prog compiled for the mmap reader */
 	int live;
@@ -142,6 +156,10 @@ int ft__mmap_run(struct ft_pipeline *p);
 void ft__mmap_close(struct ft_pipeline *p);
 int ft__compile_filter(struct ft_pipeline *p, bpf_u_int32 netmask, char *errbuf);
 void ft__publish_pcap_stats(struct ft_pipeline *p);
+/* capture/capture_write.c: -w and its rotation. */
+int ft__dump_open(struct ft_pipeline *p, char *errbuf);
 void ft__dump(struct ft_pipeline *p, const struct pcap_pkthdr *h, const u_char *bytes);
+int ft__dump_finish(struct ft_pipeline *p);
+void ft__dump_close(struct ft_pipeline *p);
 
 #endif
