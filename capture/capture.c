@@ -104,4 +104,5 @@ ft__source_close(struct ft_pipeline *p)
 	if (p->pcap != NULL)
 		pcap_close(p->pcap);
 	p->pcap = NULL;
+	ft__zfree(p);
 }

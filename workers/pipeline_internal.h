@@ -73,6 +73,8 @@ struct ft_writer {
 	char **ring;        /* -G with --file-count: the last keep names */
 };
 
+struct ft_zsrc; /* capture/capture_compress.c */
+
 struct ft_pipeline {
 	struct ft_config cfg;
 	char *device, *file, *filter, *write_file; /* owned copies of the config strings */
@@ -91,6 +93,7 @@ struct ft_pipeline {
 	int ts_digits;
 	int use_mmap;
 	struct ft_mmap_src mm;
+	struct ft_zsrc *z; /* a gzip or zstd file's decompressor, or NULL */
 
 	struct ft_worker *workers;
 	unsigned n_workers;
@@ -156,6 +159,16 @@ int ft__mmap_run(struct ft_pipeline *p);
 void ft__mmap_close(struct ft_pipeline *p);
 int ft__compile_filter(struct ft_pipeline *p, bpf_u_int32 netmask, char *errbuf);
 void ft__publish_pcap_stats(struct ft_pipeline *p);
+/* capture/capture_compress.c: gzip and zstd files through libpcap's reader. */
+enum { FT_Z_GZIP = 1, FT_Z_ZSTD = 2 };
+int ft__zkind(const uint8_t magic[4]);
+int ft__zopen(struct ft_pipeline *p, int fd, int kind, FILE **out, char *errbuf);
+int ft__znsec(const struct ft_pipeline *p);
+const char *ft__zname(const struct ft_pipeline *p);
+int ft__zcheck(struct ft_pipeline *p);
+const char *ft__zerror(const struct ft_pipeline *p);
+void ft__zfree(struct ft_pipeline *p);
+
 /* capture/capture_write.c: -w and its rotation. */
 int ft__dump_open(struct ft_pipeline *p, char *errbuf);
 void ft__dump(struct ft_pipeline *p, const struct pcap_pkthdr *h, const u_char *bytes);
