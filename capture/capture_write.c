@@ -103,6 +103,10 @@ static int
 dump_error(struct ft_pipeline *p, int e, const char *what)
 {
 	p->dump_failed = 1;
+	if (e == EPIPE && strcmp(p->write_file, "-") == 0) {
+		ft_pipeline_stop(p); /* -w - into a reader that went away: stop quietly */
+		return -1;
+	}
 	ft__set_error(p, e == ENOSPC ? FT_ENOSPC : FT_EIO, "%s %s: %s", what,
 		p->dumper_name[0] ? p->dumper_name : p->write_file, strerror(e));
 	ft_pipeline_stop(p);

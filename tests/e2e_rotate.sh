@@ -126,6 +126,11 @@ else
 	skip "tcpdump missing"
 fi
 
+# A reader that goes away ends flowtap quietly, as for the records (SIGPIPE is ignored).
+"$FLOWTAP" -r "$T/gen.pcap" -w - 2>"$T/err" | head -c 5000 >/dev/null
+rc=${PIPESTATUS[0]}
+[ "$rc" = 0 ] && ! grep -q "Broken pipe" "$T/err" && ok "-w - | head: exit 0, no message" || bad "-w - | head: exit $rc: $(head -c 300 "$T/err")"
+
 # --- a full disk during a rotation still exits 5 (needs root for a tmpfs) ---
 if [ "$(id -u)" = 0 ] && mkdir "$T/full" && mount -t tmpfs -o size=1200k tmpfs "$T/full" 2>/dev/null; then
 	"$FLOWTAP" -r "$T/gen.pcap" -w "$T/full/o.pcap" -C 0.5 >/dev/null 2>"$T/err"
