@@ -68,44 +68,6 @@ ft__publish_pcap_stats(struct ft_pipeline *p)
 	atomic_store_explicit(&p->pcap_valid, 1, memory_order_relaxed);
 }
 
-/*
- * -w: write one frame. stdio reports a failed write (a full disk) only through
- * ferror() and the errno of that moment, and pcap_dump() returns nothing, so
- * check at once: the first failure stops the capture with its real cause
- * ("No space left on device"), and nothing more is written. Capture thread only.
- */
-void
-ft__dump(struct ft_pipeline *p, const struct pcap_pkthdr *h, const u_char *bytes)
-{
-	int e;
-
-	if (p->dump_failed)
-		return;
-	errno = 0;
-	pcap_dump((u_char *)p->dumper, h, bytes);
-	if (!ferror(pcap_dump_file(p->dumper)))
-		return;
-	e = errno != 0 ? errno : EIO;
-	p->dump_failed = 1;
-	ft__set_error(
-		p, e == ENOSPC ? FT_ENOSPC : FT_EIO, "writing %s: %s", p->write_file, strerror(e));
-	ft_pipeline_stop(p);
-}
-
-static int
-open_dumper(struct ft_pipeline *p, char *errbuf)
-{
-	if (p->write_file == NULL)
-		return 0;
-	p->dumper = pcap_dump_open(p->pcap, p->write_file);
-	if (p->dumper == NULL) {
-		snprintf(errbuf, FT_ERRBUF_SIZE, "cannot write %s: %s", p->write_file,
-			pcap_geterr(p->pcap));
-		return FT_EIO;
-	}
-	return 0;
-}
-
 int
 ft__source_open(struct ft_pipeline *p, char *errbuf)
 {
@@ -117,7 +79,7 @@ ft__source_open(struct ft_pipeline *p, char *errbuf)
 	else
 		rc = ft__file_open(p, errbuf);
 	if (rc == 0)
-		rc = open_dumper(p, errbuf);
+		rc = ft__dump_open(p, errbuf);
 	return rc;
 }
 
@@ -134,9 +96,7 @@ ft__capture_run(struct ft_pipeline *p)
 void
 ft__source_close(struct ft_pipeline *p)
 {
-	if (p->dumper != NULL)
-		pcap_dump_close(p->dumper);
-	p->dumper = NULL;
+	ft__dump_close(p);
 	if (p->has_prog)
 		pcap_freecode(&p->prog);
 	p->has_prog = 0;
@@ -144,4 +104,5 @@ ft__source_close(struct ft_pipeline *p)
 	if (p->pcap != NULL)
 		pcap_close(p->pcap);
 	p->pcap = NULL;
+	ft__zfree(p);
 }

@@ -33,13 +33,41 @@ is_classic_magic(const uint8_t m[4], int *nsec)
 	return *nsec || !memcmp(m, us_le, 4) || !memcmp(m, us_be, 4);
 }
 
+/* A gzip or zstd file (takes fd): libpcap reads the decompressed stream. */
+static int
+open_compressed(struct ft_pipeline *p, int fd, int kind, char *errbuf)
+{
+	char pcap_err[PCAP_ERRBUF_SIZE];
+	const char *why;
+	FILE *f;
+	int rc;
+
+	rc = ft__zopen(p, fd, kind, &f, errbuf);
+	if (rc != 0)
+		return rc;
+	pcap_err[0] = '\0';
+	p->pcap = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, pcap_err);
+	if (p->pcap == NULL) {
+		fclose(f);
+		why = ft__zerror(p);
+		snprintf(errbuf, FT_ERRBUF_SIZE, "%s: %s%s", p->file, why != NULL ? why : pcap_err,
+			why != NULL ? "" : " (in a compressed file)");
+		return FT_EFORMAT;
+	}
+	if (ft__znsec(p))
+		p->ts_digits = 9;
+	p->dlt = pcap_datalink(p->pcap);
+	p->snaplen = pcap_snapshot(p->pcap);
+	return ft__compile_filter(p, PCAP_NETMASK_UNKNOWN, errbuf);
+}
+
 int
 ft__file_open(struct ft_pipeline *p, char *errbuf)
 {
 	char pcap_err[PCAP_ERRBUF_SIZE];
 	uint8_t magic[4];
 	struct stat sb;
-	int fd = -1, nsec = 0, classic = 0, rc;
+	int fd = -1, nsec = 0, classic = 0, zkind = 0, rc;
 
 	p->use_mmap = 0;
 	p->ts_digits = 6;
@@ -55,10 +83,14 @@ ft__file_open(struct ft_pipeline *p, char *errbuf)
 			close(fd);
 			return FT_EINVAL;
 		}
-		if (pread(fd, magic, 4, 0) == 4)
+		if (pread(fd, magic, 4, 0) == 4) {
 			classic = is_classic_magic(magic, &nsec);
+			zkind = ft__zkind(magic);
+		}
 		if (classic && nsec)
 			p->ts_digits = 9;
+		if (zkind != 0)
+			return open_compressed(p, fd, zkind, errbuf);
 		if (!(classic && p->cfg.use_mmap && S_ISREG(sb.st_mode))) {
 			close(fd);
 			fd = -1;
@@ -94,7 +126,7 @@ file_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 		pcap_breakloop(p->pcap);
 		return;
 	}
-	if (p->dumper != NULL)
+	if (p->write_file != NULL)
 		ft__dump(p, h, bytes);
 	if (ft__count_reached(p))
 		pcap_breakloop(p->pcap);
@@ -104,15 +136,17 @@ int
 ft__file_run(struct ft_pipeline *p)
 {
 	const char *why;
-	int n;
+	int n, rc;
 
 	while (!ft__stopping(p) && !ft__count_reached(p)) {
 		n = pcap_dispatch(p->pcap, 256, file_frame, (u_char *)p);
 		if (n == 0)
-			return 0; /* end of file */
+			return ft__zcheck(p); /* end of file (a compressed one may be cut) */
 		if (n == PCAP_ERROR_BREAK)
 			continue;
 		if (n < 0) {
+			if ((rc = ft__zcheck(p)) != 0)
+				return rc;
 			why = pcap_geterr(p->pcap);
 			if (strstr(why, "truncated") != NULL) {
 				ft__set_error(p, FT_ETRUNC,

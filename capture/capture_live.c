@@ -126,7 +126,7 @@ live_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000u +
 		      (uint64_t)h->ts.tv_usec * (p->ts_digits == 9 ? 1u : 1000u);
 
-	if (p->dumper != NULL)
+	if (p->write_file != NULL)
 		ft__dump(p, h, bytes);
 	ft__deliver(p, bytes, h->caplen, h->len, ts, 1);
 	if (ft__count_reached(p))

@@ -125,7 +125,7 @@ ft__mmap_run(struct ft_pipeline *p)
 			return FT_ETRUNC;
 		}
 		ts = (uint64_t)sec * 1000000000u + (uint64_t)frac * (m->nsec ? 1u : 1000u);
-		if (p->has_prog || p->dumper != NULL) {
+		if (p->has_prog || p->write_file != NULL) {
 			/* The handle was opened with nanosecond precision. */
 			h.ts.tv_sec = sec;
 			h.ts.tv_usec = (suseconds_t)(m->nsec ? frac : frac * 1000u);
@@ -139,7 +139,7 @@ ft__mmap_run(struct ft_pipeline *p)
 		}
 		if (ft__deliver(p, rec + REC_HDR, caplen, len, ts, 0) != 0)
 			return 0;
-		if (p->dumper != NULL)
+		if (p->write_file != NULL)
 			ft__dump(p, &h, rec + REC_HDR);
 		m->off += REC_HDR + caplen;
 	}

@@ -29,6 +29,7 @@ enum {
 	OPT_TIMEOUT_IDLE,
 	OPT_TIMEOUT_CLOSED,
 	OPT_REORDER_WINDOW,
+	OPT_FILE_COUNT,
 };
 
 static const char usage_text[] =
@@ -49,7 +50,14 @@ static const char usage_text[] =
 	"pipeline:\n"
 	"  -W N                   worker threads (default: cores - 1, at least 1)\n"
 	"  -c COUNT               stop after COUNT frames\n"
-	"  -w FILE                also write the captured frames to FILE (pcap)\n"
+	"  -w FILE                also write the captured frames to FILE (pcap; - is standard\n"
+	"                         output, and the records then go to standard error)\n"
+	"  -C MB                  -w: start a new file when the next frame would take this one\n"
+	"                         past MB million bytes (FILE, FILE1, FILE2, ...)\n"
+	"  -G SEC                 -w: start a new file every SEC seconds of packet time; FILE\n"
+	"                         may hold strftime(3) conversions (UTC), e.g. cap-%%H%%M%%S.pcap\n"
+	"  --file-count N         -w with -C or -G: keep only the last N files (tcpdump's -W;\n"
+	"                         flowtap's -W is the worker count)\n"
 	"  --ring-slots N         descriptors per worker ring, a power of two (default 16384)\n"
 	"  --batch N              frames a worker takes at once (default 32)\n"
 	"  --arena-mib N          frame copy space per worker in MiB (default 32)\n"
@@ -65,6 +73,11 @@ static const char usage_text[] =
 	"                         0 = give holes up at the ACK, end sessions at once)\n"
 	"output:\n"
 	"  --packets              one line per packet (tcpdump style, or JSON with --json)\n"
+	"  -t, -tt, -ttt, -tttt, -ttttt\n"
+	"                         text line timestamps: none; epoch seconds; delta since the\n"
+	"                         previous line; date and time; delta since the first packet\n"
+	"                         (default: time of day, UTC; per worker: -ttt and -ttttt\n"
+	"                         default to -W 1)\n"
 	"  --no-flows             do not print a record per TCP session as it ends\n"
 	"  --json                 JSON lines: packet, flow and stats records\n"
 	"  --stats-interval SEC   stats report every SEC seconds (default 1 live, 0 = off for "
@@ -118,6 +131,32 @@ join_filter(int argc, char **argv, struct cli_opts *o)
 	return 0;
 }
 
+/* -w and its rotation options go together (tcpdump's rules). */
+static int
+check_write(struct cli_opts *o)
+{
+	const struct ft_config *c = &o->cfg;
+	int rotate = c->write_rotate_bytes != 0 || c->write_rotate_secs != 0;
+
+	if ((rotate || c->write_file_count) && c->write_file == NULL) {
+		fprintf(stderr, "flowtap: -C, -G and --file-count need -w FILE\n");
+		return -1;
+	}
+	if (c->write_file_count && !rotate) {
+		fprintf(stderr, "flowtap: --file-count needs -C or -G\n");
+		return -1;
+	}
+	if (rotate && strcmp(c->write_file, "-") == 0) {
+		fprintf(stderr, "flowtap: -w -: standard output cannot be rotated (-C, -G)\n");
+		return -1;
+	}
+	/* The delta styles refer to the previous or first line of one worker's
+	 * output: one worker makes that tcpdump's order, unless -W says otherwise. */
+	if ((o->ts_style == FT_TS_DELTA || o->ts_style == FT_TS_SINCE_FIRST) && c->workers == 0)
+		o->cfg.workers = 1;
+	return 0;
+}
+
 int
 cli_parse(int argc, char **argv, struct cli_opts *o)
 {
@@ -141,6 +180,7 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 		{"timeout-idle", required_argument, NULL, OPT_TIMEOUT_IDLE},
 		{"timeout-closed", required_argument, NULL, OPT_TIMEOUT_CLOSED},
 		{"reorder-window", required_argument, NULL, OPT_REORDER_WINDOW},
+		{"file-count", required_argument, NULL, OPT_FILE_COUNT},
 		{NULL, 0, NULL, 0},
 	};
 	long long v;
@@ -149,7 +189,7 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	ft_config_init(&o->cfg);
-	while ((c = getopt_long(argc, argv, "+i:r:w:c:s:B:pIDZ:W:nh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+i:r:w:c:s:B:pIDZ:W:nhtC:G:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			o->cfg.device = optarg;
@@ -195,6 +235,35 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 			break;
 		case 'n':
 			break; /* addresses are always numeric */
+		case 't':
+			if (++o->ts_style > FT_TS_SINCE_FIRST) {
+				fprintf(stderr,
+					"flowtap: only -t, -tt, -ttt, -tttt and -ttttt exist\n");
+				return -1;
+			}
+			break;
+		case 'C': {
+			double mb = strtod(optarg, &end);
+
+			if (*optarg == '\0' || *end != '\0' || !(mb * 1e6 >= 1 && mb <= 1e12)) {
+				fprintf(stderr,
+					"flowtap: -C: invalid value '%s' (million bytes > 0)\n",
+					optarg);
+				return -1;
+			}
+			o->cfg.write_rotate_bytes = (uint64_t)(mb * 1e6);
+			break;
+		}
+		case 'G':
+			if (parse_num(optarg, 1, 86400 * 366, &v, "-G") != 0)
+				return -1;
+			o->cfg.write_rotate_secs = (unsigned)v;
+			break;
+		case OPT_FILE_COUNT:
+			if (parse_num(optarg, 1, 1000000, &v, "--file-count") != 0)
+				return -1;
+			o->cfg.write_file_count = (unsigned)v;
+			break;
 		case OPT_IMMEDIATE:
 			o->cfg.immediate = 1;
 			break;
@@ -278,7 +347,8 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 
 			if (*optarg == '\0' || *end != '\0' || !(ms >= 0 && ms <= 3600e3)) {
 				fprintf(stderr,
-					"flowtap: --reorder-window: invalid value '%s' (milliseconds "
+					"flowtap: --reorder-window: invalid value '%s' "
+					"(milliseconds "
 					">= 0)\n",
 					optarg);
 				return -1;
@@ -310,5 +380,5 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 		fprintf(stderr, "flowtap: -i and -r cannot be used together\n");
 		return -1;
 	}
-	return 0;
+	return check_write(o);
 }

@@ -12,6 +12,7 @@ struct cli_opts {
 	int json;         /* --json */
 	int no_flows;     /* --no-flows */
 	int list_devices; /* -D */
+	int ts_style;     /* -t count: enum ft_ts_style */
 	const char *user; /* -Z */
 	char *filter_buf; /* filter joined from the trailing arguments */
 };
@@ -21,7 +22,9 @@ struct cli_opts {
 int cli_parse(int argc, char **argv, struct cli_opts *o);
 
 /* output.c: per-worker output buffers and the writers. */
-int out_init(unsigned n_workers, int json);
+/* Records go to fd (standard output, or standard error with -w -);
+ * ts_style: the -t count (enum ft_ts_style). */
+int out_init(unsigned n_workers, int json, int ts_style, int fd);
 void out_fini(void);
 int out_packet(const struct ft_packet *pkt, void *user);
 int out_flow(const struct ft_flow_event *ev, void *user);

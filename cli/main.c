@@ -148,7 +148,11 @@ main(int argc, char **argv)
 		free(o.filter_buf);
 		return 1;
 	}
-	if (out_init(ft_pipeline_workers(p), o.json) != 0) {
+	/* -w -: standard output carries the pcap stream, so the records go to stderr. */
+	if (out_init(ft_pipeline_workers(p), o.json, o.ts_style,
+		    o.cfg.write_file != NULL && strcmp(o.cfg.write_file, "-") == 0
+			    ? STDERR_FILENO
+			    : STDOUT_FILENO) != 0) {
 		fprintf(stderr, "flowtap: out of memory\n");
 		ft_pipeline_destroy(p);
 		return 1;

@@ -2,7 +2,8 @@
  * output.c - where the flowtap program's records go.
  *
  * Packet lines are formatted on the worker that owns the packet, into that
- * worker's own buffer; a full buffer is written to standard output in one
+ * worker's own buffer; a full buffer is written to standard output (standard
+ * error when -w - writes the frames there) in one
  * write(2) under a lock (one lock per ~192 KiB, not per packet), so lines from
  * different workers never interleave mid-line. Stats go to stderr as text, or
  * to standard output as a JSON record with --json.
@@ -24,18 +25,24 @@
 struct out_buf {
 	_Alignas(64) char *buf;
 	size_t len;
+	uint64_t first_ns, prev_ns; /* -ttttt and -ttt: this worker's first and last line */
+	int seen;
 };
 
 static struct out_buf *bufs;
 static unsigned n_bufs;
 static int as_json;
+static int ts_style;
+static int out_fd = STDOUT_FILENO;
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int broken_pipe;
 
 int
-out_init(unsigned n_workers, int json)
+out_init(unsigned n_workers, int json, int style, int fd)
 {
 	as_json = json;
+	ts_style = style;
+	out_fd = fd;
 	n_bufs = n_workers;
 	if (posix_memalign((void **)&bufs, 64, n_workers * sizeof(*bufs)) != 0)
 		return -1;
@@ -72,7 +79,7 @@ write_all(const char *buf, size_t len)
 
 	pthread_mutex_lock(&write_lock);
 	while (len > 0 && !atomic_load(&broken_pipe)) {
-		n = write(STDOUT_FILENO, buf, len);
+		n = write(out_fd, buf, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -106,6 +113,21 @@ out_flush_all(void)
 			flush(&bufs[i]);
 }
 
+/* The reference time of a text line in the -ttt or -ttttt style (arithmetic only). */
+static uint64_t
+line_ref(struct out_buf *b, uint64_t ts_ns)
+{
+	uint64_t ref;
+
+	if (!b->seen) {
+		b->seen = 1;
+		b->first_ns = b->prev_ns = ts_ns;
+	}
+	ref = ts_style == FT_TS_DELTA ? b->prev_ns : b->first_ns;
+	b->prev_ns = ts_ns;
+	return ref;
+}
+
 int
 out_packet(const struct ft_packet *pkt, void *user)
 {
@@ -118,7 +140,8 @@ out_packet(const struct ft_packet *pkt, void *user)
 	if (as_json)
 		n = ft_format_packet_json(pkt, b->buf + b->len, FT_PACKET_FORMAT_MAX);
 	else
-		n = ft_format_packet_text(pkt, b->buf + b->len, FT_PACKET_FORMAT_MAX);
+		n = ft_format_packet_text_ts(pkt, ts_style, line_ref(b, pkt->ts_ns),
+			b->buf + b->len, FT_PACKET_FORMAT_MAX);
 	b->len += n;
 	b->buf[b->len++] = '\n';
 	if (b->len >= OUT_FLUSH)
@@ -141,7 +164,8 @@ out_flow(const struct ft_flow_event *ev, void *user)
 	if (as_json)
 		n = ft_format_flow_json(ev->flow, b->buf + b->len, FT_FLOW_FORMAT_MAX);
 	else
-		n = ft_format_flow_text(ev->flow, b->buf + b->len, FT_FLOW_FORMAT_MAX);
+		n = ft_format_flow_text_ts(ev->flow, ts_style, line_ref(b, ev->flow->first_ns),
+			b->buf + b->len, FT_FLOW_FORMAT_MAX);
 	b->len += n;
 	b->buf[b->len++] = '\n';
 	if (b->len >= OUT_FLUSH)

@@ -131,25 +131,6 @@ tw_bytes(struct ft_jw *w, const char *s, size_t n)
 	}
 }
 
-static void
-tw_time(struct ft_jw *w, uint64_t ts_ns, unsigned digits)
-{
-	uint64_t tod = ts_ns / 1000000000u % 86400;
-	char tmp[24];
-	size_t n = 0;
-
-	tmp[n++] = (char)('0' + tod / 36000);
-	tmp[n++] = (char)('0' + tod / 3600 % 10);
-	tmp[n++] = ':';
-	tmp[n++] = (char)('0' + tod % 3600 / 600);
-	tmp[n++] = (char)('0' + tod % 3600 / 60 % 10);
-	tmp[n++] = ':';
-	tmp[n++] = (char)('0' + tod % 60 / 10);
-	tmp[n++] = (char)('0' + tod % 10);
-	n += ft_fmt_frac(tmp + n, ts_ns, digits == 0 ? 6 : digits);
-	ft_jw_raw(w, tmp, n);
-}
-
 static const char *
 dns_type_name(unsigned t)
 {
@@ -794,14 +775,21 @@ text_wifi(struct ft_jw *w, const struct ft_wifi *wf)
 FT_EXTERN size_t
 ft_format_packet_text(const struct ft_packet *pkt, char *buf, size_t cap)
 {
+	return ft_format_packet_text_ts(pkt, FT_TS_TOD, 0, buf, cap);
+}
+
+FT_EXTERN size_t
+ft_format_packet_text_ts(
+	const struct ft_packet *pkt, int ts_style, uint64_t ref_ns, char *buf, size_t cap)
+{
 	const struct ft_decoded *d = pkt->dec;
 	struct ft_jw w;
 	uint32_t L;
 	const char *link;
+	char tmp[64];
 
 	ft_jw_init(&w, buf, cap);
-	tw_time(&w, pkt->ts_ns, pkt->ts_digits);
-	ft_jw_ch(&w, ' ');
+	ft_jw_raw(&w, tmp, ft_fmt_ts(tmp, pkt->ts_ns, ref_ns, pkt->ts_digits, ts_style));
 	if (d == NULL) {
 		tw_s(&w, "length ");
 		tw_u(&w, pkt->len);

@@ -176,6 +176,99 @@ ft_fmt_epoch(char *out, uint64_t ts_ns, unsigned digits)
 	return n + ft_fmt_frac(out + n, ts_ns, digits);
 }
 
+/* Two digits of v (0..99) into out. */
+static inline void
+ft_fmt_2d(char *out, uint64_t v)
+{
+	out[0] = (char)('0' + v / 10 % 10);
+	out[1] = (char)('0' + v % 10);
+}
+
+/*
+ * "hh:mm:ss.frac" of ts_ns (digits as ft_fmt_frac): the time of day (UTC) of a
+ * timestamp when days is 0, a duration's hours (two digits at least, more when
+ * it is longer than 99 hours) when days is 1. out needs 40 bytes.
+ */
+static inline size_t
+ft_fmt_hms(char *out, uint64_t ts_ns, unsigned digits, int days)
+{
+	uint64_t s = ts_ns / 1000000000u, h = s / 3600;
+	size_t n = 0;
+
+	if (!days)
+		h %= 24;
+	if (h > 99) {
+		n = ft_fmt_u64(out, h);
+	} else {
+		ft_fmt_2d(out, h);
+		n = 2;
+	}
+	out[n++] = ':';
+	ft_fmt_2d(out + n, s % 3600 / 60);
+	out[n + 2] = ':';
+	ft_fmt_2d(out + n + 3, s % 60);
+	n += 5;
+	return n + ft_fmt_frac(out + n, ts_ns, digits);
+}
+
+/* "YYYY-MM-DD hh:mm:ss.frac" (UTC; civil date from days, no libc). out needs 48 bytes. */
+static inline size_t
+ft_fmt_date(char *out, uint64_t ts_ns, unsigned digits)
+{
+	/* Howard Hinnant's days-to-civil, for days since 1970-01-01 >= 0 */
+	uint64_t z = ts_ns / 1000000000u / 86400 + 719468;
+	uint64_t era = z / 146097, doe = z - era * 146097;
+	uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+	uint64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+	uint64_t y = yoe + era * 400 + (m <= 2);
+
+	ft_fmt_2d(out, y / 100);
+	ft_fmt_2d(out + 2, y % 100);
+	out[4] = '-';
+	ft_fmt_2d(out + 5, m);
+	out[7] = '-';
+	ft_fmt_2d(out + 8, d);
+	out[10] = ' ';
+	return 11 + ft_fmt_hms(out + 11, ts_ns, digits, 0);
+}
+
+/*
+ * The timestamp of a text line in one of tcpdump's -t styles (FT_TS_* of
+ * flowtap/packet.h: the value is the number of t's), followed by a space;
+ * nothing for FT_TS_NONE. ref_ns is the reference of the two delta styles
+ * (the previous line's or the first packet's time); a line older than its
+ * reference gets a '-'. out needs 64 bytes. Returns the length.
+ */
+static inline size_t
+ft_fmt_ts(char *out, uint64_t ts_ns, uint64_t ref_ns, unsigned digits, int style)
+{
+	size_t n = 0;
+
+	digits = digits == 0 ? 6 : digits;
+	switch (style) {
+	case 1: /* -t */
+		return 0;
+	case 2: /* -tt */
+		n = ft_fmt_epoch(out, ts_ns, digits);
+		break;
+	case 3:                                        /* -ttt */
+	case 5:                                        /* -ttttt */
+		out[n++] = ts_ns < ref_ns ? '-' : ' '; /* tcpdump's sign column */
+		n += ft_fmt_hms(
+			out + n, ts_ns < ref_ns ? ref_ns - ts_ns : ts_ns - ref_ns, digits, 1);
+		break;
+	case 4: /* -tttt */
+		n = ft_fmt_date(out, ts_ns, digits);
+		break;
+	default: /* time of day */
+		n = ft_fmt_hms(out, ts_ns, digits, 0);
+		break;
+	}
+	out[n++] = ' ';
+	return n;
+}
+
 static inline int
 ft_jw_u64(struct ft_jw *w, uint64_t v)
 {

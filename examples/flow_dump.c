@@ -93,6 +93,10 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	int rc;
 
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		printf("usage: flow_dump (-i IFACE | -r FILE) DIR\n");
+		return 0;
+	}
 	if (argc != 4 || (strcmp(argv[1], "-i") != 0 && strcmp(argv[1], "-r") != 0)) {
 		fprintf(stderr, "usage: flow_dump (-i IFACE | -r FILE) DIR\n");
 		return 2;

@@ -93,10 +93,10 @@ main(int argc, char **argv)
 	char err[FT_ERRBUF_SIZE];
 	int secs = argc > 2 ? atoi(argv[2]) : 10, rc;
 
-	if (argc < 2) {
-		fprintf(stderr,
+	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
+		fprintf(argc < 2 ? stderr : stdout,
 			"usage: latency_hist IFACE [SECONDS] [immediate|buffered] [filter]\n");
-		return 2;
+		return argc < 2 ? 2 : 0;
 	}
 	h = calloc(1, sizeof(*h));
 	if (h == NULL)

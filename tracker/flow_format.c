@@ -259,15 +259,22 @@ ft_format_flow_json(const struct ft_flow *f, char *buf, size_t cap)
 size_t
 ft_format_flow_text(const struct ft_flow *f, char *buf, size_t cap)
 {
+	return ft_format_flow_text_ts(f, 0, 0, buf, cap);
+}
+
+size_t
+ft_format_flow_text_ts(
+	const struct ft_flow *f, int ts_style, uint64_t ref_ns, char *buf, size_t cap)
+{
 	struct ft_jw w;
 	char tmp[160];
 	uint64_t dur = f->last_ns - f->first_ns;
 	size_t n;
 
 	ft_jw_init(&w, buf, cap);
-	n = ft_fmt_epoch(tmp, f->first_ns, f->ts_digits == 9 ? 9 : 6);
+	n = ft_fmt_ts(tmp, f->first_ns, ref_ns, f->ts_digits == 9 ? 9 : 6, ts_style);
 	ft_jw_raw(&w, tmp, n);
-	ft_jw_raw(&w, " TCP ", 5);
+	ft_jw_raw(&w, "TCP ", 4);
 	n = f->ip_v == 6 ? ft_fmt_ip6(tmp, f->src) : ft_fmt_ip4(tmp, f->src);
 	ft_jw_raw(&w, tmp, n);
 	n = (size_t)snprintf(tmp, sizeof(tmp), ".%u > ", f->sport);

@@ -328,18 +328,7 @@ ft_pipeline_wait(struct ft_pipeline *p)
 		pthread_mutex_unlock(&p->stats_lock);
 		pthread_join(p->stats_thread, NULL);
 	}
-	if (p->dumper != NULL && !p->dump_failed) {
-		FILE *f = pcap_dump_file(p->dumper);
-
-		errno = 0;
-		if (pcap_dump_flush(p->dumper) != 0 || ferror(f)) {
-			int e = errno != 0 ? errno : EIO;
-
-			p->dump_failed = 1;
-			ft__set_error(p, e == ENOSPC ? FT_ENOSPC : FT_EIO, "writing %s: %s",
-				p->write_file, strerror(e));
-		}
-	}
+	(void)ft__dump_finish(p); /* the capture thread is done: the -w file is ours */
 	if (p->cfg.on_stats != NULL) {
 		ft__stats_snapshot(p, &st);
 		p->cfg.on_stats(&st, 1, p->cfg.user);

@@ -61,6 +61,20 @@ struct ft_mmap_src {
 	uint32_t max_caplen;
 };
 
+/* The -w writer's rotation state (capture/capture_write.c; capture thread only). */
+struct ft_writer {
+	uint64_t size;      /* bytes in the current file */
+	uint64_t limit;     /* -C: bytes a file may hold; 0 off */
+	uint64_t deadline;  /* -G: the second at which the next file starts */
+	unsigned period_s;  /* -G seconds; 0 off */
+	unsigned keep;      /* --file-count; 0 keeps every file */
+	unsigned files;     /* files opened so far */
+	unsigned in_period; /* files opened in this -G period (-C's count) */
+	char **ring;        /* -G with --file-count: the last keep names */
+};
+
+struct ft_zsrc; /* capture/capture_compress.c */
+
 struct ft_pipeline {
 	struct ft_config cfg;
 	char *device, *file, *filter, *write_file; /* owned copies of the config strings */
@@ -69,6 +83,8 @@ struct ft_pipeline {
 	pcap_t *pcap;
 	pcap_dumper_t *dumper;
 	int dump_failed; /* -w failed (disk full...): nothing more is written */
+	struct ft_writer wr;
+	char dumper_name[4096]; /* the current -w file (PATH_MAX) */
 	struct bpf_program prog;
 	int has_prog; /* prog compiled for the mmap reader */
 	int live;
@@ -77,6 +93,7 @@ struct ft_pipeline {
 	int ts_digits;
 	int use_mmap;
 	struct ft_mmap_src mm;
+	struct ft_zsrc *z; /* a gzip or zstd file's decompressor, or NULL */
 
 	struct ft_worker *workers;
 	unsigned n_workers;
@@ -142,6 +159,20 @@ int ft__mmap_run(struct ft_pipeline *p);
 void ft__mmap_close(struct ft_pipeline *p);
 int ft__compile_filter(struct ft_pipeline *p, bpf_u_int32 netmask, char *errbuf);
 void ft__publish_pcap_stats(struct ft_pipeline *p);
+/* capture/capture_compress.c: gzip and zstd files through libpcap's reader. */
+enum { FT_Z_GZIP = 1, FT_Z_ZSTD = 2 };
+int ft__zkind(const uint8_t magic[4]);
+int ft__zopen(struct ft_pipeline *p, int fd, int kind, FILE **out, char *errbuf);
+int ft__znsec(const struct ft_pipeline *p);
+const char *ft__zname(const struct ft_pipeline *p);
+int ft__zcheck(struct ft_pipeline *p);
+const char *ft__zerror(const struct ft_pipeline *p);
+void ft__zfree(struct ft_pipeline *p);
+
+/* capture/capture_write.c: -w and its rotation. */
+int ft__dump_open(struct ft_pipeline *p, char *errbuf);
 void ft__dump(struct ft_pipeline *p, const struct pcap_pkthdr *h, const u_char *bytes);
+int ft__dump_finish(struct ft_pipeline *p);
+void ft__dump_close(struct ft_pipeline *p);
 
 #endif

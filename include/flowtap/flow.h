@@ -149,6 +149,10 @@ FT_EXTERN const char *ft_community_id(const struct ft_flow *f, char *buf, size_t
  */
 FT_EXTERN size_t ft_format_flow_json(const struct ft_flow *f, char *buf, size_t cap);
 FT_EXTERN size_t ft_format_flow_text(const struct ft_flow *f, char *buf, size_t cap);
+/** ft_format_flow_text() with the first-packet time in a -t style (enum ft_ts_style of
+ * flowtap/packet.h, ref_ns as ft_format_packet_text_ts()); the default is the time of day. */
+FT_EXTERN size_t ft_format_flow_text_ts(
+	const struct ft_flow *f, int ts_style, uint64_t ref_ns, char *buf, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -57,6 +57,28 @@ FT_EXTERN size_t ft_format_packet_json(const struct ft_packet *pkt, char *buf, s
 FT_EXTERN size_t ft_format_packet_text(const struct ft_packet *pkt, char *buf, size_t cap);
 
 /**
+ * Timestamp styles of text lines, tcpdump's -t family: the value is the
+ * number of t's. Times of day and dates are UTC.
+ */
+enum ft_ts_style {
+	FT_TS_TOD = 0,         /**< default: time of day, "hh:mm:ss.ffffff" */
+	FT_TS_NONE = 1,        /**< -t: no timestamp */
+	FT_TS_EPOCH = 2,       /**< -tt: seconds since the epoch */
+	FT_TS_DELTA = 3,       /**< -ttt: since the previous line (ref_ns), "hh:mm:ss.ffffff" */
+	FT_TS_DATE = 4,        /**< -tttt: "YYYY-MM-DD hh:mm:ss.ffffff" */
+	FT_TS_SINCE_FIRST = 5, /**< -ttttt: since the first packet (ref_ns) */
+};
+
+/**
+ * ft_format_packet_text() with the timestamp in style ts_style (enum
+ * ft_ts_style); ref_ns is the reference time of FT_TS_DELTA and
+ * FT_TS_SINCE_FIRST (a line older than it shows a '-'), ignored otherwise.
+ * Same contract as ft_format_packet_json().
+ */
+FT_EXTERN size_t ft_format_packet_text_ts(
+	const struct ft_packet *pkt, int ts_style, uint64_t ref_ns, char *buf, size_t cap);
+
+/**
  * libpcap's name of a DLT ("EN10MB", "LINUX_SLL", ...), or "DLT_<n>" for an unknown one.
  * Ownership: static string. Thread-safety: any thread. Context: never blocks.
  */

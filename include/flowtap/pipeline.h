@@ -88,8 +88,12 @@ struct ft_config {
 
 	/* Stopping and side outputs. */
 	uint64_t count;         /**< stop after this many frames (0: no limit) */
-	const char *write_file; /**< write captured frames to this pcap file (-w) */
-	double stats_interval;  /**< seconds between reports; 0 = off. Default: 1 live, 0 file */
+	const char *write_file; /**< write captured frames to this pcap file (-w; "-": stdout) */
+	uint64_t write_rotate_bytes; /**< -C: a new file before one would pass this size; 0 off */
+	unsigned write_rotate_secs;  /**< -G: a new file every this many seconds of packet time;
+					write_file may then hold strftime(3) conversions (UTC) */
+	unsigned write_file_count; /**< keep only the last this many files (tcpdump's -W); 0 all */
+	double stats_interval;     /**< seconds between reports; 0 = off. Default: 1 live, 0 file */
 
 	/* Consumers. */
 	ft_packet_cb *on_packet;
