@@ -2348,6 +2348,256 @@ test_flow_json_v6_midstream(void **state)
 	tt_close(&t);
 }
 
+/* ---- capture order is not send order (the reorder window) ------------------ */
+
+static struct ft_tracker_config
+cfg_window(uint64_t window_ns)
+{
+	struct ft_tracker_config c = cfg_default();
+
+	c.reorder_window_ns = window_ns;
+	return c;
+}
+
+/* The receiver's ACK captured before the data it covers: no loss at all. */
+static void
+test_ack_before_data(void **state)
+{
+	struct ft_tracker_config cfg = cfg_window(100 * MS);
+	struct tt t;
+	struct conn c;
+	const struct ft_flow *f;
+
+	(void)state;
+	tt_open(&t, &cfg);
+	conn_init(&c, 0, 0);
+	hs(&t, &c);
+	dat(&t, &c, 0, 0, 100);
+	ackto(&t, &c, 1, 300); /* covers [100, 300) before it is captured */
+	dat(&t, &c, 0, 100, 100);
+	dat(&t, &c, 0, 200, 100);
+	ack(&t, &c, 1);
+	close_fin(&t, &c);
+	ft__tracker_flush(t.tr, FT_CLOSE_EOF, t.now);
+	check_order(t.rec, 1);
+	assert_whole(t.rec, 0, 0, 0, 300);
+	f = end_flow(t.rec, 0);
+	assert_int_equal(f->dir[0].bytes, 300);
+	assert_int_equal(f->dir[0].missed, 0);
+	assert_int_equal(f->dir[0].retransmits, 0);
+	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_GAP), 0);
+	assert_int_equal(f->close, FT_CLOSE_FIN);
+	tt_close(&t);
+}
+
+/* A true loss: the hole the ACK passed is given up once the window is over. */
+static void
+test_window_expires(void **state)
+{
+	struct ft_tracker_config cfg = cfg_window(100 * MS);
+	struct tt t;
+	struct conn c;
+	const struct ft_flow *f;
+	const struct ev *g;
+
+	(void)state;
+	tt_open(&t, &cfg);
+	conn_init(&c, 0, 0);
+	hs(&t, &c);
+	dat(&t, &c, 0, 0, 100);
+	ackto(&t, &c, 1, 200); /* [100, 200) was lost before the tap */
+	c.hi[0] = 200;
+	t.now += 50 * MS;
+	dat(&t, &c, 0, 200, 100); /* within the window: held, nothing given up */
+	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_GAP), 0);
+	t.now += 60 * MS; /* the window after the ACK is over */
+	assert_int_equal(ft__tracker_tick(t.tr, t.now), 0);
+	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_GAP), 1);
+	g = ev_k(t.rec, 0, FT_FLOW_GAP, 0);
+	assert_int_equal(g->len, 100);
+	/* stamped when the window ended, not when the queue was looked at */
+	assert_true(g->ts < t.now);
+	dat(&t, &c, 0, 100, 100); /* too late: already given up */
+	ack(&t, &c, 1);
+	close_fin(&t, &c);
+	ft__tracker_flush(t.tr, FT_CLOSE_EOF, t.now);
+	check_order(t.rec, 1);
+	{
+		uint32_t p[4] = {0, 100, 200, 300};
+
+		assert_stream(t.rec, 0, 0, 0, p, 2);
+	}
+	f = end_flow(t.rec, 0);
+	assert_int_equal(f->dir[0].bytes, 200);
+	assert_int_equal(f->dir[0].missed, 100);
+	tt_close(&t);
+}
+
+/* The session's buffer cap forces a give-up before the window is over. */
+static void
+test_window_buffer_cap(void **state)
+{
+	struct ft_tracker_config cfg = cfg_window(SEC);
+	struct tt t;
+	struct conn c;
+	const struct ft_flow *f;
+
+	(void)state;
+	cfg.ooo_flow_bytes = 2048;
+	tt_open(&t, &cfg);
+	conn_init(&c, 0, 0);
+	hs(&t, &c);
+	dat(&t, &c, 0, 0, 100);
+	ackto(&t, &c, 1, 1100);
+	for (uint32_t off = 1100; off < 1100 + 4 * 1000; off += 1000)
+		dat(&t, &c, 0, off, 1000); /* the third no longer fits */
+	assert_true(n_ev(t.rec, 0, FT_FLOW_GAP) >= 1);
+	assert_true(counter(&t, 3) >= 1);
+	ft__tracker_flush(t.tr, FT_CLOSE_EOF, t.now);
+	check_order(t.rec, 1);
+	f = end_flow(t.rec, 0);
+	assert_int_equal(f->dir[0].bytes, 4100);
+	assert_int_equal(f->dir[0].missed, 1000);
+	tt_close(&t);
+}
+
+/* SYN-ACK captured before the SYN: one session, roles from the SYN. */
+static void
+test_synack_before_syn(void **state)
+{
+	struct ft_tracker_config cfg = cfg_window(100 * MS);
+	struct tt t;
+	struct conn c;
+	const struct ft_flow *f;
+
+	(void)state;
+	tt_open(&t, &cfg);
+	conn_init(&c, 0, 0);
+	synack(&t, &c);
+	syn(&t, &c);
+	tx(&t, &c, 0, c.isn[0] + 1, c.isn[1] + 1, FT_TCP_ACK, NULL, 0);
+	dat(&t, &c, 1, 0, 40); /* the server's reply before the request */
+	dat(&t, &c, 0, 0, 60);
+	ack(&t, &c, 1);
+	ack(&t, &c, 0);
+	close_fin(&t, &c);
+	ft__tracker_flush(t.tr, FT_CLOSE_EOF, t.now);
+	check_order(t.rec, 1);
+	assert_int_equal(t.rec->ns, 1);
+	f = end_flow(t.rec, 0);
+	assert_int_equal(f->sport, c.port[0]); /* src: the SYN's sender */
+	assert_false(f->midstream);
+	assert_int_equal(f->rtt_ns, -1); /* the order says nothing of the RTT */
+	assert_true(f->connect_ns >= 0);
+	assert_int_equal(f->dir[0].bytes, 60);
+	assert_int_equal(f->dir[1].bytes, 40);
+	assert_int_equal(f->close, FT_CLOSE_FIN);
+	assert_int_equal(f->state, FT_TCP_CLOSED);
+	tt_close(&t);
+}
+
+/* FIN captured before the last data of its sender: the data still counts. */
+static void
+test_data_after_fin(void **state)
+{
+	struct ft_tracker_config cfg = cfg_window(100 * MS);
+	struct tt t;
+	struct conn c;
+	const struct ft_flow *f;
+
+	(void)state;
+	tt_open(&t, &cfg);
+	conn_init(&c, 0, 0);
+	hs(&t, &c);
+	dat(&t, &c, 0, 0, 100);
+	c.hi[0] = 200; /* the FIN after [100, 200), which comes later */
+	close_fin(&t, &c);
+	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_END), 0); /* not yet: the window */
+	dat(&t, &c, 0, 100, 100);
+	t.now += 200 * MS;
+	ft__tracker_tick(t.tr, t.now);
+	check_order(t.rec, 1);
+	f = end_flow(t.rec, 0);
+	assert_int_equal(f->dir[0].bytes, 200);
+	assert_int_equal(f->dir[0].missed, 0);
+	assert_int_equal(f->close, FT_CLOSE_FIN);
+	/* the END carries the session's last packet time */
+	assert_int_equal(ev_k(t.rec, 0, FT_FLOW_END, 0)->ts, f->last_ns);
+	tt_close(&t);
+}
+
+/* Payload on a RST counts; a RST its sender contradicts is ignored. */
+static void
+test_rst_payload_and_contradicted(void **state)
+{
+	struct ft_tracker_config cfg = cfg_window(100 * MS);
+	struct tt t;
+	struct conn c;
+	const struct ft_flow *f;
+
+	(void)state;
+	tt_open(&t, &cfg);
+	conn_init(&c, 0, 0);
+	hs(&t, &c);
+	dat(&t, &c, 0, 0, 100);
+	/* A RST carrying 50 bytes, then the sender goes on: not honoured. */
+	tx(&t, &c, 0, sq(&c, 0, 100), ackv(&c, 0), FT_TCP_RST | FT_TCP_ACK, &stream[0][100], 50);
+	c.hi[0] = 150;
+	dat(&t, &c, 0, 150, 100);
+	ack(&t, &c, 1);
+	t.now += 200 * MS;
+	ft__tracker_tick(t.tr, t.now);
+	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_END), 0); /* still open */
+	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_RESET_IGNORED), 1);
+	/* A RST far outside the sequence space: ignored at once. */
+	tx(&t, &c, 1, c.isn[1] + 0x40000000u, 0, FT_TCP_RST, NULL, 0);
+	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_RESET_IGNORED), 2);
+	rst(&t, &c, 1); /* a plausible one: ends it, a window later */
+	t.now += 200 * MS;
+	ft__tracker_tick(t.tr, t.now);
+	check_order(t.rec, 1);
+	f = end_flow(t.rec, 0);
+	assert_int_equal(f->close, FT_CLOSE_RST);
+	assert_int_equal(f->rst_ignored, 2);
+	assert_int_equal(f->dir[0].bytes, 250);
+	assert_int_equal(f->dir[0].missed, 0);
+	tt_close(&t);
+}
+
+/* A SYN sent twice with the same ISN, then the SYN-ACK: one session. */
+static void
+test_syn_retry_same_isn(void **state)
+{
+	struct ft_tracker_config cfg = cfg_window(100 * MS);
+	struct tt t;
+	struct conn c;
+	const struct ft_flow *f;
+
+	(void)state;
+	tt_open(&t, &cfg);
+	conn_init(&c, 0, 0);
+	syn(&t, &c);
+	t.now += SEC;
+	syn(&t, &c);
+	synack(&t, &c);
+	tx(&t, &c, 0, c.isn[0] + 1, c.isn[1] + 1, FT_TCP_ACK, NULL, 0);
+	syn(&t, &c); /* a late duplicate */
+	dat(&t, &c, 0, 0, 100);
+	dat(&t, &c, 1, 0, 300);
+	ack(&t, &c, 0);
+	close_fin(&t, &c);
+	ft__tracker_flush(t.tr, FT_CLOSE_EOF, t.now);
+	check_order(t.rec, 1);
+	assert_int_equal(t.rec->ns, 1);
+	f = end_flow(t.rec, 0);
+	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_SYN_RETRY), 2);
+	assert_int_equal(f->dir[0].bytes, 100);
+	assert_int_equal(f->dir[1].bytes, 300);
+	assert_false(f->midstream);
+	assert_int_equal(f->close, FT_CLOSE_FIN);
+	tt_close(&t);
+}
+
 int
 main(void)
 {
@@ -2395,6 +2645,13 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_flow_json),
 		cmocka_unit_test(test_flow_json_v6_midstream),
+		cmocka_unit_test(test_ack_before_data),
+		cmocka_unit_test(test_window_expires),
+		cmocka_unit_test(test_window_buffer_cap),
+		cmocka_unit_test(test_synack_before_syn),
+		cmocka_unit_test(test_data_after_fin),
+		cmocka_unit_test(test_rst_payload_and_contradicted),
+		cmocka_unit_test(test_syn_retry_same_isn),
 	};
 	int rc;
 
