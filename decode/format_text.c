@@ -777,7 +777,7 @@ text_tunnel(struct ft_jw *w, const struct ft_decoded *d)
 	} else if (t->type == FT_TUN_MPLS) {
 		tw_s(w, t->pw_cw ? "PW Ethernet, control word" : "PW Ethernet");
 	} else if (t->type == FT_TUN_GRE) {
-		tw_s(w, ": GREv0");
+		tw_s(w, "GREv0");
 		if (t->gre_flags & 0x2000) {
 			tw_s(w, ", key=");
 			tw_hex(w, t->gre_key, t->gre_key > 0xffff ? 8 : 4);
