@@ -126,6 +126,7 @@
 #define FT_DLT_SLL2     276
 
 enum ft_phase { FT_PH_HANDSHAKE, FT_PH_DATA, FT_PH_CLOSE, FT_PH_DONE };
+enum ft_encap { FT_ENC_NONE, FT_ENC_MPLS, FT_ENC_PPPOE };
 enum ft_close { FT_CLOSE_FIN, FT_CLOSE_RST, FT_CLOSE_EOF };
 
 /* ---- options ------------------------------------------------------------ */
@@ -153,6 +154,7 @@ struct ft_opts {
 	uint32_t pmax;
 	uint32_t snaplen;
 	int linktype;
+	int encap; /* enum ft_encap: what sits between Ethernet and IP (flows) */
 	bool nsec;
 	bool verbose;
 	bool mac_src_set;
@@ -831,6 +833,7 @@ struct ft_gen {
 	uint64_t other_frames;
 	double seg_mean;
 	uint16_t icmp_seq;
+	size_t pppoe_off; /* the PPPoE header of the frame being built (0: none) */
 	struct ft_aux dns;
 	struct ft_aux oth;
 };
@@ -929,7 +932,21 @@ link_hdr(struct ft_gen *g, struct ft_pkt *p, bool v6, uint64_t cli, uint16_t srv
 			put16(p, 0x8100);
 			put16(p, vlan & 0x0fff);
 		}
-		put16(p, etype);
+		if (g->o->encap == FT_ENC_MPLS && etype != 0x0806) {
+			/* one label per direction: each way is its own LSP */
+			put16(p, 0x8847);
+			put32(p, (to_srv ? 1000u : 2000u) << 12 | 0x100 | 64);
+		} else if (g->o->encap == FT_ENC_PPPOE && etype != 0x0806) {
+			/* RFC 2516 session data; frame_done() fills in the length */
+			put16(p, 0x8864);
+			g->pppoe_off = p->len;
+			put16(p, 0x1100);
+			put16(p, (uint16_t)(cli | 1));
+			put16(p, 0);
+			put16(p, v6 ? 0x0057 : 0x0021);
+		} else {
+			put16(p, etype);
+		}
 		break;
 	case FT_DLT_SLL:
 		/* Seen on the client: its frames are outgoing (4), the rest to us (0). */
@@ -961,6 +978,10 @@ frame_done(struct ft_gen *g, struct ft_pkt *p)
 {
 	uint64_t step = 1000 * (1 + (uint64_t)rng_below(&g->rng, 8)) + rng_below(&g->rng, 1000);
 
+	if (g->pppoe_off != 0) {
+		wr16(p->b + g->pppoe_off + 4, (uint16_t)(p->len - g->pppoe_off - 6));
+		g->pppoe_off = 0;
+	}
 	if (g->o->linktype == FT_DLT_EN10MB && p->len < 60)
 		putzero(p, 60 - p->len);
 	g->w.now += step;
@@ -3082,6 +3103,7 @@ usage(FILE *f)
 	      "      --nsec            nanosecond pcap (magic a1b23c4d)\n"
 	      "      --snaplen N       frames longer than N are cut: caplen < len (65535)\n"
 	      "      --link TYPE       en10mb (default), raw, sll or null\n"
+	      "      --encap TYPE      en10mb: IP inside mpls (one label) or pppoe (session)\n"
 	      "      --addr-base A     IPv4 /16 (10.200.0.0) or IPv6 /64 (fd00:200::) to use;\n"
 	      "                        may be given twice. Servers are .0.1-.0.200 / ::1-::c8\n"
 	      "      --mac-src MAC     client-side MAC (default: derived per host)\n"
@@ -3164,6 +3186,7 @@ enum {
 	FT_OPT_NSEC,
 	FT_OPT_SNAPLEN,
 	FT_OPT_LINK,
+	FT_OPT_ENCAP,
 	FT_OPT_ADDR,
 	FT_OPT_MAC_SRC,
 	FT_OPT_MAC_DST,
@@ -3196,6 +3219,7 @@ main(int argc, char **argv)
 		{"nsec", no_argument, NULL, FT_OPT_NSEC},
 		{"snaplen", required_argument, NULL, FT_OPT_SNAPLEN},
 		{"link", required_argument, NULL, FT_OPT_LINK},
+		{"encap", required_argument, NULL, FT_OPT_ENCAP},
 		{"addr-base", required_argument, NULL, FT_OPT_ADDR},
 		{"mac-src", required_argument, NULL, FT_OPT_MAC_SRC},
 		{"mac-dst", required_argument, NULL, FT_OPT_MAC_DST},
@@ -3323,6 +3347,16 @@ main(int argc, char **argv)
 				bad = 1;
 			}
 			break;
+		case FT_OPT_ENCAP:
+			if (strcmp(optarg, "mpls") == 0)
+				o.encap = FT_ENC_MPLS;
+			else if (strcmp(optarg, "pppoe") == 0)
+				o.encap = FT_ENC_PPPOE;
+			else {
+				fprintf(stderr, "ftgen: --encap: want mpls or pppoe\n");
+				bad = 1;
+			}
+			break;
 		case FT_OPT_ADDR: {
 			uint8_t a[16];
 
@@ -3366,6 +3400,10 @@ main(int argc, char **argv)
 	}
 	if (o.rst + o.open > 1.0) {
 		fprintf(stderr, "ftgen: --rst + --open must not exceed 1\n");
+		bad = 1;
+	}
+	if (o.encap != FT_ENC_NONE && o.linktype != FT_DLT_EN10MB) {
+		fprintf(stderr, "ftgen: --encap needs --link en10mb\n");
 		bad = 1;
 	}
 	if (bad)

@@ -7,7 +7,8 @@
 # requires every session exact and no extra record. Parameter sets: defaults
 # (wrap-around ISNs, RST, open-at-eof and reused 4-tuples happen by default),
 # reordering + retransmissions, loss, mid-stream joins, IPv6 + VLANs, all of
-# them at once, and the SLL and raw link types. Needs python3 (exit 77).
+# them at once, the SLL and raw link types, and TCP inside MPLS and PPPoE.
+# Needs python3 (exit 77).
 set -euo pipefail
 FTGEN=${FTGEN:-${FT_BUILD_DIR:-build}/ftgen}
 FLOWTAP=${FLOWTAP:-${FT_BUILD_DIR:-build}/flowtap}
@@ -45,6 +46,9 @@ check big_segments --seed 7 --payload 1200:1400 --reorder 0.2 --retransmit 0.2 -
 check tiny_segments --seed 8 --payload 1:8 --reorder 0.3 --retransmit 0.3
 check sll --seed 9 --link sll --reorder 0.1 --retransmit 0.1 --loss 0.05 --midstream 0.1
 check raw_nsec --seed 10 --link raw --nsec --reorder 0.1 --loss 0.05
+# TCP inside MPLS and PPPoE (another label each way: sharded by the inner flow)
+check mpls --seed 12 --encap mpls --ipv6 0.3 --vlan 0.3 --reorder 0.1 --retransmit 0.1 --loss 0.05
+check pppoe --seed 13 --encap pppoe --ipv6 0.3 --reorder 0.1 --retransmit 0.1 --midstream 0.1
 
 # The same records whatever the number of workers (ids aside).
 for name in everything big_segments; do
