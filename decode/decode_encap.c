@@ -12,8 +12,8 @@
  * - Geneve, GTP-U T-PDUs and MPLS Ethernet pseudowires are tunnels, entered
  *   with ft__enter_tunnel() exactly like VXLAN and GRE.
  * - Payload guesses follow tshark: MPLS by the first nibble after the bottom
- *   of the stack (4, 6, 0 = pseudowire control word, 1 = associated channel,
- *   else Ethernet), a GTP-U T-PDU by the IP version nibble.
+ *   of the stack (4 IPv4, 6 IPv6, 0 an Ethernet pseudowire, 1 an associated
+ *   channel, anything else not decoded), a GTP-U T-PDU by the IP version.
  */
 #include <stdint.h>
 #include <string.h>
@@ -162,7 +162,10 @@ ft__decode_pppoe(struct ft__dec *s, struct ft_rd *rd, int discovery)
 	return decode_ppp(s, rd, 0);
 }
 
-/* A known ethertype at offset 12: tshark's test for a pseudowire without control word. */
+/*
+ * A pseudowire without control word: a known ethertype at offset 12. (tshark
+ * asks whether both MAC addresses have a known manufacturer instead.)
+ */
 static int
 looks_like_plain_eth(const struct ft_rd *rd)
 {
@@ -239,9 +242,7 @@ ft__decode_mpls(struct ft__dec *s, struct ft_rd *rd)
 		return FT_DEC_OK; /* pseudowire associated channel (RFC 4385): not decoded */
 	if (nibble == 0)
 		return decode_pw_eth(s, rd, !looks_like_plain_eth(rd));
-	if (nibble != 4 && nibble != 6)
-		return decode_pw_eth(s, rd, 0);
-	return ft__decode_ip_version(s, rd, FT_L_MPLS, FT_DEC_OK);
+	return ft__decode_ip_version(s, rd, FT_L_MPLS, FT_DEC_OK); /* else: tshark's "data" */
 }
 
 /*

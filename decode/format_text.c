@@ -710,6 +710,29 @@ text_pppoe(struct ft_jw *w, const struct ft_pppoe *h)
 	ft_jw_ch(w, ' ');
 }
 
+/* tcpdump names the protocol of PPP in HDLC framing on DLT_PPP_SERIAL: "IP: IP ...". */
+static void
+text_ppp_serial(struct ft_jw *w, uint16_t proto)
+{
+	static const struct {
+		uint16_t proto;
+		const char *name;
+	} names[] = {{0x0021, "IP"}, {0x0057, "IP6"}, {0x0281, "MPLS"}, {0x0283, "MPLS mcast"},
+		{0xc021, "LCP"}, {0x8021, "IPCP"}, {0x8057, "IP6CP"}, {0xc023, "PAP"},
+		{0xc223, "CHAP"}, {0x80fd, "CCP"}};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (names[i].proto == proto) {
+			tw_s(w, names[i].name);
+			tw_s(w, ": ");
+			return;
+		}
+	}
+	tw_s(w, "unknown PPP protocol (");
+	tw_hex(w, proto, 4);
+	tw_s(w, "): ");
+}
+
 /* tcpdump's MPLS prefix: "MPLS (label 16, tc 0, [S], ttl 64) ". */
 static void
 text_mpls(struct ft_jw *w, const struct ft_decoded *d)
@@ -901,6 +924,8 @@ ft_format_packet_text(const struct ft_packet *pkt, char *buf, size_t cap)
 	L = d->layers;
 	if (L & FT_LAYER_RADIOTAP)
 		text_radiotap(&w, &d->radiotap);
+	if (pkt->dlt == FT_DLT_PPP_SERIAL && (L & FT_LAYER_PPP) && d->ppp.hdlc)
+		text_ppp_serial(&w, d->ppp.proto);
 	if (L & FT_LAYER_PPPOE)
 		text_pppoe(&w, &d->pppoe);
 	if ((L & FT_LAYER_MPLS) && d->mpls_in_tunnel == 0)

@@ -51,7 +51,7 @@ enum fe_kind {
 	FE_MPLS,        /* Ethernet 0x8847, two labels, IPv4 */
 	FE_MPLS6,       /* Ethernet 0x8847, one label, IPv6 */
 	FE_MPLS_PW_CW,  /* Ethernet 0x8847, label, control word, Ethernet, IPv4 */
-	FE_MPLS_PW,     /* Ethernet 0x8847, label, Ethernet (no control word), IPv4 */
+	FE_MPLS_PW,     /* Ethernet 0x8847, label, Ethernet (no control word: an ethertype at 12) */
 	FE_GRE_MPLS,    /* Ethernet, IPv4, GRE 0x8847, label, IPv4 */
 	FE_PPP_MPLS,    /* DLT_PPP, 0x0281, label, IPv4 */
 	FE_GENEVE_ETH,  /* Ethernet, IPv4, UDP 6081, Geneve with 8 bytes of options, Ethernet, IPv4
@@ -330,12 +330,17 @@ fe_build(struct fe *f, enum fe_kind kind, int dir)
 		if (kind == FE_MPLS_PW_CW)
 			fe_be32(f, 0); /* control word (RFC 4385) */
 		fe_layer(f, FT_L_INNER_ETH);
-		if (kind == FE_MPLS_PW)
-			fe_peek(f);
-		/* first nibbles a and b: Ethernet without a control word */
+		if (kind == FE_MPLS_PW) {
+			/*
+			 * Cut before its ethertype, a pseudowire without control
+			 * word looks like one with: its first 4 bytes are MPLS's.
+			 */
+			for (int i = 0; i < 4; i++)
+				fe_peek(f);
+		}
 		fe_put(f,
-			dir ? "\xb6\x77\x88\x99\xaa\xbb\xa0\x11\x22\x33\x44\x55"
-			    : "\xa0\x11\x22\x33\x44\x55\xb6\x77\x88\x99\xaa\xbb",
+			dir ? "\x00\x0c\x29\x99\xaa\xbb\x00\x1b\x21\x33\x44\x55"
+			    : "\x00\x1b\x21\x33\x44\x55\x00\x0c\x29\x99\xaa\xbb",
 			12);
 		fe_be16(f, 0x0800);
 		fe_inner(f, dir, 0);

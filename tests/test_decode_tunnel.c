@@ -167,8 +167,9 @@ test_pppoe_ppp_chdlc_fields(void **state)
 	decode_fmt(&f, &d, 0);
 	assert_true(d.ppp.hdlc);
 	assert_int_equal(d.ppp.proto, 0x0057);
-	assert_string_equal(g_buf, "22:13:20.000000 IP6 fd00::2.80 > fd00::1.40000: Flags [P.], "
-				   "seq 536870913:536870917, ack 268435461, win 512, length 4");
+	assert_string_equal(g_buf,
+		"22:13:20.000000 IP6: IP6 fd00::2.80 > fd00::1.40000: Flags [P.], "
+		"seq 536870913:536870917, ack 268435461, win 512, length 4");
 
 	fe_build(&f, FE_CHDLC, 1);
 	decode_fmt(&f, &d, 1);
@@ -218,21 +219,23 @@ test_mpls_fields(void **state)
 	assert_int_equal(d.tunnel.eth.type, 0x0800);
 	assert_contains(g_buf, "\"mpls\":[{\"label\":300,\"tc\":0,\"s\":true,\"ttl\":255}],"
 			       "\"tunnel\":{\"type\":\"mpls\",\"depth\":1,\"pw_cw\":true,\"eth\":{"
-			       "\"src\":\"a0:11:22:33:44:55\"");
+			       "\"src\":\"00:1b:21:33:44:55\"");
 	decode_fmt(&f, &d, 0);
 	assert_string_equal(g_buf,
 		"22:13:20.000000 MPLS (label 300, tc 0, [S], ttl 255) PW "
-		"Ethernet, control word: a0:11:22:33:44:55 > b6:77:88:99:aa:bb, "
+		"Ethernet, control word: 00:1b:21:33:44:55 > 00:0c:29:99:aa:bb, "
 		"ethertype 0x0800: IP 10.9.9.9.80 > 192.168.1.1.40000: Flags "
 		"[P.], seq 536870913:536870917, ack 268435461, win 512, length 4");
+	/* nibble 0 and a known ethertype at offset 12: Ethernet without control word */
 	fe_build(&f, FE_MPLS_PW, 0);
 	decode_fmt(&f, &d, 0);
 	assert_int_equal(d.tunnel.pw_cw, 0);
-	/* nibble 0 but a known ethertype at offset 12: Ethernet without control word */
-	f.b[18] = 0x00;
+	assert_int_equal(d.tunnel.eth.src[2], 0x29);
+	/* another first nibble (not 0, 1, 4, 6): not decoded, as tshark's "data" */
+	f.b[18] = 0xa0;
 	assert_int_equal(ft_decode(f.dlt, f.b, f.n, f.n, &d), FT_DEC_OK);
-	assert_int_equal(d.tunnel.pw_cw, 0);
-	assert_true(d.layers & FT_LAYER_TCP);
+	assert_true(d.layers & FT_LAYER_MPLS);
+	assert_false(d.layers & (FT_LAYER_TUNNEL | FT_LAYER_INNER_ETH | FT_LAYER_IP4));
 
 	fe_build(&f, FE_GRE_MPLS, 0);
 	decode_fmt(&f, &d, 0);

@@ -195,10 +195,13 @@ enum ft_layer {
  * not tunnels: they sit between the link header and the (only) IP header,
  * like VLAN tags, and get their own members (pppoe, ppp, chdlc, mpls[]).
  * Each keeps the outermost occurrence when one is nested in another.
- * MPLS guesses its payload as tshark does: first nibble 4 IPv4, 6 IPv6,
- * 1 an associated channel (not decoded), 0 an Ethernet pseudowire with a
- * control word (RFC 4385) unless a known ethertype sits at offset 12, and
- * anything else an Ethernet pseudowire without control word.
+ * MPLS guesses its payload by the first nibble after the label stack, as
+ * tshark does: 4 IPv4, 6 IPv6, 1 an associated channel (not decoded), 0 an
+ * Ethernet pseudowire with a control word (RFC 4385) unless a known
+ * ethertype sits at offset 12 (then one without), anything else is not
+ * decoded. (tshark tells a control word from a MAC address by its
+ * manufacturer database; without one, this decoder looks at the ethertype,
+ * so the two can differ on a pseudowire.)
  *
  * DNS. ft_decode() does not parse DNS messages: it only sets FT_LAYER_DNS
  * when UDP or TCP port 53 (or 5353) carries at least a DNS header. The
