@@ -608,10 +608,15 @@ decode_udp(struct ft__dec *s, struct ft_rd *rd, uint32_t decl)
 	}
 	if (u->dport == PORT_VXLAN)
 		return decode_vxlan(s, rd);
-	if (u->dport == PORT_GENEVE)
-		return ft__decode_geneve(s, rd);
-	if (u->dport == PORT_GTPU || u->sport == PORT_GTPU)
-		return ft__decode_gtpu(s, rd);
+	if (u->dport == PORT_GENEVE || u->dport == PORT_GTPU || u->sport == PORT_GTPU) {
+		/* port 2152 may be another datagram's ephemeral port: DNS to it stays DNS */
+		uint8_t depth = d->n_tunnel;
+		enum ft_dec_status st =
+			u->dport == PORT_GENEVE ? ft__decode_geneve(s, rd) : ft__decode_gtpu(s, rd);
+
+		if (st != FT_DEC_OK || d->n_tunnel != depth)
+			return st;
+	}
 	check_dns(d, u->sport, u->dport, 12);
 	return FT_DEC_OK;
 }

@@ -460,6 +460,20 @@ test_bounds_and_odd_fields(void **state)
 		assert_true(d.layers & FT_LAYER_UDP);
 		assert_false(d.layers & (FT_LAYER_TUNNEL | FT_LAYER_TCP));
 	}
+	/* a DNS response to ephemeral port 2152 is DNS, not GTP-U */
+	memset(&f, 0, sizeof f);
+	f.dlt = FT_DLT_EN10MB;
+	fe_eth(&f, 0, 0x0800);
+	{
+		uint32_t ip = fe_ip4(&f, 0x0a000035, 0x0a000001, 17), udp = fe_udp(&f, 53, 2152);
+
+		fe_put(&f, "\x12\x34\x81\x80\0\0\0\0\0\0\0\0", 12);
+		fe_udp_tunnel_end(&f, ip, udp);
+	}
+	expect(&f, FT_DEC_OK, FT_L_NONE, "DNS to port 2152");
+	ft_decode(f.dlt, f.b, f.n, f.n, &d);
+	assert_true(d.layers & FT_LAYER_DNS);
+	assert_false(d.layers & FT_LAYER_TUNNEL);
 	/* PPPoE version 2: malformed; discovery (PADI, 0x8863): recorded, not followed */
 	fe_build(&f, FE_PPPOE4, 0);
 	f.b[14] = 0x21;

@@ -116,6 +116,15 @@ test_encap_hash_inner_flow(void **state)
 		for (uint32_t cut = 0; cut < a.n; cut++)
 			(void)ft__flow_hash(a.dlt, a.b, cut); /* no crash on any cut */
 	}
+	/* the fragments of one IP-in-IP datagram meet: hashed by the outer pair */
+	for (int k = FE_IP4IN4; k <= FE_IP6IN4; k++) {
+		fe_build(&a, (enum fe_kind)k, 0);
+		fe_build(&b, (enum fe_kind)k, 0);
+		a.b[14 + 6] = 0x20; /* first fragment: MF, offset 0 */
+		b.b[14 + 7] = 0x10; /* a later fragment */
+		assert_int_equal(
+			ft__flow_hash(a.dlt, a.b, a.n), ft__flow_hash(b.dlt, b.b, 14 + 20 + 8));
+	}
 }
 
 static void

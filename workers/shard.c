@@ -152,7 +152,7 @@ hash_ip(const uint8_t *p, uint32_t len, struct key *k)
 		frag = (rd16(p + 6) & 0x3fff) != 0; /* MF or offset */
 		k->kind = 1;
 		if (frag || !has_ports(proto)) {
-			if (proto == 47 || proto == 4 || proto == 41)
+			if (!frag && (proto == 47 || proto == 4 || proto == 41))
 				return -1; /* GRE, IP in IP: hash the inner flow */
 			k->proto = frag ? 0 : proto;
 			order(k, p + 12, p + 16, 4, 0, 0);
