@@ -87,7 +87,8 @@
  *   holds, named as flowtap's JSON does where it has a name: eth, vlan, llc,
  *   snap, sll, sll2, null, loop, radiotap, wlan, wlan_mgt, wlan_ctl, arp, ip
  *   (IPv4), ip6, hbh, rthdr, dstopts, frag6, tcp, udp, dns, icmp, icmp6,
- *   igmp, gre, vxlan; a tunnel's inner layers follow its own. ipopt marks
+ *   igmp, gre, vxlan, pppoe, ppp, chdlc, mpls, geneve, gtp; a tunnel's inner
+ *   layers follow its own. ipopt marks
  *   IPv4 options, ipfrag an IPv4 fragment (a later fragment has no L4 layer).
  */
 
@@ -125,7 +126,11 @@
 /* Link types: DLT/LINKTYPE values written in the pcap file header. */
 #define FT_DLT_NULL     0
 #define FT_DLT_EN10MB   1
+#define FT_DLT_PPP      9
+#define FT_DLT_PPP_HDLC 50
+#define FT_DLT_PPP_ETH  51
 #define FT_DLT_RAW      101
+#define FT_DLT_C_HDLC   104
 #define FT_DLT_WIFI     105
 #define FT_DLT_LOOP     108
 #define FT_DLT_SLL      113
@@ -133,6 +138,7 @@
 #define FT_DLT_SLL2     276
 
 enum ft_phase { FT_PH_HANDSHAKE, FT_PH_DATA, FT_PH_CLOSE, FT_PH_DONE };
+enum ft_encap { FT_ENC_NONE, FT_ENC_MPLS, FT_ENC_PPPOE };
 enum ft_close { FT_CLOSE_FIN, FT_CLOSE_RST, FT_CLOSE_EOF };
 
 /* ---- options ------------------------------------------------------------ */
@@ -162,6 +168,7 @@ struct ft_opts {
 	uint32_t pmax;
 	uint32_t snaplen;
 	int linktype;
+	int encap; /* enum ft_encap: what sits between Ethernet and IP (flows) */
 	bool nsec;
 	bool verbose;
 	bool mac_src_set;
@@ -825,6 +832,14 @@ link_name(int linktype)
 		return "IEEE802_11_RADIO";
 	case FT_DLT_SLL2:
 		return "LINUX_SLL2";
+	case FT_DLT_PPP:
+		return "PPP";
+	case FT_DLT_PPP_HDLC:
+		return "PPP_SERIAL";
+	case FT_DLT_PPP_ETH:
+		return "PPP_ETHER";
+	case FT_DLT_C_HDLC:
+		return "C_HDLC";
 	default:
 		return "UNKNOWN";
 	}
@@ -939,6 +954,7 @@ struct ft_gen {
 	uint64_t other_frames;
 	double seg_mean;
 	uint16_t icmp_seq;
+	size_t pppoe_off; /* the PPPoE header of the frame being built (0: none) */
 	struct ft_aux dns;
 	struct ft_aux oth;
 };
@@ -1037,7 +1053,21 @@ link_hdr(struct ft_gen *g, struct ft_pkt *p, bool v6, uint64_t cli, uint16_t srv
 			put16(p, 0x8100);
 			put16(p, vlan & 0x0fff);
 		}
-		put16(p, etype);
+		if (g->o->encap == FT_ENC_MPLS && etype != 0x0806) {
+			/* one label per direction: each way is its own LSP */
+			put16(p, 0x8847);
+			put32(p, (to_srv ? 1000u : 2000u) << 12 | 0x100 | 64);
+		} else if (g->o->encap == FT_ENC_PPPOE && etype != 0x0806) {
+			/* RFC 2516 session data; frame_done() fills in the length */
+			put16(p, 0x8864);
+			g->pppoe_off = p->len;
+			put16(p, 0x1100);
+			put16(p, (uint16_t)(cli | 1));
+			put16(p, 0);
+			put16(p, v6 ? 0x0057 : 0x0021);
+		} else {
+			put16(p, etype);
+		}
 		break;
 	case FT_DLT_SLL:
 		/* Seen on the client: its frames are outgoing (4), the rest to us (0). */
@@ -1069,6 +1099,10 @@ frame_done(struct ft_gen *g, struct ft_pkt *p)
 {
 	uint64_t step = 1000 * (1 + (uint64_t)rng_below(&g->rng, 8)) + rng_below(&g->rng, 1000);
 
+	if (g->pppoe_off != 0) {
+		wr16(p->b + g->pppoe_off + 4, (uint16_t)(p->len - g->pppoe_off - 6));
+		g->pppoe_off = 0;
+	}
 	if (g->o->linktype == FT_DLT_EN10MB && p->len < 60)
 		putzero(p, 60 - p->len);
 	g->w.now += step;
@@ -2915,6 +2949,238 @@ gen_raw(struct ft_pctx *c, const char *dir)
 	return pfile_close(c, dir, "raw.pcap");
 }
 
+/* ---- encapsulations on Ethernet: PPPoE, MPLS, Geneve, GTP-U, IP in IP ---- */
+
+static const uint8_t ft_out_a[4] = {10, 202, 0, 1};
+static const uint8_t ft_out_b[4] = {10, 202, 0, 2};
+static const uint8_t ft_out6_a[16] = {0xfd, 0, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+static const uint8_t ft_out6_b[16] = {0xfd, 0, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+static const uint8_t ft_imac_a[6] = {0x02, 0x43, 0, 0, 0, 1};
+static const uint8_t ft_imac_b[6] = {0x02, 0x43, 0, 0, 0, 2};
+
+/* The inner Ethernet header of a tunnel, A to B. */
+static void
+inner_eth(struct ft_pkt *p, uint16_t type)
+{
+	putmem(p, ft_imac_b, 6);
+	putmem(p, ft_imac_a, 6);
+	put16(p, type);
+}
+
+static int
+gen_encap(struct ft_pctx *c, const char *dir)
+{
+	static const struct {
+		bool v6out;
+		uint8_t nh;
+		enum ft_l3 l3;
+		const char *pre, *desc;
+	} ipip[] = {
+		{true, 4, FT_L3_V4_SYN, "eth,ip6", "IPv4 in IPv6: TCP SYN"},
+		{true, 41, FT_L3_V6_SYN, "eth,ip6", "IPv6 in IPv6: TCP SYN"},
+		{false, 4, FT_L3_V4_ICMP, "eth,ip", "IPv4 in IPv4: ICMP echo request"},
+		{false, 41, FT_L3_V6_UDP, "eth,ip", "IPv6 in IPv4: UDP"},
+	};
+	struct ft_pkt *p;
+	const char *l3;
+	size_t h, ipoff, l4off;
+
+	if (pfile_open(c, dir, "encap.pcap", FT_DLT_EN10MB) < 0)
+		return -1;
+	/* PPPoE session data (RFC 2516) carrying PPP (RFC 1661) IPv4 and IPv6 */
+	for (int v6 = 0; v6 < 2; v6++) {
+		p = pb(c);
+		eth(p, v6 == 0, 0x8864);
+		h = p->len;
+		put16(p, 0x1100);
+		put16(p, 0x0001);
+		put16(p, 0);
+		put16(p, v6 ? 0x0057 : 0x0021);
+		l3 = l3_build(c, v6 ? FT_L3_V6_UDP : FT_L3_V4_SYN);
+		wr16(p->b + h + 4, (uint16_t)(p->len - h - 6));
+		pemit2(c, "eth,pppoe,ppp", l3,
+			v6 ? "PPPoE session 1: PPP IPv6 UDP" : "PPPoE session 1: PPP IPv4 TCP SYN");
+	}
+	/* PPPoE discovery: a PADI with an empty Service-Name tag */
+	p = pb(c);
+	eth(p, true, 0x8863);
+	put16(p, 0x1109);
+	put16(p, 0);
+	put16(p, 4);
+	put16(p, 0x0101);
+	put16(p, 0);
+	pemit(c, "eth,pppoe", "PPPoE discovery: PADI");
+	/* MPLS (RFC 3032): one label over IPv4, two over IPv6 */
+	p = pb(c);
+	eth(p, false, 0x8847);
+	put32(p, 16u << 12 | 0x100 | 64);
+	l3 = l3_build(c, FT_L3_V4_SYNACK);
+	pemit2(c, "eth,mpls", l3, "MPLS label 16: IPv4 TCP SYN-ACK");
+	p = pb(c);
+	eth(p, true, 0x8847);
+	put32(p, 17u << 12 | 5u << 9 | 64);
+	put32(p, 18u << 12 | 0x100 | 63);
+	l3 = l3_build(c, FT_L3_V6_ICMP6);
+	pemit2(c, "eth,mpls", l3, "MPLS labels 17 (TC 5), 18: ICMPv6 echo request");
+	/*
+	 * An Ethernet pseudowire (RFC 4448) without control word, between MACs
+	 * of known manufacturers (Intel, VMware): tshark tells a control word
+	 * from a MAC that way, flowtap by the ethertype at offset 12. (tshark
+	 * takes a control word 00 00 00 00 for part of a Xerox MAC.)
+	 */
+	p = pb(c);
+	eth(p, true, 0x8847);
+	put32(p, 19u << 12 | 0x100 | 255);
+	putmem(p, "\x00\x1b\x21\x00\x00\x02\x00\x0c\x29\x00\x00\x01\x08\x00", 14);
+	l3 = l3_build(c, FT_L3_V4_DNSQ);
+	pemit2(c, "eth,mpls,eth", l3, "MPLS Ethernet pseudowire: DNS query");
+	/* Geneve (RFC 8926): Ethernet with an 8-byte option; then IPv6 directly */
+	for (int k = 0; k < 2; k++) {
+		p = pb(c);
+		eth(p, true, 0x0800);
+		ipoff = ip4_begin(p, ft_out_a, ft_out_b, 17, 64, c->ipid++, 0x4000, NULL, 0);
+		l4off = udp_begin(p, (uint16_t)(50000 + k), 6081);
+		if (k == 0) {
+			put32(p, 0x02406558); /* 2 option words, C, Ethernet */
+			put32(p, 10u << 8);
+			put32(p, 0x01020301); /* class 0x0102, type 3, 1 word */
+			put32(p, 0xdeadbeef);
+			inner_eth(p, 0x0800);
+			l3 = l3_build(c, FT_L3_V4_SYN);
+		} else {
+			put32(p, 0x000086dd);
+			put32(p, 11u << 8);
+			l3 = l3_build(c, FT_L3_V6_SYN);
+		}
+		udp_end(p, ipoff, l4off);
+		ip_end(p, ipoff);
+		pemit2(c, k == 0 ? "eth,ip,udp,geneve,eth" : "eth,ip,udp,geneve", l3,
+			k == 0 ? "Geneve VNI 10, an option, Ethernet: TCP SYN"
+			       : "Geneve VNI 11, IPv6: TCP SYN");
+	}
+	/* GTP-U (3GPP TS 29.281) T-PDUs: plain; with a sequence number and an extension */
+	for (int k = 0; k < 2; k++) {
+		p = pb(c);
+		eth(p, k == 0, 0x0800);
+		ipoff = ip4_begin(p, k ? ft_out_b : ft_out_a, k ? ft_out_a : ft_out_b, 17, 64,
+			c->ipid++, 0, NULL, 0);
+		l4off = udp_begin(p, 2152, 2152);
+		h = p->len;
+		put16(p, k ? 0x36ff : 0x30ff);
+		put16(p, 0);
+		put32(p, k ? 0x2000u : 0x1000u);
+		if (k) {
+			put32(p, 0x00070085); /* sequence 7; next: PDU session container */
+			put32(p, 0x01000900); /* 1 word: DL PDU session information, QFI 9 */
+		}
+		l3 = l3_build(c, k ? FT_L3_V6_UDP : FT_L3_V4_SYN);
+		wr16(p->b + h + 2, (uint16_t)(p->len - h - 8));
+		udp_end(p, ipoff, l4off);
+		ip_end(p, ipoff);
+		pemit2(c, "eth,ip,udp,gtp", l3,
+			k ? "GTP-U TEID 0x2000, sequence, PDU session container: IPv6 UDP"
+			  : "GTP-U TEID 0x1000: IPv4 TCP SYN");
+	}
+	/* IP in IP (RFC 2003, RFC 2473, RFC 4213) */
+	for (size_t i = 0; i < sizeof(ipip) / sizeof(ipip[0]); i++) {
+		p = pb(c);
+		eth(p, true, ipip[i].v6out ? 0x86dd : 0x0800);
+		ipoff = ipip[i].v6out ? ip6_begin(p, ft_out6_a, ft_out6_b, ipip[i].nh, 64, 0)
+				      : ip4_begin(p, ft_out_a, ft_out_b, ipip[i].nh, 64, c->ipid++,
+						0, NULL, 0);
+		l3 = l3_build(c, ipip[i].l3);
+		ip_end(p, ipoff);
+		pemit2(c, ipip[i].pre, l3, ipip[i].desc);
+	}
+	return pfile_close(c, dir, "encap.pcap");
+}
+
+/* ---- PPP (DLT 9, 50), PPPoE without Ethernet (DLT 51), Cisco HDLC (DLT 104) ---- */
+
+struct ft_l2fr {
+	const char *hdr; /* link bytes before the L3 packet */
+	size_t n;
+	int l3;          /* enum ft_l3, or -1: the header is the whole frame */
+	const char *pre; /* its layers */
+	const char *desc;
+};
+
+/* One file of frames: each a link header (+ PPPoE length when pppoe) and an L3 packet. */
+static int
+gen_l2(struct ft_pctx *c, const char *dir, const char *name, int linktype, const struct ft_l2fr *fr,
+	size_t n, bool pppoe)
+{
+	if (pfile_open(c, dir, name, linktype) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct ft_pkt *p = pb(c);
+		const char *l3;
+
+		putmem(p, fr[i].hdr, fr[i].n);
+		if (fr[i].l3 < 0) {
+			pemit(c, fr[i].pre, fr[i].desc);
+			continue;
+		}
+		l3 = l3_build(c, (enum ft_l3)fr[i].l3);
+		if (pppoe)
+			wr16(p->b + 4, (uint16_t)(p->len - 6));
+		pemit2(c, fr[i].pre, l3, fr[i].desc);
+	}
+	return pfile_close(c, dir, name);
+}
+
+#define FT_L2(h) h, sizeof(h) - 1
+
+static int
+gen_ppp_links(struct ft_pctx *c, const char *dir)
+{
+	/* ff 03: HDLC-like framing (RFC 1662); 0021 IPv4, 0057 IPv6, 0281 MPLS, c021 LCP */
+	static const struct ft_l2fr ppp[] = {
+		{FT_L2("\xff\x03\x00\x21"), FT_L3_V4_SYN, "ppp", "PPP IPv4: TCP SYN"},
+		{FT_L2("\xff\x03\x00\x57"), FT_L3_V6_SYN, "ppp", "PPP IPv6: TCP SYN"},
+		{FT_L2("\x00\x21"), FT_L3_V4_DNSQ, "ppp", "PPP without address/control: DNS query"},
+		{FT_L2("\xff\x03\x02\x81\x00\x01\x41\x40"), FT_L3_V4_ICMP, "ppp,mpls",
+			"PPP MPLS label 20: ICMP echo request"},
+		{FT_L2("\xff\x03\xc0\x21\x09\x01\x00\x08\x12\x34\x56\x78"), -1, "ppp",
+			"PPP LCP echo request"},
+	};
+	static const struct ft_l2fr serial[] = {
+		{FT_L2("\xff\x03\x00\x21"), FT_L3_V4_SYNACK, "ppp",
+			"PPP in HDLC framing: TCP SYN-ACK"},
+		{FT_L2("\xff\x03\x00\x57"), FT_L3_V6_UDP, "ppp", "PPP in HDLC framing: IPv6 UDP"},
+		{FT_L2("\x0f\x00\x08\x00"), FT_L3_V4_DNSR, "chdlc",
+			"Cisco HDLC on a PPP link: DNS"},
+	};
+	/* address 0f unicast, 8f broadcast; control 00; an ethertype (8035: SLARP) */
+	static const struct ft_l2fr chdlc[] = {
+		{FT_L2("\x0f\x00\x08\x00"), FT_L3_V4_SYN, "chdlc", "Cisco HDLC IPv4: TCP SYN"},
+		{FT_L2("\x8f\x00\x86\xdd"), FT_L3_V6_ICMP6, "chdlc",
+			"Cisco HDLC IPv6: ICMPv6 echo"},
+		{FT_L2("\x0f\x00\x88\x47\x00\x01\x51\x40"), FT_L3_V4_SYNACK, "chdlc,mpls",
+			"Cisco HDLC MPLS label 21: TCP SYN-ACK"},
+		{FT_L2("\x8f\x00\x80\x35\x00\x00\x00\x02\x00\x00\x00\x05\x00\x00\x00"
+		       "\x02\xff\xff"),
+			-1, "chdlc", "Cisco HDLC SLARP keepalive"},
+	};
+	/* PPPoE session 0x0042 without an Ethernet header; the length is filled in */
+	static const struct ft_l2fr pppoe[] = {
+		{FT_L2("\x11\x00\x00\x42\x00\x00\x00\x21"), FT_L3_V4_SYN, "pppoe,ppp",
+			"PPPoE session 0x42: IPv4 TCP SYN"},
+		{FT_L2("\x11\x00\x00\x42\x00\x00\x00\x57"), FT_L3_V6_ICMP6, "pppoe,ppp",
+			"PPPoE session 0x42: ICMPv6 echo request"},
+	};
+
+	if (gen_l2(c, dir, "ppp.pcap", FT_DLT_PPP, ppp, sizeof(ppp) / sizeof(ppp[0]), false) < 0 ||
+		gen_l2(c, dir, "ppp_serial.pcap", FT_DLT_PPP_HDLC, serial,
+			sizeof(serial) / sizeof(serial[0]), false) < 0 ||
+		gen_l2(c, dir, "chdlc.pcap", FT_DLT_C_HDLC, chdlc, sizeof(chdlc) / sizeof(chdlc[0]),
+			false) < 0 ||
+		gen_l2(c, dir, "ppp_ether.pcap", FT_DLT_PPP_ETH, pppoe,
+			sizeof(pppoe) / sizeof(pppoe[0]), true) < 0)
+		return -1;
+	return 0;
+}
+
 /* ---- IEEE 802.11 (DLT 105) and radiotap (DLT 127) ---- */
 
 static const uint8_t ft_bssid[6] = {0x02, 0xaa, 0x00, 0x00, 0x00, 0x01};
@@ -3166,7 +3432,8 @@ run_protocols(const struct ft_opts *o)
 	if (gen_en10mb(&c, o->outdir, scratch) < 0 || gen_sll(&c, o->outdir, false) < 0 ||
 		gen_sll(&c, o->outdir, true) < 0 || gen_null(&c, o->outdir, false) < 0 ||
 		gen_null(&c, o->outdir, true) < 0 || gen_raw(&c, o->outdir) < 0 ||
-		gen_wifi(&c, o->outdir, true) < 0 || gen_wifi(&c, o->outdir, false) < 0)
+		gen_wifi(&c, o->outdir, true) < 0 || gen_wifi(&c, o->outdir, false) < 0 ||
+		gen_encap(&c, o->outdir) < 0 || gen_ppp_links(&c, o->outdir) < 0)
 		rc = 1;
 	fprintf(c.mf, "\n]}\n");
 	if (fclose(c.mf) != 0) {
@@ -3216,6 +3483,7 @@ usage(FILE *f)
 	      "      --nsec            nanosecond pcap (magic a1b23c4d)\n"
 	      "      --snaplen N       frames longer than N are cut: caplen < len (65535)\n"
 	      "      --link TYPE       en10mb (default), raw, sll or null\n"
+	      "      --encap TYPE      en10mb: IP inside mpls (one label) or pppoe (session)\n"
 	      "      --addr-base A     IPv4 /16 (10.200.0.0) or IPv6 /64 (fd00:200::) to use;\n"
 	      "                        may be given twice. Servers are .0.1-.0.200 / ::1-::c8\n"
 	      "      --mac-src MAC     client-side MAC (default: derived per host)\n"
@@ -3223,8 +3491,9 @@ usage(FILE *f)
 	      "  -v, --verbose         print a summary on stderr\n"
 	      "\n"
 	      "protocols profile (one small capture per link type, every decoded protocol):\n"
-	      "  -d, --outdir DIR      writes en10mb, sll, sll2, null, loop, raw, radiotap and\n"
-	      "                        wifi .pcap files and manifest.json\n"
+	      "  -d, --outdir DIR      writes en10mb, sll, sll2, null, loop, raw, radiotap,\n"
+	      "                        wifi, encap (PPPoE, MPLS, Geneve, GTP-U, IP in IP), ppp,\n"
+	      "                        ppp_serial, chdlc, ppp_ether .pcap files and manifest.json\n"
 	      "  -h, --help            this text\n",
 		f);
 }
@@ -3300,6 +3569,7 @@ enum {
 	FT_OPT_NSEC,
 	FT_OPT_SNAPLEN,
 	FT_OPT_LINK,
+	FT_OPT_ENCAP,
 	FT_OPT_ADDR,
 	FT_OPT_MAC_SRC,
 	FT_OPT_MAC_DST,
@@ -3334,6 +3604,7 @@ main(int argc, char **argv)
 		{"nsec", no_argument, NULL, FT_OPT_NSEC},
 		{"snaplen", required_argument, NULL, FT_OPT_SNAPLEN},
 		{"link", required_argument, NULL, FT_OPT_LINK},
+		{"encap", required_argument, NULL, FT_OPT_ENCAP},
 		{"addr-base", required_argument, NULL, FT_OPT_ADDR},
 		{"mac-src", required_argument, NULL, FT_OPT_MAC_SRC},
 		{"mac-dst", required_argument, NULL, FT_OPT_MAC_DST},
@@ -3477,6 +3748,16 @@ main(int argc, char **argv)
 				bad = 1;
 			}
 			break;
+		case FT_OPT_ENCAP:
+			if (strcmp(optarg, "mpls") == 0)
+				o.encap = FT_ENC_MPLS;
+			else if (strcmp(optarg, "pppoe") == 0)
+				o.encap = FT_ENC_PPPOE;
+			else {
+				fprintf(stderr, "ftgen: --encap: want mpls or pppoe\n");
+				bad = 1;
+			}
+			break;
 		case FT_OPT_ADDR: {
 			uint8_t a[16];
 
@@ -3520,6 +3801,10 @@ main(int argc, char **argv)
 	}
 	if (o.rst + o.open > 1.0) {
 		fprintf(stderr, "ftgen: --rst + --open must not exceed 1\n");
+		bad = 1;
+	}
+	if (o.encap != FT_ENC_NONE && o.linktype != FT_DLT_EN10MB) {
+		fprintf(stderr, "ftgen: --encap needs --link en10mb\n");
 		bad = 1;
 	}
 	if (bad)

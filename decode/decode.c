@@ -11,7 +11,9 @@
  *   FT_MAX_TUNNEL encapsulations (recursion depth).
  * - The hot path (Ethernet -> IPv4 -> TCP) lives in this file so that the
  *   compiler can inline it; rarer protocols live in decode_icmp.c,
- *   decode_wifi.c and decode_dns.c.
+ *   decode_wifi.c, decode_encap.c (PPP, PPPoE, Cisco HDLC, MPLS, Geneve,
+ *   GTP-U) and decode_dns.c. The IP, Ethernet and tunnel entry points have
+ *   external linkage (ft__*) for those files; within this one they inline.
  * - Only the small header part of struct ft_decoded is reset per frame; a
  *   layer's member is written in full when its bit is set (see decode.h).
  * - Error semantics are described in include/flowtap/decode.h.
@@ -23,9 +25,7 @@
 #include "decode/decode_internal.h"
 #include "decode/rd.h"
 
-static enum ft_dec_status decode_ip4(struct ft__dec *s, struct ft_rd *rd);
-static enum ft_dec_status decode_ip6(struct ft__dec *s, struct ft_rd *rd);
-static enum ft_dec_status decode_ether(struct ft__dec *s, struct ft_rd *rd, int inner);
+_Static_assert(FT_L__COUNT <= 32, "layer bits must fit ft_decoded.layers");
 
 #define ETHERTYPE_IP4      0x0800
 #define ETHERTYPE_ARP      0x0806
@@ -37,10 +37,16 @@ static enum ft_dec_status decode_ether(struct ft__dec *s, struct ft_rd *rd, int 
 #define ETHERTYPE_TEB      0x6558 /* transparent Ethernet bridging (GRE) */
 #define ETHERTYPE_ERSPAN2  0x88be
 #define ETHERTYPE_ERSPAN3  0x22eb
+#define ETHERTYPE_MPLS     0x8847
+#define ETHERTYPE_MPLS_MC  0x8848
+#define ETHERTYPE_PPPOE_D  0x8863
+#define ETHERTYPE_PPPOE_S  0x8864
 
-#define PORT_DNS   53
-#define PORT_MDNS  5353
-#define PORT_VXLAN 4789
+#define PORT_DNS    53
+#define PORT_MDNS   5353
+#define PORT_VXLAN  4789
+#define PORT_GENEVE 6081
+#define PORT_GTPU   2152
 
 static int
 is_vlan_tpid(uint16_t t)
@@ -127,12 +133,18 @@ ft__decode_ethertype(struct ft__dec *s, struct ft_rd *rd, uint16_t type)
 {
 	switch (type) {
 	case ETHERTYPE_IP4:
-		return decode_ip4(s, rd);
+		return ft__decode_ip4(s, rd);
 	case ETHERTYPE_IP6:
-		return decode_ip6(s, rd);
+		return ft__decode_ip6(s, rd);
 	case ETHERTYPE_ARP:
 	case ETHERTYPE_RARP:
 		return ft__decode_arp(s, rd);
+	case ETHERTYPE_MPLS:
+	case ETHERTYPE_MPLS_MC:
+		return ft__decode_mpls(s, rd);
+	case ETHERTYPE_PPPOE_S:
+	case ETHERTYPE_PPPOE_D:
+		return ft__decode_pppoe(s, rd, type == ETHERTYPE_PPPOE_D);
 	default:
 		return FT_DEC_OK; /* not decoded: not an error */
 	}
@@ -143,8 +155,8 @@ ft__decode_ethertype(struct ft__dec *s, struct ft_rd *rd, uint16_t type)
  * then an ethertype (>= 0x0600) or an 802.3 length (<= 1500) followed by LLC.
  * inner: a frame inside a tunnel (stored in tunnel.eth / tunnel.vlan).
  */
-static enum ft_dec_status
-decode_ether(struct ft__dec *s, struct ft_rd *rd, int inner)
+enum ft_dec_status
+ft__decode_ether(struct ft__dec *s, struct ft_rd *rd, int inner)
 {
 	struct ft_decoded *d = s->d;
 	struct ft_eth *eth = inner ? &d->tunnel.eth : &d->eth;
@@ -251,14 +263,36 @@ decode_null(struct ft__dec *s, struct ft_rd *rd, int loop)
 	s->d->layers |= FT_LAYER_NULL;
 	switch (fam) {
 	case 2:
-		return decode_ip4(s, rd);
+		return ft__decode_ip4(s, rd);
 	case 10:
 	case 24:
 	case 28:
 	case 30:
-		return decode_ip6(s, rd);
+		return ft__decode_ip6(s, rd);
 	default:
 		return FT_DEC_OK;
+	}
+}
+
+/*
+ * An IPv4 or IPv6 packet told apart by its version nibble. layer is the one
+ * that carries it (its header is cut when not even the nibble is there);
+ * other is the status for another version (OK: simply not decoded).
+ */
+enum ft_dec_status
+ft__decode_ip_version(
+	struct ft__dec *s, struct ft_rd *rd, enum ft_layer layer, enum ft_dec_status other)
+{
+	if (!ft_rd_need(rd, 1))
+		return ft__fail(s, FT_DEC_TRUNCATED, layer, rd->p);
+	/* SAFE: checked by ft_rd_need(rd, 1) */
+	switch (ft_rd_u8(rd, 0) >> 4) {
+	case 4:
+		return ft__decode_ip4(s, rd);
+	case 6:
+		return ft__decode_ip6(s, rd);
+	default:
+		return other == FT_DEC_OK ? FT_DEC_OK : ft__fail(s, other, layer, rd->p);
 	}
 }
 
@@ -267,33 +301,27 @@ static enum ft_dec_status
 decode_raw(struct ft__dec *s, struct ft_rd *rd)
 {
 	s->d->layers |= FT_LAYER_RAW;
-	if (!ft_rd_need(rd, 1))
-		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_RAW, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, 1) */
-	switch (ft_rd_u8(rd, 0) >> 4) {
-	case 4:
-		return decode_ip4(s, rd);
-	case 6:
-		return decode_ip6(s, rd);
-	default:
-		return ft__fail(s, FT_DEC_MALFORMED, FT_L_RAW, rd->p);
-	}
+	return ft__decode_ip_version(s, rd, FT_L_RAW, FT_DEC_MALFORMED);
 }
 
 /*
  * Enter an encapsulation: the IP header carrying it becomes outer_ip (for the
- * outermost level only), and ip/udp/tcp will describe the inner packet.
+ * outermost level only; v = 0 when none did, as for an MPLS pseudowire on
+ * Ethernet), and ip/udp/tcp will describe the inner packet.
  * Returns 0 when the depth bound is reached (the payload is left undecoded).
  */
-static int
-enter_tunnel(struct ft__dec *s, enum ft_tunnel_type type)
+int
+ft__enter_tunnel(struct ft__dec *s, enum ft_tunnel_type type)
 {
 	struct ft_decoded *d = s->d;
 
 	if (d->n_tunnel >= FT_MAX_TUNNEL)
 		return 0;
 	if (d->n_tunnel == 0) {
-		d->outer_ip = d->ip;
+		if (d->layers & (FT_LAYER_IP4 | FT_LAYER_IP6))
+			d->outer_ip = d->ip;
+		else
+			d->outer_ip.v = 0;
 		d->tunnel.type = (uint8_t)type;
 		d->tunnel.n_vlan = 0;
 	}
@@ -319,7 +347,7 @@ decode_vxlan(struct ft__dec *s, struct ft_rd *rd)
 	if ((ft_rd_u8(rd, 0) & 0x08) == 0)
 		return FT_DEC_OK; /* no valid VNI: not VXLAN as RFC 7348 defines it */
 	vni = ft_rd_be32(rd, 4) >> 8;
-	if (!enter_tunnel(s, FT_TUN_VXLAN))
+	if (!ft__enter_tunnel(s, FT_TUN_VXLAN))
 		return FT_DEC_OK;
 	if (d->n_tunnel == 1) {
 		d->tunnel.vni = vni;
@@ -328,7 +356,7 @@ decode_vxlan(struct ft__dec *s, struct ft_rd *rd)
 	}
 	d->layers |= FT_LAYER_VXLAN;
 	ft_rd_skip(rd, 8);
-	return decode_ether(s, rd, 1);
+	return ft__decode_ether(s, rd, 1);
 }
 
 /*
@@ -359,7 +387,7 @@ decode_erspan(struct ft__dec *s, struct ft_rd *rd, int type3)
 	}
 	d->layers |= FT_LAYER_ERSPAN;
 	ft_rd_skip(rd, hl);
-	return decode_ether(s, rd, 1);
+	return ft__decode_ether(s, rd, 1);
 }
 
 /*
@@ -394,7 +422,7 @@ decode_gre(struct ft__dec *s, struct ft_rd *rd)
 		key = ft_rd_be32(rd, (flags & 0x8000) ? 8 : 4);
 	if (flags & 0x1000)
 		seq = ft_rd_be32(rd, hl - 4);
-	if (!enter_tunnel(s, FT_TUN_GRE))
+	if (!ft__enter_tunnel(s, FT_TUN_GRE))
 		return FT_DEC_OK;
 	if (d->n_tunnel == 1) {
 		d->tunnel.gre_flags = flags;
@@ -406,11 +434,11 @@ decode_gre(struct ft__dec *s, struct ft_rd *rd)
 	ft_rd_skip(rd, hl);
 	switch (proto) {
 	case ETHERTYPE_TEB:
-		return decode_ether(s, rd, 1);
+		return ft__decode_ether(s, rd, 1);
 	case ETHERTYPE_ERSPAN2:
 		/* without a sequence number: ERSPAN type I, no ERSPAN header */
 		if ((flags & 0x1000) == 0)
-			return decode_ether(s, rd, 1);
+			return ft__decode_ether(s, rd, 1);
 		return decode_erspan(s, rd, 0);
 	case ETHERTYPE_ERSPAN3:
 		return decode_erspan(s, rd, 1);
@@ -580,6 +608,15 @@ decode_udp(struct ft__dec *s, struct ft_rd *rd, uint32_t decl)
 	}
 	if (u->dport == PORT_VXLAN)
 		return decode_vxlan(s, rd);
+	if (u->dport == PORT_GENEVE || u->dport == PORT_GTPU || u->sport == PORT_GTPU) {
+		/* port 2152 may be another datagram's ephemeral port: DNS to it stays DNS */
+		uint8_t depth = d->n_tunnel;
+		enum ft_dec_status st =
+			u->dport == PORT_GENEVE ? ft__decode_geneve(s, rd) : ft__decode_gtpu(s, rd);
+
+		if (st != FT_DEC_OK || d->n_tunnel != depth)
+			return st;
+	}
 	check_dns(d, u->sport, u->dport, 12);
 	return FT_DEC_OK;
 }
@@ -602,13 +639,13 @@ decode_l4(struct ft__dec *s, struct ft_rd *rd, uint8_t proto, uint32_t decl)
 	case 47:
 		return decode_gre(s, rd);
 	case 4:
-		if (!enter_tunnel(s, FT_TUN_IPIP))
+		if (!ft__enter_tunnel(s, FT_TUN_IPIP))
 			return FT_DEC_OK;
-		return decode_ip4(s, rd);
+		return ft__decode_ip4(s, rd);
 	case 41:
-		if (!enter_tunnel(s, FT_TUN_IPIP))
+		if (!ft__enter_tunnel(s, FT_TUN_IPIP))
 			return FT_DEC_OK;
-		return decode_ip6(s, rd);
+		return ft__decode_ip6(s, rd);
 	default:
 		return FT_DEC_OK; /* an unknown protocol is not decoded: not an error */
 	}
@@ -619,8 +656,8 @@ decode_l4(struct ft__dec *s, struct ft_rd *rd, uint8_t proto, uint32_t decl)
  * padding dropped); options are walked and bounded by the header length;
  * a fragment with a non-zero offset stops here.
  */
-static enum ft_dec_status
-decode_ip4(struct ft__dec *s, struct ft_rd *rd)
+enum ft_dec_status
+ft__decode_ip4(struct ft__dec *s, struct ft_rd *rd)
 {
 	struct ft_decoded *d = s->d;
 	struct ft_ip *ip = &d->ip;
@@ -694,8 +731,8 @@ decode_ip4(struct ft__dec *s, struct ft_rd *rd)
  * 8 bytes; AH (51, RFC 4302) counts 4-octet units - 2. ESP (50) and no next
  * header (59) end the walk. At most FT_MAX_IP6_EXT are walked.
  */
-static enum ft_dec_status
-decode_ip6(struct ft__dec *s, struct ft_rd *rd)
+enum ft_dec_status
+ft__decode_ip6(struct ft__dec *s, struct ft_rd *rd)
 {
 	struct ft_decoded *d = s->d;
 	struct ft_ip *ip = &d->ip;
@@ -806,7 +843,7 @@ ft_decode(int dlt, const uint8_t *pkt, uint32_t caplen, uint32_t wirelen, struct
 
 	switch (dlt) {
 	case FT_DLT_EN10MB:
-		decode_ether(&s, &rd, 0);
+		ft__decode_ether(&s, &rd, 0);
 		break;
 	case FT_DLT_LINUX_SLL:
 		decode_sll(&s, &rd, 0);
@@ -827,17 +864,27 @@ ft_decode(int dlt, const uint8_t *pkt, uint32_t caplen, uint32_t wirelen, struct
 		break;
 	case FT_DLT_IPV4:
 		out->layers |= FT_LAYER_RAW;
-		decode_ip4(&s, &rd);
+		ft__decode_ip4(&s, &rd);
 		break;
 	case FT_DLT_IPV6:
 		out->layers |= FT_LAYER_RAW;
-		decode_ip6(&s, &rd);
+		ft__decode_ip6(&s, &rd);
 		break;
 	case FT_DLT_IEEE802_11:
 		ft__decode_wifi(&s, &rd, 0);
 		break;
 	case FT_DLT_IEEE802_11_RADIO:
 		ft__decode_wifi(&s, &rd, 1);
+		break;
+	case FT_DLT_PPP:
+	case FT_DLT_PPP_SERIAL:
+		ft__decode_ppp_link(&s, &rd, dlt == FT_DLT_PPP_SERIAL);
+		break;
+	case FT_DLT_PPP_ETHER:
+		ft__decode_pppoe(&s, &rd, 0);
+		break;
+	case FT_DLT_C_HDLC:
+		ft__decode_chdlc(&s, &rd);
 		break;
 	default:
 		ft__fail(&s, FT_DEC_UNSUPPORTED, FT_L_NONE, pkt);
@@ -873,6 +920,12 @@ ft_layer_name(enum ft_layer layer)
 		[FT_L_VXLAN] = "vxlan",
 		[FT_L_ERSPAN] = "erspan",
 		[FT_L_INNER_ETH] = "inner_eth",
+		[FT_L_PPPOE] = "pppoe",
+		[FT_L_PPP] = "ppp",
+		[FT_L_CHDLC] = "chdlc",
+		[FT_L_MPLS] = "mpls",
+		[FT_L_GENEVE] = "geneve",
+		[FT_L_GTP] = "gtp",
 	};
 
 	if ((unsigned)layer >= FT_L__COUNT || names[layer] == NULL)

@@ -47,6 +47,23 @@ enum ft_dec_status ft__decode_ethertype(struct ft__dec *s, struct ft_rd *rd, uin
 /* decode.c: 802.2 LLC (+SNAP); eth (may be NULL) gets the SNAP ethertype. */
 enum ft_dec_status ft__decode_llc(struct ft__dec *s, struct ft_rd *rd, struct ft_eth *eth);
 
+/* decode.c: IPv4, IPv6, Ethernet (inner: stored in tunnel.eth), tunnel entry. */
+enum ft_dec_status ft__decode_ip4(struct ft__dec *s, struct ft_rd *rd);
+enum ft_dec_status ft__decode_ip6(struct ft__dec *s, struct ft_rd *rd);
+enum ft_dec_status ft__decode_ether(struct ft__dec *s, struct ft_rd *rd, int inner);
+int ft__enter_tunnel(struct ft__dec *s, enum ft_tunnel_type type);
+/* decode.c: IPv4 or IPv6 by the version nibble; other: the status for another nibble. */
+enum ft_dec_status ft__decode_ip_version(
+	struct ft__dec *s, struct ft_rd *rd, enum ft_layer layer, enum ft_dec_status other);
+
+/* decode_encap.c */
+enum ft_dec_status ft__decode_mpls(struct ft__dec *s, struct ft_rd *rd);
+enum ft_dec_status ft__decode_pppoe(struct ft__dec *s, struct ft_rd *rd, int discovery);
+enum ft_dec_status ft__decode_ppp_link(struct ft__dec *s, struct ft_rd *rd, int serial);
+enum ft_dec_status ft__decode_chdlc(struct ft__dec *s, struct ft_rd *rd);
+enum ft_dec_status ft__decode_geneve(struct ft__dec *s, struct ft_rd *rd);
+enum ft_dec_status ft__decode_gtpu(struct ft__dec *s, struct ft_rd *rd);
+
 /* decode_icmp.c */
 enum ft_dec_status ft__decode_arp(struct ft__dec *s, struct ft_rd *rd);
 enum ft_dec_status ft__decode_icmp(struct ft__dec *s, struct ft_rd *rd, uint32_t decl);

@@ -6,8 +6,8 @@
  * - Written with decode/jw.h into the caller's buffer: bounded, no
  *   allocation, cut cleanly at a token boundary if the buffer is small.
  * - A key is present only when its layer bit is set. Extra layers get extra
- *   keys: llc, null, radiotap, wifi, igmp, tunnel (outer IP, tunnel header,
- *   inner Ethernet). With a tunnel, ip/tcp/udp describe the inner packet.
+ *   keys: llc, null, radiotap, wifi, igmp, pppoe, ppp, chdlc, mpls, tunnel
+ *   (outer IP, tunnel header, inner Ethernet). With a tunnel, ip/tcp/udp describe the inner packet.
  * - DNS is parsed here, on demand, with ft_decode_dns() (a struct ft_dns on
  *   the stack). So that FT_PACKET_FORMAT_MAX always suffices, a DNS record is
  *   written only if its worst-case escaped size fits with room to spare for
@@ -346,6 +346,71 @@ json_wifi(struct ft_jw *w, const struct ft_wifi *wf)
 	ft_jw_ch(w, '}');
 }
 
+static const char *
+tunnel_type_name(unsigned type)
+{
+	switch (type) {
+	case FT_TUN_GRE:
+		return "gre";
+	case FT_TUN_VXLAN:
+		return "vxlan";
+	case FT_TUN_GENEVE:
+		return "geneve";
+	case FT_TUN_GTP:
+		return "gtp";
+	case FT_TUN_MPLS:
+		return "mpls";
+	default:
+		return "ipip";
+	}
+}
+
+/* The link-level encapsulations: PPPoE, PPP, Cisco HDLC, the MPLS label stack. */
+static void
+json_encap(struct ft_jw *w, const struct ft_decoded *d)
+{
+	uint32_t L = d->layers;
+	unsigned i;
+
+	if (L & FT_LAYER_PPPOE) {
+		ft_jw_key(w, "pppoe");
+		ft_jw_ch(w, '{');
+		ft_jw_kv_u64(w, "code", d->pppoe.code);
+		ft_jw_kv_u64(w, "session", d->pppoe.session);
+		ft_jw_kv_u64(w, "len", d->pppoe.len);
+		if (d->pppoe.discovery)
+			ft_jw_kv_bool(w, "discovery", 1);
+		ft_jw_ch(w, '}');
+	}
+	if (L & FT_LAYER_CHDLC) {
+		ft_jw_key(w, "chdlc");
+		ft_jw_ch(w, '{');
+		ft_jw_kv_u64(w, "addr", d->chdlc.addr);
+		ft_jw_kv_u64(w, "proto", d->chdlc.proto);
+		ft_jw_ch(w, '}');
+	}
+	if (L & FT_LAYER_PPP) {
+		ft_jw_key(w, "ppp");
+		ft_jw_ch(w, '{');
+		ft_jw_kv_u64(w, "proto", d->ppp.proto);
+		ft_jw_ch(w, '}');
+	}
+	if (L & FT_LAYER_MPLS) {
+		ft_jw_key(w, "mpls");
+		ft_jw_ch(w, '[');
+		for (i = 0; i < d->n_mpls && i < FT_MAX_MPLS; i++) {
+			ft_jw_sep(w);
+			ft_jw_ch(w, '{');
+			ft_jw_kv_u64(w, "label", d->mpls[i].label);
+			ft_jw_kv_u64(w, "tc", d->mpls[i].tc);
+			ft_jw_kv_bool(w, "s", d->mpls[i].s);
+			ft_jw_kv_u64(w, "ttl", d->mpls[i].ttl);
+			ft_jw_ch(w, '}');
+		}
+		ft_jw_ch(w, ']');
+	}
+}
+
 static void
 json_tunnel(struct ft_jw *w, const struct ft_decoded *d)
 {
@@ -354,14 +419,27 @@ json_tunnel(struct ft_jw *w, const struct ft_decoded *d)
 	ft_jw_key(w, "tunnel");
 	ft_jw_ch(w, '{');
 	ft_jw_key(w, "type");
-	ft_jw_cstr_q(w, t->type == FT_TUN_GRE ? "gre" : t->type == FT_TUN_VXLAN ? "vxlan" : "ipip");
+	ft_jw_cstr_q(w, tunnel_type_name(t->type));
 	ft_jw_kv_u64(w, "depth", d->n_tunnel);
-	json_ip(w, "ip", &d->outer_ip);
-	if (t->type == FT_TUN_VXLAN) {
+	if (d->outer_ip.v != 0)
+		json_ip(w, "ip", &d->outer_ip);
+	if (t->type == FT_TUN_VXLAN || t->type == FT_TUN_GENEVE)
 		ft_jw_kv_u64(w, "vni", t->vni);
+	if (t->type == FT_TUN_GTP) {
+		ft_jw_kv_u64(w, "teid", t->teid);
+		ft_jw_kv_u64(w, "gtp_type", t->gtp_type);
+	}
+	if (t->type == FT_TUN_VXLAN || t->type == FT_TUN_GENEVE || t->type == FT_TUN_GTP) {
 		ft_jw_kv_u64(w, "sport", t->sport);
 		ft_jw_kv_u64(w, "dport", t->dport);
 	}
+	if (t->type == FT_TUN_GENEVE) {
+		ft_jw_kv_u64(w, "geneve_proto", t->geneve_proto);
+		ft_jw_kv_u64(w, "geneve_flags", t->geneve_flags);
+		ft_jw_kv_u64(w, "geneve_opt_len", t->geneve_opt_len);
+	}
+	if (t->type == FT_TUN_MPLS)
+		ft_jw_kv_bool(w, "pw_cw", t->pw_cw);
 	if (t->type == FT_TUN_GRE) {
 		ft_jw_kv_u64(w, "gre_flags", t->gre_flags);
 		ft_jw_kv_u64(w, "gre_proto", t->gre_proto);
@@ -442,6 +520,8 @@ ft_format_packet_json(const struct ft_packet *pkt, char *buf, size_t cap)
 		}
 		ft_jw_ch(&w, '}');
 	}
+	if (L & (FT_LAYER_PPPOE | FT_LAYER_PPP | FT_LAYER_CHDLC | FT_LAYER_MPLS))
+		json_encap(&w, d);
 	if (L & FT_LAYER_TUNNEL)
 		json_tunnel(&w, d);
 	if (L & FT_LAYER_ARP) {

@@ -9,8 +9,9 @@
  *   printf; a small buffer cuts the line cleanly.
  * - Sequence numbers are absolute (tcpdump -S): the formatter is stateless.
  * - Summaries follow tcpdump's wording for ARP, ICMP, ICMPv6, IGMP, DNS,
- *   VXLAN and GRE; a decode error is appended as " [|layer]" (truncated, as
- *   tcpdump does) or " [malformed layer]" / " [unsupported layer]".
+ *   VXLAN, GRE, Geneve, MPLS and PPPoE (GTP-U and MPLS pseudowires, which
+ *   tcpdump does not decode, in the same style); a decode error is appended as " [|layer]"
+ * (truncated, as tcpdump does) or " [malformed layer]" / " [unsupported layer]".
  * - Names from the wire (DNS, SSID) are printed with non-printable bytes as
  *   \DDD (RFC 1035 5.1), so the line stays one printable line.
  */
@@ -649,28 +650,138 @@ text_ip(struct ft_jw *w, const struct ft_decoded *d)
 	}
 }
 
+/* A hex number with as few digits as it needs (printf's %#x). */
+static void
+tw_xmin(struct ft_jw *w, unsigned v)
+{
+	unsigned digits = 1;
+
+	while (digits < 8 && (v >> (4 * digits)) != 0)
+		digits++;
+	tw_hex(w, v, digits);
+}
+
+/* tcpdump's PPPoE prefix: "PPPoE  [ses 0x1] " for session data, "PPPoE PADI " ... */
+static void
+text_pppoe(struct ft_jw *w, const struct ft_pppoe *h)
+{
+	static const struct {
+		uint8_t code;
+		const char *name;
+	} codes[] = {{0x09, "PADI"}, {0x07, "PADO"}, {0x19, "PADR"}, {0x65, "PADS"}, {0xa7, "PADT"},
+		{0x00, ""}};
+	const char *name = NULL;
+
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (codes[i].code == h->code)
+			name = codes[i].name;
+	tw_s(w, "PPPoE ");
+	if (name != NULL) {
+		tw_s(w, name);
+	} else {
+		tw_s(w, "Unknown(");
+		tw_hex(w, h->code, 2);
+		ft_jw_ch(w, ')');
+	}
+	if (h->session != 0) {
+		tw_s(w, " [ses ");
+		tw_xmin(w, h->session);
+		ft_jw_ch(w, ']');
+	}
+	ft_jw_ch(w, ' ');
+}
+
+/* tcpdump names the protocol of PPP in HDLC framing on DLT_PPP_SERIAL: "IP: IP ...". */
+static void
+text_ppp_serial(struct ft_jw *w, uint16_t proto)
+{
+	static const struct {
+		uint16_t proto;
+		const char *name;
+	} names[] = {{0x0021, "IP"}, {0x0057, "IP6"}, {0x0281, "MPLS"}, {0x0283, "MPLS mcast"},
+		{0xc021, "LCP"}, {0x8021, "IPCP"}, {0x8057, "IP6CP"}, {0xc023, "PAP"},
+		{0xc223, "CHAP"}, {0x80fd, "CCP"}};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (names[i].proto == proto) {
+			tw_s(w, names[i].name);
+			tw_s(w, ": ");
+			return;
+		}
+	}
+	tw_s(w, "unknown PPP protocol (");
+	tw_hex(w, proto, 4);
+	tw_s(w, "): ");
+}
+
+/* tcpdump's MPLS prefix: "MPLS (label 16, tc 0, [S], ttl 64) ". */
+static void
+text_mpls(struct ft_jw *w, const struct ft_decoded *d)
+{
+	tw_s(w, "MPLS");
+	for (unsigned i = 0; i < d->n_mpls && i < FT_MAX_MPLS; i++) {
+		tw_s(w, " (label ");
+		tw_u(w, d->mpls[i].label);
+		tw_s(w, ", tc ");
+		tw_u(w, d->mpls[i].tc);
+		if (d->mpls[i].s)
+			tw_s(w, ", [S]");
+		tw_s(w, ", ttl ");
+		tw_u(w, d->mpls[i].ttl);
+		ft_jw_ch(w, ')');
+	}
+	ft_jw_ch(w, ' ');
+}
+
 /* The outer IP header and tunnel header, before the inner packet. */
 static void
 text_tunnel(struct ft_jw *w, const struct ft_decoded *d)
 {
 	const struct ft_tunnel *t = &d->tunnel;
 	const struct ft_ip *o = &d->outer_ip;
+	int udp = t->type == FT_TUN_VXLAN || t->type == FT_TUN_GENEVE || t->type == FT_TUN_GTP;
 
-	tw_s(w, o->v == 6 ? "IP6 " : "IP ");
-	tw_ip(w, o->v, o->src);
-	if (t->type == FT_TUN_VXLAN) {
-		ft_jw_ch(w, '.');
-		tw_u(w, t->sport);
+	if (o->v != 0) {
+		tw_s(w, o->v == 6 ? "IP6 " : "IP ");
+		tw_ip(w, o->v, o->src);
+		if (udp) {
+			ft_jw_ch(w, '.');
+			tw_u(w, t->sport);
+		}
+		tw_s(w, " > ");
+		tw_ip(w, o->v, o->dst);
+		if (udp) {
+			ft_jw_ch(w, '.');
+			tw_u(w, t->dport);
+		}
+		ft_jw_ch(w, ':');
+		ft_jw_ch(w, ' ');
 	}
-	tw_s(w, " > ");
-	tw_ip(w, o->v, o->dst);
 	if (t->type == FT_TUN_VXLAN) {
-		ft_jw_ch(w, '.');
-		tw_u(w, t->dport);
-		tw_s(w, ": VXLAN, flags [I] (0x08), vni ");
+		tw_s(w, "VXLAN, flags [I] (0x08), vni ");
 		tw_u(w, t->vni);
+	} else if (t->type == FT_TUN_GENEVE) {
+		tw_s(w, "Geneve, Flags [");
+		if (t->geneve_flags & 0x80)
+			ft_jw_ch(w, 'O');
+		if (t->geneve_flags & 0x40)
+			ft_jw_ch(w, 'C');
+		if ((t->geneve_flags & 0xc0) == 0)
+			tw_s(w, "none");
+		tw_s(w, "], vni ");
+		tw_xmin(w, t->vni);
+		if (t->geneve_opt_len > 0) {
+			tw_s(w, ", options [");
+			tw_u(w, t->geneve_opt_len);
+			tw_s(w, " bytes]");
+		}
+	} else if (t->type == FT_TUN_GTP) {
+		tw_s(w, "GTPv1-U T-PDU, teid ");
+		tw_u(w, t->teid);
+	} else if (t->type == FT_TUN_MPLS) {
+		tw_s(w, t->pw_cw ? "PW Ethernet, control word" : "PW Ethernet");
 	} else if (t->type == FT_TUN_GRE) {
-		tw_s(w, ": GREv0");
+		tw_s(w, "GREv0");
 		if (t->gre_flags & 0x2000) {
 			tw_s(w, ", key=");
 			tw_hex(w, t->gre_key, t->gre_key > 0xffff ? 8 : 4);
@@ -688,9 +799,12 @@ text_tunnel(struct ft_jw *w, const struct ft_decoded *d)
 			tw_u(w, t->erspan_id);
 		}
 	}
-	ft_jw_ch(w, ':');
-	ft_jw_ch(w, ' ');
-	if (d->layers & FT_LAYER_INNER_ETH) {
+	if (t->type != FT_TUN_IPIP) {
+		ft_jw_ch(w, ':');
+		ft_jw_ch(w, ' ');
+	}
+	/* tcpdump prints the inner Ethernet header of VXLAN, GRE and ERSPAN, not of Geneve */
+	if ((d->layers & FT_LAYER_INNER_ETH) && t->type != FT_TUN_GENEVE) {
 		tw_mac(w, t->eth.src);
 		tw_s(w, " > ");
 		tw_mac(w, t->eth.dst);
@@ -798,8 +912,16 @@ ft_format_packet_text_ts(
 	L = d->layers;
 	if (L & FT_LAYER_RADIOTAP)
 		text_radiotap(&w, &d->radiotap);
+	if (pkt->dlt == FT_DLT_PPP_SERIAL && (L & FT_LAYER_PPP) && d->ppp.hdlc)
+		text_ppp_serial(&w, d->ppp.proto);
+	if (L & FT_LAYER_PPPOE)
+		text_pppoe(&w, &d->pppoe);
+	if ((L & FT_LAYER_MPLS) && d->mpls_in_tunnel == 0)
+		text_mpls(&w, d);
 	if (L & FT_LAYER_TUNNEL)
 		text_tunnel(&w, d);
+	if ((L & FT_LAYER_MPLS) && d->mpls_in_tunnel != 0)
+		text_mpls(&w, d);
 	if (L & (FT_LAYER_IP4 | FT_LAYER_IP6)) {
 		text_ip(&w, d);
 	} else if (L & FT_LAYER_ARP) {
@@ -820,6 +942,14 @@ ft_format_packet_text_ts(
 			tw_hex(&w, d->llc.snap_type, 4);
 		}
 		tw_s(&w, ", length ");
+		tw_u(&w, pkt->len);
+	} else if (L & (FT_LAYER_PPP | FT_LAYER_CHDLC)) {
+		tw_s(&w, (L & FT_LAYER_PPP) ? "PPP proto " : "C-HDLC proto ");
+		tw_hex(&w, (L & FT_LAYER_PPP) ? d->ppp.proto : d->chdlc.proto, 4);
+		tw_s(&w, ", length ");
+		tw_u(&w, pkt->len);
+	} else if (L & (FT_LAYER_PPPOE | FT_LAYER_MPLS)) {
+		tw_s(&w, "length ");
 		tw_u(&w, pkt->len);
 	} else if (L & (FT_LAYER_ETH | FT_LAYER_INNER_ETH)) {
 		tw_s(&w, "ethertype ");

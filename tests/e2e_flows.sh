@@ -7,9 +7,9 @@
 # requires every session exact and no extra record. Parameter sets: defaults
 # (wrap-around ISNs, RST, open-at-eof and reused 4-tuples happen by default),
 # reordering + retransmissions, loss, mid-stream joins, IPv6 + VLANs, all of
-# them at once, the SLL and raw link types, and tap order (clock skew
-# between the directions, ACKs captured before the data). Needs python3
-# (exit 77).
+# them at once, the SLL and raw link types, tap order (clock skew between
+# the directions, ACKs captured before the data), and TCP inside MPLS and
+# PPPoE. Needs python3 (exit 77).
 set -euo pipefail
 FTGEN=${FTGEN:-${FT_BUILD_DIR:-build}/ftgen}
 FLOWTAP=${FLOWTAP:-${FT_BUILD_DIR:-build}/flowtap}
@@ -60,6 +60,9 @@ check tap_neg_loss --seed 23 --tap-offset -100 --loss 0.05 --midstream 0.1
 check ack_first_2pct --seed 24 --ack-first 0.02
 check ack_first_5pct --seed 25 --sessions 3000 --concurrent 300 --ack-first 0.05 --retransmit 0.05
 check ack_first_loss --seed 26 --ack-first 0.05 --loss 0.05 --tap-offset 10
+# TCP inside MPLS and PPPoE (another label each way: sharded by the inner flow)
+check mpls --seed 12 --encap mpls --ipv6 0.3 --vlan 0.3 --reorder 0.1 --retransmit 0.1 --loss 0.05
+check pppoe --seed 13 --encap pppoe --ipv6 0.3 --reorder 0.1 --retransmit 0.1 --midstream 0.1
 
 # The same records whatever the number of workers (ids aside).
 for name in everything big_segments; do

@@ -210,12 +210,15 @@ for f in m["files"]:
                 p = p[:p.index(stop) + 1]
         for layer, ws in (("tcp", "tcp"), ("udp", "udp"), ("dns", "dns"), ("icmp", "icmp"),
                           ("icmp6", "icmpv6"), ("arp", "arp"), ("igmp", "igmp"),
-                          ("gre", "gre"), ("vxlan", "vxlan"), ("ip6", "ipv6"), ("wlan", "wlan")):
+                          ("gre", "gre"), ("vxlan", "vxlan"), ("ip6", "ipv6"), ("wlan", "wlan"),
+                          ("mpls", "mpls"), ("geneve", "geneve"), ("gtp", "gtp"),
+                          ("chdlc", "chdlc")):  # not ppp: tshark nests Cisco HDLC in it
             if (layer in fr["layers"]) != (ws in p):
                 sys.exit("FAIL: %s frame %d: manifest %s, tshark %s"
                          % (f["file"], fr["n"], fr["layers"], protos))
 want = {"en10mb.pcap", "sll.pcap", "sll2.pcap", "null.pcap", "loop.pcap", "raw.pcap",
-        "radiotap.pcap", "wifi.pcap"}
+        "radiotap.pcap", "wifi.pcap", "encap.pcap", "ppp.pcap", "ppp_serial.pcap", "chdlc.pcap",
+        "ppp_ether.pcap"}
 if names != want:
     sys.exit("FAIL: manifest files %s" % sorted(names))
 print("ok: protocols: %d files agree with the manifest" % len(names))

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Agreement with tshark: generated captures of every protocol flowtap decodes
-# (ftgen --profile protocols: one capture per link type) are decoded by
+# (ftgen --profile protocols: one capture per link type, and encap.pcap with
+# PPPoE, MPLS, Geneve, GTP-U and IP in IP on Ethernet) are decoded by
 # `flowtap --packets --json` and by `tshark -T fields`; tests/tshark_compare.py
 # requires the same addresses, ports, seq/ack, flags, lengths, TTLs, ICMP
-# types, VLAN ids, ARP opcodes, DNS ids and names for every frame.
+# types, VLAN ids, ARP opcodes, DNS ids and names, PPPoE sessions, MPLS
+# labels, Geneve VNIs and GTP-U TEIDs for every frame.
 # Env (set by ctest): FLOWTAP, FTGEN, FT_SOURCE_DIR. Exit 77 = skipped (no tshark).
 set -euo pipefail
 SRC=${FT_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 COMPARE="$SRC/tests/tshark_compare.py"
-LINKS="en10mb sll sll2 null loop raw radiotap wifi"
+LINKS="en10mb sll sll2 null loop raw radiotap wifi encap ppp ppp_serial chdlc ppp_ether"
 
 if ! command -v tshark >/dev/null 2>&1; then
 	echo "SKIP: tshark is not installed"

@@ -1,6 +1,9 @@
 /*
  * test_shard.c - the symmetric flow hash: both directions of a flow, of every
  * shape the fast path knows, land on the same worker; different flows spread.
+ * Encapsulated frames (PPPoE, PPP, Cisco HDLC, MPLS, Geneve, GTP-U, IP in IP)
+ * hash by their inner flow: as the bare inner packet does, whatever their
+ * outer headers say.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +14,7 @@
 #include <pcap/dlt.h>
 #include <string.h>
 
+#include "tests/ft_encap.h"
 #include "tests/ft_testpcap.h"
 #include "workers/shard.h"
 
@@ -94,6 +98,36 @@ test_truncated_frames_do_not_crash(void **state)
 }
 
 static void
+test_encap_hash_inner_flow(void **state)
+{
+	struct fe a, b;
+	uint32_t ha, hb, inner;
+
+	(void)state;
+	for (int k = 0; k < FE_N; k++) {
+		fe_build(&a, (enum fe_kind)k, 0);
+		fe_build(&b, (enum fe_kind)k, 1);
+		ha = ft__flow_hash(a.dlt, a.b, a.n);
+		hb = ft__flow_hash(b.dlt, b.b, b.n);
+		inner = ft__flow_hash(DLT_RAW, a.b + a.inner, a.n - a.inner);
+		if (ha != hb || ha != inner)
+			fail_msg("encapsulation %d: hashes %08x / %08x, inner flow %08x", k, ha, hb,
+				inner);
+		for (uint32_t cut = 0; cut < a.n; cut++)
+			(void)ft__flow_hash(a.dlt, a.b, cut); /* no crash on any cut */
+	}
+	/* the fragments of one IP-in-IP datagram meet: hashed by the outer pair */
+	for (int k = FE_IP4IN4; k <= FE_IP6IN4; k++) {
+		fe_build(&a, (enum fe_kind)k, 0);
+		fe_build(&b, (enum fe_kind)k, 0);
+		a.b[14 + 6] = 0x20; /* first fragment: MF, offset 0 */
+		b.b[14 + 7] = 0x10; /* a later fragment */
+		assert_int_equal(
+			ft__flow_hash(a.dlt, a.b, a.n), ft__flow_hash(b.dlt, b.b, 14 + 20 + 8));
+	}
+}
+
+static void
 test_spread_over_workers(void **state)
 {
 	unsigned count[4] = {0};
@@ -121,6 +155,7 @@ main(void)
 		cmocka_unit_test(test_ports_and_vlan_matter),
 		cmocka_unit_test(test_fragments_follow_address_pair),
 		cmocka_unit_test(test_truncated_frames_do_not_crash),
+		cmocka_unit_test(test_encap_hash_inner_flow),
 		cmocka_unit_test(test_spread_over_workers),
 	};
 

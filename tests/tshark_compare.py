@@ -9,7 +9,8 @@ Reads flowtap's JSON lines on stdin (or --flowtap FILE; records other than
 "type":"packet" are ignored) and tshark's tab-separated fields with a header
 row. For each frame number in tshark's output it compares addresses, ports,
 seq/ack, TCP flags, lengths, TTL, ICMP types and codes, VLAN ids, ARP opcodes,
-DNS ids, QR bits and question names. A value present on one side only is a
+DNS ids, QR bits and question names, PPPoE codes and sessions, PPP and Cisco
+HDLC protocols, MPLS label stacks, Geneve VNIs and GTP-U TEIDs. A value present on one side only is a
 disagreement too. Prints one line per disagreement (the first --max-diffs),
 a per-field summary, and exits 1 if anything disagreed (2 on bad input).
 
@@ -38,6 +39,8 @@ TSHARK_FIELDS = [
     "udp.srcport", "udp.dstport", "udp.length",
     "icmp.type", "icmp.code", "icmpv6.type", "icmpv6.code",
     "dns.id", "dns.flags.response", "dns.qry.name",
+    "pppoe.code", "pppoe.session_id", "ppp.protocol", "chdlc.protocol",
+    "mpls.label", "mpls.exp", "mpls.bottom", "mpls.ttl", "geneve.vni", "gtp.teid",
 ]
 
 # tshark preferences that make its per-frame view match a per-frame decoder:
@@ -121,12 +124,13 @@ def compare_frame(c, n, ft, row):
     last = not icmp_msg
 
     # Tunnels: flowtap's ip/tcp/udp are the innermost packet and "tunnel" holds
-    # the outermost carrier (its IP header, and for VXLAN its UDP ports);
+    # the outermost carrier (its IP header, and for VXLAN, Geneve and GTP-U its
+    # UDP ports; an MPLS pseudowire on Ethernet has no carrier IP header);
     # tshark lists the carrier's fields first. Compare the carrier here and
     # drop its occurrences, so the inner comparisons below see the inner ones.
     tun = get(ft, "tunnel")
-    if isinstance(tun, dict):
-        tip = tun.get("ip") or {}
+    if isinstance(tun, dict) and tun.get("ip"):
+        tip = tun["ip"]
         fam = "ip" if tip.get("v") == 4 else "ipv6"
         for side in ("src", "dst"):
             vals = t.get(f"{fam}.{side}", [])
@@ -136,7 +140,7 @@ def compare_frame(c, n, ft, row):
             t[f"{fam}.{side}"] = vals[1:]
         for k in ("ttl", "len", "id", "proto") if fam == "ip" else ("hlim", "plen"):
             t[f"{fam}.{k}"] = t.get(f"{fam}.{k}", [])[1:]
-        if tun.get("type") == "vxlan":
+        if tun.get("type") in ("vxlan", "geneve", "gtp"):
             for side, key in (("sport", "udp.srcport"), ("dport", "udp.dstport")):
                 vals = t.get(key, [])
                 c.check(n, f"tunnel.udp.{side}", tun.get(side),
@@ -207,6 +211,22 @@ def compare_frame(c, n, ft, row):
             tfirst("icmpv6.type", num, use_last=False))
     c.check(n, "icmp6.code", get(ft, "icmp6", "code"),
             tfirst("icmpv6.code", num, use_last=False))
+
+    # link-level encapsulations (the outermost one, as flowtap keeps it) and tunnel ids
+    c.check(n, "pppoe.code", get(ft, "pppoe", "code"), tfirst("pppoe.code", num, use_last=False))
+    c.check(n, "pppoe.session", get(ft, "pppoe", "session"),
+            tfirst("pppoe.session_id", num, use_last=False))
+    c.check(n, "ppp.proto", get(ft, "ppp", "proto"), tfirst("ppp.protocol", num, use_last=False))
+    c.check(n, "chdlc.proto", get(ft, "chdlc", "proto"),
+            tfirst("chdlc.protocol", num, use_last=False))
+    labels = ft.get("mpls") or []
+    for key, tkey, conv in (("label", "mpls.label", num), ("tc", "mpls.exp", num),
+                            ("s", "mpls.bottom", lambda x: bool(num(x))), ("ttl", "mpls.ttl", num)):
+        c.check(n, "mpls." + key, [m.get(key) for m in labels] or None,
+                [conv(x) for x in t.get(tkey, [])][:len(labels) or None] or None)
+    if isinstance(tun, dict) and tun.get("type") in ("geneve", "gtp"):
+        key, tkey = ("vni", "geneve.vni") if tun["type"] == "geneve" else ("teid", "gtp.teid")
+        c.check(n, "tunnel." + key, tun.get(key), tfirst(tkey, num, use_last=False))
 
     # DNS
     if not icmp_msg:

@@ -152,8 +152,8 @@ hash_ip(const uint8_t *p, uint32_t len, struct key *k)
 		frag = (rd16(p + 6) & 0x3fff) != 0; /* MF or offset */
 		k->kind = 1;
 		if (frag || !has_ports(proto)) {
-			if (proto == 47) /* GRE: hash the inner flow */
-				return -1;
+			if (!frag && (proto == 47 || proto == 4 || proto == 41))
+				return -1; /* GRE, IP in IP: hash the inner flow */
 			k->proto = frag ? 0 : proto;
 			order(k, p + 12, p + 16, 4, 0, 0);
 			return 0;
@@ -175,8 +175,9 @@ hash_ip(const uint8_t *p, uint32_t len, struct key *k)
 	} else {
 		return -1;
 	}
-	if (proto == 17 && rd16(l4 + 2) == 4789)
-		return -1; /* VXLAN: hash the inner flow */
+	if (proto == 17 && (rd16(l4 + 2) == 4789 || rd16(l4 + 2) == 6081 || rd16(l4 + 2) == 2152 ||
+				   rd16(l4) == 2152))
+		return -1; /* VXLAN, Geneve, GTP-U (either port): hash the inner flow */
 	k->proto = proto;
 	if ((p[0] >> 4) == 4)
 		order(k, p + 12, p + 16, 4, rd16(l4), rd16(l4 + 2));
@@ -210,8 +211,9 @@ ft__flow_hash(int dlt, const uint8_t *pkt, uint32_t caplen)
 		if ((type == 0x0800 || type == 0x86dd) && nv <= FT_MAX_VLAN &&
 			hash_ip(pkt + off, caplen - off, &k) == 0)
 			return hash_key(&k);
-		if (type == 0x0800 || type == 0x86dd || type < 0x0600 || nv > 2)
-			return hash_decoded(dlt, pkt, caplen); /* odd IP, 802.3/LLC */
+		if (type == 0x0800 || type == 0x86dd || type < 0x0600 || nv > 2 || type == 0x8847 ||
+			type == 0x8848 || type == 0x8864)
+			return hash_decoded(dlt, pkt, caplen); /* odd IP, 802.3/LLC, MPLS, PPPoE */
 		k.kind = 2;
 		order(&k, pkt + 6, pkt, 6, 0, 0);
 		return hash_key(&k);

@@ -64,6 +64,12 @@ enum ft_layer {
 	FT_L_VXLAN,     /**< VXLAN header (tunnel.vni) */
 	FT_L_ERSPAN,    /**< ERSPAN type II/III header inside GRE (tunnel.erspan_*) */
 	FT_L_INNER_ETH, /**< Ethernet frame inside a tunnel (tunnel.eth, tunnel.vlan) */
+	FT_L_PPPOE,     /**< PPPoE session or discovery header (pppoe) */
+	FT_L_PPP,       /**< PPP protocol field, HDLC-framed or not (ppp) */
+	FT_L_CHDLC,     /**< Cisco HDLC header (chdlc) */
+	FT_L_MPLS,      /**< MPLS label stack (mpls[], n_mpls) */
+	FT_L_GENEVE,    /**< Geneve header (tunnel.vni, tunnel.geneve_*) */
+	FT_L_GTP,       /**< GTPv1-U header (tunnel.teid, tunnel.gtp_type) */
 	FT_L__COUNT     /* keep last; must stay <= 32 */
 };
 
@@ -90,6 +96,12 @@ enum ft_layer {
 #define FT_LAYER_VXLAN     FT_LAYER(FT_L_VXLAN)
 #define FT_LAYER_ERSPAN    FT_LAYER(FT_L_ERSPAN)
 #define FT_LAYER_INNER_ETH FT_LAYER(FT_L_INNER_ETH)
+#define FT_LAYER_PPPOE     FT_LAYER(FT_L_PPPOE)
+#define FT_LAYER_PPP       FT_LAYER(FT_L_PPP)
+#define FT_LAYER_CHDLC     FT_LAYER(FT_L_CHDLC)
+#define FT_LAYER_MPLS      FT_LAYER(FT_L_MPLS)
+#define FT_LAYER_GENEVE    FT_LAYER(FT_L_GENEVE)
+#define FT_LAYER_GTP       FT_LAYER(FT_L_GTP)
 
 #define FT_MAX_VLAN        4  /**< VLAN tags kept (deeper stacks: FT_DEC_UNSUPPORTED) */
 #define FT_MAX_IP6_EXT     8  /**< IPv6 extension headers walked (more: FT_DEC_UNSUPPORTED) */
@@ -97,6 +109,8 @@ enum ft_layer {
 #define FT_MAX_TCP_SACK    4  /**< SACK blocks kept */
 #define FT_MAX_TCP_UNKNOWN 8  /**< unknown TCP option kinds reported */
 #define FT_MAX_WIFI_RATES  16 /**< 802.11 supported + extended rates kept */
+#define FT_MAX_MPLS        8  /**< MPLS labels walked (more: FT_DEC_UNSUPPORTED) */
+#define FT_MAX_GTP_EXT     8  /**< GTP-U extension headers walked (more: FT_DEC_UNSUPPORTED) */
 
 /*
  * libpcap link types ft_decode() understands (values of <pcap/dlt.h> on
@@ -105,9 +119,13 @@ enum ft_layer {
  */
 #define FT_DLT_NULL             0   /**< BSD loopback, host-order AF_ value */
 #define FT_DLT_EN10MB           1   /**< Ethernet */
+#define FT_DLT_PPP              9   /**< PPP, with or without HDLC framing (ff 03) */
 #define FT_DLT_RAW              12  /**< raw IP (Linux value) */
 #define FT_DLT_RAW_BSD          14  /**< raw IP (OpenBSD value) */
+#define FT_DLT_PPP_SERIAL       50  /**< PPP in HDLC-like framing (RFC 1662), or Cisco HDLC */
+#define FT_DLT_PPP_ETHER        51  /**< PPPoE header, no Ethernet header */
 #define FT_DLT_LINKTYPE_RAW     101 /**< LINKTYPE_RAW, when it reaches us unmapped */
+#define FT_DLT_C_HDLC           104 /**< Cisco HDLC */
 #define FT_DLT_IEEE802_11       105 /**< 802.11 MAC frames */
 #define FT_DLT_LOOP             108 /**< OpenBSD loopback, network-order AF_ value */
 #define FT_DLT_LINUX_SLL        113 /**< Linux cooked capture v1 */
@@ -144,6 +162,7 @@ enum ft_layer {
  *    an option length past its header, a UDP length < 8 ...).
  *  - FT_DEC_UNSUPPORTED: the link type cannot be decoded at all, or a bound
  *    of this decoder was hit (more than FT_MAX_VLAN tags or FT_MAX_IP6_EXT
+ *    extension headers, FT_MAX_MPLS labels or FT_MAX_GTP_EXT GTP-U
  *    extension headers, 802.11 protocol version != 0).
  * An unknown ethertype, IP protocol, LLC SAP or loopback family is not an
  * error: the frame is OK and simply decoded no further. Payload cut by the
@@ -160,14 +179,29 @@ enum ft_layer {
  * offset is not decoded past IP (its payload is not a TCP/UDP header).
  *
  * Nesting. ip / tcp / udp / icmp describe the INNERMOST packet, which is what
- * flow tracking wants. When a tunnel is met (GRE, VXLAN on UDP 4789, IP in
- * IP) the IP header enclosing it is copied to outer_ip, the tunnel header
- * goes to tunnel, FT_LAYER_TUNNEL is set, the IP4/IP6/UDP bits are cleared
- * and decoding continues inside. eth / vlan stay the outermost link header;
- * an Ethernet frame inside VXLAN, GRE 0x6558 or ERSPAN goes to tunnel.eth and
- * tunnel.vlan (FT_LAYER_INNER_ETH). outer_ip and tunnel describe the
+ * flow tracking wants. When a tunnel is met (GRE, VXLAN on UDP 4789, Geneve
+ * on UDP 6081, GTP-U T-PDUs on UDP 2152, IP in IP) the IP header enclosing
+ * it is copied to outer_ip, the tunnel header goes to tunnel,
+ * FT_LAYER_TUNNEL is set, the IP4/IP6/UDP bits are cleared and decoding
+ * continues inside. eth / vlan stay the outermost link header; an Ethernet
+ * frame inside VXLAN, Geneve, GRE 0x6558, ERSPAN or an MPLS pseudowire goes
+ * to tunnel.eth and tunnel.vlan (FT_LAYER_INNER_ETH). An Ethernet
+ * pseudowire is a tunnel of type FT_TUN_MPLS whose outer_ip has v == 0 when
+ * no IP header carried the MPLS packet. outer_ip and tunnel describe the
  * OUTERMOST encapsulation; n_tunnel counts the levels (at most
  * FT_MAX_TUNNEL; a deeper encapsulation is left undecoded as payload).
+ *
+ * Link-level encapsulations. PPPoE, PPP, Cisco HDLC and MPLS carrying IP are
+ * not tunnels: they sit between the link header and the (only) IP header,
+ * like VLAN tags, and get their own members (pppoe, ppp, chdlc, mpls[]).
+ * Each keeps the outermost occurrence when one is nested in another.
+ * MPLS guesses its payload by the first nibble after the label stack, as
+ * tshark does: 4 IPv4, 6 IPv6, 1 an associated channel (not decoded), 0 an
+ * Ethernet pseudowire with a control word (RFC 4385) unless a known
+ * ethertype sits at offset 12 (then one without), anything else is not
+ * decoded. (tshark tells a control word from a MAC address by its
+ * manufacturer database; without one, this decoder looks at the ethertype,
+ * so the two can differ on a pseudowire.)
  *
  * DNS. ft_decode() does not parse DNS messages: it only sets FT_LAYER_DNS
  * when UDP or TCP port 53 (or 5353) carries at least a DNS header. The
@@ -350,27 +384,67 @@ struct ft_wifi {
 	uint8_t ssid[32];                 /**< raw bytes, not NUL-terminated */
 };
 
+/** PPPoE header (RFC 2516): discovery (ethertype 0x8863) or session (0x8864). */
+struct ft_pppoe {
+	uint8_t ver, type; /**< both 1 */
+	uint8_t code; /**< 0 session data; 0x09 PADI, 0x07 PADO, 0x19 PADR, 0x65 PADS, 0xa7 PADT */
+	uint8_t discovery; /**< 1 for a discovery packet (0x8863), not followed */
+	uint16_t session;  /**< session id */
+	uint16_t len;      /**< payload length, as in the header */
+};
+
+/** PPP (RFC 1661; HDLC-like framing RFC 1662). */
+struct ft_ppp {
+	uint8_t hdlc;   /**< 1 when address 0xff and control 0x03 preceded the protocol */
+	uint8_t pfc;    /**< 1 when the protocol field was compressed to one byte */
+	uint16_t proto; /**< protocol: 0x0021 IPv4, 0x0057 IPv6, 0x0281 MPLS, 0xc021 LCP, ... */
+};
+
+/** Cisco HDLC: address (0x0f unicast, 0x8f broadcast), control, protocol. */
+struct ft_chdlc {
+	uint8_t addr, ctrl;
+	uint16_t proto; /**< an ethertype (0x8035: SLARP) */
+};
+
+/** One MPLS label stack entry (RFC 3032). */
+struct ft_mpls {
+	uint32_t label; /**< 20 bits */
+	uint8_t tc;     /**< traffic class (ex EXP) */
+	uint8_t s;      /**< bottom of stack */
+	uint8_t ttl;
+};
+
 /** Tunnel types (ft_tunnel.type). */
 enum ft_tunnel_type {
 	FT_TUN_NONE = 0,
-	FT_TUN_GRE,   /**< GRE (RFC 2784, RFC 2890) */
-	FT_TUN_VXLAN, /**< VXLAN (RFC 7348) */
-	FT_TUN_IPIP,  /**< IPv4/IPv6 in IPv4/IPv6 (RFC 2003, RFC 2473, RFC 4213) */
+	FT_TUN_GRE,    /**< GRE (RFC 2784, RFC 2890) */
+	FT_TUN_VXLAN,  /**< VXLAN (RFC 7348) */
+	FT_TUN_IPIP,   /**< IPv4/IPv6 in IPv4/IPv6 (RFC 2003, RFC 2473, RFC 4213) */
+	FT_TUN_GENEVE, /**< Geneve (RFC 8926) */
+	FT_TUN_GTP,    /**< GTPv1-U T-PDU (3GPP TS 29.281) */
+	FT_TUN_MPLS,   /**< Ethernet pseudowire over MPLS (RFC 4448, RFC 4385) */
 };
 
 /** The outermost encapsulation (see DESIGN NOTES: Nesting). */
 struct ft_tunnel {
-	uint8_t type;          /**< enum ft_tunnel_type */
-	uint8_t erspan_ver;    /**< ERSPAN version: 1 (type II) or 2 (type III) */
-	uint16_t gre_flags;    /**< GRE flags and version word */
-	uint16_t gre_proto;    /**< GRE protocol type */
-	uint16_t sport, dport; /**< VXLAN: outer UDP ports */
-	uint16_t erspan_id;    /**< ERSPAN session id */
-	uint32_t gre_key;      /**< valid when gre_flags has K (0x2000) */
-	uint32_t gre_seq;      /**< valid when gre_flags has S (0x1000) */
-	uint32_t vni;          /**< VXLAN network identifier */
-	struct ft_eth eth;     /**< inner Ethernet (FT_LAYER_INNER_ETH) */
-	uint8_t n_vlan;        /**< inner VLAN tags */
+	uint8_t type;            /**< enum ft_tunnel_type */
+	uint8_t erspan_ver;      /**< ERSPAN version: 1 (type II) or 2 (type III) */
+	uint16_t gre_flags;      /**< GRE flags and version word */
+	uint16_t gre_proto;      /**< GRE protocol type */
+	uint16_t sport, dport;   /**< VXLAN, Geneve, GTP-U: outer UDP ports */
+	uint16_t erspan_id;      /**< ERSPAN session id */
+	uint32_t gre_key;        /**< valid when gre_flags has K (0x2000) */
+	uint32_t gre_seq;        /**< valid when gre_flags has S (0x1000) */
+	uint32_t vni;            /**< VXLAN / Geneve network identifier */
+	uint8_t geneve_flags;    /**< Geneve: O (0x80) and C (0x40) bits */
+	uint8_t gtp_flags;       /**< GTP-U: the first header byte (version, PT, E, S, PN) */
+	uint8_t gtp_type;        /**< GTP-U message type (255: T-PDU) */
+	uint8_t pw_cw;           /**< MPLS pseudowire: 1 when a control word preceded the frame */
+	uint16_t geneve_proto;   /**< Geneve protocol type (an ethertype) */
+	uint16_t geneve_opt_len; /**< Geneve: bytes of options */
+	uint32_t teid;           /**< GTP-U tunnel endpoint identifier */
+	struct ft_eth eth;       /**< inner Ethernet (FT_LAYER_INNER_ETH) */
+	uint8_t n_vlan;          /**< inner VLAN tags */
 	struct ft_vlan vlan[FT_MAX_VLAN];
 };
 
@@ -405,6 +479,12 @@ struct ft_decoded {
 	struct ft_tunnel tunnel; /**< FT_LAYER_TUNNEL */
 	struct ft_radiotap radiotap;
 	struct ft_wifi wifi;
+	struct ft_pppoe pppoe;  /**< FT_LAYER_PPPOE */
+	struct ft_ppp ppp;      /**< FT_LAYER_PPP */
+	struct ft_chdlc chdlc;  /**< FT_LAYER_CHDLC */
+	uint8_t n_mpls;         /**< FT_LAYER_MPLS: entries in mpls[], outermost first */
+	uint8_t mpls_in_tunnel; /**< FT_LAYER_MPLS: tunnel levels around the label stack */
+	struct ft_mpls mpls[FT_MAX_MPLS];
 };
 
 #define FT_DNS_MAX_RR   8   /**< questions and answers kept */

@@ -3,9 +3,10 @@
  *
  * One input = a 2-byte link-type selector (little endian) + one frame. The
  * selector indexes ft_fuzz_dlts[] (modulo its size), so every mutation lands
- * on a link type the decoder supports and the fuzzer explores all of them;
- * the table ends with a few link types the decoder does not know, to cover
- * the "unsupported" path. The frame is decoded with ft_decode(), the DNS layer
+ * on a link type the decoder supports and the fuzzer explores all of them
+ * (PPP, PPP_SERIAL, PPP_ETHER and C_HDLC reach the encapsulation decoders);
+ * two entries (-1 and USER0) are link types the decoder does not know, to
+ * cover the "unsupported" path. The frame is decoded with ft_decode(), the DNS layer
  * parsed when present, and the result rendered with both formatters.
  *
  * The frame is copied to a heap buffer of exactly its length, so ASan reports
@@ -37,9 +38,12 @@ static const int ft_fuzz_dlts[] = {
 	228, /* IPV4 */
 	229, /* IPV6 */
 	276, /* LINUX_SLL2 */
-	9,   /* PPP: not supported */
-	104, /* C_HDLC: not supported */
+	9,   /* PPP */
+	104, /* C_HDLC */
 	-1,  /* nonsense */
+	50,  /* PPP_SERIAL */
+	51,  /* PPP_ETHER */
+	147, /* USER0: not supported */
 };
 
 #define N_DLTS (sizeof(ft_fuzz_dlts) / sizeof(ft_fuzz_dlts[0]))

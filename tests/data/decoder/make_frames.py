@@ -15,6 +15,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 DLT_NULL, DLT_EN10MB, DLT_RAW, DLT_IEEE802_11, DLT_LOOP = 0, 1, 101, 105, 108
 DLT_LINUX_SLL, DLT_IEEE802_11_RADIO, DLT_IPV4, DLT_IPV6, DLT_LINUX_SLL2 = 113, 127, 228, 229, 276
+DLT_PPP, DLT_PPP_SERIAL, DLT_PPP_ETHER, DLT_C_HDLC = 9, 50, 51, 104
 
 
 def csum(b):
@@ -85,6 +86,33 @@ def dns_response(qid=0xcafe):
     return struct.pack("!HHHHHH", qid, 0x8180, 1, 2, 0, 0) + q + an
 
 
+def mpls(payload, labels, ttl=64):
+    """A label stack, bottom of stack on the last label."""
+    return b"".join(struct.pack("!I", (l << 12) | (0x100 if i == len(labels) - 1 else 0) | ttl)
+                    for i, l in enumerate(labels)) + payload
+
+
+def pppoe(ppp_payload, proto, session=0x1234, length=None):
+    ln = length if length is not None else 2 + len(ppp_payload)
+    return struct.pack("!BBHHH", 0x11, 0, session, ln, proto) + ppp_payload
+
+
+def geneve(payload, proto, vni, opts=b""):
+    return struct.pack("!BBHI", len(opts) // 4, 0, proto, vni << 8) + opts + payload
+
+
+def gtpu(payload, teid, ext=None):
+    """GTPv1-U T-PDU; ext: list of extension header bodies (each 4n - 2 bytes)."""
+    if ext is None:
+        return struct.pack("!BBHI", 0x30, 255, len(payload), teid) + payload
+    body = b""
+    for i, e in enumerate(ext):
+        body += bytes([(len(e) + 2) // 4]) + e + bytes([0x85 if i < len(ext) - 1 else 0])
+    opt = struct.pack("!HBB", 1, 0, 0x85 if ext else 0)
+    return struct.pack("!BBHI", 0x34, 255, 4 + len(body) + len(payload), teid) + opt + body + \
+        payload
+
+
 TCP_OPTS = (b"\x02\x04\x05\xb4"          # MSS 1460
             b"\x04\x02"                  # SACK permitted
             b"\x08\x0a\x00\x00\x00\x01\x00\x00\x00\x02"  # timestamps
@@ -125,6 +153,33 @@ FRAMES = {
     "80211_qos_data_ip6_udp": (DLT_IEEE802_11, struct.pack("<HH", 0x0288, 0) +
         bytes.fromhex("001122334455" "66778899aabb" "ccddeeff0011") + struct.pack("<HH", 0x20, 0) +
         bytes.fromhex("aaaa0300000086dd") + ip6(udp(b"qos", 3333, 4444), 17)),
+    # encapsulations followed to the inner TCP/UDP
+    "ppp_hdlc_ip4_tcp": (DLT_PPP, b"\xff\x03\x00\x21" + ip4(tcp(b"ppp"), 6)),
+    "ppp_pfc_ip6_udp": (DLT_PPP, b"\x57" + ip6(udp(b"pfc", 5, 6), 17)),
+    "ppp_serial_mpls_ip4": (DLT_PPP_SERIAL, b"\xff\x03\x02\x81" + mpls(ip4(tcp(b"s"), 6), [70])),
+    "ppp_ether_ip4_tcp": (DLT_PPP_ETHER, pppoe(ip4(tcp(b"pe"), 6), 0x0021)),
+    "chdlc_ip6_tcp": (DLT_C_HDLC, b"\x0f\x00\x86\xdd" + ip6(tcp(b"hd"), 6)),
+    "eth_pppoe_ip4_tcp": (DLT_EN10MB, eth(pppoe(ip4(tcp(b"pppoe"), 6), 0x0021), 0x8864)),
+    "eth_mpls2_ip6_tcp": (DLT_EN10MB, eth(mpls(ip6(tcp(b"mpls"), 6), [16, 17]), 0x8847)),
+    "eth_mpls_pw_cw_ip4": (DLT_EN10MB, eth(mpls(b"\0\0\0\0" + eth(ip4(tcp(b"pw"), 6), 0x0800),
+        [299], 255), 0x8847)),
+    "eth_geneve_eth_ip4_tcp": (DLT_EN10MB, eth(ip4(udp(geneve(eth(ip4(tcp(b"gnv"), 6), 0x0800),
+        0x6558, 10, opts=b"\x01\x02\x03\x01\xde\xad\xbe\xef"), 50000, 6081), 17), 0x0800)),
+    "eth_gtpu_ext_ip4_tcp": (DLT_EN10MB, eth(ip4(udp(gtpu(ip4(tcp(b"gtp"), 6), 0x1000,
+        ext=[b"\x00\x09"]), 2152, 2152), 17), 0x0800)),
+    "eth_ip6_ip4in6_tcp": (DLT_EN10MB, eth(ip6(ip4(tcp(b"4in6"), 6), 4), 0x86dd)),
+    # hostile encapsulations: bounds, zero and impossible lengths
+    "eth_mpls_x9": (DLT_EN10MB, eth(mpls(ip4(tcp(b""), 6), list(range(100, 109))), 0x8847)),
+    "eth_mpls_pw_short": (DLT_EN10MB, eth(mpls(b"\0\0\0\0" + b"\x02" * 5, [7]), 0x8847)),
+    "eth_pppoe_len_beyond": (DLT_EN10MB, eth(pppoe(ip4(tcp(b""), 6), 0x0021, length=0xffff),
+        0x8864)),
+    "eth_geneve_opts_beyond": (DLT_EN10MB, eth(ip4(udp(b"\x3f\x00\x65\x58" + bytes(12), 5, 6081),
+        17), 0x0800)),
+    "eth_gtpu_ext_x9": (DLT_EN10MB, eth(ip4(udp(gtpu(ip4(tcp(b""), 6), 1, ext=[b"\0\0"] * 9),
+        2152, 2152), 17), 0x0800)),
+    "eth_gtpu_ext_len0": (DLT_EN10MB, eth(ip4(udp(struct.pack("!BBHIHBB", 0x34, 255, 8, 1, 0, 0,
+        0x85) + b"\x00\x00\x00\x00", 2152, 2152), 17), 0x0800)),
+    "chdlc_short": (DLT_C_HDLC, b"\x0f\x00\x08"),
     # hostile: lengths and counts that do not fit
     "eth_ip4_len_beyond_caplen": (DLT_EN10MB, eth(ip4(tcp(b"ab"), 6, total=0xffff), 0x0800)),
     "eth_ip4_ihl4": (DLT_EN10MB, eth(ip4(tcp(b""), 6, ihl=4), 0x0800)),
