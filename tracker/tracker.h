@@ -23,7 +23,8 @@ struct ft_tracker_config {
 	uint64_t timeout_syn_ns;    /* SYN_SENT, SYN_RCVD */
 	uint64_t timeout_idle_ns;   /* ESTABLISHED and the FIN states */
 	uint64_t timeout_closed_ns; /* CLOSED sessions linger this long to absorb stray packets */
-	uint64_t reorder_window_ns; /* a hole an ACK passed, a close: final after this (0: at once) */
+	uint64_t reorder_window_ns; /* a hole an ACK passed, a close: final after this (0: at once)
+				     */
 	unsigned worker;            /* stored in ft_flow.worker and the id's low 8 bits */
 	ft_flow_cb *on_flow;        /* may be NULL */
 	void *user;

@@ -95,13 +95,13 @@ struct ft_flow {
 
 /** Kinds of flow events. START comes first and END last for every session. */
 enum ft_flow_event_type {
-	FT_FLOW_START = 1,  /**< handshake complete, or mid-stream join */
-	FT_FLOW_DATA,       /**< in-order payload bytes of one direction */
-	FT_FLOW_RETRANSMIT, /**< a segment whose bytes had all been seen */
-	FT_FLOW_GAP,        /**< bytes given up as never seen */
-	FT_FLOW_RESET,      /**< a RST */
-	FT_FLOW_SYN_RETRY,  /**< the SYN was sent again */
-	FT_FLOW_END,        /**< the session ended; flow->close says why. Always the last. */
+	FT_FLOW_START = 1,     /**< handshake complete, or mid-stream join */
+	FT_FLOW_DATA,          /**< in-order payload bytes of one direction */
+	FT_FLOW_RETRANSMIT,    /**< a segment whose bytes had all been seen */
+	FT_FLOW_GAP,           /**< bytes given up as never seen */
+	FT_FLOW_RESET,         /**< a RST */
+	FT_FLOW_SYN_RETRY,     /**< the SYN was sent again */
+	FT_FLOW_END,           /**< the session ended; flow->close says why. Always the last. */
 	FT_FLOW_RESET_IGNORED, /**< a RST not honoured: its sequence number is implausible, or
 				  later traffic showed the session went on (dir: its sender) */
 };

@@ -113,9 +113,9 @@ struct ft_config {
 	double timeout_idle;     /**< seconds an established session may idle; default 300 */
 	double timeout_closed;   /**< seconds a closed session lingers (absorbs stray packets);
 				    default 30 */
-	double reorder_window; /**< seconds (packet time) a hole an ACK passed may still fill,
-				  and a FIN close or RST waits for data captured after it,
-				  before it is final; default 0.5; 0: at once */
+	double reorder_window;   /**< seconds (packet time) a hole an ACK passed may still fill,
+				    and a FIN close or RST waits for data captured after it,
+				    before it is final; default 0.5; 0: at once */
 };
 
 /**
