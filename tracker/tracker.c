@@ -939,6 +939,15 @@ give_up_acked(struct ft_tracker *t, struct flow *f, int d)
 	}
 }
 
+/* Why f ends when it ends now: the close it waits on, both FINs, else dflt. */
+static enum ft_close
+close_reason(const struct flow *f, enum ft_close dflt)
+{
+	if (f->closing)
+		return (enum ft_close)f->closing;
+	return f->h[0].fin && f->h[1].fin ? FT_CLOSE_FIN : dflt;
+}
+
 /* End f once the reorder window after its close is over (at once without a window). */
 static void
 close_later(struct ft_tracker *t, struct flow *f, enum ft_close why)
@@ -970,10 +979,7 @@ settle(struct ft_tracker *t, struct flow *f)
 			give_up_acked(t, f, d);
 		}
 	if ((f->closing || f->superseded) && f->close_ns + w <= t->now_ns)
-		end_flow(t, f,
-			f->closing                   ? (enum ft_close)f->closing
-			: f->h[0].fin && f->h[1].fin ? FT_CLOSE_FIN
-						     : FT_CLOSE_TIMEOUT);
+		end_flow(t, f, close_reason(f, FT_CLOSE_TIMEOUT));
 	else if (due_ns(t, f) != UINT64_MAX) {
 		q_push(t, f); /* something of it is due later */
 	}
@@ -1214,29 +1220,36 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 	lru_touch(t, f, class_of(f));
 }
 
+/* End f now and take it out of the table, lingering or not: a new session
+ * takes its key. */
+static void
+end_now(struct ft_tracker *t, struct flow *f, enum ft_close dflt)
+{
+	end_flow(t, f, close_reason(f, dflt));
+	if (f->in_table)
+		remove_flow(t, f);
+}
+
 /*
  * A new connection on f's 4-tuple while f is still closing (a FIN or RST
  * seen): f leaves the index to the new session and finishes within the
  * reorder window, so its last packets, captured after the new SYN or SYN-ACK
- * (a tap's skew), still count in it. Without a window it ends now.
+ * (a tap's skew), still count in it. Without a window (or when f is already
+ * in such a pair) it ends now. Returns f when it is left waiting, else NULL.
  */
-static void
+static struct flow *
 supersede(struct ft_tracker *t, struct flow *f)
 {
 	if (t->cfg.reorder_window_ns == 0 || f->succ != 0 || f->old != 0) {
-		end_flow(t, f,
-			f->closing                   ? (enum ft_close)f->closing
-			: f->h[0].fin && f->h[1].fin ? FT_CLOSE_FIN
-						     : FT_CLOSE_TIMEOUT);
-		if (f->in_table)
-			remove_flow(t, f);
-		return;
+		end_now(t, f, FT_CLOSE_TIMEOUT);
+		return NULL;
 	}
 	index_del(t, f);
 	f->in_index = 0;
 	f->superseded = 1;
 	f->close_ns = t->ev_ns;
 	q_push(t, f);
+	return f;
 }
 
 static inline int
@@ -1316,7 +1329,7 @@ ft__tracker_packet_hashed(struct ft_tracker *t, const struct ft_packet *pkt, uns
 	struct flow *f = NULL, *old = NULL;
 	struct key k;
 	unsigned long hash;
-	int dir, syn_only, synack;
+	int syn_only, synack;
 
 	if ((d->layers & FT_LAYER_TCP) == 0 || !(d->layers & (FT_LAYER_IP4 | FT_LAYER_IP6)))
 		return 0;
@@ -1349,10 +1362,8 @@ ft__tracker_packet_hashed(struct ft_tracker *t, const struct ft_packet *pkt, uns
 		 * session. (A last ACK of the old one captured after it then
 		 * counts in the new one: the one case where this guess is off.)
 		 */
-		int from_src =
-			memcmp(d->ip.src, f->pub.src, 16) == 0 && d->tcp.sport == f->pub.sport;
-		const struct half *h = &f->h[from_src ? FT_DIR_SEND : FT_DIR_RECV];
-		const struct half *o = &f->h[from_src ? FT_DIR_RECV : FT_DIR_SEND];
+		int from = dir_of(f, d);
+		const struct half *h = &f->h[from], *o = &f->h[!from];
 		/* Its own: the ISN it had, or (none seen) an answer to its SYN. */
 		int same = h->syn ? h->isn == d->tcp.seq : o->syn && d->tcp.ack == o->isn + 1;
 
@@ -1360,8 +1371,7 @@ ft__tracker_packet_hashed(struct ft_tracker *t, const struct ft_packet *pkt, uns
 			if (f->ended)
 				remove_flow(t, f);
 			else
-				supersede(t, f);
-			old = f->in_table && !f->ended && !f->in_index ? f : NULL;
+				old = supersede(t, f);
 			f = NULL;
 		}
 	}
@@ -1373,8 +1383,7 @@ ft__tracker_packet_hashed(struct ft_tracker *t, const struct ft_packet *pkt, uns
 		 * SYN again (any state), another ISN before any answer, or the
 		 * peer's SYN of a simultaneous open belong to the same session.
 		 */
-		int from_src =
-			memcmp(d->ip.src, f->pub.src, 16) == 0 && d->tcp.sport == f->pub.sport;
+		int from_src = dir_of(f, d) == FT_DIR_SEND;
 		/* (A session first seen through its SYN-ACK: this is its SYN.) */
 		int retry =
 			from_src ? (f->h[FT_DIR_SEND].syn && d->tcp.seq == f->h[FT_DIR_SEND].isn) ||
@@ -1386,14 +1395,10 @@ ft__tracker_packet_hashed(struct ft_tracker *t, const struct ft_packet *pkt, uns
 			remove_flow(t, f);
 			f = NULL;
 		} else if (!retry && (f->closing || f->h[0].fin || f->h[1].fin)) {
-			supersede(t, f);
-			old = f->in_table && !f->ended && !f->in_index ? f : NULL;
+			old = supersede(t, f);
 			f = NULL;
 		} else if (!retry) {
-			/* removes it, or leaves it lingering */
-			end_flow(t, f, f->closing ? (enum ft_close)f->closing : FT_CLOSE_TIMEOUT);
-			if (f->in_table)
-				remove_flow(t, f);
+			end_now(t, f, FT_CLOSE_TIMEOUT); /* abandoned: a timeout */
 			f = NULL;
 		} else if (!f->h[FT_DIR_SEND].syn) {
 			f->syn_ns = pkt->ts_ns;
@@ -1429,9 +1434,7 @@ ft__tracker_packet_hashed(struct ft_tracker *t, const struct ft_packet *pkt, uns
 			start(t, f);
 		}
 	}
-	dir = memcmp(d->ip.src, f->pub.src, 16) == 0 && d->tcp.sport == f->pub.sport ? FT_DIR_SEND
-										     : FT_DIR_RECV;
-	update(t, f, dir, pkt);
+	update(t, f, dir_of(f, d), pkt);
 	return t->cb_failed ? t->cb_rc : 0;
 }
 
@@ -1453,10 +1456,7 @@ ft__tracker_tick(struct ft_tracker *t, uint64_t now_ns)
 			else if (c == LRU_CLOSED)
 				remove_flow(t, f);
 			else /* ends and leaves this list (removed, or moved to the closed list) */
-				end_flow(t, f,
-					f->closing                   ? (enum ft_close)f->closing
-					: f->h[0].fin && f->h[1].fin ? FT_CLOSE_FIN
-								     : FT_CLOSE_TIMEOUT);
+				end_flow(t, f, close_reason(f, FT_CLOSE_TIMEOUT));
 		}
 	}
 	return t->cb_failed ? t->cb_rc : 0;
@@ -1472,11 +1472,7 @@ ft__tracker_flush(struct ft_tracker *t, enum ft_close why, uint64_t now_ns)
 	t->ev_ns = t->now_ns;
 	for (int c = LRU_SYN; c <= LRU_FIN; c++) {
 		while ((f = t->lru[c].head) != NULL) {
-			enum ft_close r = f->closing                   ? (enum ft_close)f->closing
-					  : f->h[0].fin && f->h[1].fin ? FT_CLOSE_FIN
-								       : why;
-
-			end_flow(t, f, r); /* leaves this list */
+			end_flow(t, f, close_reason(f, why)); /* leaves this list */
 		}
 	}
 	while ((f = t->lru[LRU_CLOSED].head) != NULL)
