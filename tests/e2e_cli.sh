@@ -5,12 +5,8 @@
 # of loopback. Uses $FLOWTAP and $FTGEN (set by ctest).
 set -u
 : "${FLOWTAP:?}" "${FTGEN:?}"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0 passes=0 skips=0
-ok() { passes=$((passes + 1)); echo "ok - $*"; }
-bad() { fails=$((fails + 1)); echo "FAIL - $*"; }
-skip() { skips=$((skips + 1)); echo "skip - $*"; }
+# shellcheck source=tests/lib_e2e.sh
+. "$(dirname "$0")/lib_e2e.sh"
 expect_exit() { # want_code description command...
 	local want=$1 what=$2
 	shift 2
@@ -134,7 +130,4 @@ else
 	skip "-Z: needs root and a 'nobody' user"
 fi
 
-echo "$passes passed, $fails failed, $skips skipped"
-[ "$fails" = 0 ] || exit 1
-[ "$passes" -gt 0 ] || exit 77
-exit 0
+e2e_finish
