@@ -2598,6 +2598,52 @@ test_syn_retry_same_isn(void **state)
 	tt_close(&t);
 }
 
+/* Port reuse while the old connection is still closing (a tap's skew put the
+ * new SYN before the old one's last packets): they still count in the old
+ * one, and its END carries its own last packet, not the time it was settled. */
+static void
+test_reuse_while_closing(void **state)
+{
+	struct ft_tracker_config cfg = cfg_window(100 * MS);
+	struct tt t;
+	struct conn c, n;
+	const struct ft_flow *f0, *f1;
+
+	(void)state;
+	tt_open(&t, &cfg);
+	conn_init(&c, 0, 0);
+	hs(&t, &c);
+	dat(&t, &c, 0, 0, 50);
+	fin(&t, &c, 0);
+	n = c; /* the next connection on the 4-tuple */
+	n.isn[0] += 1000000;
+	n.isn[1] += 3000000;
+	n.hi[0] = n.hi[1] = 0;
+	n.fin[0] = n.fin[1] = 0;
+	syn(&t, &n);
+	ack(&t, &c, 1); /* the old one's server side, captured late */
+	fin(&t, &c, 1);
+	ack(&t, &c, 0);
+	synack(&t, &n);
+	tx(&t, &n, 0, n.isn[0] + 1, n.isn[1] + 1, FT_TCP_ACK, NULL, 0);
+	dat(&t, &n, 0, 0, 70);
+	t.now += 200 * MS;
+	assert_int_equal(ft__tracker_tick(t.tr, t.now), 0);
+	ft__tracker_flush(t.tr, FT_CLOSE_EOF, t.now);
+	check_order(t.rec, 1);
+	assert_int_equal(t.rec->ns, 2);
+	f0 = end_flow(t.rec, 0);
+	f1 = end_flow(t.rec, 1);
+	assert_int_equal(f0->close, FT_CLOSE_FIN);
+	assert_int_equal(f0->dir[0].packets, 4); /* SYN, ACK, data, FIN, then the last ACK */
+	assert_int_equal(f0->dir[1].packets, 3);
+	assert_int_equal(f0->dir[0].bytes, 50);
+	assert_int_equal(ev_k(t.rec, 0, FT_FLOW_END, 0)->ts, f0->last_ns);
+	assert_int_equal(f1->dir[0].bytes, 70);
+	assert_int_equal(f1->first_ns, n.t_syn);
+	tt_close(&t);
+}
+
 int
 main(void)
 {
@@ -2652,6 +2698,7 @@ main(void)
 		cmocka_unit_test(test_data_after_fin),
 		cmocka_unit_test(test_rst_payload_and_contradicted),
 		cmocka_unit_test(test_syn_retry_same_isn),
+		cmocka_unit_test(test_reuse_while_closing),
 	};
 	int rc;
 

@@ -584,8 +584,9 @@ end_flow(struct ft_tracker *t, struct flow *f, enum ft_close why)
 			give_up_acked(t, f, d);
 		flush_held(t, f, d);
 	}
-	/* A close that waited out its window ended with its last packet. */
-	if (f->closing)
+	/* A close (or a superseded session) that waited out its window ended
+	 * with its last packet. */
+	if (f->closing || f->superseded)
 		t->ev_ns = f->pub.last_ns;
 	f->closing = 0;
 	f->ended = 1;
