@@ -8,8 +8,9 @@
 # URL, status and sizes (curl's own numbers), every Redis command with its
 # reply, pub/sub messages, the token split over two segments, plausible
 # latencies; then each tool replays the saved file with -r and must print
-# the same records. Bounded (~30 s). Exit 77 (skip) without root, netns or
-# the servers. FT_TOOLS_KEEP=DIR keeps the outputs (the README's samples).
+# the same records; and the saved file, reordered as a skewed tap delivers
+# it, must give every session's bytes exactly. Bounded (~30 s). Exit 77
+# (skip) without root, netns or the servers. FT_TOOLS_KEEP=DIR keeps the outputs (the README's samples).
 set -u
 SRC=${FT_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 BIN=${FT_BUILD_DIR:-$SRC/build}
@@ -114,6 +115,39 @@ for t in http:http_trace redis:redis_trace metrics:tcp_metrics; do
 	"$BIN/${t#*:}" -W 2 -r "$T/cap.pcap" --json >"$T/${t%%:*}_replay.out" 2>"$T/${t%%:*}_replay.err"
 done
 "$BIN/flowgrep" -W 2 -r "$T/cap.pcap" --json "$TOKEN" >"$T/grep_replay.out" 2>"$T/grep_replay.err"
+
+# --- the same traffic as a tap delivers it ---
+# A passive tap with one port per direction and a clock skew between the
+# ports: split the capture by direction, shift one half (editcap -t), merge
+# again in time order (mergecap). Every session's bytes each way must equal
+# tshark's distinct payload on the unaltered capture, with none missed, for
+# 1 and 3 workers; libtins's StreamFollower, where built, is a second
+# opinion on the positive offsets (where it is right): flowtap >= libtins.
+tap_fails=0
+TINS=$BIN/bench/peer_tins_follow
+if command -v editcap >/dev/null && command -v mergecap >/dev/null && command -v tshark >/dev/null; then
+	dir_a="ip.src==$FT_IP_A || ipv6.src==$FT_IP6_A"
+	tshark -r "$T/cap.pcap" -Y "$dir_a" -w "$T/tap_a.pcap" 2>/dev/null
+	tshark -r "$T/cap.pcap" -Y "!($dir_a)" -w "$T/tap_b.pcap" 2>/dev/null
+	for off in 0.00001 -0.00001 0.0001 -0.0001 0.001 -0.001; do
+		editcap -t "$off" "$T/tap_b.pcap" "$T/tap_bs.pcap"
+		mergecap -w "$T/tap.pcap" "$T/tap_a.pcap" "$T/tap_bs.pcap"
+		tins=""
+		case $off in -*) ;; *) [ -x "$TINS" ] && tins=$("$TINS" "$T/tap.pcap" | awk '{print $4 + $5}') ;; esac
+		for w in 1 3; do
+			"$FLOWTAP" -r "$T/tap.pcap" --json -W "$w" >"$T/tap.out" 2>"$T/tap.err"
+			# shellcheck disable=SC2086
+			if res=$(python3 "$SRC/tests/tap_compare.py" "$T/cap.pcap" "$T/tap.out" $tins); then
+				echo "ok - tap skew ${off}s, -W $w: $res"
+			else
+				echo "FAIL - tap skew ${off}s, -W $w: $res"
+				tap_fails=$((tap_fails + 1))
+			fi
+		done
+	done
+else
+	echo "skip - tap order: needs editcap, mergecap and tshark"
+fi
 
 if [ -n "${FT_TOOLS_KEEP:-}" ]; then
 	mkdir -p "$FT_TOOLS_KEEP" && cp "$T"/*.out "$T"/*.err "$T"/http_truth.txt "$T/cap.pcap" "$FT_TOOLS_KEEP"/
@@ -259,3 +293,6 @@ ok(all(m["recv"]["ack_latency"]["max_ms"] > 0 for m in rep if m["recv"]["ack_lat
 ok(not live0, "tcp_metrics live: ACK latency > 0 (%d of %d sessions measured 0 ms)" % (len(live0), len(tm)))
 sys.exit(1 if fails else 0)
 EOF
+rc=$?
+[ "$tap_fails" = 0 ] || rc=1
+exit "$rc"
