@@ -10,7 +10,8 @@
 # latencies; then each tool replays the saved file with -r and must print
 # the same records; and the saved file, reordered as a skewed tap delivers
 # it, must give every session's bytes exactly. Bounded (~30 s). Exit 77
-# (skip) without root, netns or the servers. FT_TOOLS_KEEP=DIR keeps the outputs (the README's samples).
+# (skip) without root, netns or the servers. FT_TOOLS_KEEP=DIR keeps the
+# outputs (the README's samples).
 set -u
 SRC=${FT_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 BIN=${FT_BUILD_DIR:-$SRC/build}
