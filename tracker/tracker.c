@@ -172,6 +172,7 @@ struct ft_tracker {
 	struct seg *free_segs; /* worker-only */
 	struct lru lru[LRU__N];
 	uint32_t q_head, q_tail; /* the pending queue: sessions waiting out a reorder window */
+	uint64_t q_head_due;     /* no earlier than the head's due time (UINT64_MAX: empty) */
 	uint64_t next_id;
 	uint32_t in_table; /* sessions in the table, lingering ones included */
 	uint64_t now_ns;   /* expiry clock: the latest packet time, or the live clock */
@@ -321,13 +322,19 @@ ctr_add(_Atomic uint64_t *c, int64_t n)
  * for their reorder window, in the order they began waiting. Every window is
  * the same length, so the queue is (nearly) in deadline order and only its
  * head is looked at: once per packet and per tick. A session is on it at most
- * once; links are pool positions, so they cost 8 bytes a session.
+ * once; links are pool positions, so they cost 8 bytes a session. A queued
+ * session's due time only moves later (a hole filled, a RST contradicted, a
+ * later hole or close), so the due time of the head when it became the head
+ * is a lower bound the tracker keeps: a packet compares it with the clock
+ * and touches no session while nothing is due.
  */
 static inline struct flow *
 q_at(struct ft_tracker *t, uint32_t pos1)
 {
 	return pos1 != 0 ? &t->flows[pos1 - 1] : NULL;
 }
+
+static uint64_t due_ns(const struct ft_tracker *t, const struct flow *f);
 
 static void
 q_push(struct ft_tracker *t, struct flow *f)
@@ -339,10 +346,12 @@ q_push(struct ft_tracker *t, struct flow *f)
 	f->in_q = 1;
 	f->q_next = 0;
 	f->q_prev = t->q_tail;
-	if (t->q_tail != 0)
+	if (t->q_tail != 0) {
 		q_at(t, t->q_tail)->q_next = me;
-	else
+	} else {
 		t->q_head = me;
+		t->q_head_due = due_ns(t, f);
+	}
 	t->q_tail = me;
 }
 
@@ -351,10 +360,12 @@ q_del(struct ft_tracker *t, struct flow *f)
 {
 	if (!f->in_q)
 		return;
-	if (f->q_prev != 0)
+	if (f->q_prev != 0) {
 		q_at(t, f->q_prev)->q_next = f->q_next;
-	else
+	} else {
 		t->q_head = f->q_next;
+		t->q_head_due = f->q_next != 0 ? due_ns(t, q_at(t, f->q_next)) : UINT64_MAX;
+	}
 	if (f->q_next != 0)
 		q_at(t, f->q_next)->q_prev = f->q_prev;
 	else
@@ -685,7 +696,7 @@ new_flow(struct ft_tracker *t, const struct ft_packet *pkt, const struct key *k,
 
 /* ---------- reassembly ---------- */
 
-static void
+static inline void
 deliver(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uint8_t *data,
 	uint32_t len)
 {
@@ -709,7 +720,7 @@ give_up(struct ft_tracker *t, struct flow *f, int d, uint32_t len)
 }
 
 /* Deliver held segments that are now in order; drop what is already covered. */
-static void
+static inline void
 drain(struct ft_tracker *t, struct flow *f, int d)
 {
 	struct half *h = &f->h[d];
@@ -808,7 +819,7 @@ retransmit(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, uint32_t l
 	emit(t, f, FT_FLOW_RETRANSMIT, (enum ft_dir)d, NULL, seq, len);
 }
 
-static void
+static inline __attribute__((always_inline)) void
 segment(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uint8_t *data,
 	uint32_t len)
 {
@@ -994,9 +1005,14 @@ run_queue(struct ft_tracker *t)
 	struct flow *f;
 	uint64_t due;
 
-	while ((f = q_at(t, t->q_head)) != NULL &&
-		((due = due_ns(t, f)) <= t->now_ns || due == UINT64_MAX))
+	while (t->q_head_due <= t->now_ns && (f = q_at(t, t->q_head)) != NULL) {
+		due = due_ns(t, f);
+		if (due > t->now_ns && due != UINT64_MAX) {
+			t->q_head_due = due; /* it moved later while it waited */
+			break;
+		}
 		settle(t, f);
+	}
 }
 
 /* ---------- the state machine ---------- */
@@ -1339,7 +1355,7 @@ ft__tracker_packet_hashed(struct ft_tracker *t, const struct ft_packet *pkt, uns
 	t->ev_ns = pkt->ts_ns;
 	if (pkt->ts_ns > t->now_ns)
 		t->now_ns = pkt->ts_ns;
-	if (t->q_head != 0)
+	if (t->q_head_due <= t->now_ns)
 		run_queue(t);
 	make_key(d, &k);
 	hash = hint != 0 ? hint : key_hash(&k);
@@ -1347,14 +1363,10 @@ ft__tracker_packet_hashed(struct ft_tracker *t, const struct ft_packet *pkt, uns
 	syn_only = (d->tcp.flags & (FT_TCP_SYN | FT_TCP_ACK | FT_TCP_RST)) == FT_TCP_SYN;
 	synack = (d->tcp.flags & (FT_TCP_SYN | FT_TCP_ACK | FT_TCP_RST)) ==
 		 (FT_TCP_SYN | FT_TCP_ACK);
-	if (f != NULL && f->old != 0 && of_old(f, q_at(t, f->old), d)) {
+	/* The older session's packet (never a SYN: the branches below skip it;
+	 * ended, it is a stray one). */
+	if (f != NULL && f->old != 0 && of_old(f, q_at(t, f->old), d))
 		f = q_at(t, f->old);
-		if (f->ended)
-			return 0; /* a stray packet of the old one */
-		t->ev_ns = pkt->ts_ns;
-		update(t, f, dir_of(f, d), pkt);
-		return t->cb_failed ? t->cb_rc : 0;
-	}
 	if (f != NULL && synack && (f->ended || f->closing || f->h[0].fin || f->h[1].fin)) {
 		/*
 		 * A SYN-ACK with a new ISN on a closed (or closing: both FINs
@@ -1625,6 +1637,7 @@ ft__tracker_new(const struct ft_tracker_config *cfg, char *errbuf, size_t cap)
 	if (t->ht == NULL)
 		goto nomem;
 	cds_lfs_init(&t->free_flows);
+	t->q_head_due = UINT64_MAX;
 	return t;
 nomem:
 	snprintf(errbuf, cap,
