@@ -1,7 +1,7 @@
 /*
  * tests/ft_testpcap.h - build small captures inside a test: Ethernet/VLAN/
  * IPv4/IPv6/TCP/UDP frames written to a classic pcap file. Header-only.
- * (The full generator with ground truth is bench/ftgen.c; these tests need
+ * (The full generator with ground truth is gen/ftgen.c; these tests need
  * exact control of a few frames, and no external program.)
  */
 #ifndef FT_TESTS_PCAP_H

@@ -1,4 +1,7 @@
 /*
+ * gen/: the project's test-data generator, used by the tests and the
+ * benchmarks (nothing in the library depends on it).
+ *
  * ftgen: flowtap's capture generator. Writes synthetic classic-pcap captures
  * together with their ground truth, for the end-to-end tests (results must not
  * depend on the number of workers), the benchmarks (a ~1M-frame capture, 1M
@@ -3455,7 +3458,7 @@ usage(FILE *f)
 	fputs("usage: ftgen --profile flows -o OUT.pcap [--truth OUT.json] [options]\n"
 	      "       ftgen --profile protocols --outdir DIR [--seed S] [--nsec] [--snaplen N]\n"
 	      "\n"
-	      "Writes synthetic pcap captures with ground truth (see the top of bench/ftgen.c\n"
+	      "Writes synthetic pcap captures with ground truth (see the top of gen/ftgen.c\n"
 	      "for the truth and manifest JSON formats). Output depends only on the options.\n"
 	      "\n"
 	      "flows profile (TCP sessions interleaved as on a busy link):\n"
