@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks ftgen (bench/ftgen.c) against tshark, so the generator's ground truth
+# Checks ftgen (gen/ftgen.c) against tshark, so the generator's ground truth
 # can be trusted by the other end-to-end tests:
 #  1. flows captures (default and impaired: reorder, retransmit, loss,
 #     midstream; EN10MB, SLL, RAW, NULL; nsec; snaplen): no bad IP/TCP/UDP/ICMP

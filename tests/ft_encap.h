@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "flowtap/decode.h"
+#include "gen/frame.h"
 
 #define FE_MAX_SEG 16
 
@@ -82,22 +83,21 @@ fe_u8(struct fe *f, uint8_t v)
 static inline void
 fe_be16(struct fe *f, uint16_t v)
 {
-	fe_u8(f, (uint8_t)(v >> 8));
-	fe_u8(f, (uint8_t)v);
+	ftg_wr16(f->b + f->n, v);
+	f->n += 2;
 }
 
 static inline void
 fe_be32(struct fe *f, uint32_t v)
 {
-	fe_be16(f, (uint16_t)(v >> 16));
-	fe_be16(f, (uint16_t)v);
+	ftg_wr32(f->b + f->n, v);
+	f->n += 4;
 }
 
 static inline void
 fe_set16(struct fe *f, uint32_t at, uint32_t v)
 {
-	f->b[at] = (uint8_t)(v >> 8);
-	f->b[at + 1] = (uint8_t)v;
+	ftg_wr16(f->b + at, (uint16_t)v);
 }
 
 /* The bytes from here on belong to layer (FT_L_NONE: the payload, decodes fully). */

@@ -1,7 +1,7 @@
 /*
  * tests/ft_testpcap.h - build small captures inside a test: Ethernet/VLAN/
  * IPv4/IPv6/TCP/UDP frames written to a classic pcap file. Header-only.
- * (The full generator with ground truth is bench/ftgen.c; these tests need
+ * (The full generator with ground truth is gen/ftgen.c; these tests need
  * exact control of a few frames, and no external program.)
  */
 #ifndef FT_TESTS_PCAP_H
@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "gen/frame.h"
 
 struct tp_writer {
 	FILE *f;
@@ -50,20 +52,6 @@ tp_close(struct tp_writer *w)
 	return fclose(w->f);
 }
 
-static inline void
-tp_put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-tp_put32(uint8_t *p, uint32_t v)
-{
-	tp_put16(p, (uint16_t)(v >> 16));
-	tp_put16(p + 2, (uint16_t)v);
-}
-
 /* A flow endpoint pair; v6 uses 16-byte addresses, v4 the first 4. */
 struct tp_flow {
 	int v6;
@@ -90,46 +78,22 @@ tp_build(uint8_t *buf, size_t cap, const struct tp_flow *fl, int reverse, uint32
 		return 0;
 	memset(buf, 0, 14 + 4 + 40 + l4len);
 	/* MACs follow the direction so the non-IP hash would be symmetric too. */
-	memcpy(buf, reverse ? "\x02\0\0\0\0\x01" : "\x02\0\0\0\0\x02", 6);
-	memcpy(buf + 6, reverse ? "\x02\0\0\0\0\x02" : "\x02\0\0\0\0\x01", 6);
-	off = 12;
-	if (fl->vlan) {
-		tp_put16(buf + off, 0x8100);
-		tp_put16(buf + off + 2, fl->vlan);
-		off += 4;
-	}
-	tp_put16(buf + off, fl->v6 ? 0x86dd : 0x0800);
-	off += 2;
-	if (fl->v6) {
-		buf[off] = 0x60;
-		tp_put16(buf + off + 4, (uint16_t)l4len);
-		buf[off + 6] = fl->proto;
-		buf[off + 7] = 64;
-		memcpy(buf + off + 8, s, 16);
-		memcpy(buf + off + 24, d, 16);
-		off += 40;
-	} else {
-		buf[off] = 0x45;
-		tp_put16(buf + off + 2, (uint16_t)(20 + l4len));
-		buf[off + 8] = 64;
-		buf[off + 9] = fl->proto;
-		memcpy(buf + off + 12, s, 4);
-		memcpy(buf + off + 16, d, 4);
-		off += 20;
-	}
+	off = (uint32_t)ftg_eth(buf,
+		(const uint8_t *)(reverse ? "\x02\0\0\0\0\x01" : "\x02\0\0\0\0\x02"),
+		(const uint8_t *)(reverse ? "\x02\0\0\0\0\x02" : "\x02\0\0\0\0\x01"), &fl->vlan,
+		fl->vlan ? 1u : 0u, fl->v6 ? 0x86dd : 0x0800);
+	if (fl->v6)
+		off += (uint32_t)ftg_ip6(buf + off, s, d, fl->proto, 64, 0, l4len);
+	else
+		off += (uint32_t)ftg_ip4(buf + off, s, d, fl->proto, 64, 0, 0, FTG_IP4, 0);
 	l4 = buf + off;
-	tp_put16(l4, sp);
-	tp_put16(l4 + 2, dp);
-	if (fl->proto == 6) {
-		tp_put32(l4 + 4, seq);
-		l4[12] = 5 << 4;
-		l4[13] = tcp_flags;
-		tp_put16(l4 + 14, 65535);
-		off += 20;
-	} else {
-		tp_put16(l4 + 4, (uint16_t)l4len);
-		off += 8;
-	}
+	if (!fl->v6)
+		ftg_wr16(l4 - FTG_IP4 + 2,
+			(uint16_t)(FTG_IP4 + l4len)); /* no header checksum, as before */
+	if (fl->proto == 6)
+		off += (uint32_t)ftg_tcp(l4, sp, dp, seq, 0, tcp_flags, 65535, FTG_TCP);
+	else
+		off += (uint32_t)ftg_udp(l4, sp, dp, l4len);
 	for (uint32_t i = 0; i < payload_len; i++)
 		buf[off + i] = (uint8_t)(seq + i);
 	return off + payload_len;

@@ -33,6 +33,7 @@
 
 #include "flowtap.h"
 #include "flowtap/flow.h"
+#include "gen/frame.h"
 #include "tracker/tracker.h"
 
 #define T0     (UINT64_C(1767225600) * UINT64_C(1000000000))
@@ -369,32 +370,6 @@ conn_init(struct conn *c, unsigned i, int v6)
 	c->ws[1] = 8;
 }
 
-static void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)(v >> 16));
-	wr16(p + 2, (uint16_t)v);
-}
-
-static uint16_t
-ip_csum(const uint8_t *p, size_t n)
-{
-	uint32_t s = 0;
-
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
 /*
  * One TCP frame from side `from` of c, at t->now + 10 us. SYNs carry MSS and
  * window scale. Returns the tracker's result.
@@ -412,48 +387,21 @@ tx(struct tt *t, struct conn *c, int from, uint32_t seq, uint32_t ack, uint16_t 
 
 	assert_true(len <= 1400);
 	memset(f, 0, sizeof(f));
-	memcpy(f, from ? "\x02\0\0\0\0\x0a" : "\x02\0\0\0\0\x0b", 6);
-	memcpy(f + 6, from ? "\x02\0\0\0\0\x0b" : "\x02\0\0\0\0\x0a", 6);
-	o = 12;
-	for (unsigned v = 0; v < c->n_vlan; v++) {
-		wr16(f + o, 0x8100);
-		wr16(f + o + 2, c->vlan[v]);
-		o += 4;
-	}
-	wr16(f + o, c->v6 ? 0x86dd : 0x0800);
-	o += 2;
-	if (c->v6) {
-		f[o] = 0x60;
-		wr16(f + o + 4, (uint16_t)(20 + optlen + len));
-		f[o + 6] = 6;
-		f[o + 7] = 64;
-		memcpy(f + o + 8, c->addr[from], 16);
-		memcpy(f + o + 24, c->addr[!from], 16);
-		o += 40;
-	} else {
-		f[o] = 0x45;
-		wr16(f + o + 2, (uint16_t)(20 + 20 + optlen + len));
-		wr16(f + o + 4, (uint16_t)t->nframe);
-		wr16(f + o + 6, 0x4000);
-		f[o + 8] = 64;
-		f[o + 9] = 6;
-		memcpy(f + o + 12, c->addr[from], 4);
-		memcpy(f + o + 16, c->addr[!from], 4);
-		wr16(f + o + 10, ip_csum(f + o, 20));
-		o += 20;
-	}
-	wr16(f + o, c->port[from]);
-	wr16(f + o + 2, c->port[!from]);
-	wr32(f + o + 4, seq);
-	wr32(f + o + 8, (flags & FT_TCP_ACK) ? ack : 0);
-	f[o + 12] = (uint8_t)(((20 + optlen) / 4) << 4);
-	f[o + 13] = (uint8_t)flags;
-	wr16(f + o + 14, 502);
-	o += 20;
+	o = ftg_eth(f, (const uint8_t *)(from ? "\x02\0\0\0\0\x0a" : "\x02\0\0\0\0\x0b"),
+		(const uint8_t *)(from ? "\x02\0\0\0\0\x0b" : "\x02\0\0\0\0\x0a"), c->vlan,
+		c->n_vlan, c->v6 ? 0x86dd : 0x0800);
+	if (c->v6)
+		o += ftg_ip6(
+			f + o, c->addr[from], c->addr[!from], 6, 64, 0, FTG_TCP + optlen + len);
+	else
+		o += ftg_ip4(f + o, c->addr[from], c->addr[!from], 6, 64, (uint16_t)t->nframe,
+			0x4000, FTG_IP4, FTG_IP4 + FTG_TCP + optlen + len);
+	o += ftg_tcp(f + o, c->port[from], c->port[!from], seq, (flags & FT_TCP_ACK) ? ack : 0,
+		flags, 502, FTG_TCP + optlen);
 	if (optlen) {
 		f[o] = 2;
 		f[o + 1] = 4;
-		wr16(f + o + 2, c->mss[from]);
+		ftg_wr16(f + o + 2, c->mss[from]);
 		f[o + 4] = 1;
 		f[o + 5] = 3;
 		f[o + 6] = 3;

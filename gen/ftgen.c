@@ -1,4 +1,7 @@
 /*
+ * gen/: the project's test-data generator, used by the tests and the
+ * benchmarks (nothing in the library depends on it).
+ *
  * ftgen: flowtap's capture generator. Writes synthetic classic-pcap captures
  * together with their ground truth, for the end-to-end tests (results must not
  * depend on the number of workers), the benchmarks (a ~1M-frame capture, 1M
@@ -105,6 +108,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
+
+#include "frame.h"
 
 #define FT_EPOCH_2026  UINT64_C(1767225600)
 #define FT_NS          UINT64_C(1000000000)
@@ -225,22 +230,6 @@ struct ft_pkt {
 	size_t len;
 };
 
-static void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 static uint8_t *
 put(struct ft_pkt *p, size_t n)
 {
@@ -261,13 +250,13 @@ put8(struct ft_pkt *p, uint8_t v)
 static void
 put16(struct ft_pkt *p, uint16_t v)
 {
-	wr16(put(p, 2), v);
+	ftg_wr16(put(p, 2), v);
 }
 
 static void
 put32(struct ft_pkt *p, uint32_t v)
 {
-	wr32(put(p, 4), v);
+	ftg_wr32(put(p, 4), v);
 }
 
 static void
@@ -311,54 +300,7 @@ putzero(struct ft_pkt *p, size_t n)
 		memset(put(p, n), 0, n);
 }
 
-/* ---- checksums (RFC 1071), CRC-32, FNV-1a -------------------------------- */
-
-static uint64_t
-csum_partial(const uint8_t *d, size_t n, uint64_t sum)
-{
-	uint32_t w;
-	uint16_t h;
-	uint8_t last[2];
-
-	while (n >= 4) {
-		memcpy(&w, d, 4);
-		sum += w;
-		d += 4;
-		n -= 4;
-	}
-	if (n >= 2) {
-		memcpy(&h, d, 2);
-		sum += h;
-		d += 2;
-		n -= 2;
-	}
-	if (n) {
-		last[0] = d[0];
-		last[1] = 0;
-		memcpy(&h, last, 2);
-		sum += h;
-	}
-	return sum;
-}
-
-/* The folded, complemented sum, in memory order: store it with memcpy. */
-static uint16_t
-csum_fold(uint64_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static void
-csum_store(uint8_t *at, const uint8_t *d, size_t n)
-{
-	uint16_t c;
-
-	memset(at, 0, 2);
-	c = csum_fold(csum_partial(d, n, 0));
-	memcpy(at, &c, 2);
-}
+/* ---- CRC-32, FNV-1a (RFC 1071 checksums: gen/frame.h) -------------------- */
 
 static uint32_t ft_crc_tab[256];
 
@@ -401,27 +343,10 @@ ip4_begin(struct ft_pkt *p, const uint8_t *src, const uint8_t *dst, uint8_t prot
 	uint16_t id, uint16_t frag, const uint8_t *opt, size_t optlen)
 {
 	size_t off = p->len;
-	uint8_t *h = put(p, 20);
 
-	h[0] = (uint8_t)(0x40 | ((20 + optlen) / 4));
-	h[1] = 0;
-	wr16(h + 2, 0);
-	wr16(h + 4, id);
-	wr16(h + 6, frag);
-	h[8] = ttl;
-	h[9] = proto;
-	wr16(h + 10, 0);
-	memcpy(h + 12, src, 4);
-	memcpy(h + 16, dst, 4);
+	ftg_ip4(put(p, FTG_IP4), src, dst, proto, ttl, id, frag, FTG_IP4 + optlen, 0);
 	putmem(p, opt, optlen);
 	return off;
-}
-
-static void
-ip4_fix(uint8_t *h, size_t total)
-{
-	wr16(h + 2, (uint16_t)total);
-	csum_store(h + 10, h, (size_t)(h[0] & 15) * 4);
 }
 
 static size_t
@@ -429,14 +354,8 @@ ip6_begin(struct ft_pkt *p, const uint8_t *src, const uint8_t *dst, uint8_t nh, 
 	uint32_t flow)
 {
 	size_t off = p->len;
-	uint8_t *h = put(p, 40);
 
-	wr32(h, 0x60000000u | (flow & 0xfffff));
-	wr16(h + 4, 0);
-	h[6] = nh;
-	h[7] = hlim;
-	memcpy(h + 8, src, 16);
-	memcpy(h + 24, dst, 16);
+	ftg_ip6(put(p, FTG_IP6), src, dst, nh, hlim, flow, 0);
 	return off;
 }
 
@@ -447,9 +366,9 @@ ip_end(struct ft_pkt *p, size_t off)
 	uint8_t *h = p->b + off;
 
 	if ((h[0] >> 4) == 6)
-		wr16(h + 4, (uint16_t)(p->len - off - 40));
+		ftg_wr16(h + 4, (uint16_t)(p->len - off - 40));
 	else
-		ip4_fix(h, p->len - off);
+		ftg_ip4_fix(h, p->len - off);
 }
 
 static size_t
@@ -478,7 +397,7 @@ l4_csum(struct ft_pkt *p, size_t ipoff, size_t l4off, uint8_t proto, size_t csof
 
 	if ((ip[0] >> 4) == 6) {
 		memcpy(ph, ip + 8, 32);
-		wr32(ph + 32, (uint32_t)n);
+		ftg_wr32(ph + 32, (uint32_t)n);
 		ph[36] = ph[37] = ph[38] = 0;
 		ph[39] = proto;
 		phl = 40;
@@ -486,13 +405,13 @@ l4_csum(struct ft_pkt *p, size_t ipoff, size_t l4off, uint8_t proto, size_t csof
 		memcpy(ph, ip + 12, 8);
 		ph[8] = 0;
 		ph[9] = proto;
-		wr16(ph + 10, (uint16_t)n);
+		ftg_wr16(ph + 10, (uint16_t)n);
 		phl = 12;
 	}
 	memset(p->b + l4off + csoff, 0, 2);
-	sum = csum_partial(ph, phl, 0);
-	sum = csum_partial(p->b + l4off, n, sum);
-	c = csum_fold(sum);
+	sum = ftg_csum_partial(ph, phl, 0);
+	sum = ftg_csum_partial(p->b + l4off, n, sum);
+	c = ftg_csum_fold(sum);
 	if (udp && c == 0)
 		c = 0xffff;
 	memcpy(p->b + l4off + csoff, &c, 2);
@@ -503,17 +422,8 @@ tcp_begin(struct ft_pkt *p, uint16_t sport, uint16_t dport, uint32_t seq, uint32
 	uint16_t flags, uint16_t win, const uint8_t *opt, size_t optlen)
 {
 	size_t off = p->len;
-	uint8_t *h = put(p, 20);
 
-	wr16(h, sport);
-	wr16(h + 2, dport);
-	wr32(h + 4, seq);
-	wr32(h + 8, ack);
-	h[12] = (uint8_t)((((20 + optlen) / 4) << 4) | ((flags >> 8) & 1));
-	h[13] = (uint8_t)flags;
-	wr16(h + 14, win);
-	wr16(h + 16, 0);
-	wr16(h + 18, 0);
+	ftg_tcp(put(p, FTG_TCP), sport, dport, seq, ack, flags, win, FTG_TCP + optlen);
 	putmem(p, opt, optlen);
 	return off;
 }
@@ -528,18 +438,15 @@ static size_t
 udp_begin(struct ft_pkt *p, uint16_t sport, uint16_t dport)
 {
 	size_t off = p->len;
-	uint8_t *h = put(p, 8);
 
-	wr16(h, sport);
-	wr16(h + 2, dport);
-	wr32(h + 4, 0);
+	ftg_udp(put(p, FTG_UDP), sport, dport, 0);
 	return off;
 }
 
 static void
 udp_end(struct ft_pkt *p, size_t ipoff, size_t l4off)
 {
-	wr16(p->b + l4off + 4, (uint16_t)(p->len - l4off));
+	ftg_wr16(p->b + l4off + 4, (uint16_t)(p->len - l4off));
 	l4_csum(p, ipoff, l4off, 17, 6, true);
 }
 
@@ -591,8 +498,8 @@ opt_ts(struct ft_opt *o, uint32_t val, uint32_t ecr)
 {
 	uint8_t d[10] = {8, 10};
 
-	wr32(d + 2, val);
-	wr32(d + 6, ecr);
+	ftg_wr32(d + 2, val);
+	ftg_wr32(d + 6, ecr);
 	opt_bytes(o, d, 10);
 }
 
@@ -602,7 +509,7 @@ opt_sack(struct ft_opt *o, const uint32_t *edges, int nblocks)
 	o->b[o->n++] = 5;
 	o->b[o->n++] = (uint8_t)(2 + 8 * nblocks);
 	for (int i = 0; i < 2 * nblocks; i++) {
-		wr32(o->b + o->n, edges[i]);
+		ftg_wr32(o->b + o->n, edges[i]);
 		o->n += 4;
 	}
 }
@@ -1100,7 +1007,7 @@ frame_done(struct ft_gen *g, struct ft_pkt *p)
 	uint64_t step = 1000 * (1 + (uint64_t)rng_below(&g->rng, 8)) + rng_below(&g->rng, 1000);
 
 	if (g->pppoe_off != 0) {
-		wr16(p->b + g->pppoe_off + 4, (uint16_t)(p->len - g->pppoe_off - 6));
+		ftg_wr16(p->b + g->pppoe_off + 4, (uint16_t)(p->len - g->pppoe_off - 6));
 		g->pppoe_off = 0;
 	}
 	if (g->o->linktype == FT_DLT_EN10MB && p->len < 60)
@@ -1638,7 +1545,7 @@ emit_other(struct ft_gen *g)
 		if (a->v6)
 			l4_csum(&p, ipoff, l4off, 58, 2, false);
 		else
-			csum_store(p.b + l4off + 2, p.b + l4off, p.len - l4off);
+			ftg_csum_store(p.b + l4off + 2, p.b + l4off, p.len - l4off);
 		ip_end(&p, ipoff);
 	}
 	frame_done(g, &p);
@@ -1936,7 +1843,7 @@ l3_icmp(struct ft_pctx *c, bool v6, bool fwd, uint8_t type, uint8_t code, uint32
 	if (v6)
 		l4_csum(p, ipoff, l4off, 58, 2, false);
 	else
-		csum_store(p->b + l4off + 2, p->b + l4off, p->len - l4off);
+		ftg_csum_store(p->b + l4off + 2, p->b + l4off, p->len - l4off);
 	ip_end(p, ipoff);
 }
 
@@ -2052,7 +1959,7 @@ rr_begin(struct ft_pkt *p, struct ft_dnsc *c, const char *name, uint16_t type, u
 static void
 rr_end(struct ft_pkt *p, size_t off)
 {
-	wr16(p->b + off, (uint16_t)(p->len - off - 2));
+	ftg_wr16(p->b + off, (uint16_t)(p->len - off - 2));
 }
 
 static void
@@ -2315,9 +2222,9 @@ gen_ip4_frags(struct ft_pctx *c, uint8_t *scratch)
 		eth(p, true, 0x0800);
 		h = put(p, 20);
 		memcpy(h, scratch, 20);
-		wr16(h + 6, (uint16_t)((f ? 0 : 0x2000) | (off / 8)));
+		ftg_wr16(h + 6, (uint16_t)((f ? 0 : 0x2000) | (off / 8)));
 		putmem(p, scratch + 20 + off, n);
-		ip4_fix(h, 20 + n);
+		ftg_ip4_fix(h, 20 + n);
 		if (f)
 			pemit(c, "eth,ip,ipfrag",
 				"IPv4 later fragment (offset 1480) of a UDP datagram");
@@ -2407,7 +2314,7 @@ gen_igmp(struct ft_pctx *c, int version)
 		putmem(p, g2, 4);
 		putmem(p, src, 4);
 	}
-	csum_store(p->b + l4off + 2, p->b + l4off, p->len - l4off);
+	ftg_csum_store(p->b + l4off + 2, p->b + l4off, p->len - l4off);
 	ip_end(p, ipoff);
 	pemit(c, version == 1 ? "eth,ip,igmp" : "eth,ip,ipopt,igmp",
 		version == 1   ? "IGMPv1 membership report 239.1.1.1"
@@ -2590,7 +2497,7 @@ gen_en10mb(struct ft_pctx *c, const char *dir, uint8_t *scratch)
 		bool q = k == 6;
 
 		n = dns_build(buf + 2, k);
-		wr16(buf, (uint16_t)n);
+		ftg_wr16(buf, (uint16_t)n);
 		p = pb(c);
 		eth(p, q, 0x0800);
 		l3_tcp(c, false, q, 53, q ? a : b, q ? b : a, FT_TH_PSH | FT_TH_ACK, NULL, buf,
@@ -2766,7 +2673,7 @@ gen_en10mb(struct ft_pctx *c, const char *dir, uint8_t *scratch)
 	put16(p, 0);
 	putmem(p, ft_snap_ip, 8);
 	l3_icmp(c, false, true, 8, 0, 0x0d0d0001u, "snap ping", 9);
-	wr16(p->b + 12, (uint16_t)(p->len - 14));
+	ftg_wr16(p->b + 12, (uint16_t)(p->len - 14));
 	pemit(c, "eth,llc,snap,ip,icmp", "802.3 + LLC/SNAP: ICMP echo request over IPv4");
 
 	/* GRE (RFC 2784) carrying IPv4/UDP. */
@@ -2997,7 +2904,7 @@ gen_encap(struct ft_pctx *c, const char *dir)
 		put16(p, 0);
 		put16(p, v6 ? 0x0057 : 0x0021);
 		l3 = l3_build(c, v6 ? FT_L3_V6_UDP : FT_L3_V4_SYN);
-		wr16(p->b + h + 4, (uint16_t)(p->len - h - 6));
+		ftg_wr16(p->b + h + 4, (uint16_t)(p->len - h - 6));
 		pemit2(c, "eth,pppoe,ppp", l3,
 			v6 ? "PPPoE session 1: PPP IPv6 UDP" : "PPPoE session 1: PPP IPv4 TCP SYN");
 	}
@@ -3074,7 +2981,7 @@ gen_encap(struct ft_pctx *c, const char *dir)
 			put32(p, 0x01000900); /* 1 word: DL PDU session information, QFI 9 */
 		}
 		l3 = l3_build(c, k ? FT_L3_V6_UDP : FT_L3_V4_SYN);
-		wr16(p->b + h + 2, (uint16_t)(p->len - h - 8));
+		ftg_wr16(p->b + h + 2, (uint16_t)(p->len - h - 8));
 		udp_end(p, ipoff, l4off);
 		ip_end(p, ipoff);
 		pemit2(c, "eth,ip,udp,gtp", l3,
@@ -3123,7 +3030,7 @@ gen_l2(struct ft_pctx *c, const char *dir, const char *name, int linktype, const
 		}
 		l3 = l3_build(c, (enum ft_l3)fr[i].l3);
 		if (pppoe)
-			wr16(p->b + 4, (uint16_t)(p->len - 6));
+			ftg_wr16(p->b + 4, (uint16_t)(p->len - 6));
 		pemit2(c, fr[i].pre, l3, fr[i].desc);
 	}
 	return pfile_close(c, dir, name);
@@ -3455,7 +3362,7 @@ usage(FILE *f)
 	fputs("usage: ftgen --profile flows -o OUT.pcap [--truth OUT.json] [options]\n"
 	      "       ftgen --profile protocols --outdir DIR [--seed S] [--nsec] [--snaplen N]\n"
 	      "\n"
-	      "Writes synthetic pcap captures with ground truth (see the top of bench/ftgen.c\n"
+	      "Writes synthetic pcap captures with ground truth (see the top of gen/ftgen.c\n"
 	      "for the truth and manifest JSON formats). Output depends only on the options.\n"
 	      "\n"
 	      "flows profile (TCP sessions interleaved as on a busy link):\n"
