@@ -23,15 +23,11 @@ command -v tshark >/dev/null || { echo "FAIL: tshark is not installed" >&2; exit
 one() {
 	local f=$1 out=$2 name
 	name=$(basename "$f")
-	# the innermost TCP header of each frame, not one quoted in an ICMP error
-	tshark -r "$f" -n -Y 'tcp && !icmp && !icmpv6' -T fields -E occurrence=a \
-		-e frame.protocols -e tcp.stream -e ip.src -e ipv6.src -e ip.dst -e ipv6.dst \
-		-e tcp.srcport -e tcp.dstport -e tcp.seq_raw -e tcp.len \
-		>"$out/$name.tshark" 2>/dev/null || true
+	python3 "$HERE/seq_union.py" --dump "$f" "$out/$name.tshark"
 	"$FLOWTAP" -r "$f" --json -W 1 >"$out/$name.jsonl" 2>/dev/null || true
 }
 export -f one
-export FLOWTAP
+export FLOWTAP HERE
 
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT

@@ -123,7 +123,8 @@ done
 # again in time order (mergecap). Every session's bytes each way must equal
 # tshark's distinct payload on the unaltered capture, with none missed, for
 # 1 and 3 workers; libtins's StreamFollower, where built, is a second
-# opinion on the positive offsets (where it is right): flowtap >= libtins.
+# opinion on the positive offsets (where it is right): flowtap >= libtins in
+# every direction of every session.
 tap_fails=0
 TINS=$BIN/bench/peer_tins_follow
 if command -v editcap >/dev/null && command -v mergecap >/dev/null && command -v tshark >/dev/null; then
@@ -134,7 +135,7 @@ if command -v editcap >/dev/null && command -v mergecap >/dev/null && command -v
 		editcap -t "$off" "$T/tap_b.pcap" "$T/tap_bs.pcap"
 		mergecap -w "$T/tap.pcap" "$T/tap_a.pcap" "$T/tap_bs.pcap"
 		tins=""
-		case $off in -*) ;; *) [ -x "$TINS" ] && tins=$("$TINS" "$T/tap.pcap" | awk '{print $4 + $5}') ;; esac
+		case $off in -*) ;; *) [ -x "$TINS" ] && "$TINS" --sessions "$T/tap.pcap" >"$T/tins.out" && tins=$T/tins.out ;; esac
 		for w in 1 3; do
 			"$FLOWTAP" -r "$T/tap.pcap" --json -W "$w" >"$T/tap.out" 2>"$T/tap.err"
 			# shellcheck disable=SC2086

@@ -9,7 +9,8 @@ payload bytes the capture holds. They are summed per 4-tuple and direction
 (a 4-tuple reused by several connections is compared as one), and so are
 flowtap's `bytes` from its flow records.
 
-usage: seq_union.py DIR KNOWN
+usage: seq_union.py --dump PCAP OUT   (tshark's fields for the comparison)
+       seq_union.py DIR KNOWN
   DIR holds NAME.tshark (tshark -T fields, see e2e_corpus_bytes.sh) and
   NAME.jsonl (flowtap --json) for every capture.
   KNOWN lists captures where the two legitimately differ: "NAME  reason".
@@ -20,7 +21,16 @@ stay true).
 
 import json
 import os
+import subprocess
 import sys
+
+# The fields truth() reads, in its order (tshark -T fields).
+TSHARK_ARGS = [
+    "-n", "-Y", "tcp && !icmp && !icmpv6", "-T", "fields", "-E", "occurrence=a",
+    "-e", "frame.protocols", "-e", "tcp.stream", "-e", "ip.src", "-e", "ipv6.src",
+    "-e", "ip.dst", "-e", "ipv6.dst", "-e", "tcp.srcport", "-e", "tcp.dstport",
+    "-e", "tcp.seq_raw", "-e", "tcp.len",
+]
 
 
 def unwrap(seq, base):
@@ -63,34 +73,53 @@ def outer_tcp(protocols):
     return None
 
 
+def dump(pcap, out):
+    """Write tshark's fields for truth() of capture PCAP to file OUT."""
+    with open(out, "w", encoding="utf-8") as f:
+        subprocess.run(["tshark", "-r", pcap] + TSHARK_ARGS, stdout=f,
+                       stderr=subprocess.DEVNULL, check=False)
+
+
+def capture_truth(pcap):
+    """truth() of a capture, running tshark."""
+    out = subprocess.run(["tshark", "-r", pcap] + TSHARK_ARGS, capture_output=True,
+                         text=True, errors="replace", check=True).stdout
+    return truth_lines(out.splitlines())
+
+
 def truth(path):
+    """truth_lines() of a file dump() wrote."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return truth_lines(f)
+
+
+def truth_lines(lines):
     """{(a, ap, b, bp): bytes} per direction, a->b."""
     streams = {}  # (stream, a, ap, b, bp) -> [base, ranges]
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            c = line.rstrip("\n").split("\t")
-            if len(c) < 10:
-                continue
-            protos, stream, s4, s6, d4, d6, sp, dp, seq, ln = c[:10]
-            where = outer_tcp(protos)
-            if where is None:
-                continue
-            ipv, ii, ti = where
-            src = pick(s6 if ipv == "ipv6" else s4, ii)
-            dst = pick(d6 if ipv == "ipv6" else d4, ii)
-            stream, sp, dp = pick(stream, ti), pick(sp, ti), pick(dp, ti)
-            seq, ln = pick(seq, ti), pick(ln, ti)
-            if not (stream and src and dst and sp and dp and seq):
-                continue
-            try:
-                sp, dp, seq, ln = int(sp), int(dp), int(seq), int(ln or 0)
-            except ValueError:
-                continue
-            key = (stream, src, sp, dst, dp)
-            ent = streams.setdefault(key, [seq, []])
-            if ln > 0:
-                lo = unwrap(seq, ent[0])
-                ent[1].append((lo, lo + ln))
+    for line in lines:
+        c = line.rstrip("\n").split("\t")
+        if len(c) < 10:
+            continue
+        protos, stream, s4, s6, d4, d6, sp, dp, seq, ln = c[:10]
+        where = outer_tcp(protos)
+        if where is None:
+            continue
+        ipv, ii, ti = where
+        src = pick(s6 if ipv == "ipv6" else s4, ii)
+        dst = pick(d6 if ipv == "ipv6" else d4, ii)
+        stream, sp, dp = pick(stream, ti), pick(sp, ti), pick(dp, ti)
+        seq, ln = pick(seq, ti), pick(ln, ti)
+        if not (stream and src and dst and sp and dp and seq):
+            continue
+        try:
+            sp, dp, seq, ln = int(sp), int(dp), int(seq), int(ln or 0)
+        except ValueError:
+            continue
+        key = (stream, src, sp, dst, dp)
+        ent = streams.setdefault(key, [seq, []])
+        if ln > 0:
+            lo = unwrap(seq, ent[0])
+            ent[1].append((lo, lo + ln))
     out = {}
     for (stream, src, sp, dst, dp), (_, ranges) in streams.items():
         k = (src, sp, dst, dp)
@@ -115,6 +144,9 @@ def flowtap(path):
 
 
 def main():
+    if sys.argv[1] == "--dump":
+        dump(sys.argv[2], sys.argv[3])
+        return 0
     d, known_path = sys.argv[1], sys.argv[2]
     known = {}
     with open(known_path, encoding="utf-8") as f:
