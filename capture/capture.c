@@ -62,10 +62,10 @@ ft__publish_pcap_stats(struct ft_pipeline *p)
 	/* Capture thread only: pcap_stats() is not safe beside pcap_dispatch(). */
 	if (!p->live || pcap_stats(p->pcap, &ps) != 0)
 		return;
-	atomic_store_explicit(&p->ps_recv, ps.ps_recv, memory_order_relaxed);
-	atomic_store_explicit(&p->ps_drop, ps.ps_drop, memory_order_relaxed);
-	atomic_store_explicit(&p->ps_ifdrop, ps.ps_ifdrop, memory_order_relaxed);
-	atomic_store_explicit(&p->pcap_valid, 1, memory_order_relaxed);
+	FT_CTR_SET(p->ps_recv, ps.ps_recv);
+	FT_CTR_SET(p->ps_drop, ps.ps_drop);
+	FT_CTR_SET(p->ps_ifdrop, ps.ps_ifdrop);
+	FT_CTR_SET(p->pcap_valid, 1);
 }
 
 int

@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "core/time.h"
 #include "flowtap/error.h"
 #include "workers/pipeline_internal.h"
 
@@ -133,15 +134,6 @@ live_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 		pcap_breakloop(p->pcap);
 }
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static int
 read_error(struct ft_pipeline *p)
 {
@@ -196,7 +188,7 @@ static void
 drain(struct ft_pipeline *p, struct pollfd *fd)
 {
 	int tmo = p->cfg.immediate || p->cfg.buffer_timeout_ms <= 0 ? 0 : p->cfg.buffer_timeout_ms;
-	uint64_t deadline = mono_ns() + ((uint64_t)tmo + 50u) * 1000000u;
+	uint64_t deadline = ft__now_ns(CLOCK_MONOTONIC_COARSE) + ((uint64_t)tmo + 50u) * 1000000u;
 	int n;
 
 	for (;;) {
@@ -205,7 +197,7 @@ drain(struct ft_pipeline *p, struct pollfd *fd)
 			return; /* an error now only cuts the drain short */
 		ft__publish_pcap_stats(p);
 		if (FT_CTR_GET(p->ps_recv) <= FT_CTR_GET(p->ps_drop) + FT_CTR_GET(p->captured) ||
-			ft__count_reached(p) || mono_ns() >= deadline)
+			ft__count_reached(p) || ft__now_ns(CLOCK_MONOTONIC_COARSE) >= deadline)
 			return;
 		if (n <= 0 && poll(fd, 1, 10) < 0 && errno != EINTR)
 			return;
@@ -231,7 +223,7 @@ ft__live_run(struct ft_pipeline *p)
 			rc = read_error(p);
 			break;
 		}
-		now = mono_ns();
+		now = ft__now_ns(CLOCK_MONOTONIC_COARSE);
 		if (now - last_stats >= STATS_EVERY_NS) {
 			ft__publish_pcap_stats(p);
 			last_stats = now;

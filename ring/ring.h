@@ -32,22 +32,7 @@
 
 #include <ck_ring.h>
 
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define FT_TSAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define FT_TSAN 1
-#endif
-#ifdef FT_TSAN
-#include <sanitizer/tsan_interface.h>
-#define FT_TSAN_RELEASE(addr) __tsan_release(addr)
-#define FT_TSAN_ACQUIRE(addr) __tsan_acquire(addr)
-#else
-#define FT_TSAN_RELEASE(addr) ((void)(addr))
-#define FT_TSAN_ACQUIRE(addr) ((void)(addr))
-#endif
+#include "core/tsan.h"
 
 #define FT_CACHELINE 64
 

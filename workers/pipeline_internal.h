@@ -1,9 +1,8 @@
 /*
  * pipeline_internal.h - the pipeline object shared by capture/ and workers/ (private).
  *
- * Counters follow one rule: each has exactly one writer thread, which updates
- * it with a relaxed load+store (no read-modify-write, no lock); other threads
- * read it relaxed. Groups written by different threads sit on different cache
+ * Counters follow core/counter.h's rule (one writer thread each, relaxed
+ * load+store); groups written by different threads sit on different cache
  * lines.
  */
 #ifndef FT_PIPELINE_INTERNAL_H
@@ -15,14 +14,9 @@
 
 #include <pcap/pcap.h>
 
+#include "core/counter.h"
 #include "flowtap/pipeline.h"
 #include "ring/ring.h"
-
-/* Single-writer counter bump: plain load/add/store, visible to relaxed readers. */
-#define FT_CTR_ADD(ctr, n)                                                                      \
-	atomic_store_explicit(&(ctr), atomic_load_explicit(&(ctr), memory_order_relaxed) + (n), \
-		memory_order_relaxed)
-#define FT_CTR_GET(ctr) atomic_load_explicit(&(ctr), memory_order_relaxed)
 
 #define FT_BATCH_MAX 256
 

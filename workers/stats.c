@@ -9,17 +9,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/time.h"
 #include "workers/pipeline_internal.h"
 
 void
 ft__stats_snapshot(const struct ft_pipeline *p, struct ft_stats *st)
 {
-	struct timespec now;
 	struct ft_pipeline *mp = (struct ft_pipeline *)p; /* atomics: reads only */
 
 	memset(st, 0, sizeof(*st));
-	clock_gettime(CLOCK_REALTIME, &now);
-	st->ts_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+	st->ts_ns = ft__now_ns(CLOCK_REALTIME);
 	st->live = p->live;
 	st->pcap_valid = FT_CTR_GET(mp->pcap_valid);
 	st->captured = FT_CTR_GET(mp->captured);
