@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "flowtap/decode.h"
-#include "decode/jw.h"
+#include "core/fmt.h"
 #include "decode/rd.h"
 
 #define DNS_MAX_JUMPS 64

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "core/sha1.h"
-#include "decode/jw.h"
+#include "output/jw.h"
 #include "flowtap/flow.h"
 
 const char *
