@@ -20,6 +20,7 @@
 
 #include "flowtap/decode.h"
 #include "flowtap/packet.h"
+#include "decode/proto.h"
 #include "output/format_internal.h"
 #include "output/jw.h"
 
@@ -401,7 +402,7 @@ text_icmp(struct ft_jw *w, const struct ft_decoded *d, uint32_t len)
 	case 3:
 		if (ic->quote && ic->code == 3 && ic->q_ports) {
 			tw_ip(w, ic->q_v, ic->q_dst);
-			tw_s(w, ic->q_proto == 6 ? " tcp port " : " udp port ");
+			tw_s(w, ic->q_proto == FT_IPPROTO_TCP ? " tcp port " : " udp port ");
 			tw_u(w, ic->q_dport);
 			tw_s(w, " unreachable");
 		} else if (ic->quote && ic->code == 2) {
@@ -464,7 +465,7 @@ text_icmp6(struct ft_jw *w, const struct ft_decoded *d, uint32_t len)
 		if (ic->quote && ic->code == 4 && ic->q_ports) {
 			tw_s(w, ", unreachable port, ");
 			tw_ip(w, ic->q_v, ic->q_dst);
-			tw_s(w, ic->q_proto == 6 ? " tcp port " : " udp port ");
+			tw_s(w, ic->q_proto == FT_IPPROTO_TCP ? " tcp port " : " udp port ");
 			tw_u(w, ic->q_dport);
 		}
 		break;

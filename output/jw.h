@@ -154,7 +154,7 @@ ft_jw_i64(struct ft_jw *w, int64_t v)
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid (RFC 3629 4). */
 static inline size_t
-ft_utf8_len(const uint8_t *s, size_t n)
+ft__utf8_len(const uint8_t *s, size_t n)
 {
 	uint32_t c;
 	size_t k, i;
@@ -208,7 +208,7 @@ ft_jw_str(struct ft_jw *w, const char *str, size_t n)
 			i += k;
 			continue;
 		}
-		if (c >= 0x80 && (k = ft_utf8_len(s + i, n - i)) != 0) {
+		if (c >= 0x80 && (k = ft__utf8_len(s + i, n - i)) != 0) {
 			if (!ft_jw_raw(w, str + i, k))
 				goto cut;
 			i += k;
