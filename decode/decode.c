@@ -1,4 +1,8 @@
 /*
+ * decode/: parsing frames into struct ft_decoded (include/flowtap/decode.h):
+ * link layers, tunnels, IP, L4, DNS, 802.11. Bounded reads only
+ * (decode/rd.h); packets are hostile input. Depends on core/ only.
+ *
  * decode/decode.c - ft_decode(): link layers, IPv4, IPv6, TCP, UDP, tunnels.
  *
  * DESIGN
