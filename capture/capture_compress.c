@@ -21,8 +21,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "flowtap/error.h"
-#include "workers/pipeline_internal.h"
+#include "capture/capture_internal.h"
 
 #define ZIN_SIZE (64 * 1024)
 
@@ -180,7 +179,7 @@ z_close(void *cookie)
 }
 
 int
-ft__zopen(struct ft_pipeline *p, int fd, int kind, FILE **out, char *errbuf)
+ft__zopen(struct ft_zsrc **zp, const char *name, int fd, int kind, FILE **out, char *errbuf)
 {
 	static const cookie_io_functions_t io = {.read = z_read, .close = z_close};
 	struct ft_zsrc *z = calloc(1, sizeof(*z));
@@ -192,24 +191,24 @@ ft__zopen(struct ft_pipeline *p, int fd, int kind, FILE **out, char *errbuf)
 	}
 	z->kind = kind;
 	z->fd = fd;
-	p->z = z;
+	*zp = z;
 	if (kind == FT_Z_GZIP) {
 		if (inflateInit2(&z->gz, 15 + 16) != Z_OK) { /* gzip wrapper only */
-			snprintf(errbuf, FT_ERRBUF_SIZE, "%s: cannot start zlib", p->file);
+			snprintf(errbuf, FT_ERRBUF_SIZE, "%s: cannot start zlib", name);
 			return FT_ENOMEM;
 		}
 		z->mid = 1;
 	} else {
 		z->zs = ZSTD_createDStream();
 		if (z->zs == NULL || ZSTD_isError(ZSTD_initDStream(z->zs))) {
-			snprintf(errbuf, FT_ERRBUF_SIZE, "%s: cannot start zstd", p->file);
+			snprintf(errbuf, FT_ERRBUF_SIZE, "%s: cannot start zstd", name);
 			return FT_ENOMEM;
 		}
 		z->mid = 1;
 	}
 	f = fopencookie(z, "r", io);
 	if (f == NULL) {
-		snprintf(errbuf, FT_ERRBUF_SIZE, "%s: fopencookie: %s", p->file, strerror(errno));
+		snprintf(errbuf, FT_ERRBUF_SIZE, "%s: fopencookie: %s", name, strerror(errno));
 		return FT_ENOMEM;
 	}
 	*out = f;
@@ -218,19 +217,18 @@ ft__zopen(struct ft_pipeline *p, int fd, int kind, FILE **out, char *errbuf)
 
 /* The decompressed file's first bytes are a nanosecond classic pcap magic. */
 int
-ft__znsec(const struct ft_pipeline *p)
+ft__znsec(const struct ft_zsrc *z)
 {
 	static const uint8_t le[4] = {0x4d, 0x3c, 0xb2, 0xa1}, be[4] = {0xa1, 0xb2, 0x3c, 0x4d};
-	const struct ft_zsrc *z = p->z;
 
 	return z != NULL && z->head_len == 4 &&
 	       (!memcmp(z->head, le, 4) || !memcmp(z->head, be, 4));
 }
 
-const char *
-ft__zname(const struct ft_pipeline *p)
+static const char *
+zname(const struct ft_zsrc *z)
 {
-	return p->z == NULL ? "" : p->z->kind == FT_Z_GZIP ? "gzip" : "zstd";
+	return z->kind == FT_Z_GZIP ? "gzip" : "zstd";
 }
 
 /*
@@ -238,43 +236,35 @@ ft__zname(const struct ft_pipeline *p)
  * stream, FT_EFORMAT for a corrupt one (the error set), 0 otherwise.
  */
 int
-ft__zcheck(struct ft_pipeline *p)
+ft__zcheck(struct ft_source *s, const struct ft_zsrc *z)
 {
-	struct ft_zsrc *z = p->z;
-
 	if (z == NULL)
 		return 0;
-	if (z->status == Z_CORRUPT || z->msg[0] != '\0') {
-		ft__set_error(p, FT_EFORMAT, "%s: %s", p->file, z->msg);
-		return FT_EFORMAT;
-	}
-	if (z->status == Z_CUT) {
-		ft__set_error(p, FT_ETRUNC,
+	if (z->status == Z_CORRUPT || z->msg[0] != '\0')
+		return ft__src_fail(s, FT_EFORMAT, "%s: %s", s->file, z->msg);
+	if (z->status == Z_CUT)
+		return ft__src_fail(s, FT_ETRUNC,
 			"%s: the %s stream is cut off (every whole frame before the cut was "
 			"processed)",
-			p->file, ft__zname(p));
-		return FT_ETRUNC;
-	}
+			s->file, zname(z));
 	return 0;
 }
 
 /* The message of a stream that failed while libpcap opened it, or NULL. */
 const char *
-ft__zerror(const struct ft_pipeline *p)
+ft__zerror(const struct ft_zsrc *z)
 {
-	if (p->z == NULL)
+	if (z == NULL)
 		return NULL;
-	if (p->z->msg[0] != '\0')
-		return p->z->msg;
-	return p->z->status == Z_CUT ? "the compressed stream is cut off" : NULL;
+	if (z->msg[0] != '\0')
+		return z->msg;
+	return z->status == Z_CUT ? "the compressed stream is cut off" : NULL;
 }
 
 /* After pcap_close() (which closed the FILE*, and so the fd). */
 void
-ft__zfree(struct ft_pipeline *p)
+ft__zfree(struct ft_zsrc *z)
 {
-	struct ft_zsrc *z = p->z;
-
 	if (z == NULL)
 		return;
 	if (z->fd >= 0)
@@ -284,5 +274,4 @@ ft__zfree(struct ft_pipeline *p)
 	else
 		ZSTD_freeDStream(z->zs);
 	free(z);
-	p->z = NULL;
 }

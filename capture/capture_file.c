@@ -8,8 +8,8 @@
  * libpcap opens the file too: it validates the header, knows the link type,
  * and compiles the filter.
  *
- * Files are lossless: the capture thread waits for ring room. A file cut off
- * mid-record is processed up to the cut and the run ends with FT_ETRUNC.
+ * Files are lossless: the sink may wait. A file cut off mid-record is
+ * processed up to the cut and the run ends with FT_ETRUNC.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,8 +18,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "flowtap/error.h"
-#include "workers/pipeline_internal.h"
+#include <stdlib.h>
+
+#include "capture/capture_internal.h"
+#include "core/time.h"
 
 static int
 is_classic_magic(const uint8_t m[4], int *nsec)
@@ -33,48 +35,77 @@ is_classic_magic(const uint8_t m[4], int *nsec)
 	return *nsec || !memcmp(m, us_le, 4) || !memcmp(m, us_be, 4);
 }
 
+/* libpcap's reader's own state (the source's priv); run thread only. */
+struct ft_file {
+	struct ft_source *s;
+	struct ft_zsrc *z; /* a gzip or zstd file's decompressor, or NULL */
+	ft_sink_fn *sink;
+	void *user;
+};
+
+static int file_run(struct ft_source *s, ft_sink_fn *sink, void *user);
+
+static void
+file_close(struct ft_source *s)
+{
+	struct ft_file *f = s->priv;
+
+	if (f != NULL)
+		ft__zfree(f->z);
+	free(f);
+	s->priv = NULL;
+}
+
+static const struct ft_source_ops file_ops = {.run = file_run, .close = file_close};
+
 /* A gzip or zstd file (takes fd): libpcap reads the decompressed stream. */
 static int
-open_compressed(struct ft_pipeline *p, int fd, int kind, char *errbuf)
+open_compressed(struct ft_source *p, int fd, int kind, char *errbuf)
 {
+	struct ft_file *ff = p->priv;
 	char pcap_err[PCAP_ERRBUF_SIZE];
 	const char *why;
 	FILE *f;
 	int rc;
 
-	rc = ft__zopen(p, fd, kind, &f, errbuf);
+	rc = ft__zopen(&ff->z, p->file, fd, kind, &f, errbuf);
 	if (rc != 0)
 		return rc;
 	pcap_err[0] = '\0';
 	p->pcap = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, pcap_err);
 	if (p->pcap == NULL) {
 		fclose(f);
-		why = ft__zerror(p);
+		why = ft__zerror(ff->z);
 		snprintf(errbuf, FT_ERRBUF_SIZE, "%s: %s%s", p->file, why != NULL ? why : pcap_err,
 			why != NULL ? "" : " (in a compressed file)");
 		return FT_EFORMAT;
 	}
-	if (ft__znsec(p))
-		p->ts_digits = 9;
-	p->dlt = pcap_datalink(p->pcap);
-	p->snaplen = pcap_snapshot(p->pcap);
-	return ft__compile_filter(p, PCAP_NETMASK_UNKNOWN, errbuf);
+	if (ft__znsec(ff->z))
+		p->info.ts_digits = 9;
+	p->info.dlt = pcap_datalink(p->pcap);
+	p->info.snaplen = pcap_snapshot(p->pcap);
+	return ft__src_compile_filter(p, PCAP_NETMASK_UNKNOWN, 1, errbuf);
 }
 
 int
-ft__file_open(struct ft_pipeline *p, char *errbuf)
+ft__file_open(struct ft_source *p, char *errbuf)
 {
 	char pcap_err[PCAP_ERRBUF_SIZE];
 	uint8_t magic[4];
 	struct stat sb;
-	int fd = -1, nsec = 0, classic = 0, zkind = 0, rc;
+	int fd = -1, nsec = 0, classic = 0, zkind = 0;
 
-	p->use_mmap = 0;
-	p->ts_digits = 6;
+	p->ops = &file_ops;
+	p->priv = calloc(1, sizeof(struct ft_file));
+	if (p->priv == NULL)
+		return FT_ENOMEM;
+	p->info.ts_digits = 6;
+	p->info.write_nsec = 1; /* opened with nanosecond precision */
 	if (strcmp(p->file, "-") != 0) {
 		fd = open(p->file, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
-			rc = errno == ENOENT ? FT_ENOENT : errno == EACCES ? FT_EACCES : -errno;
+			int rc = errno == ENOENT ? FT_ENOENT : errno == EACCES ? FT_EACCES : -errno;
+
 			snprintf(errbuf, FT_ERRBUF_SIZE, "%s: %s", p->file, strerror(errno));
 			return rc;
 		}
@@ -88,7 +119,7 @@ ft__file_open(struct ft_pipeline *p, char *errbuf)
 			zkind = ft__zkind(magic);
 		}
 		if (classic && nsec)
-			p->ts_digits = 9;
+			p->info.ts_digits = 9;
 		if (zkind != 0)
 			return open_compressed(p, fd, zkind, errbuf);
 		if (!(classic && p->cfg.use_mmap && S_ISREG(sb.st_mode))) {
@@ -105,58 +136,54 @@ ft__file_open(struct ft_pipeline *p, char *errbuf)
 		snprintf(errbuf, FT_ERRBUF_SIZE, "%s: %s", p->file, pcap_err);
 		return FT_EFORMAT;
 	}
-	p->dlt = pcap_datalink(p->pcap);
-	p->snaplen = pcap_snapshot(p->pcap);
-	if (fd >= 0) {
-		rc = ft__mmap_open(p, fd, errbuf); /* takes fd */
-		if (rc != 0)
-			return rc;
+	p->info.dlt = pcap_datalink(p->pcap);
+	p->info.snaplen = pcap_snapshot(p->pcap);
+	if (fd >= 0) { /* the mmap reader takes over (and takes fd) */
+		file_close(p);
+		return ft__mmap_attach(p, fd, errbuf);
 	}
-	return ft__compile_filter(p, PCAP_NETMASK_UNKNOWN, errbuf);
+	return ft__src_compile_filter(p, PCAP_NETMASK_UNKNOWN, 1, errbuf);
 }
 
 static void
 file_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
-	struct ft_pipeline *p = (struct ft_pipeline *)(void *)user;
+	struct ft_file *f = (struct ft_file *)(void *)user;
 	/* Opened with nanosecond precision: tv_usec holds nanoseconds. */
-	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec;
+	uint64_t ts = (uint64_t)h->ts.tv_sec * FT_NS_PER_SEC + (uint64_t)h->ts.tv_usec;
 
-	if (ft__deliver(p, bytes, h->caplen, h->len, ts, 1) != 0) {
-		pcap_breakloop(p->pcap);
-		return;
+	if (f->sink(f->user, bytes, h->caplen, h->len, ts) != 0) {
+		atomic_store_explicit(&f->s->sunk, 1, memory_order_relaxed);
+		pcap_breakloop(f->s->pcap);
 	}
-	if (p->write_file != NULL)
-		ft__dump(p, h, bytes);
-	if (ft__count_reached(p))
-		pcap_breakloop(p->pcap);
 }
 
-int
-ft__file_run(struct ft_pipeline *p)
+static int
+file_run(struct ft_source *p, ft_sink_fn *sink, void *user)
 {
+	struct ft_file *f = p->priv;
 	const char *why;
 	int n, rc;
 
-	while (!ft__stopping(p) && !ft__count_reached(p)) {
-		n = pcap_dispatch(p->pcap, 256, file_frame, (u_char *)p);
+	f->s = p;
+	f->sink = sink;
+	f->user = user;
+	while (!ft__src_stopping(p)) {
+		n = pcap_dispatch(p->pcap, 256, file_frame, (u_char *)f);
 		if (n == 0)
-			return ft__zcheck(p); /* end of file (a compressed one may be cut) */
+			return ft__zcheck(p, f->z); /* end of file (a compressed one may be cut) */
 		if (n == PCAP_ERROR_BREAK)
 			continue;
 		if (n < 0) {
-			if ((rc = ft__zcheck(p)) != 0)
+			if ((rc = ft__zcheck(p, f->z)) != 0)
 				return rc;
 			why = pcap_geterr(p->pcap);
-			if (strstr(why, "truncated") != NULL) {
-				ft__set_error(p, FT_ETRUNC,
+			if (strstr(why, "truncated") != NULL)
+				return ft__src_fail(p, FT_ETRUNC,
 					"%s: %s (every whole frame before the cut "
 					"was processed)",
 					p->file, why);
-				return FT_ETRUNC;
-			}
-			ft__set_error(p, FT_EFORMAT, "%s: %s", p->file, why);
-			return FT_EFORMAT;
+			return ft__src_fail(p, FT_EFORMAT, "%s: %s", p->file, why);
 		}
 	}
 	return 0;

@@ -11,8 +11,9 @@
  * (pcap_dispatch(-1): a whole TPACKET_V3 block at a time in buffered mode),
  * then sleeps in poll() on libpcap's fd and our stop eventfd, at most 100 ms
  * so libpcap's counters are republished regularly even on a silent link. A
- * stop therefore wakes the thread at once, whatever the traffic; it then
- * drains what the kernel still holds (drain()) before it returns.
+ * break therefore wakes the thread at once, whatever the traffic; a break
+ * with drain then reads what the kernel still holds (drain()) first.
+ * The sink must not block: a live capture never waits.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -23,16 +24,26 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "flowtap/error.h"
-#include "workers/pipeline_internal.h"
+#include <stdlib.h>
+
+#include "capture/capture_internal.h"
+#include "core/time.h"
 
 #define POLL_MS        100
 #define STATS_EVERY_NS 100000000ull
 
-static void warn(struct ft_pipeline *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The live backend's own state (the source's priv); run thread only. */
+struct ft_live {
+	struct ft_source *s;
+	ft_sink_fn *sink;
+	void *user;
+	uint64_t handed; /* frames given to the sink */
+};
+
+static void warn(struct ft_source *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
-warn(struct ft_pipeline *p, const char *fmt, ...)
+warn(struct ft_source *p, const char *fmt, ...)
 {
 	char msg[FT_ERRBUF_SIZE];
 	va_list ap;
@@ -47,7 +58,7 @@ warn(struct ft_pipeline *p, const char *fmt, ...)
 }
 
 static int
-activate_error(struct ft_pipeline *p, int rc, char *errbuf)
+activate_error(struct ft_source *p, int rc, char *errbuf)
 {
 	const char *why = pcap_geterr(p->pcap);
 
@@ -71,14 +82,43 @@ activate_error(struct ft_pipeline *p, int rc, char *errbuf)
 	}
 }
 
+static int live_run(struct ft_source *s, ft_sink_fn *sink, void *user);
+
+static void
+live_close(struct ft_source *s)
+{
+	free(s->priv);
+	s->priv = NULL;
+}
+
+static const struct ft_source_ops live_ops = {.run = live_run, .close = live_close};
+
+/* Publish libpcap's counters. Run thread only: pcap_stats() is not safe beside pcap_dispatch(). */
+static void
+publish_stats(struct ft_source *s)
+{
+	struct pcap_stat ps;
+
+	if (pcap_stats(s->pcap, &ps) != 0)
+		return;
+	FT_CTR_SET(s->ps_recv, ps.ps_recv);
+	FT_CTR_SET(s->ps_drop, ps.ps_drop);
+	FT_CTR_SET(s->ps_ifdrop, ps.ps_ifdrop);
+	FT_CTR_SET(s->pcap_valid, 1);
+}
+
 int
-ft__live_open(struct ft_pipeline *p, char *errbuf)
+ft__live_open(struct ft_source *p, char *errbuf)
 {
 	char pcap_err[PCAP_ERRBUF_SIZE];
 	bpf_u_int32 net, mask;
 	int rc, immediate;
 
-	p->use_mmap = 0;
+	p->ops = &live_ops;
+	p->priv = calloc(1, sizeof(struct ft_live));
+	if (p->priv == NULL)
+		return FT_ENOMEM;
+	p->info.live = 1;
 	pcap_err[0] = '\0';
 	p->pcap = pcap_create(p->device, pcap_err);
 	if (p->pcap == NULL) {
@@ -104,12 +144,14 @@ ft__live_open(struct ft_pipeline *p, char *errbuf)
 		return activate_error(p, rc, errbuf);
 	if (rc > 0)
 		warn(p, "%s: %s", pcap_statustostr(rc), pcap_geterr(p->pcap));
-	p->dlt = pcap_datalink(p->pcap);
-	p->snaplen = pcap_snapshot(p->pcap);
-	p->ts_digits = pcap_get_tstamp_precision(p->pcap) == PCAP_TSTAMP_PRECISION_NANO ? 9 : 6;
+	p->info.dlt = pcap_datalink(p->pcap);
+	p->info.snaplen = pcap_snapshot(p->pcap);
+	p->info.ts_digits =
+		pcap_get_tstamp_precision(p->pcap) == PCAP_TSTAMP_PRECISION_NANO ? 9 : 6;
+	p->info.write_nsec = p->info.ts_digits == 9;
 	if (pcap_lookupnet(p->device, &net, &mask, pcap_err) != 0)
 		mask = PCAP_NETMASK_UNKNOWN; /* no IPv4 address: only "ip broadcast" cares */
-	rc = ft__compile_filter(p, mask, errbuf);
+	rc = ft__src_compile_filter(p, mask, 1, errbuf);
 	if (rc != 0)
 		return rc;
 	if (pcap_setnonblock(p->pcap, 1, pcap_err) != 0) {
@@ -122,39 +164,27 @@ ft__live_open(struct ft_pipeline *p, char *errbuf)
 static void
 live_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
-	struct ft_pipeline *p = (struct ft_pipeline *)(void *)user;
-	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000u +
-		      (uint64_t)h->ts.tv_usec * (p->ts_digits == 9 ? 1u : 1000u);
+	struct ft_live *l = (struct ft_live *)(void *)user;
+	uint64_t ts = (uint64_t)h->ts.tv_sec * FT_NS_PER_SEC +
+		      (uint64_t)h->ts.tv_usec * (l->s->info.ts_digits == 9 ? 1u : 1000u);
 
-	if (p->write_file != NULL)
-		ft__dump(p, h, bytes);
-	ft__deliver(p, bytes, h->caplen, h->len, ts, 1);
-	if (ft__count_reached(p))
-		pcap_breakloop(p->pcap);
-}
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	l->handed++;
+	if (l->sink(l->user, bytes, h->caplen, h->len, ts) != 0) {
+		atomic_store_explicit(&l->s->sunk, 1, memory_order_relaxed);
+		pcap_breakloop(l->s->pcap);
+	}
 }
 
 static int
-read_error(struct ft_pipeline *p)
+read_error(struct ft_source *p)
 {
 	const char *why = pcap_geterr(p->pcap);
 
 	/* libpcap reports a vanished or downed interface in its message. */
 	if (strstr(why, "went down") != NULL || strstr(why, "disappeared") != NULL ||
-		strstr(why, "No such device") != NULL) {
-		ft__set_error(p, FT_EIFDOWN, "%s: %s", p->device, why);
-		return FT_EIFDOWN;
-	}
-	ft__set_error(p, FT_EPCAP, "%s: reading: %s", p->device, why);
-	return FT_EPCAP;
+		strstr(why, "No such device") != NULL)
+		return ft__src_fail(p, FT_EIFDOWN, "%s: %s", p->device, why);
+	return ft__src_fail(p, FT_EPCAP, "%s: reading: %s", p->device, why);
 }
 
 /*
@@ -162,24 +192,19 @@ read_error(struct ft_pipeline *p)
  * ENETDOWN on the socket; a deleted one leaves no interface of that name.
  */
 static int
-socket_error(struct ft_pipeline *p)
+socket_error(struct ft_source *p)
 {
 	int err = 0;
 	socklen_t len = sizeof(err);
 
-	if (if_nametoindex(p->device) == 0) {
-		ft__set_error(p, FT_EIFDOWN, "%s: the interface disappeared", p->device);
-		return FT_EIFDOWN;
-	}
+	if (if_nametoindex(p->device) == 0)
+		return ft__src_fail(p, FT_EIFDOWN, "%s: the interface disappeared", p->device);
 	if (getsockopt(pcap_get_selectable_fd(p->pcap), SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
 		err != 0) {
-		if (err == ENETDOWN || err == ENODEV || err == ENXIO) {
-			ft__set_error(p, FT_EIFDOWN, "%s: the interface went down (%s)", p->device,
-				strerror(err));
-			return FT_EIFDOWN;
-		}
-		ft__set_error(p, FT_EIO, "%s: %s", p->device, strerror(err));
-		return FT_EIO;
+		if (err == ENETDOWN || err == ENODEV || err == ENXIO)
+			return ft__src_fail(p, FT_EIFDOWN, "%s: the interface went down (%s)",
+				p->device, strerror(err));
+		return ft__src_fail(p, FT_EIO, "%s: %s", p->device, strerror(err));
 	}
 	return 0;
 }
@@ -193,28 +218,32 @@ socket_error(struct ft_pipeline *p)
  * skips the outgoing copy the kernel counted), so the timeout ends it there.
  */
 static void
-drain(struct ft_pipeline *p, struct pollfd *fd)
+drain(struct ft_live *l, struct pollfd *fd)
 {
+	struct ft_source *p = l->s;
 	int tmo = p->cfg.immediate || p->cfg.buffer_timeout_ms <= 0 ? 0 : p->cfg.buffer_timeout_ms;
-	uint64_t deadline = mono_ns() + ((uint64_t)tmo + 50u) * 1000000u;
+	uint64_t deadline = ft__now_ns(CLOCK_MONOTONIC_COARSE) + ((uint64_t)tmo + 50u) * 1000000u;
 	int n;
 
 	for (;;) {
-		n = pcap_dispatch(p->pcap, -1, live_frame, (u_char *)p);
+		n = pcap_dispatch(p->pcap, -1, live_frame, (u_char *)l);
 		if (n < 0 && n != PCAP_ERROR_BREAK)
 			return; /* an error now only cuts the drain short */
-		ft__publish_pcap_stats(p);
-		if (FT_CTR_GET(p->ps_recv) <= FT_CTR_GET(p->ps_drop) + FT_CTR_GET(p->captured) ||
-			ft__count_reached(p) || mono_ns() >= deadline)
+		publish_stats(p);
+		if (FT_CTR_GET(p->ps_recv) <= FT_CTR_GET(p->ps_drop) + l->handed ||
+			atomic_load_explicit(&p->sunk, memory_order_relaxed) ||
+			atomic_load_explicit(&p->stop, memory_order_relaxed) == FT_SRC_STOP ||
+			ft__now_ns(CLOCK_MONOTONIC_COARSE) >= deadline)
 			return;
 		if (n <= 0 && poll(fd, 1, 10) < 0 && errno != EINTR)
 			return;
 	}
 }
 
-int
-ft__live_run(struct ft_pipeline *p)
+static int
+live_run(struct ft_source *p, ft_sink_fn *sink, void *user)
 {
+	struct ft_live *l = p->priv;
 	struct pollfd fds[2];
 	uint64_t last_stats = 0, now;
 	int n, rc = 0;
@@ -223,25 +252,27 @@ ft__live_run(struct ft_pipeline *p)
 	fds[0].events = POLLIN;
 	fds[1].fd = p->evfd;
 	fds[1].events = POLLIN;
-	while (!ft__stopping(p) && !ft__count_reached(p)) {
-		n = pcap_dispatch(p->pcap, -1, live_frame, (u_char *)p);
+	l->s = p;
+	l->sink = sink;
+	l->user = user;
+	while (!ft__src_stopping(p)) {
+		n = pcap_dispatch(p->pcap, -1, live_frame, (u_char *)l);
 		if (n == PCAP_ERROR_BREAK)
-			continue; /* stop or count: the loop condition decides */
+			continue; /* a break or the sink: the loop condition decides */
 		if (n < 0) {
 			rc = read_error(p);
 			break;
 		}
-		now = mono_ns();
+		now = ft__now_ns(CLOCK_MONOTONIC_COARSE);
 		if (now - last_stats >= STATS_EVERY_NS) {
-			ft__publish_pcap_stats(p);
+			publish_stats(p);
 			last_stats = now;
 		}
 		if (n > 0)
 			continue;
 		fds[0].revents = 0;
 		if (poll(fds, 2, POLL_MS) < 0 && errno != EINTR) {
-			ft__set_error(p, FT_EIO, "poll: %s", strerror(errno));
-			rc = FT_EIO;
+			rc = ft__src_fail(p, FT_EIO, "poll: %s", strerror(errno));
 			break;
 		}
 		if (fds[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
@@ -250,10 +281,9 @@ ft__live_run(struct ft_pipeline *p)
 				break;
 		}
 	}
-	/* A stop asked for (not an error, a count or a failed consumer): drain. */
-	if (rc == 0 && ft__stopping(p) && !ft__count_reached(p) && atomic_load(&p->err) == 0 &&
-		!atomic_load(&p->consumer_failed))
-		drain(p, &fds[0]);
-	ft__publish_pcap_stats(p);
+	/* A break with drain (not an error, not the sink's stop): drain. */
+	if (rc == 0 && atomic_load(&p->stop) == FT_SRC_DRAIN && !atomic_load(&p->sunk))
+		drain(l, &fds[0]);
+	publish_stats(p);
 	return rc;
 }

@@ -21,8 +21,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "flowtap/error.h"
-#include "workers/pipeline_internal.h"
+#include <stdlib.h>
+
+#include "capture/capture_internal.h"
+#include "core/time.h"
 
 #define FILE_HDR       24
 #define REC_HDR        16
@@ -34,6 +36,7 @@
  * far ahead hides it; the workers then find the frames in cache too.
  */
 #define PREFETCH_AHEAD 4096
+#define PREFETCH_STEP  64 /* a cache line */
 
 static inline uint32_t
 rd32(const uint8_t *b, int swap)
@@ -44,13 +47,45 @@ rd32(const uint8_t *b, int swap)
 	return swap ? __builtin_bswap32(v) : v;
 }
 
-int
-ft__mmap_open(struct ft_pipeline *p, int fd, char *errbuf)
+/* The mmap reader's own state (the source's priv); run thread only. */
+struct ft_mmap_src {
+	uint8_t *map;
+	size_t size;
+	size_t off; /* next record header */
+	int swap;   /* file written in the other byte order */
+	int nsec;   /* nanosecond timestamps in the file */
+	uint32_t max_caplen;
+};
+
+static int mmap_run(struct ft_source *s, ft_sink_fn *sink, void *user);
+
+static void
+mmap_close(struct ft_source *s)
 {
-	struct ft_mmap_src *m = &p->mm;
+	struct ft_mmap_src *m = s->priv;
+
+	if (m != NULL && m->map != NULL)
+		munmap(m->map, m->size);
+	free(m);
+	s->priv = NULL;
+}
+
+static const struct ft_source_ops mmap_ops = {.run = mmap_run, .close = mmap_close};
+
+/* Takes over a file source whose libpcap handle is open: fd is the file (taken). */
+int
+ft__mmap_attach(struct ft_source *p, int fd, char *errbuf)
+{
+	struct ft_mmap_src *m;
 	struct stat sb;
 	uint32_t magic, snap;
 
+	p->ops = &mmap_ops;
+	p->priv = m = calloc(1, sizeof(*m));
+	if (m == NULL) {
+		close(fd);
+		return FT_ENOMEM;
+	}
 	if (fstat(fd, &sb) != 0 || sb.st_size < FILE_HDR) {
 		close(fd);
 		snprintf(errbuf, FT_ERRBUF_SIZE, "%s: file too short for a pcap header", p->file);
@@ -71,22 +106,14 @@ ft__mmap_open(struct ft_pipeline *p, int fd, char *errbuf)
 	snap = rd32(m->map + 16, m->swap);
 	m->max_caplen = snap > 262144 ? snap : 262144;
 	m->off = FILE_HDR;
-	p->use_mmap = 1;
-	return 0;
+	p->info.zero_copy = 1;
+	return ft__src_compile_filter(p, PCAP_NETMASK_UNKNOWN, 0, errbuf);
 }
 
-void
-ft__mmap_close(struct ft_pipeline *p)
+static int
+mmap_run(struct ft_source *p, ft_sink_fn *sink, void *user)
 {
-	if (p->mm.map != NULL)
-		munmap(p->mm.map, p->mm.size);
-	p->mm.map = NULL;
-}
-
-int
-ft__mmap_run(struct ft_pipeline *p)
-{
-	struct ft_mmap_src *m = &p->mm;
+	struct ft_mmap_src *m = p->priv;
 	const uint8_t *rec;
 	struct pcap_pkthdr h;
 	uint32_t sec, frac, caplen, len;
@@ -94,54 +121,48 @@ ft__mmap_run(struct ft_pipeline *p)
 	size_t pf = m->off; /* next byte to prefetch */
 
 	while (m->off < m->size) {
-		if (ft__stopping(p) || ft__count_reached(p))
+		if (ft__src_stopping(p))
 			return 0;
-		for (; pf < m->off + PREFETCH_AHEAD && pf < m->size; pf += FT_CACHELINE)
+		for (; pf < m->off + PREFETCH_AHEAD && pf < m->size; pf += PREFETCH_STEP)
 			__builtin_prefetch(m->map + pf);
-		if (m->size - m->off < REC_HDR) {
-			ft__set_error(p, FT_ETRUNC,
+		if (m->size - m->off < REC_HDR)
+			return ft__src_fail(p, FT_ETRUNC,
 				"%s: cut off in a record header at byte %zu "
 				"(every whole frame before the cut was processed)",
 				p->file, m->off);
-			return FT_ETRUNC;
-		}
 		rec = m->map + m->off;
 		sec = rd32(rec, m->swap);
 		frac = rd32(rec + 4, m->swap);
 		caplen = rd32(rec + 8, m->swap);
 		len = rd32(rec + 12, m->swap);
-		if (caplen > m->max_caplen) {
-			ft__set_error(p, FT_EFORMAT,
+		if (caplen > m->max_caplen)
+			return ft__src_fail(p, FT_EFORMAT,
 				"%s: corrupt record at byte %zu: captured "
 				"length %u is larger than %u",
 				p->file, m->off, caplen, m->max_caplen);
-			return FT_EFORMAT;
-		}
-		if (m->size - m->off - REC_HDR < caplen) {
-			ft__set_error(p, FT_ETRUNC,
+		if (m->size - m->off - REC_HDR < caplen)
+			return ft__src_fail(p, FT_ETRUNC,
 				"%s: cut off in frame data at byte %zu "
 				"(every whole frame before the cut was processed)",
 				p->file, m->off);
-			return FT_ETRUNC;
-		}
-		ts = (uint64_t)sec * 1000000000u + (uint64_t)frac * (m->nsec ? 1u : 1000u);
-		if (p->has_prog || p->write_file != NULL) {
+		ts = (uint64_t)sec * FT_NS_PER_SEC + (uint64_t)frac * (m->nsec ? 1u : 1000u);
+		if (p->has_prog) {
 			/* The handle was opened with nanosecond precision. */
 			h.ts.tv_sec = sec;
 			h.ts.tv_usec = (suseconds_t)(m->nsec ? frac : frac * 1000u);
 			h.caplen = caplen;
 			h.len = len;
-			if (p->has_prog && !pcap_offline_filter(&p->prog, &h, rec + REC_HDR)) {
+			if (!pcap_offline_filter(&p->prog, &h, rec + REC_HDR)) {
 				FT_CTR_ADD(p->filtered, 1);
 				m->off += REC_HDR + caplen;
 				continue;
 			}
 		}
-		if (ft__deliver(p, rec + REC_HDR, caplen, len, ts, 0) != 0)
-			return 0;
-		if (p->write_file != NULL)
-			ft__dump(p, &h, rec + REC_HDR);
 		m->off += REC_HDR + caplen;
+		if (sink(user, rec + REC_HDR, caplen, len, ts) != 0) {
+			atomic_store_explicit(&p->sunk, 1, memory_order_relaxed);
+			return 0;
+		}
 	}
 	return 0;
 }

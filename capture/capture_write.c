@@ -2,13 +2,12 @@
  * capture_write.c - -w: the captured frames into pcap files, rotated as
  * tcpdump's -C, -G and -W (here --file-count) do.
  *
- * Everything here runs on the capture thread, which writes each frame right
- * after handing it to its worker, so the files hold the frames in capture
- * order. The per-frame work is arithmetic: the size of the current file is
- * counted (24-byte file header, then 16 bytes + caplen per record), and -G
- * compares the frame's second with the current file's deadline. A rotation
- * happens before the frame that triggers it is written, so every frame lands
- * in exactly one file.
+ * Everything here runs on the capture thread (capture/writer.h), which
+ * writes each frame right after the pipeline handed it to its worker, so the
+ * files hold the frames in capture order. The per-frame work is arithmetic: the size of the current
+ * file is counted (24-byte file header, then 16 bytes + caplen per record), and -G compares the
+ * frame's second with the current file's deadline. A rotation happens before the frame that
+ * triggers it is written, so every frame lands in exactly one file.
  *
  * Names (tcpdump's): without a ring, FILE, FILE1, FILE2, ...; with
  * --file-count N and -C alone, FILE0 ... FILE<N-1> (zero-padded to the digits
@@ -30,11 +29,34 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pcap/pcap.h>
+
+#include "capture/writer.h"
+#include "core/time.h"
 #include "flowtap/error.h"
-#include "workers/pipeline_internal.h"
+#include "flowtap/pipeline.h" /* FT_ERRBUF_SIZE */
 
 #define PCAP_FILE_HDR 24u
 #define PCAP_REC_HDR  16u
+
+/* The writer's state; one thread at a time. */
+struct ft_writer {
+	char *path;
+	pcap_t *dead; /* pcap_open_dead: the link type and precision */
+	pcap_dumper_t *dumper;
+	int failed; /* nothing more is written */
+	int nsec;
+	char name[PATH_MAX]; /* the current file */
+	char errmsg[FT_ERRBUF_SIZE];
+	uint64_t size;      /* bytes in the current file */
+	uint64_t limit;     /* -C: bytes a file may hold; 0 off */
+	uint64_t deadline;  /* -G: the second at which the next file starts */
+	unsigned period_s;  /* -G seconds; 0 off */
+	unsigned keep;      /* --file-count; 0 keeps every file */
+	unsigned files;     /* files opened so far */
+	unsigned in_period; /* files opened in this -G period (-C's count) */
+	char **ring;        /* -G with --file-count: the last keep names */
+};
 
 static unsigned
 digits_of(unsigned v)
@@ -48,9 +70,8 @@ digits_of(unsigned v)
 
 /* The name of the next file into name (PATH_MAX); -1 when it does not fit. */
 static int
-next_name(struct ft_pipeline *p, char *name)
+next_name(struct ft_writer *w, char *name)
 {
-	struct ft_writer *w = &p->wr;
 	time_t sec = (time_t)(w->deadline - w->period_s); /* the -G period's start */
 	char base[PATH_MAX];
 	unsigned cnt = w->files, width = 0;
@@ -62,14 +83,14 @@ next_name(struct ft_pipeline *p, char *name)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 		/* the pattern is the user's -w argument, as tcpdump's */
-		if (strftime(base, sizeof(base), p->write_file, &tm) == 0)
+		if (strftime(base, sizeof(base), w->path, &tm) == 0)
 			return -1;
 #pragma GCC diagnostic pop
 		cnt = w->in_period;
 	} else {
-		if (strlen(p->write_file) >= sizeof(base))
+		if (strlen(w->path) >= sizeof(base))
 			return -1;
-		strcpy(base, p->write_file);
+		strcpy(base, w->path);
 		if (w->keep != 0) {
 			cnt %= w->keep;
 			width = digits_of(w->keep - 1);
@@ -84,9 +105,8 @@ next_name(struct ft_pipeline *p, char *name)
 
 /* -G with --file-count: remember the new file; remove the one it pushes out. */
 static int
-ring_push(struct ft_pipeline *p, const char *name)
+ring_push(struct ft_writer *w, const char *name)
 {
-	struct ft_writer *w = &p->wr;
 	char **slot = &w->ring[w->files % w->keep];
 	char *copy = strdup(name);
 
@@ -100,52 +120,47 @@ ring_push(struct ft_pipeline *p, const char *name)
 }
 
 static int
-dump_error(struct ft_pipeline *p, int e, const char *what)
+dump_error(struct ft_writer *w, int e, const char *what)
 {
-	p->dump_failed = 1;
-	if (e == EPIPE && strcmp(p->write_file, "-") == 0) {
-		ft_pipeline_stop(p); /* -w - into a reader that went away: stop quietly */
-		return -1;
-	}
-	ft__set_error(p, e == ENOSPC ? FT_ENOSPC : FT_EIO, "%s %s: %s", what,
-		p->dumper_name[0] ? p->dumper_name : p->write_file, strerror(e));
-	ft_pipeline_stop(p);
-	return -1;
+	w->failed = 1;
+	if (e == EPIPE && strcmp(w->path, "-") == 0)
+		return FT_WRITER_CLOSED; /* -w - into a reader that went away: stop quietly */
+	snprintf(w->errmsg, sizeof(w->errmsg), "%s %.300s: %.150s", what,
+		w->name[0] ? w->name : w->path, strerror(e));
+	return e == ENOSPC ? FT_ENOSPC : FT_EIO;
 }
 
 /* Flush the current file and check it: a full disk shows up here at the latest. */
 static int
-flush_current(struct ft_pipeline *p)
+flush_current(struct ft_writer *w)
 {
 	FILE *f;
 
-	if (p->dumper == NULL || p->dump_failed)
+	if (w->dumper == NULL || w->failed)
 		return 0;
-	f = pcap_dump_file(p->dumper);
+	f = pcap_dump_file(w->dumper);
 	errno = 0;
-	if (pcap_dump_flush(p->dumper) != 0 || ferror(f))
-		return dump_error(p, errno != 0 ? errno : EIO, "writing");
+	if (pcap_dump_flush(w->dumper) != 0 || ferror(f))
+		return dump_error(w, errno != 0 ? errno : EIO, "writing");
 	return 0;
 }
 
 /* Open the next file (the first one too): rare, so it may allocate and call the system. */
 static int
-open_next(struct ft_pipeline *p, char *errbuf)
+open_next(struct ft_writer *w, char *errbuf)
 {
-	struct ft_writer *w = &p->wr;
-
-	if (next_name(p, p->dumper_name) != 0) {
-		snprintf(errbuf, FT_ERRBUF_SIZE, "-w %s: file name too long", p->write_file);
+	if (next_name(w, w->name) != 0) {
+		snprintf(errbuf, FT_ERRBUF_SIZE, "-w %s: file name too long", w->path);
 		return FT_EINVAL;
 	}
-	if (w->ring != NULL && ring_push(p, p->dumper_name) != 0) {
+	if (w->ring != NULL && ring_push(w, w->name) != 0) {
 		snprintf(errbuf, FT_ERRBUF_SIZE, "-w: out of memory");
 		return FT_ENOMEM;
 	}
-	p->dumper = pcap_dump_open(p->pcap, p->dumper_name);
-	if (p->dumper == NULL) {
-		snprintf(errbuf, FT_ERRBUF_SIZE, "cannot write %.300s: %.180s", p->dumper_name,
-			pcap_geterr(p->pcap));
+	w->dumper = pcap_dump_open(w->dead, w->name);
+	if (w->dumper == NULL) {
+		snprintf(errbuf, FT_ERRBUF_SIZE, "cannot write %.300s: %.180s", w->name,
+			pcap_geterr(w->dead));
 		return FT_EIO;
 	}
 	w->files++;
@@ -155,93 +170,118 @@ open_next(struct ft_pipeline *p, char *errbuf)
 }
 
 int
-ft__dump_open(struct ft_pipeline *p, char *errbuf)
+ft__writer_open(const struct ft_writer_config *cfg, struct ft_writer **out, char *errbuf)
 {
-	struct ft_writer *w = &p->wr;
-
-	if (p->write_file == NULL)
-		return 0;
-	w->limit = p->cfg.write_rotate_bytes;
-	w->period_s = p->cfg.write_rotate_secs;
-	w->keep = p->cfg.write_file_count;
-	if (w->keep != 0 && w->period_s != 0) {
-		w->ring = calloc(w->keep, sizeof(*w->ring));
-		if (w->ring == NULL)
-			return FT_ENOMEM;
-	}
-	if (w->period_s != 0)
-		return 0; /* named after the first frame's time: opened there */
-	return open_next(p, errbuf);
-}
-
-/* A new file for the frame at sec; -1 (the capture stops, the cause is set) on failure. */
-static int
-rotate(struct ft_pipeline *p, time_t sec, int new_period)
-{
-	char err[FT_ERRBUF_SIZE];
+	struct ft_writer *w = calloc(1, sizeof(*w));
 	int rc;
 
-	if (flush_current(p) != 0)
-		return -1;
-	if (p->dumper != NULL)
-		pcap_dump_close(p->dumper);
-	p->dumper = NULL;
-	if (new_period) {
-		p->wr.in_period = 0;
-		p->wr.deadline = (uint64_t)sec + p->wr.period_s;
+	*out = NULL;
+	if (w == NULL || (w->path = strdup(cfg->path)) == NULL) {
+		free(w);
+		return FT_ENOMEM;
 	}
-	rc = open_next(p, err);
+	w->nsec = cfg->nsec;
+	w->limit = cfg->rotate_bytes;
+	w->period_s = cfg->rotate_secs;
+	w->keep = cfg->file_count;
+	w->dead = pcap_open_dead_with_tstamp_precision(cfg->dlt, cfg->snaplen,
+		cfg->nsec ? PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO);
+	rc = w->dead == NULL ? FT_ENOMEM : 0;
+	if (rc == 0 && w->keep != 0 && w->period_s != 0) {
+		w->ring = calloc(w->keep, sizeof(*w->ring));
+		rc = w->ring == NULL ? FT_ENOMEM : 0;
+	}
+	if (rc == 0 && w->period_s == 0)
+		rc = open_next(w, errbuf); /* with -G: named after the first frame's time */
 	if (rc != 0) {
-		p->dump_failed = 1;
-		ft__set_error(p, rc, "%s", err);
-		ft_pipeline_stop(p);
-		return -1;
+		ft__writer_close(w);
+		return rc;
 	}
+	*out = w;
 	return 0;
 }
 
-/*
- * -w: write one frame. stdio reports a failed write (a full disk) only through
- * ferror() and the errno of that moment, and pcap_dump() returns nothing, so
- * check at once: the first failure stops the capture with its real cause
- * ("No space left on device"), and nothing more is written. Capture thread only.
- */
-void
-ft__dump(struct ft_pipeline *p, const struct pcap_pkthdr *h, const u_char *bytes)
+/* A new file for the frame at sec; an FT_E* code (nothing more is written) on failure. */
+static int
+rotate(struct ft_writer *w, time_t sec, int new_period)
 {
-	struct ft_writer *w = &p->wr;
-	uint64_t rec = PCAP_REC_HDR + (uint64_t)h->caplen;
+	int rc = flush_current(w);
 
-	if (p->dump_failed)
-		return;
-	if (w->period_s != 0 && (p->dumper == NULL || (uint64_t)h->ts.tv_sec >= w->deadline)) {
-		if (rotate(p, h->ts.tv_sec, 1) != 0)
-			return;
+	if (rc != 0)
+		return rc;
+	if (w->dumper != NULL)
+		pcap_dump_close(w->dumper);
+	w->dumper = NULL;
+	if (new_period) {
+		w->in_period = 0;
+		w->deadline = (uint64_t)sec + w->period_s;
+	}
+	rc = open_next(w, w->errmsg);
+	if (rc != 0)
+		w->failed = 1;
+	return rc;
+}
+
+/*
+ * stdio reports a failed write (a full disk) only through ferror() and the
+ * errno of that moment, and pcap_dump() returns nothing, so check at once:
+ * the first failure ends the writing with its real cause ("No space left on
+ * device"), and nothing more is written.
+ */
+int
+ft__writer_frame(
+	struct ft_writer *w, const uint8_t *data, uint32_t caplen, uint32_t len, uint64_t ts_ns)
+{
+	uint64_t rec = PCAP_REC_HDR + (uint64_t)caplen;
+	uint64_t frac = ts_ns % FT_NS_PER_SEC;
+	struct pcap_pkthdr h;
+	int rc;
+
+	if (w->failed)
+		return 0;
+	h.ts.tv_sec = (time_t)(ts_ns / FT_NS_PER_SEC);
+	h.ts.tv_usec = (suseconds_t)(w->nsec ? frac : frac / 1000u);
+	h.caplen = caplen;
+	h.len = len;
+	if (w->period_s != 0 && (w->dumper == NULL || (uint64_t)h.ts.tv_sec >= w->deadline)) {
+		if ((rc = rotate(w, h.ts.tv_sec, 1)) != 0)
+			return rc;
 	} else if (w->limit != 0 && w->size > PCAP_FILE_HDR && w->size + rec > w->limit) {
-		if (rotate(p, h->ts.tv_sec, 0) != 0)
-			return;
+		if ((rc = rotate(w, h.ts.tv_sec, 0)) != 0)
+			return rc;
 	}
 	errno = 0;
-	pcap_dump((u_char *)p->dumper, h, bytes);
+	pcap_dump((u_char *)w->dumper, &h, data);
 	w->size += rec;
-	if (ferror(pcap_dump_file(p->dumper)))
-		dump_error(p, errno != 0 ? errno : EIO, "writing");
+	if (ferror(pcap_dump_file(w->dumper)))
+		return dump_error(w, errno != 0 ? errno : EIO, "writing");
+	return 0;
 }
 
 int
-ft__dump_finish(struct ft_pipeline *p)
+ft__writer_finish(struct ft_writer *w)
 {
-	return flush_current(p);
+	return w == NULL ? 0 : flush_current(w);
+}
+
+const char *
+ft__writer_errmsg(const struct ft_writer *w)
+{
+	return w->errmsg;
 }
 
 void
-ft__dump_close(struct ft_pipeline *p)
+ft__writer_close(struct ft_writer *w)
 {
-	if (p->dumper != NULL)
-		pcap_dump_close(p->dumper);
-	p->dumper = NULL;
-	for (unsigned i = 0; p->wr.ring != NULL && i < p->wr.keep; i++)
-		free(p->wr.ring[i]);
-	free(p->wr.ring);
-	p->wr.ring = NULL;
+	if (w == NULL)
+		return;
+	if (w->dumper != NULL)
+		pcap_dump_close(w->dumper);
+	for (unsigned i = 0; w->ring != NULL && i < w->keep; i++)
+		free(w->ring[i]);
+	free(w->ring);
+	if (w->dead != NULL)
+		pcap_close(w->dead);
+	free(w->path);
+	free(w);
 }

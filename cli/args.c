@@ -1,4 +1,7 @@
 /*
+ * cli/: the flowtap program (argument parsing, output, signals), built on the
+ * public library API only.
+ *
  * args.c - the command line, tcpdump's conventions where they exist:
  *   flowtap [-i IFACE | -r FILE] [options] [BPF filter expression]
  */

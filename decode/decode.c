@@ -1,4 +1,8 @@
 /*
+ * decode/: parsing frames into struct ft_decoded (include/flowtap/decode.h):
+ * link layers, tunnels, IP, L4, DNS, 802.11. Bounded reads only
+ * (decode/rd.h); packets are hostile input. Depends on core/ only.
+ *
  * decode/decode.c - ft_decode(): link layers, IPv4, IPv6, TCP, UDP, tunnels.
  *
  * DESIGN
@@ -23,35 +27,15 @@
 
 #include "flowtap/decode.h"
 #include "decode/decode_internal.h"
+#include "decode/proto.h"
 #include "decode/rd.h"
 
 _Static_assert(FT_L__COUNT <= 32, "layer bits must fit ft_decoded.layers");
 
-#define ETHERTYPE_IP4      0x0800
-#define ETHERTYPE_ARP      0x0806
-#define ETHERTYPE_RARP     0x8035
-#define ETHERTYPE_IP6      0x86dd
-#define ETHERTYPE_VLAN     0x8100
-#define ETHERTYPE_QINQ     0x88a8
-#define ETHERTYPE_QINQ_OLD 0x9100
-#define ETHERTYPE_TEB      0x6558 /* transparent Ethernet bridging (GRE) */
-#define ETHERTYPE_ERSPAN2  0x88be
-#define ETHERTYPE_ERSPAN3  0x22eb
-#define ETHERTYPE_MPLS     0x8847
-#define ETHERTYPE_MPLS_MC  0x8848
-#define ETHERTYPE_PPPOE_D  0x8863
-#define ETHERTYPE_PPPOE_S  0x8864
-
-#define PORT_DNS    53
-#define PORT_MDNS   5353
-#define PORT_VXLAN  4789
-#define PORT_GENEVE 6081
-#define PORT_GTPU   2152
-
 static int
 is_vlan_tpid(uint16_t t)
 {
-	return t == ETHERTYPE_VLAN || t == ETHERTYPE_QINQ || t == ETHERTYPE_QINQ_OLD;
+	return t == FT_ETHERTYPE_VLAN || t == FT_ETHERTYPE_QINQ || t == FT_ETHERTYPE_QINQ_OLD;
 }
 
 /*
@@ -68,16 +52,16 @@ decode_vlans(struct ft__dec *s, struct ft_rd *rd, uint16_t *type, struct ft_vlan
 	while (is_vlan_tpid(*type)) {
 		if (*n_vlan >= FT_MAX_VLAN)
 			return ft__fail(s, FT_DEC_UNSUPPORTED, FT_L_VLAN, rd->p);
-		if (!ft_rd_need(rd, 4))
+		if (!ft__rd_need(rd, 4))
 			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_VLAN, rd->p);
-		/* SAFE: checked by ft_rd_need(rd, 4) */
-		tci = ft_rd_be16(rd, 0);
+		/* SAFE: checked by ft__rd_need(rd, 4) */
+		tci = ft__rd_be16(rd, 0);
 		vlan[*n_vlan].tpid = *type;
 		vlan[*n_vlan].id = tci & 0x0fff;
 		vlan[*n_vlan].pcp = (uint8_t)(tci >> 13);
-		*type = ft_rd_be16(rd, 2);
+		*type = ft__rd_be16(rd, 2);
 		(*n_vlan)++;
-		ft_rd_skip(rd, 4);
+		ft__rd_skip(rd, 4);
 		if (outer)
 			s->d->layers |= FT_LAYER_VLAN;
 	}
@@ -96,29 +80,29 @@ ft__decode_llc(struct ft__dec *s, struct ft_rd *rd, struct ft_eth *eth)
 	struct ft_llc *llc = &s->d->llc;
 	uint32_t hl = 3;
 
-	if (!ft_rd_need(rd, 3))
+	if (!ft__rd_need(rd, 3))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LLC, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, 3) */
-	llc->dsap = ft_rd_u8(rd, 0);
-	llc->ssap = ft_rd_u8(rd, 1);
-	llc->ctrl = ft_rd_u8(rd, 2);
+	/* SAFE: checked by ft__rd_need(rd, 3) */
+	llc->dsap = ft__rd_u8(rd, 0);
+	llc->ssap = ft__rd_u8(rd, 1);
+	llc->ctrl = ft__rd_u8(rd, 2);
 	llc->snap = 0;
 	if ((llc->ctrl & 3) != 3) {
 		/* I and S frames have a 2-byte control field */
-		if (!ft_rd_need(rd, 4))
+		if (!ft__rd_need(rd, 4))
 			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LLC, rd->p);
-		llc->ctrl = ft_rd_be16(rd, 2);
+		llc->ctrl = ft__rd_be16(rd, 2);
 		hl = 4;
 	} else if (llc->dsap == 0xaa && llc->ssap == 0xaa && llc->ctrl == 3) {
-		if (!ft_rd_need(rd, 8))
+		if (!ft__rd_need(rd, 8))
 			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LLC, rd->p);
-		/* SAFE: checked by ft_rd_need(rd, 8) */
+		/* SAFE: checked by ft__rd_need(rd, 8) */
 		llc->snap = 1;
-		llc->oui = ((uint32_t)ft_rd_u8(rd, 3) << 16) | ft_rd_be16(rd, 4);
-		llc->snap_type = ft_rd_be16(rd, 6);
+		llc->oui = ((uint32_t)ft__rd_u8(rd, 3) << 16) | ft__rd_be16(rd, 4);
+		llc->snap_type = ft__rd_be16(rd, 6);
 		hl = 8;
 	}
-	ft_rd_skip(rd, hl);
+	ft__rd_skip(rd, hl);
 	s->d->layers |= FT_LAYER_LLC;
 	if (llc->snap && (llc->oui == 0 || llc->oui == 0xf8)) {
 		if (eth != NULL)
@@ -132,19 +116,19 @@ enum ft_dec_status
 ft__decode_ethertype(struct ft__dec *s, struct ft_rd *rd, uint16_t type)
 {
 	switch (type) {
-	case ETHERTYPE_IP4:
+	case FT_ETHERTYPE_IP4:
 		return ft__decode_ip4(s, rd);
-	case ETHERTYPE_IP6:
+	case FT_ETHERTYPE_IP6:
 		return ft__decode_ip6(s, rd);
-	case ETHERTYPE_ARP:
-	case ETHERTYPE_RARP:
+	case FT_ETHERTYPE_ARP:
+	case FT_ETHERTYPE_RARP:
 		return ft__decode_arp(s, rd);
-	case ETHERTYPE_MPLS:
-	case ETHERTYPE_MPLS_MC:
+	case FT_ETHERTYPE_MPLS:
+	case FT_ETHERTYPE_MPLS_MC:
 		return ft__decode_mpls(s, rd);
-	case ETHERTYPE_PPPOE_S:
-	case ETHERTYPE_PPPOE_D:
-		return ft__decode_pppoe(s, rd, type == ETHERTYPE_PPPOE_D);
+	case FT_ETHERTYPE_PPPOE_S:
+	case FT_ETHERTYPE_PPPOE_D:
+		return ft__decode_pppoe(s, rd, type == FT_ETHERTYPE_PPPOE_D);
 	default:
 		return FT_DEC_OK; /* not decoded: not an error */
 	}
@@ -163,13 +147,13 @@ ft__decode_ether(struct ft__dec *s, struct ft_rd *rd, int inner)
 	uint16_t type;
 	enum ft_dec_status st;
 
-	if (!ft_rd_need(rd, 14))
+	if (!ft__rd_need(rd, 14))
 		return ft__fail(s, FT_DEC_TRUNCATED, inner ? FT_L_INNER_ETH : FT_L_ETH, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, 14) */
+	/* SAFE: checked by ft__rd_need(rd, 14) */
 	memcpy(eth->dst, rd->p, 6);
 	memcpy(eth->src, rd->p + 6, 6);
-	type = ft_rd_be16(rd, 12);
-	ft_rd_skip(rd, 14);
+	type = ft__rd_be16(rd, 12);
+	ft__rd_skip(rd, 14);
 	if (inner) {
 		d->tunnel.n_vlan = 0;
 		d->layers |= FT_LAYER_INNER_ETH;
@@ -186,7 +170,7 @@ ft__decode_ether(struct ft__dec *s, struct ft_rd *rd, int inner)
 	}
 	if (type <= 1500) {
 		/* 802.3: the length field bounds the frame; the rest is padding */
-		ft_rd_clamp(rd, type);
+		ft__rd_clamp(rd, type);
 		return ft__decode_llc(s, rd, eth);
 	}
 	return ft__decode_ethertype(s, rd, type);
@@ -205,27 +189,27 @@ decode_sll(struct ft__dec *s, struct ft_rd *rd, int v2)
 	uint32_t halen;
 	enum ft_dec_status st;
 
-	if (!ft_rd_need(rd, v2 ? 20 : 16))
+	if (!ft__rd_need(rd, v2 ? 20 : 16))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_SLL, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, 16 or 20) */
+	/* SAFE: checked by ft__rd_need(rd, 16 or 20) */
 	if (v2) {
 		sll->version = 2;
-		sll->proto = ft_rd_be16(rd, 0);
-		sll->ifindex = ft_rd_be32(rd, 4);
-		sll->hatype = ft_rd_be16(rd, 8);
-		sll->pkttype = ft_rd_u8(rd, 10);
-		halen = ft_rd_u8(rd, 11);
+		sll->proto = ft__rd_be16(rd, 0);
+		sll->ifindex = ft__rd_be32(rd, 4);
+		sll->hatype = ft__rd_be16(rd, 8);
+		sll->pkttype = ft__rd_u8(rd, 10);
+		halen = ft__rd_u8(rd, 11);
 		memcpy(sll->addr, rd->p + 12, 8);
-		ft_rd_skip(rd, 20);
+		ft__rd_skip(rd, 20);
 	} else {
 		sll->version = 1;
-		sll->pkttype = ft_rd_be16(rd, 0);
-		sll->hatype = ft_rd_be16(rd, 2);
-		halen = ft_rd_be16(rd, 4);
+		sll->pkttype = ft__rd_be16(rd, 0);
+		sll->hatype = ft__rd_be16(rd, 2);
+		halen = ft__rd_be16(rd, 4);
 		memcpy(sll->addr, rd->p + 6, 8);
-		sll->proto = ft_rd_be16(rd, 14);
+		sll->proto = ft__rd_be16(rd, 14);
 		sll->ifindex = 0;
-		ft_rd_skip(rd, 16);
+		ft__rd_skip(rd, 16);
 	}
 	sll->halen = (uint8_t)(halen > 255 ? 255 : halen);
 	d->layers |= FT_LAYER_SLL;
@@ -252,22 +236,22 @@ decode_null(struct ft__dec *s, struct ft_rd *rd, int loop)
 {
 	uint32_t fam;
 
-	if (!ft_rd_need(rd, 4))
+	if (!ft__rd_need(rd, 4))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_NULL, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, 4) */
-	fam = ft_rd_be32(rd, 0);
+	/* SAFE: checked by ft__rd_need(rd, 4) */
+	fam = ft__rd_be32(rd, 0);
 	if (!loop && (fam & 0xffff) == 0)
-		fam = ft_ld_le32(rd->p); /* written by a little-endian host */
-	ft_rd_skip(rd, 4);
+		fam = ft__ld_le32(rd->p); /* written by a little-endian host */
+	ft__rd_skip(rd, 4);
 	s->d->null_family = fam;
 	s->d->layers |= FT_LAYER_NULL;
 	switch (fam) {
-	case 2:
+	case FT_BSD_AF_INET:
 		return ft__decode_ip4(s, rd);
-	case 10:
-	case 24:
-	case 28:
-	case 30:
+	case FT_LINUX_AF_INET6:
+	case FT_BSD_AF_INET6_NETBSD:
+	case FT_BSD_AF_INET6_FREEBSD:
+	case FT_BSD_AF_INET6_DARWIN:
 		return ft__decode_ip6(s, rd);
 	default:
 		return FT_DEC_OK;
@@ -283,10 +267,10 @@ enum ft_dec_status
 ft__decode_ip_version(
 	struct ft__dec *s, struct ft_rd *rd, enum ft_layer layer, enum ft_dec_status other)
 {
-	if (!ft_rd_need(rd, 1))
+	if (!ft__rd_need(rd, 1))
 		return ft__fail(s, FT_DEC_TRUNCATED, layer, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, 1) */
-	switch (ft_rd_u8(rd, 0) >> 4) {
+	/* SAFE: checked by ft__rd_need(rd, 1) */
+	switch (ft__rd_u8(rd, 0) >> 4) {
 	case 4:
 		return ft__decode_ip4(s, rd);
 	case 6:
@@ -341,12 +325,12 @@ decode_vxlan(struct ft__dec *s, struct ft_rd *rd)
 	uint16_t sport = d->udp.sport, dport = d->udp.dport;
 	uint32_t vni;
 
-	if (!ft_rd_need(rd, 8))
+	if (!ft__rd_need(rd, 8))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_VXLAN, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, 8) */
-	if ((ft_rd_u8(rd, 0) & 0x08) == 0)
+	/* SAFE: checked by ft__rd_need(rd, 8) */
+	if ((ft__rd_u8(rd, 0) & 0x08) == 0)
 		return FT_DEC_OK; /* no valid VNI: not VXLAN as RFC 7348 defines it */
-	vni = ft_rd_be32(rd, 4) >> 8;
+	vni = ft__rd_be32(rd, 4) >> 8;
 	if (!ft__enter_tunnel(s, FT_TUN_VXLAN))
 		return FT_DEC_OK;
 	if (d->n_tunnel == 1) {
@@ -355,7 +339,7 @@ decode_vxlan(struct ft__dec *s, struct ft_rd *rd)
 		d->tunnel.dport = dport;
 	}
 	d->layers |= FT_LAYER_VXLAN;
-	ft_rd_skip(rd, 8);
+	ft__rd_skip(rd, 8);
 	return ft__decode_ether(s, rd, 1);
 }
 
@@ -371,22 +355,22 @@ decode_erspan(struct ft__dec *s, struct ft_rd *rd, int type3)
 	uint32_t hl = type3 ? 12 : 8;
 	uint8_t ver;
 
-	if (!ft_rd_need(rd, hl))
+	if (!ft__rd_need(rd, hl))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_ERSPAN, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, hl) */
-	ver = ft_rd_u8(rd, 0) >> 4;
+	/* SAFE: checked by ft__rd_need(rd, hl) */
+	ver = ft__rd_u8(rd, 0) >> 4;
 	if (ver != (type3 ? 2 : 1))
 		return ft__fail(s, FT_DEC_MALFORMED, FT_L_ERSPAN, rd->p);
-	if (type3 && (ft_rd_u8(rd, 11) & 1))
+	if (type3 && (ft__rd_u8(rd, 11) & 1))
 		hl += 8;
-	if (!ft_rd_need(rd, hl))
+	if (!ft__rd_need(rd, hl))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_ERSPAN, rd->p);
 	if (d->n_tunnel == 1) {
 		d->tunnel.erspan_ver = ver;
-		d->tunnel.erspan_id = ft_rd_be16(rd, 2) & 0x03ff;
+		d->tunnel.erspan_id = ft__rd_be16(rd, 2) & 0x03ff;
 	}
 	d->layers |= FT_LAYER_ERSPAN;
-	ft_rd_skip(rd, hl);
+	ft__rd_skip(rd, hl);
 	return ft__decode_ether(s, rd, 1);
 }
 
@@ -402,11 +386,11 @@ decode_gre(struct ft__dec *s, struct ft_rd *rd)
 	uint16_t flags, proto;
 	uint32_t hl = 4, key = 0, seq = 0;
 
-	if (!ft_rd_need(rd, 4))
+	if (!ft__rd_need(rd, 4))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_GRE, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, 4) */
-	flags = ft_rd_be16(rd, 0);
-	proto = ft_rd_be16(rd, 2);
+	/* SAFE: checked by ft__rd_need(rd, 4) */
+	flags = ft__rd_be16(rd, 0);
+	proto = ft__rd_be16(rd, 2);
 	if ((flags & 7) != 0 || (flags & 0x4000) != 0)
 		return FT_DEC_OK;
 	if (flags & 0x8000)
@@ -415,13 +399,13 @@ decode_gre(struct ft__dec *s, struct ft_rd *rd)
 		hl += 4;
 	if (flags & 0x1000)
 		hl += 4;
-	if (!ft_rd_need(rd, hl))
+	if (!ft__rd_need(rd, hl))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_GRE, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, hl) */
+	/* SAFE: checked by ft__rd_need(rd, hl) */
 	if (flags & 0x2000)
-		key = ft_rd_be32(rd, (flags & 0x8000) ? 8 : 4);
+		key = ft__rd_be32(rd, (flags & 0x8000) ? 8 : 4);
 	if (flags & 0x1000)
-		seq = ft_rd_be32(rd, hl - 4);
+		seq = ft__rd_be32(rd, hl - 4);
 	if (!ft__enter_tunnel(s, FT_TUN_GRE))
 		return FT_DEC_OK;
 	if (d->n_tunnel == 1) {
@@ -431,16 +415,16 @@ decode_gre(struct ft__dec *s, struct ft_rd *rd)
 		d->tunnel.gre_seq = seq;
 	}
 	d->layers |= FT_LAYER_GRE;
-	ft_rd_skip(rd, hl);
+	ft__rd_skip(rd, hl);
 	switch (proto) {
-	case ETHERTYPE_TEB:
+	case FT_ETHERTYPE_TEB:
 		return ft__decode_ether(s, rd, 1);
-	case ETHERTYPE_ERSPAN2:
+	case FT_ETHERTYPE_ERSPAN2:
 		/* without a sequence number: ERSPAN type I, no ERSPAN header */
 		if ((flags & 0x1000) == 0)
 			return ft__decode_ether(s, rd, 1);
 		return decode_erspan(s, rd, 0);
-	case ETHERTYPE_ERSPAN3:
+	case FT_ETHERTYPE_ERSPAN3:
 		return decode_erspan(s, rd, 1);
 	default:
 		return ft__decode_ethertype(s, rd, proto);
@@ -450,7 +434,8 @@ decode_gre(struct ft__dec *s, struct ft_rd *rd)
 static void
 check_dns(struct ft_decoded *d, uint16_t sport, uint16_t dport, uint32_t min)
 {
-	if ((sport == PORT_DNS || dport == PORT_DNS || sport == PORT_MDNS || dport == PORT_MDNS) &&
+	if ((sport == FT_PORT_DNS || dport == FT_PORT_DNS || sport == FT_PORT_MDNS ||
+		    dport == FT_PORT_MDNS) &&
 		d->l4_payload_len >= min)
 		d->layers |= FT_LAYER_DNS;
 }
@@ -483,7 +468,7 @@ decode_tcp_opts(struct ft__dec *s, const uint8_t *o, uint32_t olen)
 		case 2:
 			if (len != 4)
 				return ft__fail(s, FT_DEC_MALFORMED, FT_L_TCP, o + i);
-			to->mss = ft_ld_be16(o + i + 2);
+			to->mss = ft__ld_be16(o + i + 2);
 			to->present |= FT_TCPOPT_MSS;
 			break;
 		case 3:
@@ -502,16 +487,16 @@ decode_tcp_opts(struct ft__dec *s, const uint8_t *o, uint32_t olen)
 				return ft__fail(s, FT_DEC_MALFORMED, FT_L_TCP, o + i);
 			to->present |= FT_TCPOPT_SACK;
 			for (nb = 0; nb < (len - 2) / 8 && to->n_sack < FT_MAX_TCP_SACK; nb++) {
-				to->sack[to->n_sack][0] = ft_ld_be32(o + i + 2 + nb * 8);
-				to->sack[to->n_sack][1] = ft_ld_be32(o + i + 6 + nb * 8);
+				to->sack[to->n_sack][0] = ft__ld_be32(o + i + 2 + nb * 8);
+				to->sack[to->n_sack][1] = ft__ld_be32(o + i + 6 + nb * 8);
 				to->n_sack++;
 			}
 			break;
 		case 8:
 			if (len != 10)
 				return ft__fail(s, FT_DEC_MALFORMED, FT_L_TCP, o + i);
-			to->ts_val = ft_ld_be32(o + i + 2);
-			to->ts_ecr = ft_ld_be32(o + i + 6);
+			to->ts_val = ft__ld_be32(o + i + 2);
+			to->ts_ecr = ft__ld_be32(o + i + 6);
 			to->present |= FT_TCPOPT_TS;
 			break;
 		default:
@@ -538,22 +523,22 @@ decode_tcp(struct ft__dec *s, struct ft_rd *rd, uint32_t decl)
 
 	if (decl < 20)
 		return ft__fail(s, FT_DEC_MALFORMED, FT_L_TCP, rd->p);
-	if (!ft_rd_need(rd, 20))
+	if (!ft__rd_need(rd, 20))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_TCP, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, 20) */
-	b12 = ft_rd_u8(rd, 12);
+	/* SAFE: checked by ft__rd_need(rd, 20) */
+	b12 = ft__rd_u8(rd, 12);
 	hl = (uint32_t)(b12 >> 4) * 4;
 	if (hl < 20 || hl > decl)
 		return ft__fail(s, FT_DEC_MALFORMED, FT_L_TCP, rd->p + 12);
-	if (!ft_rd_need(rd, hl))
+	if (!ft__rd_need(rd, hl))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_TCP, rd->p);
-	t->sport = ft_rd_be16(rd, 0);
-	t->dport = ft_rd_be16(rd, 2);
-	t->seq = ft_rd_be32(rd, 4);
-	t->ack = ft_rd_be32(rd, 8);
-	t->flags = (uint16_t)(((b12 & 1) << 8) | ft_rd_u8(rd, 13));
-	t->win = ft_rd_be16(rd, 14);
-	t->urp = ft_rd_be16(rd, 18);
+	t->sport = ft__rd_be16(rd, 0);
+	t->dport = ft__rd_be16(rd, 2);
+	t->seq = ft__rd_be32(rd, 4);
+	t->ack = ft__rd_be32(rd, 8);
+	t->flags = (uint16_t)(((b12 & 1) << 8) | ft__rd_u8(rd, 13));
+	t->win = ft__rd_be16(rd, 14);
+	t->urp = ft__rd_be16(rd, 18);
 	t->hlen = (uint8_t)hl;
 	t->len = decl - hl;
 	t->opts.present = 0;
@@ -565,12 +550,12 @@ decode_tcp(struct ft__dec *s, struct ft_rd *rd, uint32_t decl)
 	d->l4_payload_len = rd->left - hl;
 	/* DNS over TCP: a 2-byte length prefix, then the 12-byte header */
 	check_dns(d, t->sport, t->dport, 14);
-	if (hl == 32 && ft_rd_be32(rd, 20) == 0x0101080a) {
+	if (hl == 32 && ft__rd_be32(rd, 20) == 0x0101080a) {
 		/* fast path: NOP NOP TS, what most data segments carry */
 		t->opts.present = FT_TCPOPT_TS;
 		t->opts.n_opts = 3;
-		t->opts.ts_val = ft_rd_be32(rd, 24);
-		t->opts.ts_ecr = ft_rd_be32(rd, 28);
+		t->opts.ts_val = ft__rd_be32(rd, 24);
+		t->opts.ts_ecr = ft__rd_be32(rd, 28);
 		return FT_DEC_OK;
 	}
 	if (hl > 20)
@@ -587,17 +572,17 @@ decode_udp(struct ft__dec *s, struct ft_rd *rd, uint32_t decl)
 
 	if (decl < 8)
 		return ft__fail(s, FT_DEC_MALFORMED, FT_L_UDP, rd->p);
-	if (!ft_rd_need(rd, 8))
+	if (!ft__rd_need(rd, 8))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_UDP, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, 8) */
-	u->sport = ft_rd_be16(rd, 0);
-	u->dport = ft_rd_be16(rd, 2);
-	u->len = ft_rd_be16(rd, 4);
+	/* SAFE: checked by ft__rd_need(rd, 8) */
+	u->sport = ft__rd_be16(rd, 0);
+	u->dport = ft__rd_be16(rd, 2);
+	u->len = ft__rd_be16(rd, 4);
 	d->layers |= FT_LAYER_UDP;
 	if (u->len < 8)
 		return ft__fail(s, FT_DEC_MALFORMED, FT_L_UDP, rd->p + 4);
-	ft_rd_clamp(rd, u->len);
-	ft_rd_skip(rd, 8);
+	ft__rd_clamp(rd, u->len);
+	ft__rd_skip(rd, 8);
 	d->l4_payload = rd->p;
 	d->l4_payload_len = rd->left;
 	if (u->len > decl) {
@@ -606,13 +591,13 @@ decode_udp(struct ft__dec *s, struct ft_rd *rd, uint32_t decl)
 			return FT_DEC_OK;
 		return ft__fail(s, FT_DEC_MALFORMED, FT_L_UDP, rd->p - 4);
 	}
-	if (u->dport == PORT_VXLAN)
+	if (u->dport == FT_PORT_VXLAN)
 		return decode_vxlan(s, rd);
-	if (u->dport == PORT_GENEVE || u->dport == PORT_GTPU || u->sport == PORT_GTPU) {
+	if (u->dport == FT_PORT_GENEVE || u->dport == FT_PORT_GTPU || u->sport == FT_PORT_GTPU) {
 		/* port 2152 may be another datagram's ephemeral port: DNS to it stays DNS */
 		uint8_t depth = d->n_tunnel;
-		enum ft_dec_status st =
-			u->dport == PORT_GENEVE ? ft__decode_geneve(s, rd) : ft__decode_gtpu(s, rd);
+		enum ft_dec_status st = u->dport == FT_PORT_GENEVE ? ft__decode_geneve(s, rd)
+								   : ft__decode_gtpu(s, rd);
 
 		if (st != FT_DEC_OK || d->n_tunnel != depth)
 			return st;
@@ -626,23 +611,23 @@ static enum ft_dec_status
 decode_l4(struct ft__dec *s, struct ft_rd *rd, uint8_t proto, uint32_t decl)
 {
 	switch (proto) {
-	case 6:
+	case FT_IPPROTO_TCP:
 		return decode_tcp(s, rd, decl);
-	case 17:
+	case FT_IPPROTO_UDP:
 		return decode_udp(s, rd, decl);
-	case 1:
+	case FT_IPPROTO_ICMP:
 		return ft__decode_icmp(s, rd, decl);
-	case 58:
+	case FT_IPPROTO_ICMPV6:
 		return ft__decode_icmp6(s, rd, decl);
-	case 2:
+	case FT_IPPROTO_IGMP:
 		return ft__decode_igmp(s, rd, decl);
-	case 47:
+	case FT_IPPROTO_GRE:
 		return decode_gre(s, rd);
-	case 4:
+	case FT_IPPROTO_IPIP:
 		if (!ft__enter_tunnel(s, FT_TUN_IPIP))
 			return FT_DEC_OK;
 		return ft__decode_ip4(s, rd);
-	case 41:
+	case FT_IPPROTO_IPV6:
 		if (!ft__enter_tunnel(s, FT_TUN_IPIP))
 			return FT_DEC_OK;
 		return ft__decode_ip6(s, rd);
@@ -666,31 +651,31 @@ ft__decode_ip4(struct ft__dec *s, struct ft_rd *rd)
 	uint8_t vihl;
 	const uint8_t *o;
 
-	if (!ft_rd_need(rd, 20))
+	if (!ft__rd_need(rd, 20))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_IP4, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, 20) */
-	vihl = ft_rd_u8(rd, 0);
+	/* SAFE: checked by ft__rd_need(rd, 20) */
+	vihl = ft__rd_u8(rd, 0);
 	hl = (uint32_t)(vihl & 15) * 4;
-	tl = ft_rd_be16(rd, 2);
+	tl = ft__rd_be16(rd, 2);
 	if (tl == 0)
 		tl = rd->left; /* TSO capture: the length is not filled in yet */
 	if ((vihl >> 4) != 4 || hl < 20 || tl < hl)
 		return ft__fail(s, FT_DEC_MALFORMED, FT_L_IP4, rd->p);
-	if (!ft_rd_need(rd, hl))
+	if (!ft__rd_need(rd, hl))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_IP4, rd->p);
 	d->l3 = rd->p;
 	ip->v = 4;
 	ip->hlen = (uint8_t)hl;
-	ip->tos = ft_rd_u8(rd, 1);
+	ip->tos = ft__rd_u8(rd, 1);
 	ip->len = tl;
-	ip->id = ft_rd_be16(rd, 4);
-	fo = ft_rd_be16(rd, 6);
+	ip->id = ft__rd_be16(rd, 4);
+	fo = ft__rd_be16(rd, 6);
 	ip->df = (fo & 0x4000) != 0;
 	ip->mf = (fo & 0x2000) != 0;
 	ip->off = (uint16_t)((fo & 0x1fff) * 8);
 	ip->frag = ip->mf || ip->off != 0;
-	ip->ttl = ft_rd_u8(rd, 8);
-	ip->proto = ft_rd_u8(rd, 9);
+	ip->ttl = ft__rd_u8(rd, 8);
+	ip->proto = ft__rd_u8(rd, 9);
 	ip->ext_len = 0;
 	ip->flow = 0;
 	memcpy(ip->src, rd->p + 12, 4);
@@ -717,8 +702,8 @@ ft__decode_ip4(struct ft__dec *s, struct ft_rd *rd)
 			i += l;
 		}
 	}
-	ft_rd_clamp(rd, tl);
-	ft_rd_skip(rd, hl);
+	ft__rd_clamp(rd, tl);
+	ft__rd_skip(rd, hl);
 	if (ip->off != 0)
 		return (enum ft_dec_status)d->status; /* a later fragment: no L4 header */
 	return decode_l4(s, rd, ip->proto, tl - hl);
@@ -741,14 +726,14 @@ ft__decode_ip6(struct ft__dec *s, struct ft_rd *rd)
 	uint16_t fo;
 	int n;
 
-	if (!ft_rd_need(rd, 40))
+	if (!ft__rd_need(rd, 40))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_IP6, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, 40) */
-	vtf = ft_rd_be32(rd, 0);
+	/* SAFE: checked by ft__rd_need(rd, 40) */
+	vtf = ft__rd_be32(rd, 0);
 	if ((vtf >> 28) != 6)
 		return ft__fail(s, FT_DEC_MALFORMED, FT_L_IP6, rd->p);
-	plen = ft_rd_be16(rd, 4);
-	nh = ft_rd_u8(rd, 6);
+	plen = ft__rd_be16(rd, 4);
+	nh = ft__rd_u8(rd, 6);
 	if (plen == 0 && nh == 0)
 		plen = rd->left - 40; /* jumbogram (RFC 2675): length in hop-by-hop */
 	d->l3 = rd->p;
@@ -757,7 +742,7 @@ ft__decode_ip6(struct ft__dec *s, struct ft_rd *rd)
 	ip->tos = (uint8_t)(vtf >> 20);
 	ip->flow = vtf & 0xfffff;
 	ip->len = plen + 40;
-	ip->ttl = ft_rd_u8(rd, 7);
+	ip->ttl = ft__rd_u8(rd, 7);
 	ip->df = 0;
 	ip->mf = 0;
 	ip->off = 0;
@@ -768,19 +753,19 @@ ft__decode_ip6(struct ft__dec *s, struct ft_rd *rd)
 	memcpy(ip->dst, rd->p + 24, 16);
 	ip->proto = nh;
 	d->layers |= FT_LAYER_IP6;
-	ft_rd_clamp(rd, plen + 40);
-	ft_rd_skip(rd, 40);
+	ft__rd_clamp(rd, plen + 40);
+	ft__rd_skip(rd, 40);
 
 	for (n = 0;; n++) {
 		switch (nh) {
-		case 0:
-		case 43:
-		case 60:
-		case 135:
-		case 139:
-		case 140:
-		case 44:
-		case 51:
+		case FT_IPPROTO_HOPOPTS:
+		case FT_IPPROTO_ROUTING:
+		case FT_IPPROTO_DSTOPTS:
+		case FT_IPPROTO_MH:
+		case FT_IPPROTO_HIP:
+		case FT_IPPROTO_SHIM6:
+		case FT_IPPROTO_FRAGMENT:
+		case FT_IPPROTO_AH:
 			break;
 		default:
 			ip->proto = nh;
@@ -792,30 +777,30 @@ ft__decode_ip6(struct ft__dec *s, struct ft_rd *rd)
 			return ft__fail(s, FT_DEC_UNSUPPORTED, FT_L_IP6, rd->p);
 		if (plen < 8)
 			return ft__fail(s, FT_DEC_MALFORMED, FT_L_IP6, rd->p);
-		if (!ft_rd_need(rd, 8))
+		if (!ft__rd_need(rd, 8))
 			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_IP6, rd->p);
-		/* SAFE: checked by ft_rd_need(rd, 8) */
-		if (nh == 44) {
+		/* SAFE: checked by ft__rd_need(rd, 8) */
+		if (nh == FT_IPPROTO_FRAGMENT) {
 			hl = 8;
-			fo = ft_rd_be16(rd, 2);
+			fo = ft__rd_be16(rd, 2);
 			ip->off = fo & 0xfff8;
 			ip->mf = fo & 1;
 			ip->frag = 1;
-			ip->id = ft_rd_be32(rd, 4);
-		} else if (nh == 51) {
-			hl = ((uint32_t)ft_rd_u8(rd, 1) + 2) * 4;
+			ip->id = ft__rd_be32(rd, 4);
+		} else if (nh == FT_IPPROTO_AH) {
+			hl = ((uint32_t)ft__rd_u8(rd, 1) + 2) * 4;
 		} else {
-			hl = ((uint32_t)ft_rd_u8(rd, 1) + 1) * 8;
+			hl = ((uint32_t)ft__rd_u8(rd, 1) + 1) * 8;
 		}
 		if (hl > plen)
 			return ft__fail(s, FT_DEC_MALFORMED, FT_L_IP6, rd->p);
-		if (!ft_rd_need(rd, hl))
+		if (!ft__rd_need(rd, hl))
 			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_IP6, rd->p);
-		nh = ft_rd_u8(rd, 0);
+		nh = ft__rd_u8(rd, 0);
 		ip->proto = nh;
 		ip->ext_len = (uint16_t)(ip->ext_len + hl);
 		plen -= hl;
-		ft_rd_skip(rd, hl);
+		ft__rd_skip(rd, hl);
 	}
 }
 

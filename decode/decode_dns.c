@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "flowtap/decode.h"
-#include "decode/jw.h"
+#include "core/fmt.h"
 #include "decode/rd.h"
 
 #define DNS_MAX_JUMPS 64
@@ -148,7 +148,7 @@ dns_rdata(
 	case 15: /* MX: preference, exchange */
 		if (rdlen < 3)
 			return FT_DEC_MALFORMED;
-		sb_u(&b, ft_ld_be16(r));
+		sb_u(&b, ft__ld_be16(r));
 		sb_add(&b, " ", 1);
 		o = off + 2;
 		st = dns_name(m, &o, name, sizeof name);
@@ -158,7 +158,7 @@ dns_rdata(
 		if (rdlen < 7)
 			return FT_DEC_MALFORMED;
 		for (i = 0; i < 3; i++) {
-			sb_u(&b, ft_ld_be16(r + 2 * i));
+			sb_u(&b, ft__ld_be16(r + 2 * i));
 			sb_add(&b, " ", 1);
 		}
 		o = off + 6;
@@ -180,7 +180,7 @@ dns_rdata(
 			return FT_DEC_MALFORMED;
 		for (i = 0; i < 5; i++) {
 			sb_add(&b, " ", 1);
-			sb_u(&b, ft_ld_be32(m->m + o + 4 * i));
+			sb_u(&b, ft__ld_be32(m->m + o + 4 * i));
 		}
 		return FT_DEC_OK;
 	case 16: /* TXT: <character-string>+ */
@@ -234,7 +234,7 @@ ft_decode_dns(const struct ft_decoded *d, struct ft_dns *out)
 		if (m.len < 2)
 			return dns_fail(out, FT_DEC_TRUNCATED, 0);
 		out->tcp = 1;
-		m.declared = ft_ld_be16(m.m);
+		m.declared = ft__ld_be16(m.m);
 		m.m += 2;
 		m.len -= 2;
 		if (m.len > m.declared)
@@ -246,7 +246,7 @@ ft_decode_dns(const struct ft_decoded *d, struct ft_dns *out)
 	if (m.len < 12)
 		return dns_fail(out, dns_err(&m), 0);
 	/* SAFE: checked by m.len >= 12 */
-	out->id = ft_ld_be16(m.m);
+	out->id = ft__ld_be16(m.m);
 	f2 = m.m[2];
 	f3 = m.m[3];
 	out->qr = f2 >> 7;
@@ -256,10 +256,10 @@ ft_decode_dns(const struct ft_decoded *d, struct ft_dns *out)
 	out->rd = f2 & 1;
 	out->ra = f3 >> 7;
 	out->rcode = f3 & 15;
-	out->qdcount = ft_ld_be16(m.m + 4);
-	out->ancount = ft_ld_be16(m.m + 6);
-	out->nscount = ft_ld_be16(m.m + 8);
-	out->arcount = ft_ld_be16(m.m + 10);
+	out->qdcount = ft__ld_be16(m.m + 4);
+	out->ancount = ft__ld_be16(m.m + 6);
+	out->nscount = ft__ld_be16(m.m + 8);
+	out->arcount = ft__ld_be16(m.m + 10);
 	off = 12;
 
 	/* questions: all walked (bounded: each is >= 5 bytes), FT_DNS_MAX_RR kept */
@@ -272,8 +272,8 @@ ft_decode_dns(const struct ft_decoded *d, struct ft_dns *out)
 		if (m.len - off < 4)
 			return dns_fail(out, dns_err(&m), off);
 		if (i < FT_DNS_MAX_RR) {
-			out->qd[i].type = ft_ld_be16(m.m + off);
-			out->qd[i].qclass = ft_ld_be16(m.m + off + 2);
+			out->qd[i].type = ft__ld_be16(m.m + off);
+			out->qd[i].qclass = ft__ld_be16(m.m + off + 2);
 			out->n_qd++;
 		}
 		off += 4;
@@ -286,10 +286,10 @@ ft_decode_dns(const struct ft_decoded *d, struct ft_dns *out)
 			return dns_fail(out, st, off);
 		if (m.len - off < 10)
 			return dns_fail(out, dns_err(&m), off);
-		rr->type = ft_ld_be16(m.m + off);
-		rr->rclass = ft_ld_be16(m.m + off + 2);
-		rr->ttl = ft_ld_be32(m.m + off + 4);
-		rdlen = ft_ld_be16(m.m + off + 8);
+		rr->type = ft__ld_be16(m.m + off);
+		rr->rclass = ft__ld_be16(m.m + off + 2);
+		rr->ttl = ft__ld_be32(m.m + off + 4);
+		rdlen = ft__ld_be16(m.m + off + 8);
 		rr->rdlen = (uint16_t)rdlen;
 		off += 10;
 		if (rdlen > m.len - off)

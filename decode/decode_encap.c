@@ -4,7 +4,7 @@
  *
  * DESIGN
  * - Same rules as decode.c: one cursor, each header's length checked once
- *   with ft_rd_need() before its fields are read, loops bounded by a constant
+ *   with ft__rd_need() before its fields are read, loops bounded by a constant
  *   (FT_MAX_MPLS labels, FT_MAX_GTP_EXT extension headers), no allocation.
  * - PPP, PPPoE, Cisco HDLC and MPLS carrying IP are link-level layers: the IP
  *   header after them is the packet's only one (ip, not outer_ip). The
@@ -20,6 +20,7 @@
 
 #include "flowtap/decode.h"
 #include "decode/decode_internal.h"
+#include "decode/proto.h"
 #include "decode/rd.h"
 
 /* PPP protocol numbers (RFC 1661, IANA "PPP DLL Protocol Numbers"). */
@@ -28,13 +29,11 @@
 #define PPP_MPLS_UC 0x0281
 #define PPP_MPLS_MC 0x0283
 
-#define PPP_ADDRESS     0xff
-#define PPP_CONTROL     0x03
-#define CHDLC_UCAST     0x0f
-#define CHDLC_BCAST     0x8f
-#define ETHERTYPE_SLARP 0x8035
-#define ETHERTYPE_TEB   0x6558
-#define GTP_TPDU        255
+#define PPP_ADDRESS 0xff
+#define PPP_CONTROL 0x03
+#define CHDLC_UCAST 0x0f
+#define CHDLC_BCAST 0x8f
+#define GTP_TPDU    255
 
 /*
  * PPP (RFC 1661 section 2): the protocol field, one byte when compressed
@@ -50,31 +49,31 @@ decode_ppp(struct ft__dec *s, struct ft_rd *rd, int framed)
 
 	ppp->hdlc = 0;
 	ppp->pfc = 0;
-	if (!ft_rd_need(rd, 1))
+	if (!ft__rd_need(rd, 1))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_PPP, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, 1) */
-	if (framed && ft_rd_u8(rd, 0) == PPP_ADDRESS) {
-		if (!ft_rd_need(rd, 2))
+	/* SAFE: checked by ft__rd_need(rd, 1) */
+	if (framed && ft__rd_u8(rd, 0) == PPP_ADDRESS) {
+		if (!ft__rd_need(rd, 2))
 			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_PPP, rd->p);
-		/* SAFE: checked by ft_rd_need(rd, 2) */
-		if (ft_rd_u8(rd, 1) != PPP_CONTROL)
+		/* SAFE: checked by ft__rd_need(rd, 2) */
+		if (ft__rd_u8(rd, 1) != PPP_CONTROL)
 			return ft__fail(s, FT_DEC_MALFORMED, FT_L_PPP, rd->p + 1);
 		ppp->hdlc = 1;
-		ft_rd_skip(rd, 2);
-		if (!ft_rd_need(rd, 1))
+		ft__rd_skip(rd, 2);
+		if (!ft__rd_need(rd, 1))
 			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_PPP, rd->p);
 	}
-	/* SAFE: checked by ft_rd_need(rd, 1) above */
-	if (ft_rd_u8(rd, 0) & 1) {
-		proto = ft_rd_u8(rd, 0);
+	/* SAFE: checked by ft__rd_need(rd, 1) above */
+	if (ft__rd_u8(rd, 0) & 1) {
+		proto = ft__rd_u8(rd, 0);
 		ppp->pfc = 1;
-		ft_rd_skip(rd, 1);
+		ft__rd_skip(rd, 1);
 	} else {
-		if (!ft_rd_need(rd, 2))
+		if (!ft__rd_need(rd, 2))
 			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_PPP, rd->p);
-		/* SAFE: checked by ft_rd_need(rd, 2) */
-		proto = ft_rd_be16(rd, 0);
-		ft_rd_skip(rd, 2);
+		/* SAFE: checked by ft__rd_need(rd, 2) */
+		proto = ft__rd_be16(rd, 0);
+		ft__rd_skip(rd, 2);
 	}
 	ppp->proto = proto;
 	d->layers |= FT_LAYER_PPP;
@@ -101,15 +100,15 @@ ft__decode_chdlc(struct ft__dec *s, struct ft_rd *rd)
 	struct ft_decoded *d = s->d;
 	struct ft_chdlc *h = &d->chdlc;
 
-	if (!ft_rd_need(rd, 4))
+	if (!ft__rd_need(rd, 4))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_CHDLC, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, 4) */
-	h->addr = ft_rd_u8(rd, 0);
-	h->ctrl = ft_rd_u8(rd, 1);
-	h->proto = ft_rd_be16(rd, 2);
-	ft_rd_skip(rd, 4);
+	/* SAFE: checked by ft__rd_need(rd, 4) */
+	h->addr = ft__rd_u8(rd, 0);
+	h->ctrl = ft__rd_u8(rd, 1);
+	h->proto = ft__rd_be16(rd, 2);
+	ft__rd_skip(rd, 4);
 	d->layers |= FT_LAYER_CHDLC;
-	if (h->proto == ETHERTYPE_SLARP)
+	if (h->proto == FT_ETHERTYPE_RARP)
 		return FT_DEC_OK;
 	return ft__decode_ethertype(s, rd, h->proto);
 }
@@ -122,9 +121,9 @@ ft__decode_chdlc(struct ft__dec *s, struct ft_rd *rd)
 enum ft_dec_status
 ft__decode_ppp_link(struct ft__dec *s, struct ft_rd *rd, int serial)
 {
-	if (serial && ft_rd_need(rd, 1)) {
-		/* SAFE: checked by ft_rd_need(rd, 1) */
-		if (ft_rd_u8(rd, 0) == CHDLC_UCAST || ft_rd_u8(rd, 0) == CHDLC_BCAST)
+	if (serial && ft__rd_need(rd, 1)) {
+		/* SAFE: checked by ft__rd_need(rd, 1) */
+		if (ft__rd_u8(rd, 0) == CHDLC_UCAST || ft__rd_u8(rd, 0) == CHDLC_BCAST)
 			return ft__decode_chdlc(s, rd);
 	}
 	return decode_ppp(s, rd, 1);
@@ -142,21 +141,21 @@ ft__decode_pppoe(struct ft__dec *s, struct ft_rd *rd, int discovery)
 	struct ft_pppoe tmp, *h = (d->layers & FT_LAYER_PPPOE) ? &tmp : &d->pppoe;
 	uint8_t vt;
 
-	if (!ft_rd_need(rd, 6))
+	if (!ft__rd_need(rd, 6))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_PPPOE, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, 6) */
-	vt = ft_rd_u8(rd, 0);
+	/* SAFE: checked by ft__rd_need(rd, 6) */
+	vt = ft__rd_u8(rd, 0);
 	h->ver = vt >> 4;
 	h->type = vt & 15;
-	h->code = ft_rd_u8(rd, 1);
-	h->session = ft_rd_be16(rd, 2);
-	h->len = ft_rd_be16(rd, 4);
+	h->code = ft__rd_u8(rd, 1);
+	h->session = ft__rd_be16(rd, 2);
+	h->len = ft__rd_be16(rd, 4);
 	h->discovery = (uint8_t)(discovery != 0);
 	d->layers |= FT_LAYER_PPPOE;
 	if (h->ver != 1 || h->type != 1)
 		return ft__fail(s, FT_DEC_MALFORMED, FT_L_PPPOE, rd->p);
-	ft_rd_skip(rd, 6);
-	ft_rd_clamp(rd, h->len); /* Ethernet padding is not PPP */
+	ft__rd_skip(rd, 6);
+	ft__rd_clamp(rd, h->len); /* Ethernet padding is not PPP */
 	if (discovery || h->code != 0)
 		return FT_DEC_OK;
 	return decode_ppp(s, rd, 0);
@@ -171,12 +170,13 @@ looks_like_plain_eth(const struct ft_rd *rd)
 {
 	uint16_t t;
 
-	if (!ft_rd_need(rd, 14))
+	if (!ft__rd_need(rd, 14))
 		return 0;
-	/* SAFE: checked by ft_rd_need(rd, 14) */
-	t = ft_rd_be16(rd, 12);
-	return t == 0x0800 || t == 0x86dd || t == 0x0806 || t == 0x8100 || t == 0x88a8 ||
-	       t == 0x8847 || t == 0x8848 || t == 0x8863 || t == 0x8864;
+	/* SAFE: checked by ft__rd_need(rd, 14) */
+	t = ft__rd_be16(rd, 12);
+	return t == FT_ETHERTYPE_IP4 || t == FT_ETHERTYPE_IP6 || t == FT_ETHERTYPE_ARP ||
+	       t == FT_ETHERTYPE_VLAN || t == FT_ETHERTYPE_QINQ || t == FT_ETHERTYPE_MPLS ||
+	       t == FT_ETHERTYPE_MPLS_MC || t == FT_ETHERTYPE_PPPOE_D || t == FT_ETHERTYPE_PPPOE_S;
 }
 
 /* An Ethernet pseudowire (RFC 4448), after its control word (RFC 4385) if cw. */
@@ -185,14 +185,14 @@ decode_pw_eth(struct ft__dec *s, struct ft_rd *rd, int cw)
 {
 	struct ft_decoded *d = s->d;
 
-	if (cw && !ft_rd_need(rd, 4))
+	if (cw && !ft__rd_need(rd, 4))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_MPLS, rd->p);
 	if (!ft__enter_tunnel(s, FT_TUN_MPLS))
 		return FT_DEC_OK;
 	if (d->n_tunnel == 1)
 		d->tunnel.pw_cw = (uint8_t)cw;
 	if (cw)
-		ft_rd_skip(rd, 4);
+		ft__rd_skip(rd, 4);
 	return ft__decode_ether(s, rd, 1);
 }
 
@@ -219,11 +219,11 @@ ft__decode_mpls(struct ft__dec *s, struct ft_rd *rd)
 	for (n = 0;; n++) {
 		if (n == FT_MAX_MPLS)
 			return ft__fail(s, FT_DEC_UNSUPPORTED, FT_L_MPLS, rd->p);
-		if (!ft_rd_need(rd, 4))
+		if (!ft__rd_need(rd, 4))
 			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_MPLS, rd->p);
-		/* SAFE: checked by ft_rd_need(rd, 4) */
-		e = ft_rd_be32(rd, 0);
-		ft_rd_skip(rd, 4);
+		/* SAFE: checked by ft__rd_need(rd, 4) */
+		e = ft__rd_be32(rd, 0);
+		ft__rd_skip(rd, 4);
 		if (keep) {
 			m = &d->mpls[d->n_mpls++];
 			m->label = e >> 12;
@@ -234,10 +234,10 @@ ft__decode_mpls(struct ft__dec *s, struct ft_rd *rd)
 		if (e & 0x100)
 			break;
 	}
-	if (!ft_rd_need(rd, 1))
+	if (!ft__rd_need(rd, 1))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_MPLS, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, 1) */
-	nibble = ft_rd_u8(rd, 0) >> 4;
+	/* SAFE: checked by ft__rd_need(rd, 1) */
+	nibble = ft__rd_u8(rd, 0) >> 4;
 	if (nibble == 1)
 		return FT_DEC_OK; /* pseudowire associated channel (RFC 4385): not decoded */
 	if (nibble == 0)
@@ -258,29 +258,29 @@ ft__decode_geneve(struct ft__dec *s, struct ft_rd *rd)
 	uint32_t hl;
 	uint8_t b0;
 
-	if (!ft_rd_need(rd, 8))
+	if (!ft__rd_need(rd, 8))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_GENEVE, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, 8) */
-	b0 = ft_rd_u8(rd, 0);
+	/* SAFE: checked by ft__rd_need(rd, 8) */
+	b0 = ft__rd_u8(rd, 0);
 	if ((b0 >> 6) != 0)
 		return FT_DEC_OK;
 	hl = 8 + (uint32_t)(b0 & 0x3f) * 4;
-	if (!ft_rd_need(rd, hl))
+	if (!ft__rd_need(rd, hl))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_GENEVE, rd->p);
-	proto = ft_rd_be16(rd, 2);
+	proto = ft__rd_be16(rd, 2);
 	if (!ft__enter_tunnel(s, FT_TUN_GENEVE))
 		return FT_DEC_OK;
 	if (d->n_tunnel == 1) {
-		d->tunnel.vni = ft_rd_be32(rd, 4) >> 8;
-		d->tunnel.geneve_flags = ft_rd_u8(rd, 1) & 0xc0;
+		d->tunnel.vni = ft__rd_be32(rd, 4) >> 8;
+		d->tunnel.geneve_flags = ft__rd_u8(rd, 1) & 0xc0;
 		d->tunnel.geneve_proto = proto;
 		d->tunnel.geneve_opt_len = (uint16_t)(hl - 8);
 		d->tunnel.sport = sport;
 		d->tunnel.dport = dport;
 	}
 	d->layers |= FT_LAYER_GENEVE;
-	ft_rd_skip(rd, hl);
-	if (proto == ETHERTYPE_TEB)
+	ft__rd_skip(rd, hl);
+	if (proto == FT_ETHERTYPE_TEB)
 		return ft__decode_ether(s, rd, 1);
 	return ft__decode_ethertype(s, rd, proto);
 }
@@ -303,50 +303,50 @@ ft__decode_gtpu(struct ft__dec *s, struct ft_rd *rd)
 	uint8_t flags, type, next;
 	unsigned n;
 
-	if (!ft_rd_need(rd, 8))
+	if (!ft__rd_need(rd, 8))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_GTP, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, 8) */
-	flags = ft_rd_u8(rd, 0);
-	type = ft_rd_u8(rd, 1);
+	/* SAFE: checked by ft__rd_need(rd, 8) */
+	flags = ft__rd_u8(rd, 0);
+	type = ft__rd_u8(rd, 1);
 	if ((flags >> 5) != 1 || (flags & 0x10) == 0 || type != GTP_TPDU)
 		return FT_DEC_OK;
-	glen = ft_rd_be16(rd, 2);
+	glen = ft__rd_be16(rd, 2);
 	if (flags & 7) {
 		hl = 12;
 		if (glen < 4)
 			return ft__fail(s, FT_DEC_MALFORMED, FT_L_GTP, rd->p + 2);
-		if (!ft_rd_need(rd, hl))
+		if (!ft__rd_need(rd, hl))
 			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_GTP, rd->p);
-		/* SAFE: checked by ft_rd_need(rd, 12) */
-		next = (flags & 4) ? ft_rd_u8(rd, 11) : 0;
+		/* SAFE: checked by ft__rd_need(rd, 12) */
+		next = (flags & 4) ? ft__rd_u8(rd, 11) : 0;
 		for (n = 0; next != 0; n++) {
 			if (n == FT_MAX_GTP_EXT)
 				return ft__fail(s, FT_DEC_UNSUPPORTED, FT_L_GTP, rd->p + hl);
-			if (!ft_rd_need(rd, hl + 1))
+			if (!ft__rd_need(rd, hl + 1))
 				return ft__fail(s, FT_DEC_TRUNCATED, FT_L_GTP, rd->p);
-			/* SAFE: checked by ft_rd_need(rd, hl + 1) */
-			elen = (uint32_t)ft_rd_u8(rd, hl) * 4;
+			/* SAFE: checked by ft__rd_need(rd, hl + 1) */
+			elen = (uint32_t)ft__rd_u8(rd, hl) * 4;
 			if (elen == 0 || hl + elen > glen + 8)
 				return ft__fail(s, FT_DEC_MALFORMED, FT_L_GTP, rd->p + hl);
-			if (!ft_rd_need(rd, hl + elen))
+			if (!ft__rd_need(rd, hl + elen))
 				return ft__fail(s, FT_DEC_TRUNCATED, FT_L_GTP, rd->p);
-			/* SAFE: checked by ft_rd_need(rd, hl + elen) */
-			next = ft_rd_u8(rd, hl + elen - 1);
+			/* SAFE: checked by ft__rd_need(rd, hl + elen) */
+			next = ft__rd_u8(rd, hl + elen - 1);
 			hl += elen;
 		}
 	}
 	if (!ft__enter_tunnel(s, FT_TUN_GTP))
 		return FT_DEC_OK;
 	if (d->n_tunnel == 1) {
-		d->tunnel.teid = ft_rd_be32(rd, 4);
+		d->tunnel.teid = ft__rd_be32(rd, 4);
 		d->tunnel.gtp_flags = flags;
 		d->tunnel.gtp_type = type;
 		d->tunnel.sport = sport;
 		d->tunnel.dport = dport;
 	}
 	d->layers |= FT_LAYER_GTP;
-	ft_rd_clamp(rd, glen + 8);
-	ft_rd_skip(rd, hl);
+	ft__rd_clamp(rd, glen + 8);
+	ft__rd_skip(rd, hl);
 	if (glen + 8 == hl)
 		return FT_DEC_OK; /* an empty T-PDU */
 	return ft__decode_ip_version(s, rd, FT_L_GTP, FT_DEC_OK);

@@ -14,6 +14,7 @@
 
 #include "flowtap/decode.h"
 #include "decode/decode_internal.h"
+#include "decode/proto.h"
 #include "decode/rd.h"
 
 /* ARP (RFC 826): htype, ptype, hlen, plen, op, then sha spa tha tpa. */
@@ -23,24 +24,24 @@ ft__decode_arp(struct ft__dec *s, struct ft_rd *rd)
 	struct ft_arp *a = &s->d->arp;
 	uint32_t need;
 
-	if (!ft_rd_need(rd, 8))
+	if (!ft__rd_need(rd, 8))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_ARP, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, 8) */
-	a->htype = ft_rd_be16(rd, 0);
-	a->ptype = ft_rd_be16(rd, 2);
-	a->hlen = ft_rd_u8(rd, 4);
-	a->plen = ft_rd_u8(rd, 5);
-	a->op = ft_rd_be16(rd, 6);
+	/* SAFE: checked by ft__rd_need(rd, 8) */
+	a->htype = ft__rd_be16(rd, 0);
+	a->ptype = ft__rd_be16(rd, 2);
+	a->hlen = ft__rd_u8(rd, 4);
+	a->plen = ft__rd_u8(rd, 5);
+	a->op = ft__rd_be16(rd, 6);
 	need = 8 + 2 * ((uint32_t)a->hlen + a->plen);
-	if (!ft_rd_need(rd, need))
+	if (!ft__rd_need(rd, need))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_ARP, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, need) */
+	/* SAFE: checked by ft__rd_need(rd, need) */
 	a->sha = rd->p + 8;
 	a->spa = a->sha + a->hlen;
 	a->tha = a->spa + a->plen;
 	a->tpa = a->tha + a->hlen;
 	s->d->layers |= FT_LAYER_ARP;
-	ft_rd_skip(rd, need);
+	ft__rd_skip(rd, need);
 	return FT_DEC_OK;
 }
 
@@ -58,33 +59,33 @@ decode_quote(struct ft__dec *s, struct ft_rd *rd, uint32_t decl, enum ft_layer l
 
 	if (decl < 1)
 		return FT_DEC_OK;
-	if (!ft_rd_need(rd, 1))
+	if (!ft__rd_need(rd, 1))
 		return ft__fail(s, FT_DEC_TRUNCATED, layer, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, 1) */
-	v = ft_rd_u8(rd, 0) >> 4;
+	/* SAFE: checked by ft__rd_need(rd, 1) */
+	v = ft__rd_u8(rd, 0) >> 4;
 	if (v == 4) {
-		hl = (uint32_t)(ft_rd_u8(rd, 0) & 15) * 4;
+		hl = (uint32_t)(ft__rd_u8(rd, 0) & 15) * 4;
 		if (hl < 20 || decl < hl)
 			return FT_DEC_OK;
-		if (!ft_rd_need(rd, hl))
+		if (!ft__rd_need(rd, hl))
 			return ft__fail(s, FT_DEC_TRUNCATED, layer, rd->p);
-		/* SAFE: checked by ft_rd_need(rd, hl) */
-		ic->q_proto = ft_rd_u8(rd, 9);
+		/* SAFE: checked by ft__rd_need(rd, hl) */
+		ic->q_proto = ft__rd_u8(rd, 9);
 		memset(ic->q_src, 0, sizeof ic->q_src);
 		memset(ic->q_dst, 0, sizeof ic->q_dst);
 		memcpy(ic->q_src, rd->p + 12, 4);
 		memcpy(ic->q_dst, rd->p + 16, 4);
 		/* later fragments quote no ports */
-		if ((ft_rd_be16(rd, 6) & 0x1fff) != 0)
+		if ((ft__rd_be16(rd, 6) & 0x1fff) != 0)
 			hl = 0;
 	} else if (v == 6) {
 		hl = 40;
 		if (decl < hl)
 			return FT_DEC_OK;
-		if (!ft_rd_need(rd, hl))
+		if (!ft__rd_need(rd, hl))
 			return ft__fail(s, FT_DEC_TRUNCATED, layer, rd->p);
-		/* SAFE: checked by ft_rd_need(rd, 40) */
-		ic->q_proto = ft_rd_u8(rd, 6);
+		/* SAFE: checked by ft__rd_need(rd, 40) */
+		ic->q_proto = ft__rd_u8(rd, 6);
 		memcpy(ic->q_src, rd->p + 8, 16);
 		memcpy(ic->q_dst, rd->p + 24, 16);
 	} else {
@@ -93,18 +94,18 @@ decode_quote(struct ft__dec *s, struct ft_rd *rd, uint32_t decl, enum ft_layer l
 	ic->q_v = v;
 	ic->quote = 1;
 	switch (ic->q_proto) {
-	case 6:
-	case 17:
-	case 33:
-	case 132:
+	case FT_IPPROTO_TCP:
+	case FT_IPPROTO_UDP:
+	case FT_IPPROTO_DCCP:
+	case FT_IPPROTO_SCTP:
 		need = hl + 4;
 		if (hl == 0 || decl < need)
 			break;
-		if (!ft_rd_need(rd, need))
+		if (!ft__rd_need(rd, need))
 			return ft__fail(s, FT_DEC_TRUNCATED, layer, rd->p + hl);
-		/* SAFE: checked by ft_rd_need(rd, hl + 4) */
-		ic->q_sport = ft_rd_be16(rd, hl);
-		ic->q_dport = ft_rd_be16(rd, hl + 2);
+		/* SAFE: checked by ft__rd_need(rd, hl + 4) */
+		ic->q_sport = ft__rd_be16(rd, hl);
+		ic->q_dport = ft__rd_be16(rd, hl + 2);
 		ic->q_ports = 1;
 		break;
 	default:
@@ -120,21 +121,21 @@ icmp_common(struct ft__dec *s, struct ft_rd *rd, uint32_t decl, enum ft_layer la
 
 	if (decl < 8)
 		return ft__fail(s, FT_DEC_MALFORMED, layer, rd->p);
-	if (!ft_rd_need(rd, 8))
+	if (!ft__rd_need(rd, 8))
 		return ft__fail(s, FT_DEC_TRUNCATED, layer, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, 8) */
-	ic->type = ft_rd_u8(rd, 0);
-	ic->code = ft_rd_u8(rd, 1);
-	ic->data = ft_rd_be32(rd, 4);
-	ic->id = ft_rd_be16(rd, 4);
-	ic->seq = ft_rd_be16(rd, 6);
+	/* SAFE: checked by ft__rd_need(rd, 8) */
+	ic->type = ft__rd_u8(rd, 0);
+	ic->code = ft__rd_u8(rd, 1);
+	ic->data = ft__rd_be32(rd, 4);
+	ic->id = ft__rd_be16(rd, 4);
+	ic->seq = ft__rd_be16(rd, 6);
 	ic->echo = 0;
 	ic->quote = 0;
 	ic->q_ports = 0;
 	ic->nd_target = 0;
 	ic->nd_lladdr = 0;
 	s->d->layers |= FT_LAYER(layer);
-	ft_rd_skip(rd, 8);
+	ft__rd_skip(rd, 8);
 	return FT_DEC_OK;
 }
 
@@ -211,33 +212,33 @@ ft__decode_icmp6(struct ft__dec *s, struct ft_rd *rd, uint32_t decl)
 	}
 	if (decl < skip)
 		return ft__fail(s, FT_DEC_MALFORMED, FT_L_ICMP6, rd->p);
-	if (!ft_rd_need(rd, skip))
+	if (!ft__rd_need(rd, skip))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_ICMP6, rd->p);
 	if (skip >= 16) {
-		/* SAFE: checked by ft_rd_need(rd, skip >= 16) */
+		/* SAFE: checked by ft__rd_need(rd, skip >= 16) */
 		memcpy(ic->target, rd->p, 16);
 		ic->nd_target = 1;
 	}
-	ft_rd_skip(rd, skip);
+	ft__rd_skip(rd, skip);
 	decl -= skip;
 	/* options: type, length in units of 8 octets (0 is invalid) */
 	for (n = 0; n < 64 && decl > 0; n++) {
 		if (decl < 2)
 			return ft__fail(s, FT_DEC_MALFORMED, FT_L_ICMP6, rd->p);
-		if (!ft_rd_need(rd, 2))
+		if (!ft__rd_need(rd, 2))
 			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_ICMP6, rd->p);
-		/* SAFE: checked by ft_rd_need(rd, 2) */
-		olen = (uint32_t)ft_rd_u8(rd, 1) * 8;
+		/* SAFE: checked by ft__rd_need(rd, 2) */
+		olen = (uint32_t)ft__rd_u8(rd, 1) * 8;
 		if (olen == 0 || olen > decl)
 			return ft__fail(s, FT_DEC_MALFORMED, FT_L_ICMP6, rd->p);
-		if (!ft_rd_need(rd, olen))
+		if (!ft__rd_need(rd, olen))
 			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_ICMP6, rd->p);
-		if ((ft_rd_u8(rd, 0) == 1 || ft_rd_u8(rd, 0) == 2) && olen >= 8) {
-			/* SAFE: checked by ft_rd_need(rd, olen >= 8) */
+		if ((ft__rd_u8(rd, 0) == 1 || ft__rd_u8(rd, 0) == 2) && olen >= 8) {
+			/* SAFE: checked by ft__rd_need(rd, olen >= 8) */
 			memcpy(ic->lladdr, rd->p + 2, 6);
 			ic->nd_lladdr = 1;
 		}
-		ft_rd_skip(rd, olen);
+		ft__rd_skip(rd, olen);
 		decl -= olen;
 	}
 	return FT_DEC_OK;
@@ -255,22 +256,22 @@ ft__decode_igmp(struct ft__dec *s, struct ft_rd *rd, uint32_t decl)
 
 	if (decl < 8)
 		return ft__fail(s, FT_DEC_MALFORMED, FT_L_IGMP, rd->p);
-	if (!ft_rd_need(rd, 8))
+	if (!ft__rd_need(rd, 8))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_IGMP, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, 8) */
-	g->type = ft_rd_u8(rd, 0);
-	g->max_resp = ft_rd_u8(rd, 1);
+	/* SAFE: checked by ft__rd_need(rd, 8) */
+	g->type = ft__rd_u8(rd, 0);
+	g->max_resp = ft__rd_u8(rd, 1);
 	memcpy(g->group, rd->p + 4, 4);
 	g->n_rec = 0;
 	g->n_src = 0;
 	switch (g->type) {
 	case 0x11:
 		if (decl >= 12) {
-			if (!ft_rd_need(rd, 12))
+			if (!ft__rd_need(rd, 12))
 				return ft__fail(s, FT_DEC_TRUNCATED, FT_L_IGMP, rd->p);
-			/* SAFE: checked by ft_rd_need(rd, 12) */
+			/* SAFE: checked by ft__rd_need(rd, 12) */
 			g->version = 3;
-			g->n_src = ft_rd_be16(rd, 10);
+			g->n_src = ft__rd_be16(rd, 10);
 		} else {
 			g->version = g->max_resp == 0 ? 1 : 2;
 		}
@@ -280,7 +281,7 @@ ft__decode_igmp(struct ft__dec *s, struct ft_rd *rd, uint32_t decl)
 		break;
 	case 0x22:
 		g->version = 3;
-		g->n_rec = ft_rd_be16(rd, 6);
+		g->n_rec = ft__rd_be16(rd, 6);
 		memset(g->group, 0, 4);
 		break;
 	default: /* 0x16 v2 report, 0x17 leave, others */

@@ -44,25 +44,25 @@ decode_radiotap(struct ft__dec *s, struct ft_rd *rd)
 	const uint8_t *h = rd->p;
 	const uint8_t *f;
 
-	if (!ft_rd_need(rd, 8))
+	if (!ft__rd_need(rd, 8))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_RADIOTAP, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, 8) */
+	/* SAFE: checked by ft__rd_need(rd, 8) */
 	if (h[0] != 0)
 		return ft__fail(s, FT_DEC_UNSUPPORTED, FT_L_RADIOTAP, rd->p);
-	itlen = ft_ld_le16(h + 2);
+	itlen = ft__ld_le16(h + 2);
 	if (itlen < 8)
 		return ft__fail(s, FT_DEC_MALFORMED, FT_L_RADIOTAP, rd->p + 2);
-	if (!ft_rd_need(rd, itlen))
+	if (!ft__rd_need(rd, itlen))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_RADIOTAP, rd->p);
 	rt->len = (uint16_t)itlen;
 	rt->have = 0;
-	rt->present = ft_ld_le32(h + 4);
+	rt->present = ft__ld_le32(h + 4);
 	/* the chain of present words */
 	wo = 4;
 	do {
 		if (wo + 4 > itlen)
 			return ft__fail(s, FT_DEC_MALFORMED, FT_L_RADIOTAP, h + wo);
-		present = ft_ld_le32(h + wo);
+		present = ft__ld_le32(h + wo);
 		wo += 4;
 		nw++;
 	} while ((present & 0x80000000u) && nw < RT_MAX_WORDS);
@@ -76,7 +76,7 @@ decode_radiotap(struct ft__dec *s, struct ft_rd *rd)
 	 */
 	off = wo;
 	for (uint32_t w = 0; w < nw; w++) {
-		present = ft_ld_le32(h + 4 + 4 * w);
+		present = ft__ld_le32(h + 4 + 4 * w);
 		if (ns == 2 && (present & 0x1fffffffu))
 			goto done;
 		for (bit = 0; bit < 29 && ns == 0; bit++) {
@@ -90,7 +90,7 @@ decode_radiotap(struct ft__dec *s, struct ft_rd *rd)
 			f = h + off;
 			switch (bit) {
 			case 0:
-				rt->tsft = ft_ld_le64(f);
+				rt->tsft = ft__ld_le64(f);
 				rt->have |= FT_RT_TSFT;
 				break;
 			case 1:
@@ -102,8 +102,8 @@ decode_radiotap(struct ft__dec *s, struct ft_rd *rd)
 				rt->have |= FT_RT_RATE;
 				break;
 			case 3:
-				rt->freq = ft_ld_le16(f);
-				rt->chan_flags = ft_ld_le16(f + 2);
+				rt->freq = ft__ld_le16(f);
+				rt->chan_flags = ft__ld_le16(f + 2);
 				rt->have |= FT_RT_CHANNEL;
 				break;
 			case 5:
@@ -138,7 +138,7 @@ decode_radiotap(struct ft__dec *s, struct ft_rd *rd)
 			off = (off + 1) & ~(uint32_t)1;
 			if (off + 6 > itlen)
 				return ft__fail(s, FT_DEC_MALFORMED, FT_L_RADIOTAP, h + off);
-			skip = ft_ld_le16(h + off + 4);
+			skip = ft__ld_le16(h + off + 4);
 			if (skip > itlen - off - 6)
 				return ft__fail(s, FT_DEC_MALFORMED, FT_L_RADIOTAP, h + off);
 			off += 6 + skip;
@@ -149,7 +149,7 @@ decode_radiotap(struct ft__dec *s, struct ft_rd *rd)
 	}
 done:
 	s->d->layers |= FT_LAYER_RADIOTAP;
-	ft_rd_skip(rd, itlen);
+	ft__rd_skip(rd, itlen);
 	return FT_DEC_OK;
 }
 
@@ -186,19 +186,19 @@ decode_mgmt_body(struct ft__dec *s, struct ft_rd *rd)
 	default:
 		return FT_DEC_OK;
 	}
-	if (!ft_rd_need(rd, fixed))
+	if (!ft__rd_need(rd, fixed))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_WIFI, rd->p);
-	ft_rd_skip(rd, fixed);
+	ft__rd_skip(rd, fixed);
 	/* bounded: each element consumes at least 2 bytes */
 	while (rd->left > 0) {
-		if (!ft_rd_need(rd, 2))
+		if (!ft__rd_need(rd, 2))
 			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_WIFI, rd->p);
-		/* SAFE: checked by ft_rd_need(rd, 2) */
-		id = ft_rd_u8(rd, 0);
-		len = ft_rd_u8(rd, 1);
-		if (!ft_rd_need(rd, 2 + len))
+		/* SAFE: checked by ft__rd_need(rd, 2) */
+		id = ft__rd_u8(rd, 0);
+		len = ft__rd_u8(rd, 1);
+		if (!ft__rd_need(rd, 2 + len))
 			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_WIFI, rd->p);
-		/* SAFE: checked by ft_rd_need(rd, 2 + len) */
+		/* SAFE: checked by ft__rd_need(rd, 2 + len) */
 		switch (id) {
 		case 0:
 			if (!wf->has_ssid) {
@@ -211,16 +211,16 @@ decode_mgmt_body(struct ft__dec *s, struct ft_rd *rd)
 		case 1:
 		case 50:
 			for (i = 0; i < len && wf->n_rates < FT_MAX_WIFI_RATES; i++)
-				wf->rates[wf->n_rates++] = ft_rd_u8(rd, 2 + i);
+				wf->rates[wf->n_rates++] = ft__rd_u8(rd, 2 + i);
 			break;
 		case 3:
 			if (len >= 1)
-				wf->channel = ft_rd_u8(rd, 2);
+				wf->channel = ft__rd_u8(rd, 2);
 			break;
 		default:
 			break;
 		}
-		ft_rd_skip(rd, 2 + len);
+		ft__rd_skip(rd, 2 + len);
 	}
 	return FT_DEC_OK;
 }
@@ -264,19 +264,19 @@ ft__decode_wifi(struct ft__dec *s, struct ft_rd *rd, int radio)
 		frame_wire -= (uint32_t)(frame - s->pkt);
 		if (frame_wire < 4)
 			return ft__fail(s, FT_DEC_MALFORMED, FT_L_WIFI, frame);
-		ft_rd_clamp(rd, frame_wire - 4);
+		ft__rd_clamp(rd, frame_wire - 4);
 	}
-	if (!ft_rd_need(rd, 10))
+	if (!ft__rd_need(rd, 10))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_WIFI, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, 10) */
-	fc0 = ft_rd_u8(rd, 0);
-	fc1 = ft_rd_u8(rd, 1);
+	/* SAFE: checked by ft__rd_need(rd, 10) */
+	fc0 = ft__rd_u8(rd, 0);
+	fc1 = ft__rd_u8(rd, 1);
 	if ((fc0 & 3) != 0)
 		return ft__fail(s, FT_DEC_UNSUPPORTED, FT_L_WIFI, rd->p);
 	wf->type = (fc0 >> 2) & 3;
 	wf->subtype = fc0 >> 4;
 	wf->flags = fc1;
-	wf->duration = ft_ld_le16(rd->p + 2);
+	wf->duration = ft__ld_le16(rd->p + 2);
 	wf->qos = 0;
 	wf->has_ssid = 0;
 	wf->ssid_len = 0;
@@ -337,30 +337,30 @@ ft__decode_wifi(struct ft__dec *s, struct ft_rd *rd, int radio)
 		wf->hdr_len = 10;
 		return FT_DEC_OK; /* extension frames: not decoded */
 	}
-	if (!ft_rd_need(rd, hl))
+	if (!ft__rd_need(rd, hl))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_WIFI, rd->p);
-	/* SAFE: checked by ft_rd_need(rd, hl) */
+	/* SAFE: checked by ft__rd_need(rd, hl) */
 	wf->n_addr = (uint8_t)na;
 	for (i = 0; i < na && i < 3; i++)
 		memcpy(wf->addr[i], rd->p + 4 + 6 * i, 6);
 	if (na == 4)
 		memcpy(wf->addr[3], rd->p + 24, 6);
 	if (wf->type != FT_WIFI_CTRL) {
-		sc = ft_ld_le16(rd->p + 22);
+		sc = ft__ld_le16(rd->p + 22);
 		wf->seq = sc >> 4;
 		wf->frag = sc & 15;
 	}
 	if (wf->type == FT_WIFI_DATA && (wf->subtype & 8)) {
 		wf->qos = 1;
-		wf->tid = ft_rd_u8(rd, na == 4 ? 30 : 24) & 15;
+		wf->tid = ft__rd_u8(rd, na == 4 ? 30 : 24) & 15;
 	}
 	if ((rtflags & 0x20) && wf->type == FT_WIFI_DATA)
 		hl = (hl + 3) & ~3u; /* radiotap data padding */
-	if (!ft_rd_need(rd, hl))
+	if (!ft__rd_need(rd, hl))
 		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_WIFI, rd->p);
 	wf->hdr_len = (uint16_t)hl;
 	d->layers |= FT_LAYER_WIFI;
-	ft_rd_skip(rd, hl);
+	ft__rd_skip(rd, hl);
 
 	switch (wf->type) {
 	case FT_WIFI_MGMT:
@@ -370,7 +370,7 @@ ft__decode_wifi(struct ft__dec *s, struct ft_rd *rd, int radio)
 	case FT_WIFI_DATA:
 		if ((fc1 & 0x40) || (wf->subtype & 4))
 			return FT_DEC_OK; /* encrypted, or no body (null function) */
-		if (wf->qos && (ft_ld_le16(frame + (na == 4 ? 30 : 24)) & 0x80))
+		if (wf->qos && (ft__ld_le16(frame + (na == 4 ? 30 : 24)) & 0x80))
 			return FT_DEC_OK; /* A-MSDU: subframes are not decoded */
 		return decode_wifi_data_body(s, rd);
 	default:

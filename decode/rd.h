@@ -2,7 +2,7 @@
  * decode/rd.h - the bounds-checked read cursor every decoder uses.
  *
  * A cursor is a pointer plus the number of bytes that may be read from it.
- * Decoders check a header's length once with ft_rd_need() (comparing
+ * Decoders check a header's length once with ft__rd_need() (comparing
  * lengths, never pointers: CERT VU#162289), then read its fields with the
  * unchecked loaders next to a "SAFE: checked by ..." comment. Loads go
  * through memcpy into a local, so they are alignment- and endian-safe and
@@ -20,14 +20,14 @@ struct ft_rd {
 };
 
 static inline int
-ft_rd_need(const struct ft_rd *r, uint32_t n)
+ft__rd_need(const struct ft_rd *r, uint32_t n)
 {
 	return r->left >= n;
 }
 
-/* Advance by n bytes; the caller checked ft_rd_need(r, n). */
+/* Advance by n bytes; the caller checked ft__rd_need(r, n). */
 static inline void
-ft_rd_skip(struct ft_rd *r, uint32_t n)
+ft__rd_skip(struct ft_rd *r, uint32_t n)
 {
 	r->p += n;
 	r->left -= n;
@@ -35,14 +35,14 @@ ft_rd_skip(struct ft_rd *r, uint32_t n)
 
 /* Shrink the readable window to at most n bytes (clamp to a declared length). */
 static inline void
-ft_rd_clamp(struct ft_rd *r, uint32_t n)
+ft__rd_clamp(struct ft_rd *r, uint32_t n)
 {
 	if (r->left > n)
 		r->left = n;
 }
 
 static inline uint16_t
-ft_ld_be16(const uint8_t *p)
+ft__ld_be16(const uint8_t *p)
 {
 	uint16_t v;
 
@@ -55,7 +55,7 @@ ft_ld_be16(const uint8_t *p)
 }
 
 static inline uint32_t
-ft_ld_be32(const uint8_t *p)
+ft__ld_be32(const uint8_t *p)
 {
 	uint32_t v;
 
@@ -68,41 +68,41 @@ ft_ld_be32(const uint8_t *p)
 }
 
 static inline uint16_t
-ft_ld_le16(const uint8_t *p)
+ft__ld_le16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | (p[1] << 8));
 }
 
 static inline uint32_t
-ft_ld_le32(const uint8_t *p)
+ft__ld_le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
 	       ((uint32_t)p[3] << 24);
 }
 
 static inline uint64_t
-ft_ld_le64(const uint8_t *p)
+ft__ld_le64(const uint8_t *p)
 {
-	return (uint64_t)ft_ld_le32(p) | ((uint64_t)ft_ld_le32(p + 4) << 32);
+	return (uint64_t)ft__ld_le32(p) | ((uint64_t)ft__ld_le32(p + 4) << 32);
 }
 
-/* Loaders at an offset from the cursor; the caller checked ft_rd_need(r, off + size). */
+/* Loaders at an offset from the cursor; the caller checked ft__rd_need(r, off + size). */
 static inline uint8_t
-ft_rd_u8(const struct ft_rd *r, uint32_t off)
+ft__rd_u8(const struct ft_rd *r, uint32_t off)
 {
 	return r->p[off];
 }
 
 static inline uint16_t
-ft_rd_be16(const struct ft_rd *r, uint32_t off)
+ft__rd_be16(const struct ft_rd *r, uint32_t off)
 {
-	return ft_ld_be16(r->p + off);
+	return ft__ld_be16(r->p + off);
 }
 
 static inline uint32_t
-ft_rd_be32(const struct ft_rd *r, uint32_t off)
+ft__rd_be32(const struct ft_rd *r, uint32_t off)
 {
-	return ft_ld_be32(r->p + off);
+	return ft__ld_be32(r->p + off);
 }
 
 #endif

@@ -1,4 +1,7 @@
 /*
+ * gen/: the project's test-data generator (ftgen.c) and its frame builder,
+ * used by the tests and the benchmarks; nothing in the library uses it.
+ *
  * gen/frame.h - the one frame builder of the test-data generator, shared by
  * ftgen (gen/ftgen.c) and the test helpers (tests/test_tracker.c,
  * tests/ft_testpcap.h, tests/ft_encap.h). Header-only, C11, libc only.

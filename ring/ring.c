@@ -1,4 +1,8 @@
 /*
+ * ring/: the hand-off from the capture thread to the workers: one SPSC
+ * descriptor ring and one byte arena per worker (ring.h). Depends on core/
+ * only.
+ *
  * ring.c - creation and destruction of the per-worker rings and arenas.
  * The hot-path operations are static inline in ring.h.
  */
@@ -20,7 +24,8 @@ ft__ring_init(struct ft_ring *r, unsigned int slots)
 	r->slots = mem;
 	r->mask = slots - 1;
 	r->c_head_cache = 0;
-	ck_ring_init(&r->ring, slots);
+	atomic_init(&r->p_tail, 0);
+	atomic_init(&r->c_head, 0);
 	return 0;
 }
 

@@ -2,9 +2,9 @@
  * ring.h - the hand-off from the capture thread to one worker (private).
  *
  * A worker's queue is two things:
- *  - a ck_ring SPSC ring of value descriptors (struct ft_desc, copied into
- *    preallocated slots through ck's reserve/commit API, so enqueue writes the
- *    descriptor in place and nothing is allocated);
+ *  - an SPSC ring of value descriptors (struct ft_desc) in preallocated
+ *    slots: the producer reserves a slot, writes the descriptor in place and
+ *    commits it, so nothing is allocated;
  *  - an arena: a byte ring the capture thread copies frames into when the
  *    source's memory does not outlive the callback (libpcap's live buffers,
  *    its file reader). Frames are carved in FIFO order and the worker consumes
@@ -17,10 +17,21 @@
  * then the ring, then the worker from dequeue until it publishes its arena
  * position past the frame.
  *
- * ThreadSanitizer does not model ck's volatile+fence publication, so the
- * hand-off is annotated: __tsan_release(slot) before a commit and
- * __tsan_acquire(slot) after a dequeue (style guide, section 8), and
- * tests/tsan.supp silences the index accesses inside ck itself.
+ * The ring's indices are this file's own, C11 atomics (the model TSan
+ * checks, so nothing here needs an annotation or a suppression):
+ *  - p_tail: slots ever committed. Written only by the producer (release:
+ *    the descriptor's bytes happen before the consumer sees the index);
+ *    read by the consumer with acquire before it copies slots out.
+ *  - c_head: slots ever consumed. Written only by the consumer (release: its
+ *    copies of the slots happen before the producer may reuse them); read by
+ *    the producer with acquire.
+ *  - Indices are free-running unsigned ints (wrap-around subtraction); a ring
+ *    of `slots` holds at most slots - 1 descriptors.
+ *  - Cached indices: the producer keeps the last c_head it read and reads the
+ *    consumer's line again only when the cached value says full; the
+ *    consumer reads p_tail once per burst and publishes c_head once per burst
+ *    (batch), so each side pulls the other's cache line once per batch, not
+ *    once per frame. The two indices sit on separate cache lines.
  */
 #ifndef FT_RING_H
 #define FT_RING_H
@@ -30,24 +41,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <ck_ring.h>
-
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define FT_TSAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define FT_TSAN 1
-#endif
-#ifdef FT_TSAN
-#include <sanitizer/tsan_interface.h>
-#define FT_TSAN_RELEASE(addr) __tsan_release(addr)
-#define FT_TSAN_ACQUIRE(addr) __tsan_acquire(addr)
-#else
-#define FT_TSAN_RELEASE(addr) ((void)(addr))
-#define FT_TSAN_ACQUIRE(addr) ((void)(addr))
-#endif
+#include "core/tsan.h" /* not used here: the tracker still takes FT_TSAN_* from this header */
 
 #define FT_CACHELINE 64
 
@@ -61,15 +55,14 @@ struct ft_desc {
 	uint32_t len;
 };
 
-CK_RING_PROTOTYPE(ftdesc, ft_desc)
-
 struct ft_ring {
-	struct ck_ring ring; /* ck keeps producer and consumer indices on separate lines */
 	struct ft_desc *slots;
 	unsigned int mask;
-	/* Producer only: the last c_head it read. Refreshed only when the ring looks
-	 * full, so the producer does not pull the consumer's line on every frame. */
+	/* Producer's line: its index and the last c_head it read. */
+	_Alignas(FT_CACHELINE) _Atomic unsigned int p_tail;
 	unsigned int c_head_cache;
+	/* Consumer's line. */
+	_Alignas(FT_CACHELINE) _Atomic unsigned int c_head;
 };
 
 struct ft_arena {
@@ -89,66 +82,49 @@ int ft__arena_init(struct ft_arena *a, uint64_t bytes);
 void ft__arena_fini(struct ft_arena *a);
 
 /*
- * Producer: a slot to fill, or NULL when the ring is full.
- * ck's reserve reads the consumer's c_head on every call, and the consumer
- * writes it on every dequeue: one cache-line transfer per frame each way. The
- * producer keeps the last value it read instead (a stale c_head only
- * underestimates the room, so it is always safe) and reads c_head again only
- * when the cached value says full. Same full test as ck: size - 1 in use.
+ * Producer: a slot to fill, or NULL when the ring is full. A stale cached
+ * c_head only underestimates the room, so it is always safe.
  */
 static inline struct ft_desc *
 ft__ring_reserve(struct ft_ring *r)
 {
-	unsigned int p = r->ring.p_tail; /* the producer's own index */
+	unsigned int p = atomic_load_explicit(&r->p_tail, memory_order_relaxed); /* own index */
 
-	if (CK_CC_UNLIKELY(p - r->c_head_cache >= r->mask)) {
-		r->c_head_cache = ck_pr_load_uint(&r->ring.c_head);
-		/* Pairs with the release in ft__ring_dequeue_burst(): the consumer's
-		 * reads of the slots it gave back happen before we overwrite them. */
-		FT_TSAN_ACQUIRE(&r->ring.c_head);
+	if (__builtin_expect(p - r->c_head_cache >= r->mask, 0)) {
+		/* Pairs with the release in ft__ring_dequeue_burst(). */
+		r->c_head_cache = atomic_load_explicit(&r->c_head, memory_order_acquire);
 		if (p - r->c_head_cache >= r->mask)
 			return NULL;
 	}
 	return &r->slots[p & r->mask];
 }
 
-/* Producer: publish the slot returned by ft__ring_reserve(). */
+/* Producer: publish the slot returned by ft__ring_reserve() (the next one in order). */
 static inline void
 ft__ring_commit(struct ft_ring *r, struct ft_desc *slot)
 {
-	FT_TSAN_RELEASE(slot);
-	ck_ring_enqueue_commit_spsc(&r->ring);
+	unsigned int p = atomic_load_explicit(&r->p_tail, memory_order_relaxed);
+
+	(void)slot;
+	atomic_store_explicit(&r->p_tail, p + 1, memory_order_release);
 }
 
-/*
- * Consumer: take up to max descriptors (copied out); returns how many.
- * One burst reads the producer's p_tail once and publishes c_head once (ck's
- * dequeue does both per element, a cache-line transfer each), with ck's
- * fences: load fence after reading p_tail, store fence before c_head.
- */
+/* Consumer: take up to max descriptors (copied out); returns how many. */
 static inline unsigned int
 ft__ring_dequeue_burst(struct ft_ring *r, struct ft_desc *out, unsigned int max)
 {
-	/* c_head is the consumer's own index: reading it here is not a race. */
-	unsigned int c = r->ring.c_head;
-	unsigned int n = ck_pr_load_uint(&r->ring.p_tail) - c;
+	unsigned int c = atomic_load_explicit(&r->c_head, memory_order_relaxed); /* own index */
+	/* Acquire: pairs with ft__ring_commit(); the slots are read after it. */
+	unsigned int n = atomic_load_explicit(&r->p_tail, memory_order_acquire) - c;
 
 	if (n == 0)
 		return 0;
 	if (n > max)
 		n = max;
-	/* The slots' contents are read after p_tail (ck_ring_dequeue_spsc does the same). */
-	ck_pr_fence_load();
-	for (unsigned int i = 0; i < n; i++) {
-		struct ft_desc *slot = &r->slots[(c + i) & r->mask];
-
-		FT_TSAN_ACQUIRE(slot);
-		out[i] = *slot;
-	}
-	/* The copies are done before the producer may see the slots as free. */
-	FT_TSAN_RELEASE(&r->ring.c_head);
-	ck_pr_fence_store();
-	ck_pr_store_uint(&r->ring.c_head, c + n);
+	for (unsigned int i = 0; i < n; i++)
+		out[i] = r->slots[(c + i) & r->mask];
+	/* Release: the copies are done before the producer may reuse the slots. */
+	atomic_store_explicit(&r->c_head, c + n, memory_order_release);
 	return n;
 }
 
@@ -156,7 +132,9 @@ ft__ring_dequeue_burst(struct ft_ring *r, struct ft_desc *out, unsigned int max)
 static inline unsigned int
 ft__ring_count(struct ft_ring *r)
 {
-	return ck_ring_size(&r->ring);
+	unsigned int c = atomic_load_explicit(&r->c_head, memory_order_acquire);
+
+	return atomic_load_explicit(&r->p_tail, memory_order_acquire) - c;
 }
 
 /*

@@ -16,7 +16,7 @@
 
 #include "flowtap/decode.h"
 #include "flowtap/packet.h"
-#include "decode/jw.h"
+#include "output/jw.h"
 
 static size_t
 hex2bin(uint8_t *out, const char *hex)

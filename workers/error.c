@@ -1,4 +1,9 @@
 /*
+ * workers/: the pipeline (include/flowtap/pipeline.h): it owns the source and
+ * the -w writer (capture/), the per-worker rings (ring/), the worker threads
+ * and their trackers (tracker/), sharding and stats; the only place that
+ * starts and stops things. The top of the library.
+ *
  * error.c - FT_E* messages and names (from FT_ERRNO_MAP), and version strings.
  */
 #include <pthread.h>

@@ -2,15 +2,18 @@
  * pipeline.c - life cycle of the pipeline and the capture thread's hand-off.
  *
  * DESIGN
- * create: copy the config, open the source (capture/), size every ring and
- *   arena. Nothing is allocated after this.
+ * create: copy the config, open the source and the -w writer (capture/),
+ *   size every ring and arena. Nothing is allocated after this.
  * start: one thread per worker, then the stats thread, then the capture thread.
- * capture thread: the source's run function reads frames and calls
- *   ft__deliver() for each: hash -> worker -> (copy into the worker's arena) ->
- *   descriptor into the worker's ring. A live source never waits: a full ring
- *   or arena drops the frame and counts it against that worker (ring_drop).
- *   A file waits for room, so reading a file is lossless.
- * stop: sets a flag and wakes the capture thread (eventfd; pcap_breakloop).
+ * capture thread: ft__source_run() hands every frame to sink_frame(), the
+ *   pipeline's sink: deliver() (hash -> worker -> (copy into the worker's
+ *   arena) -> descriptor into the worker's ring), then the writer, then the
+ *   frame count. A live source never waits: a full ring or arena drops the
+ *   frame and counts it against that worker (ring_drop). A file waits for
+ *   room, so reading a file is lossless. The sink's return value is the only
+ *   way the pipeline stops the source from inside the loop.
+ * stop: sets a flag and breaks the source (ft__source_break: eventfd,
+ *   pcap_breakloop; a live source drains first unless an error caused it).
  *   The capture thread returns, sets capture_done, and each worker drains its
  *   ring before it exits, so every frame handed over is processed.
  * wait: joins capture, workers, stats (in that order), delivers the final stats.
@@ -20,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -156,6 +158,50 @@ make_tracker(struct ft_pipeline *p, struct ft_worker *w, char *errbuf)
 	return w->tracker != NULL ? 0 : FT_ENOMEM;
 }
 
+/* The source, its facts, and the -w writer those facts configure. */
+static int
+open_source(struct ft_pipeline *p, char *errbuf)
+{
+	struct ft_source_config sc;
+	struct ft_writer_config wc;
+	const struct ft_source_info *in;
+	int rc;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.device = p->device;
+	sc.file = p->file;
+	sc.filter = p->filter;
+	sc.snaplen = p->cfg.snaplen;
+	sc.promisc = p->cfg.promisc;
+	sc.buffer_size = p->cfg.buffer_size;
+	sc.buffer_timeout_ms = p->cfg.buffer_timeout_ms;
+	sc.immediate = p->cfg.immediate;
+	sc.monitor = p->cfg.monitor;
+	sc.nano = p->cfg.nano;
+	sc.use_mmap = p->cfg.use_mmap;
+	sc.on_warning = p->cfg.on_warning;
+	sc.user = p->cfg.user;
+	rc = ft__source_open(&sc, &p->src, errbuf);
+	if (rc != 0)
+		return rc;
+	in = ft__source_info(p->src);
+	p->dlt = in->dlt;
+	p->snaplen = in->snaplen;
+	p->ts_digits = in->ts_digits;
+	p->zero_copy = in->zero_copy;
+	if (p->write_file == NULL)
+		return 0;
+	memset(&wc, 0, sizeof(wc));
+	wc.path = p->write_file;
+	wc.rotate_bytes = p->cfg.write_rotate_bytes;
+	wc.rotate_secs = p->cfg.write_rotate_secs;
+	wc.file_count = p->cfg.write_file_count;
+	wc.dlt = in->dlt;
+	wc.snaplen = in->snaplen;
+	wc.nsec = in->write_nsec;
+	return ft__writer_open(&wc, &p->wr, errbuf);
+}
+
 int
 ft_pipeline_create(const struct ft_config *cfg, struct ft_pipeline **out, char *errbuf)
 {
@@ -186,7 +232,6 @@ ft_pipeline_create(const struct ft_config *cfg, struct ft_pipeline **out, char *
 	p->cfg.file = p->file;
 	p->cfg.filter = p->filter;
 	p->cfg.write_file = p->write_file;
-	p->evfd = -1;
 	pthread_mutex_init(&p->stats_lock, NULL);
 	pthread_cond_init(&p->stats_cond, NULL);
 	if (failed) {
@@ -200,13 +245,7 @@ ft_pipeline_create(const struct ft_config *cfg, struct ft_pipeline **out, char *
 	if (p->cfg.stats_interval < 0)
 		p->cfg.stats_interval = p->live ? 1.0 : 0.0;
 
-	p->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (p->evfd < 0) {
-		rc = -errno;
-		snprintf(errbuf, FT_ERRBUF_SIZE, "eventfd: %s", strerror(errno));
-		goto fail;
-	}
-	rc = ft__source_open(p, errbuf);
+	rc = open_source(p, errbuf);
 	if (rc != 0)
 		goto fail;
 
@@ -216,7 +255,7 @@ ft_pipeline_create(const struct ft_config *cfg, struct ft_pipeline **out, char *
 		goto fail;
 	}
 	/* The arena holds copies; the mmap reader hands out pointers into the file. */
-	arena = p->use_mmap ? 0 : cfg->arena_bytes;
+	arena = p->zero_copy ? 0 : cfg->arena_bytes;
 	if (arena != 0 && arena < 4ull * (uint64_t)p->snaplen)
 		arena = 4ull * (uint64_t)p->snaplen;
 	for (unsigned i = 0; i < p->n_workers; i++) {
@@ -248,15 +287,21 @@ fail:
 	return rc;
 }
 
+static int sink_frame(
+	void *user, const uint8_t *data, uint32_t caplen, uint32_t len, uint64_t ts_ns);
+
 static void *
 capture_main(void *arg)
 {
 	struct ft_pipeline *p = arg;
+	const char *msg;
 	int rc;
 
-	rc = ft__capture_run(p);
-	if (rc != 0 && atomic_load(&p->err) == 0)
-		ft__set_error(p, rc, "%s", ft_strerror(rc));
+	rc = ft__source_run(p->src, sink_frame, p);
+	if (rc != 0) {
+		msg = ft__source_errmsg(p->src);
+		ft__set_error(p, rc, "%s", msg[0] != '\0' ? msg : ft_strerror(rc));
+	}
 	/* Release: every enqueue above happens before a worker sees done. */
 	atomic_store_explicit(&p->capture_done, 1, memory_order_release);
 	return NULL;
@@ -294,18 +339,13 @@ fail:
 void
 ft_pipeline_stop(struct ft_pipeline *p)
 {
-	uint64_t one = 1;
-	ssize_t r;
-
-	/* Async-signal-safe: an atomic store, write(2), and pcap_breakloop (a flag
-	 * plus, on Linux, a write to libpcap's own eventfd). */
+	/* Async-signal-safe: atomics and ft__source_break (write(2), pcap_breakloop).
+	 * A stop asked for drains a live source; one caused by an error (set
+	 * before the stop) or a failed consumer does not. */
 	atomic_store(&p->stop, 1);
-	if (p->evfd >= 0) {
-		r = write(p->evfd, &one, sizeof(one));
-		(void)r;
-	}
-	if (p->pcap != NULL)
-		pcap_breakloop(p->pcap);
+	if (p->src != NULL)
+		ft__source_break(
+			p->src, atomic_load(&p->err) == 0 && !atomic_load(&p->consumer_failed));
 }
 
 int
@@ -328,7 +368,12 @@ ft_pipeline_wait(struct ft_pipeline *p)
 		pthread_mutex_unlock(&p->stats_lock);
 		pthread_join(p->stats_thread, NULL);
 	}
-	(void)ft__dump_finish(p); /* the capture thread is done: the -w file is ours */
+	if (p->wr != NULL) { /* the capture thread is done: the -w file is ours */
+		int rc = ft__writer_finish(p->wr);
+
+		if (rc < 0)
+			ft__set_error(p, rc, "%s", ft__writer_errmsg(p->wr));
+	}
 	if (p->cfg.on_stats != NULL) {
 		ft__stats_snapshot(p, &st);
 		p->cfg.on_stats(&st, 1, p->cfg.user);
@@ -353,9 +398,8 @@ ft_pipeline_destroy(struct ft_pipeline *p)
 		}
 		free(p->workers);
 	}
-	ft__source_close(p);
-	if (p->evfd >= 0)
-		close(p->evfd);
+	ft__writer_close(p->wr);
+	ft__source_close(p->src);
 	pthread_mutex_destroy(&p->stats_lock);
 	pthread_cond_destroy(&p->stats_cond);
 	free(p->device);
@@ -411,17 +455,8 @@ ft_pipeline_flows(struct ft_pipeline *p, ft_flow_visit_cb *cb, void *user)
 int
 ft_pipeline_inject(struct ft_pipeline *p, const void *frame, size_t len)
 {
-	int n;
-
-	if (!p->live || p->pcap == NULL)
-		return FT_ENOTSUP;
-	n = pcap_inject(p->pcap, frame, len);
-	if (n < 0) {
-		/* Not ft__set_error: a failed send does not end the capture. */
-		snprintf(p->errmsg, sizeof(p->errmsg), "pcap_inject: %s", pcap_geterr(p->pcap));
-		return FT_EPCAP;
-	}
-	return n;
+	/* Not ft__set_error: a failed send does not end the capture. */
+	return ft__source_inject(p->src, frame, len, p->errmsg);
 }
 
 /* Wait for the worker to make room: spin briefly, then sleep in short steps. */
@@ -437,10 +472,11 @@ wait_for_room(unsigned *spins)
 	nanosleep(&ts, NULL);
 }
 
-int
-ft__deliver(struct ft_pipeline *p, const uint8_t *data, uint32_t caplen, uint32_t len,
-	uint64_t ts_ns, int copy)
+/* One frame to its worker's ring; -1 if stopped while waiting for room (not taken). */
+static int
+deliver(struct ft_pipeline *p, const uint8_t *data, uint32_t caplen, uint32_t len, uint64_t ts_ns)
 {
+	int copy = !p->zero_copy;
 	struct ft_worker *w;
 	struct ft_desc *slot;
 	uint8_t *buf = NULL;
@@ -481,4 +517,22 @@ ft__deliver(struct ft_pipeline *p, const uint8_t *data, uint32_t caplen, uint32_
 	ft__ring_commit(&w->ring, slot);
 	FT_CTR_ADD(w->enqueued, 1);
 	return 0;
+}
+
+/* The pipeline's sink (capture thread): the ring, then -w, then the count. */
+static int
+sink_frame(void *user, const uint8_t *data, uint32_t caplen, uint32_t len, uint64_t ts_ns)
+{
+	struct ft_pipeline *p = user;
+	int rc;
+
+	if (deliver(p, data, caplen, len, ts_ns) != 0)
+		return 1;
+	if (p->wr != NULL && (rc = ft__writer_frame(p->wr, data, caplen, len, ts_ns)) != 0) {
+		if (rc != FT_WRITER_CLOSED)
+			ft__set_error(p, rc, "%s", ft__writer_errmsg(p->wr));
+		ft_pipeline_stop(p);
+		return 1;
+	}
+	return ft__count_reached(p);
 }

@@ -22,34 +22,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/hash.h" /* ft__mix64, ft__hash_words */
+
 uint32_t ft__flow_hash(int dlt, const uint8_t *pkt, uint32_t caplen);
-
-/* splitmix64's finaliser: every input bit affects every output bit. */
-static inline uint64_t
-ft__mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
-/* Hash a key of n 64-bit words (callers size their keys to a multiple of 8 bytes) (n*8 bytes at k,
- * any alignment) from a seed. */
-static inline uint64_t
-ft__hash_words(const void *k, unsigned n, uint64_t seed)
-{
-	const unsigned char *p = (const unsigned char *)k;
-	uint64_t w, h = seed;
-
-	for (unsigned i = 0; i < n; i++) {
-		memcpy(&w, p + 8 * i, 8);
-		h = ft__mix64(h ^ w);
-	}
-	return h;
-}
 
 /* Map a 32-bit hash onto [0, n) without a division (Lemire's reduction). */
 static inline unsigned int

@@ -9,25 +9,26 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/time.h"
 #include "workers/pipeline_internal.h"
 
 void
 ft__stats_snapshot(const struct ft_pipeline *p, struct ft_stats *st)
 {
-	struct timespec now;
 	struct ft_pipeline *mp = (struct ft_pipeline *)p; /* atomics: reads only */
+	struct ft_source_stats ss;
 
 	memset(st, 0, sizeof(*st));
-	clock_gettime(CLOCK_REALTIME, &now);
-	st->ts_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+	st->ts_ns = ft__now_ns(CLOCK_REALTIME);
 	st->live = p->live;
-	st->pcap_valid = FT_CTR_GET(mp->pcap_valid);
+	ft__source_stats(p->src, &ss);
+	st->pcap_valid = ss.pcap_valid;
 	st->captured = FT_CTR_GET(mp->captured);
-	st->filtered = FT_CTR_GET(mp->filtered);
+	st->filtered = ss.filtered;
 	if (st->pcap_valid) {
-		st->ps_recv = FT_CTR_GET(mp->ps_recv);
-		st->ps_drop = FT_CTR_GET(mp->ps_drop);
-		st->ps_ifdrop = FT_CTR_GET(mp->ps_ifdrop);
+		st->ps_recv = ss.ps_recv;
+		st->ps_drop = ss.ps_drop;
+		st->ps_ifdrop = ss.ps_ifdrop;
 	} else {
 		/* A file has no kernel counters: frames read, nothing dropped. */
 		st->ps_recv = st->captured + st->filtered;

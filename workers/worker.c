@@ -19,6 +19,7 @@
 #include <ck_pr.h>
 #include <urcu/urcu-qsbr.h>
 
+#include "core/time.h"
 #include "flowtap/error.h"
 #include "tracker/tracker.h"
 #include "workers/pipeline_internal.h"
@@ -59,18 +60,9 @@ publish_flows(struct ft_worker *w)
 	struct ft_tracker_counters c;
 
 	ft__tracker_counters(w->tracker, &c);
-	atomic_store_explicit(&w->flows_active, c.active, memory_order_relaxed);
-	atomic_store_explicit(&w->flows_evicted, c.evicted, memory_order_relaxed);
-	atomic_store_explicit(&w->flows_untracked, c.untracked, memory_order_relaxed);
-}
-
-static uint64_t
-realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	FT_CTR_SET(w->flows_active, c.active);
+	FT_CTR_SET(w->flows_evicted, c.evicted);
+	FT_CTR_SET(w->flows_untracked, c.untracked);
 }
 
 /* Expire idle sessions; a failing flow callback stops the pipeline. */
@@ -195,7 +187,7 @@ ft__worker_main(void *arg)
 				break;
 			/* A quiet live link still ages its sessions, by the clock. */
 			if (w->tracker != NULL && p->live && level == 160) {
-				uint64_t now = realtime_ns();
+				uint64_t now = ft__now_ns(CLOCK_REALTIME);
 
 				if (now - last_tick >= 100000000u) {
 					tick(w, now);

@@ -1,11 +1,11 @@
 /*
- * decode/format_text.c - ft_format_packet_text(): one line per packet in
+ * output/format_text.c - ft_format_packet_text(): one line per packet in
  * tcpdump's -n style (time of day in UTC, numeric addresses), e.g.
  *   12:00:00.000001 IP 10.0.0.1.1234 > 10.0.0.2.80: Flags [S.], seq 1,
  *   ack 2, win 512, options [mss 1460,nop,wscale 7], length 0
  *
  * DESIGN
- * - Same bounded writer as the JSON output (decode/jw.h): no allocation, no
+ * - Same bounded writer as the JSON output (output/jw.h): no allocation, no
  *   printf; a small buffer cuts the line cleanly.
  * - Sequence numbers are absolute (tcpdump -S): the formatter is stateless.
  * - Summaries follow tcpdump's wording for ARP, ICMP, ICMPv6, IGMP, DNS,
@@ -20,8 +20,9 @@
 
 #include "flowtap/decode.h"
 #include "flowtap/packet.h"
-#include "decode/format_internal.h"
-#include "decode/jw.h"
+#include "decode/proto.h"
+#include "output/format_internal.h"
+#include "output/jw.h"
 
 void
 ft__fmt_rate(struct ft_jw *w, unsigned rate)
@@ -401,7 +402,7 @@ text_icmp(struct ft_jw *w, const struct ft_decoded *d, uint32_t len)
 	case 3:
 		if (ic->quote && ic->code == 3 && ic->q_ports) {
 			tw_ip(w, ic->q_v, ic->q_dst);
-			tw_s(w, ic->q_proto == 6 ? " tcp port " : " udp port ");
+			tw_s(w, ic->q_proto == FT_IPPROTO_TCP ? " tcp port " : " udp port ");
 			tw_u(w, ic->q_dport);
 			tw_s(w, " unreachable");
 		} else if (ic->quote && ic->code == 2) {
@@ -464,7 +465,7 @@ text_icmp6(struct ft_jw *w, const struct ft_decoded *d, uint32_t len)
 		if (ic->quote && ic->code == 4 && ic->q_ports) {
 			tw_s(w, ", unreachable port, ");
 			tw_ip(w, ic->q_v, ic->q_dst);
-			tw_s(w, ic->q_proto == 6 ? " tcp port " : " udp port ");
+			tw_s(w, ic->q_proto == FT_IPPROTO_TCP ? " tcp port " : " udp port ");
 			tw_u(w, ic->q_dport);
 		}
 		break;

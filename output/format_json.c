@@ -1,9 +1,9 @@
 /*
- * decode/format_json.c - ft_format_packet_json(): the `packet` record of
+ * output/format_json.c - ft_format_packet_json(): the `packet` record of
  * docs/design.md, one JSON object, key names exactly as specified there.
  *
  * DESIGN
- * - Written with decode/jw.h into the caller's buffer: bounded, no
+ * - Written with output/jw.h into the caller's buffer: bounded, no
  *   allocation, cut cleanly at a token boundary if the buffer is small.
  * - A key is present only when its layer bit is set. Extra layers get extra
  *   keys: llc, null, radiotap, wifi, igmp, pppoe, ppp, chdlc, mpls, tunnel
@@ -20,8 +20,8 @@
 
 #include "flowtap/decode.h"
 #include "flowtap/packet.h"
-#include "decode/format_internal.h"
-#include "decode/jw.h"
+#include "output/format_internal.h"
+#include "output/jw.h"
 
 /* Room kept for what follows the DNS object: "error" and closing braces. */
 #define JSON_TAIL_RESERVE 256

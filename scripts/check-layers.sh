@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# scripts/check-layers.sh [SOURCE_DIR] - the house stays one-way.
+#
+# Every folder may include (#include "dir/...") only from itself, from the
+# public headers (flowtap/, flowtap.h) and from the folders listed below
+# under it. A folder that includes from one not listed (e.g. capture/ from
+# workers/, decode/ from tracker/) fails the check with the file and line.
+# Registered as the ctest `check_layers`. The layers, bottom up:
+#   core      libc-only helpers
+#   ring      capture -> worker hand-off          (core)
+#   decode    frame parsing                       (core)
+#   output    records into bytes                  (core decode)
+#   capture   sources and the -w writer           (core)
+#   tracker   TCP sessions                        (core decode output ring*)
+#   workers   the pipeline: owns capture, rings, workers, trackers
+#   cli, examples, bench, tests, gen: on top (examples: public headers only)
+# * tracker/ takes the TSan macros through ring/ring.h and a hash through
+#   workers/shard.h today; both are listed as EXCEPTIONS (file:folder) until
+#   the tracker includes core/ directly, so no new file may add them.
+set -euo pipefail
+cd "${1:-$(dirname "$0")/..}"
+
+declare -A ALLOW=(
+	[core]=""
+	[ring]="core"
+	[decode]="core"
+	[output]="core decode"
+	[capture]="core"
+	[tracker]="core decode output"
+	[workers]="core ring decode output capture tracker"
+	[cli]="core"
+	[examples]=""
+	[gen]=""
+	[include]=""
+)
+EXCEPTIONS="tracker/tracker.c:ring tracker/tracker.c:workers"
+
+bad=0
+for dir in "${!ALLOW[@]}"; do
+	[ -d "$dir" ] || continue
+	while IFS=: read -r file line text; do
+		inc=$(sed -E 's/^#include "([a-z_]+)\/.*/\1/' <<<"$text")
+		[ "$inc" = "$dir" ] || [ "$inc" = flowtap ] && continue
+		case " ${ALLOW[$dir]} " in *" $inc "*) continue ;; esac
+		case " $EXCEPTIONS " in *" $file:$inc "*) continue ;; esac
+		echo "check-layers: $file:$line: $dir/ includes from $inc/ (allowed: ${ALLOW[$dir]:-nothing})" >&2
+		bad=1
+	done < <(grep -rnE '^#include "[a-z_]+/' "$dir" --include='*.c' --include='*.h' || true)
+done
+[ "$bad" = 0 ] && echo "check-layers: every folder includes only from below it"
+exit "$bad"
