@@ -426,6 +426,19 @@ decode_gre(struct ft__dec *s, struct ft_rd *rd)
 		return decode_erspan(s, rd, 0);
 	case FT_ETHERTYPE_ERSPAN3:
 		return decode_erspan(s, rd, 1);
+	case FT_ETHERTYPE_WCCP:
+		/* WCCPv2 puts a 4-byte redirect header before the IPv4 header;
+		 * WCCPv1 does not. Told apart by the IP version nibble, as
+		 * tcpdump and Wireshark do. */
+		if (!ft__rd_need(rd, 1))
+			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_GRE, rd->p);
+		/* SAFE: checked by ft__rd_need(rd, 1) */
+		if ((ft__rd_u8(rd, 0) >> 4) != 4) {
+			if (!ft__rd_need(rd, 4))
+				return ft__fail(s, FT_DEC_TRUNCATED, FT_L_GRE, rd->p);
+			ft__rd_skip(rd, 4);
+		}
+		return ft__decode_ip4(s, rd);
 	default:
 		return ft__decode_ethertype(s, rd, proto);
 	}
@@ -804,6 +817,56 @@ ft__decode_ip6(struct ft__dec *s, struct ft_rd *rd)
 	}
 }
 
+/*
+ * DLT_IPOIB (https://www.tcpdump.org/linktypes/LINKTYPE_IPOIB.html): a 44-byte
+ * pseudo-header (the 20-byte destination and source hardware addresses),
+ * then a 2-byte ethertype and 2 reserved bytes, then the packet.
+ */
+static enum ft_dec_status
+decode_ipoib(struct ft__dec *s, struct ft_rd *rd)
+{
+	uint16_t type;
+
+	if (!ft__rd_need(rd, 44))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LINK, rd->p);
+	/* SAFE: checked by ft__rd_need(rd, 44) */
+	type = ft__rd_be16(rd, 40);
+	ft__rd_skip(rd, 44);
+	return ft__decode_ethertype(s, rd, type);
+}
+
+/*
+ * DLT_JUNIPER_ETHER (tcpdump's print-juniper.c): the magic "MGC", a flags
+ * byte, and when flag 0x80 is set a 2-byte length of the extension TLVs that
+ * follow; then the Ethernet frame. Flag 0x02 ("no L2 header") is only used
+ * by other Juniper link types, so it is refused here, as tcpdump does.
+ */
+static enum ft_dec_status
+decode_juniper_ether(struct ft__dec *s, struct ft_rd *rd)
+{
+	uint32_t hl = 4;
+	uint8_t flags;
+
+	if (!ft__rd_need(rd, 4))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LINK, rd->p);
+	/* SAFE: checked by ft__rd_need(rd, 4) */
+	if (ft__rd_u8(rd, 0) != 'M' || ft__rd_u8(rd, 1) != 'G' || ft__rd_u8(rd, 2) != 'C')
+		return ft__fail(s, FT_DEC_MALFORMED, FT_L_LINK, rd->p);
+	flags = ft__rd_u8(rd, 3);
+	if (flags & 0x02)
+		return ft__fail(s, FT_DEC_UNSUPPORTED, FT_L_LINK, rd->p);
+	if (flags & 0x80) {
+		if (!ft__rd_need(rd, 6))
+			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LINK, rd->p);
+		/* SAFE: checked by ft__rd_need(rd, 6) */
+		hl += 2u + ft__rd_be16(rd, 4);
+	}
+	if (!ft__rd_need(rd, hl))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LINK, rd->p);
+	ft__rd_skip(rd, hl);
+	return ft__decode_ether(s, rd, 0);
+}
+
 FT_EXTERN enum ft_dec_status
 ft_decode(int dlt, const uint8_t *pkt, uint32_t caplen, uint32_t wirelen, struct ft_decoded *out)
 {
@@ -871,6 +934,12 @@ ft_decode(int dlt, const uint8_t *pkt, uint32_t caplen, uint32_t wirelen, struct
 	case FT_DLT_C_HDLC:
 		ft__decode_chdlc(&s, &rd);
 		break;
+	case FT_DLT_IPOIB:
+		decode_ipoib(&s, &rd);
+		break;
+	case FT_DLT_JUNIPER_ETHER:
+		decode_juniper_ether(&s, &rd);
+		break;
 	default:
 		ft__fail(&s, FT_DEC_UNSUPPORTED, FT_L_NONE, pkt);
 		break;
@@ -911,6 +980,7 @@ ft_layer_name(enum ft_layer layer)
 		[FT_L_MPLS] = "mpls",
 		[FT_L_GENEVE] = "geneve",
 		[FT_L_GTP] = "gtp",
+		[FT_L_LINK] = "link",
 	};
 
 	if ((unsigned)layer >= FT_L__COUNT || names[layer] == NULL)

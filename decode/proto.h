@@ -17,6 +17,7 @@
 #define FT_ETHERTYPE_QINQ     0x88a8
 #define FT_ETHERTYPE_QINQ_OLD 0x9100
 #define FT_ETHERTYPE_TEB      0x6558 /* transparent Ethernet bridging (GRE) */
+#define FT_ETHERTYPE_WCCP     0x883e /* Cisco WCCP redirection (GRE) */
 #define FT_ETHERTYPE_ERSPAN2  0x88be
 #define FT_ETHERTYPE_ERSPAN3  0x22eb
 #define FT_ETHERTYPE_MPLS     0x8847

@@ -64,6 +64,10 @@ enum fe_kind {
 	FE_IP6IN6,      /* Ethernet, IPv6 (next header 41), IPv6 */
 	FE_IP4IN4,      /* Ethernet, IPv4 (protocol 4), IPv4 */
 	FE_IP6IN4,      /* Ethernet, IPv4 (protocol 41), IPv6 */
+	FE_IPOIB,       /* DLT_IPOIB: 40 bytes of addresses, 0x0800, reserved, IPv4 */
+	FE_JUNIPER,     /* DLT_JUNIPER_ETHER: MGC, flags 0x80, 4 bytes of TLVs, Ethernet, IPv4 */
+	FE_WCCP2,       /* Ethernet, IPv4, GRE 0x883e, WCCPv2 redirect header, IPv4 */
+	FE_WCCP1,       /* Ethernet, IPv4, GRE 0x883e, IPv4 (WCCPv1: no redirect header) */
 	FE_N
 };
 
@@ -239,6 +243,20 @@ fe_mpls(struct fe *f, uint32_t label, uint8_t tc, int bos, uint8_t ttl)
 	fe_be32(f, label << 12 | (uint32_t)tc << 9 | (uint32_t)(bos ? 0x100 : 0) | ttl);
 }
 
+/* Ethernet, IPv4 between two routers, a plain GRE header of protocol proto. @return the IP
+ * header's offset, for fe_ip_end(). */
+static inline uint32_t
+fe_gre(struct fe *f, int dir, uint16_t proto)
+{
+	uint32_t ip;
+
+	fe_eth(f, dir, 0x0800);
+	ip = dir ? fe_ip4(f, 0x0b000002, 0x0b000001, 47) : fe_ip4(f, 0x0b000001, 0x0b000002, 47);
+	fe_layer(f, FT_L_GRE);
+	fe_be32(f, proto);
+	return ip;
+}
+
 /* PPPoE session header (code 0), then PPP protocol proto; the length is set by fe_pppoe_end. */
 static inline uint32_t
 fe_pppoe(struct fe *f, uint16_t proto)
@@ -346,11 +364,7 @@ fe_build(struct fe *f, enum fe_kind kind, int dir)
 		fe_inner(f, dir, 0);
 		break;
 	case FE_GRE_MPLS:
-		fe_eth(f, dir, 0x0800);
-		ip = dir ? fe_ip4(f, 0x0b000002, 0x0b000001, 47)
-			 : fe_ip4(f, 0x0b000001, 0x0b000002, 47);
-		fe_layer(f, FT_L_GRE);
-		fe_be32(f, 0x00008847);
+		ip = fe_gre(f, dir, 0x8847);
 		fe_mpls(f, dir ? 40 : 41, 0, 1, 64);
 		fe_inner(f, dir, 0);
 		fe_peek_inner(f);
@@ -424,6 +438,33 @@ fe_build(struct fe *f, enum fe_kind kind, int dir)
 		ip = dir ? fe_ip4(f, 0x03030303, 0x04040404, kind == FE_IP4IN4 ? 4 : 41)
 			 : fe_ip4(f, 0x01010101, 0x02020202, kind == FE_IP4IN4 ? 4 : 41);
 		fe_inner(f, dir, kind == FE_IP6IN4);
+		fe_ip_end(f, ip, f->n);
+		break;
+	case FE_IPOIB:
+		f->dlt = FT_DLT_IPOIB;
+		fe_layer(f, FT_L_LINK);
+		for (int i = 0; i < 40; i++)
+			fe_u8(f, (uint8_t)(dir ? 0xa0 + i : i));
+		fe_be32(f, 0x08000000);
+		fe_inner(f, dir, 0);
+		break;
+	case FE_JUNIPER:
+		f->dlt = FT_DLT_JUNIPER_ETHER;
+		fe_layer(f, FT_L_LINK);
+		fe_be32(f, 0x4d474380 | (uint32_t)dir); /* "MGC", extensions, direction bit */
+		fe_be16(f, 4);
+		fe_be32(f, 0x03010106); /* media type TLV: Ethernet; a TLV of length 1 */
+		fe_eth(f, dir, 0x0800);
+		fe_inner(f, dir, 0);
+		break;
+	case FE_WCCP2:
+	case FE_WCCP1:
+		ip = fe_gre(f, dir, 0x883e);
+		if (kind == FE_WCCP2)
+			fe_be32(f, 0x05590048); /* dynamic service 0x59, alternate bucket 0x48 */
+		fe_inner(f, dir, 0);
+		if (kind == FE_WCCP1)
+			fe_peek_inner(f); /* GRE reads the version nibble */
 		fe_ip_end(f, ip, f->n);
 		break;
 	case FE_N:

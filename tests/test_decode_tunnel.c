@@ -26,7 +26,7 @@
 static const char *const kind_name[FE_N] = {"pppoe4", "pppoe6", "ppp", "ppp_pfc", "ppp_serial",
 	"serial_hdlc", "ppp_ether", "chdlc", "mpls", "mpls6", "mpls_pw_cw", "mpls_pw", "gre_mpls",
 	"ppp_mpls", "geneve_eth", "geneve_ip", "gtp", "gtp_ext", "ip4in6", "ip6in6", "ip4in4",
-	"ip6in4"};
+	"ip6in4", "ipoib", "juniper", "wccp2", "wccp1"};
 
 /* Layers each kind must decode (besides IP and TCP), and its tunnel type (0: none). */
 static const struct {
@@ -56,6 +56,10 @@ static const struct {
 	[FE_IP6IN6] = {FT_LAYER_ETH, FT_TUN_IPIP, 1},
 	[FE_IP4IN4] = {FT_LAYER_ETH, FT_TUN_IPIP, 0},
 	[FE_IP6IN4] = {FT_LAYER_ETH, FT_TUN_IPIP, 1},
+	[FE_IPOIB] = {0, 0, 0},
+	[FE_JUNIPER] = {FT_LAYER_ETH, 0, 0},
+	[FE_WCCP2] = {FT_LAYER_ETH | FT_LAYER_GRE, FT_TUN_GRE, 0},
+	[FE_WCCP1] = {FT_LAYER_ETH | FT_LAYER_GRE, FT_TUN_GRE, 0},
 };
 
 static char g_buf[FT_PACKET_FORMAT_MAX];
@@ -506,6 +510,37 @@ test_bounds_and_odd_fields(void **state)
 	expect(&f, FT_DEC_OK, FT_L_NONE, "SLARP");
 	ft_decode(f.dlt, f.b, f.n, f.n, &d);
 	assert_false(d.layers & FT_LAYER_ARP);
+	/* Juniper: a wrong magic is malformed; "no L2 header" is not this link type */
+	fe_build(&f, FE_JUNIPER, 0);
+	f.b[2] = 'X';
+	expect(&f, FT_DEC_MALFORMED, FT_L_LINK, "Juniper magic");
+	fe_build(&f, FE_JUNIPER, 0);
+	f.b[3] |= 0x02;
+	expect(&f, FT_DEC_UNSUPPORTED, FT_L_LINK, "Juniper without L2");
+	/* ... an extension length past the frame is a cut */
+	fe_build(&f, FE_JUNIPER, 1);
+	f.b[4] = 0xff;
+	expect(&f, FT_DEC_TRUNCATED, FT_L_LINK, "Juniper extension length");
+	/* ... without extensions, Ethernet follows the flags at once */
+	fe_build(&f, FE_JUNIPER, 0);
+	f.b[3] = 0x00;
+	memmove(f.b + 4, f.b + 10, f.n - 10);
+	f.n -= 6;
+	expect(&f, FT_DEC_OK, FT_L_NONE, "Juniper without extensions");
+	ft_decode(f.dlt, f.b, f.n, f.n, &d);
+	assert_true(d.layers & FT_LAYER_TCP);
+	/* IPoIB: the ethertype at offset 40, not decoded further when unknown */
+	fe_build(&f, FE_IPOIB, 0);
+	assert_contains(decode_fmt(&f, &d, 1), "\"link\":\"IPOIB\",\"ip\":");
+	f.b[40] = 0x88;
+	expect(&f, FT_DEC_OK, FT_L_NONE, "IPoIB unknown type");
+	ft_decode(f.dlt, f.b, f.n, f.n, &d);
+	assert_false(d.layers & FT_LAYER_IP4);
+	/* WCCP: the GRE fields are kept; the redirect header is not payload */
+	fe_build(&f, FE_WCCP2, 1);
+	decode_fmt(&f, &d, 1);
+	assert_int_equal(d.tunnel.gre_proto, 0x883e);
+	assert_int_equal(d.tcp.sport, 80);
 }
 
 int

@@ -70,6 +70,7 @@ enum ft_layer {
 	FT_L_MPLS,      /**< MPLS label stack (mpls[], n_mpls) */
 	FT_L_GENEVE,    /**< Geneve header (tunnel.vni, tunnel.geneve_*) */
 	FT_L_GTP,       /**< GTPv1-U header (tunnel.teid, tunnel.gtp_type) */
+	FT_L_LINK,      /**< a link pseudo-header with no fields kept (IPoIB, Juniper) */
 	FT_L__COUNT     /* keep last; must stay <= 32 */
 };
 
@@ -129,6 +130,8 @@ enum ft_layer {
 #define FT_DLT_IEEE802_11       105 /**< 802.11 MAC frames */
 #define FT_DLT_LOOP             108 /**< OpenBSD loopback, network-order AF_ value */
 #define FT_DLT_LINUX_SLL        113 /**< Linux cooked capture v1 */
+#define FT_DLT_JUNIPER_ETHER    178 /**< Juniper's pseudo-header, then Ethernet */
+#define FT_DLT_IPOIB            242 /**< IP over InfiniBand: 44-byte pseudo-header */
 #define FT_DLT_IEEE802_11_RADIO 127 /**< radiotap + 802.11 */
 #define FT_DLT_IPV4             228 /**< raw IPv4 */
 #define FT_DLT_IPV6             229 /**< raw IPv6 */

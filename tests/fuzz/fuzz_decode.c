@@ -44,6 +44,8 @@ static const int ft_fuzz_dlts[] = {
 	50,  /* PPP_SERIAL */
 	51,  /* PPP_ETHER */
 	147, /* USER0: not supported */
+	242, /* IPOIB */
+	178, /* JUNIPER_ETHER */
 };
 
 #define N_DLTS (sizeof(ft_fuzz_dlts) / sizeof(ft_fuzz_dlts[0]))
