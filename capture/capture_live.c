@@ -234,6 +234,7 @@ ft__live_run(struct ft_pipeline *p)
 		now = mono_ns();
 		if (now - last_stats >= STATS_EVERY_NS) {
 			ft__publish_pcap_stats(p);
+			ft__publish_cpu(&p->capture_cpu_ns);
 			last_stats = now;
 		}
 		if (n > 0)

@@ -255,6 +255,7 @@ capture_main(void *arg)
 	int rc;
 
 	rc = ft__capture_run(p);
+	ft__publish_cpu(&p->capture_cpu_ns);
 	if (rc != 0 && atomic_load(&p->err) == 0)
 		ft__set_error(p, rc, "%s", ft_strerror(rc));
 	/* Release: every enqueue above happens before a worker sees done. */

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <pcap/pcap.h>
 
@@ -49,6 +50,7 @@ struct ft_worker {
 	_Atomic uint64_t flows_active;
 	_Atomic uint64_t flows_evicted;
 	_Atomic uint64_t flows_untracked;
+	_Atomic uint64_t cpu_ns;
 };
 
 /* The classic-pcap mmap reader's state (capture/capture_mmap.c). */
@@ -118,6 +120,7 @@ struct ft_pipeline {
 	_Atomic uint64_t filtered;
 	_Atomic uint64_t ps_recv, ps_drop, ps_ifdrop;
 	_Atomic int pcap_valid;
+	_Atomic uint64_t capture_cpu_ns;
 };
 
 /* workers/pipeline.c */
@@ -134,6 +137,20 @@ static inline int
 ft__count_reached(const struct ft_pipeline *p)
 {
 	return p->cfg.count != 0 && FT_CTR_GET(p->captured) >= p->cfg.count;
+}
+
+/*
+ * The calling thread's CPU time into ctr (its single writer). A system call:
+ * never per frame, only every many frames or at a pause.
+ */
+static inline void
+ft__publish_cpu(_Atomic uint64_t *ctr)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+		atomic_store_explicit(ctr, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec,
+			memory_order_relaxed);
 }
 
 /* workers/pipeline.c: 1 on threads the pipeline registered with liburcu. */

@@ -24,6 +24,7 @@ ft__stats_snapshot(const struct ft_pipeline *p, struct ft_stats *st)
 	st->pcap_valid = FT_CTR_GET(mp->pcap_valid);
 	st->captured = FT_CTR_GET(mp->captured);
 	st->filtered = FT_CTR_GET(mp->filtered);
+	st->capture_cpu_ns = FT_CTR_GET(mp->capture_cpu_ns);
 	if (st->pcap_valid) {
 		st->ps_recv = FT_CTR_GET(mp->ps_recv);
 		st->ps_drop = FT_CTR_GET(mp->ps_drop);
@@ -46,6 +47,7 @@ ft__stats_snapshot(const struct ft_pipeline *p, struct ft_stats *st)
 		ws->flows_active = FT_CTR_GET(w->flows_active);
 		ws->flows_evicted = FT_CTR_GET(w->flows_evicted);
 		ws->flows_untracked = FT_CTR_GET(w->flows_untracked);
+		ws->cpu_ns = FT_CTR_GET(w->cpu_ns);
 		st->packets += ws->packets;
 		st->bytes += ws->bytes;
 		st->ring_drop += ws->ring_drop;
