@@ -28,6 +28,7 @@ for line in sys.stdin:
     r = json.loads(line)
     if r["type"] == "stats":
         r.pop("ts")
+        r.pop("cpu_ns_per_frame")
     out.append(json.dumps(r, sort_keys=True))
 print("\n".join(sorted(out)))'
 }
