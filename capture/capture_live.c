@@ -71,6 +71,26 @@ activate_error(struct ft_pipeline *p, int rc, char *errbuf)
 	}
 }
 
+#define BUFFERED_DEFAULT (10 * 1024 * 1024)
+
+int
+ft_immediate_buffer_size(int snaplen)
+{
+	/*
+	 * libpcap's TPACKET_V2 slot: the frame (snap length, which libpcap caps at
+	 * 65535 + 18 on Ethernet) after a tpacket2_hdr and sockaddr_ll, 16-aligned.
+	 */
+	uint64_t frame = (uint64_t)(snaplen < 65535 + 18 ? snaplen : 65535 + 18);
+	uint64_t slot = (frame + 32 + 20 + 64 + 15) & ~15ull;
+	uint64_t want = slot * FT_IMMEDIATE_FRAMES;
+
+	if (want < BUFFERED_DEFAULT)
+		want = BUFFERED_DEFAULT;
+	if (want > 256u << 20)
+		want = 256u << 20;
+	return (int)want;
+}
+
 int
 ft__live_open(struct ft_pipeline *p, char *errbuf)
 {
@@ -86,10 +106,12 @@ ft__live_open(struct ft_pipeline *p, char *errbuf)
 		return FT_EPCAP;
 	}
 	immediate = p->cfg.immediate || p->cfg.buffer_timeout_ms <= 0;
+	p->buffer_size = p->cfg.buffer_size > 0 ? p->cfg.buffer_size
+			 : immediate            ? ft_immediate_buffer_size(p->cfg.snaplen)
+						: BUFFERED_DEFAULT;
 	if (pcap_set_snaplen(p->pcap, p->cfg.snaplen) != 0 ||
 		(p->cfg.promisc && pcap_set_promisc(p->pcap, 1) != 0) ||
-		(p->cfg.buffer_size > 0 &&
-			pcap_set_buffer_size(p->pcap, p->cfg.buffer_size) != 0) ||
+		pcap_set_buffer_size(p->pcap, p->buffer_size) != 0 ||
 		(!immediate && pcap_set_timeout(p->pcap, p->cfg.buffer_timeout_ms) != 0) ||
 		pcap_set_immediate_mode(p->pcap, immediate) != 0 ||
 		(p->cfg.monitor && pcap_set_rfmon(p->pcap, 1) != 0)) {

@@ -191,8 +191,9 @@ stats_json(const struct ft_stats *st, int final)
 		secs(st->ts_ns), final ? "true" : "false", st->live ? "true" : "false", st->ps_recv,
 		st->ps_drop);
 	if (st->live)
-		len += (size_t)snprintf(
-			buf + len, sizeof(buf) - len, ",\"ps_ifdrop\":%" PRIu64, st->ps_ifdrop);
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+			",\"ps_ifdrop\":%" PRIu64 ",\"buffer_bytes\":%" PRIu64, st->ps_ifdrop,
+			st->buffer_bytes);
 	len += (size_t)snprintf(buf + len, sizeof(buf) - len,
 		",\"captured\":%" PRIu64 ",\"filtered\":%" PRIu64 ",\"packets\":%" PRIu64
 		",\"bytes\":%" PRIu64 ",\"ring_drop\":%" PRIu64 ",\"decode_errors\":%" PRIu64

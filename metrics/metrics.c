@@ -79,6 +79,7 @@ static const struct metric pipeline_metrics[] = {
 	{"flowtap_capture_cpu_seconds_total", "counter", "CPU time of the capture thread.",
 		offsetof(struct ft_stats, capture_cpu_ns), U_SECONDS},
 	G("flows_active", flows_active, "TCP sessions tracked now."),
+	G("kernel_buffer_bytes", buffer_bytes, "Kernel capture buffer asked for (live; 0 file)."),
 };
 
 static const struct metric worker_metrics[] = {

@@ -38,7 +38,7 @@ ft_config_init(struct ft_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->snaplen = 65535;
 	cfg->promisc = 1;
-	cfg->buffer_size = 10 * 1024 * 1024;
+	cfg->buffer_size = 0; /* 10 MiB buffered; sized from the snap length immediate */
 	cfg->buffer_timeout_ms = 1000;
 	cfg->nano = 1;
 	cfg->use_mmap = 1;
@@ -382,6 +382,12 @@ int
 ft_pipeline_snaplen(const struct ft_pipeline *p)
 {
 	return p->snaplen;
+}
+
+int
+ft_pipeline_buffer_size(const struct ft_pipeline *p)
+{
+	return p->buffer_size;
 }
 
 unsigned

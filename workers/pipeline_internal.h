@@ -92,6 +92,7 @@ struct ft_pipeline {
 	int live;
 	int dlt;
 	int snaplen;
+	int buffer_size; /* live: the kernel buffer asked for */
 	int ts_digits;
 	int use_mmap;
 	struct ft_mmap_src mm;

@@ -25,6 +25,7 @@ ft__stats_snapshot(const struct ft_pipeline *p, struct ft_stats *st)
 	st->captured = FT_CTR_GET(mp->captured);
 	st->filtered = FT_CTR_GET(mp->filtered);
 	st->capture_cpu_ns = FT_CTR_GET(mp->capture_cpu_ns);
+	st->buffer_bytes = (uint64_t)p->buffer_size;
 	if (st->pcap_valid) {
 		st->ps_recv = FT_CTR_GET(mp->ps_recv);
 		st->ps_drop = FT_CTR_GET(mp->ps_drop);

@@ -53,6 +53,8 @@ struct ft_stats {
 	uint64_t flows_active;
 	uint64_t flows_evicted;
 	uint64_t flows_untracked;
+	uint64_t buffer_bytes;   /**< live: the kernel buffer asked for (-B, or the default chosen
+				    for the mode); file: 0 */
 	uint64_t capture_cpu_ns; /**< CPU time the capture thread has used (read by itself: live
 				    every 100 ms, any source at its end) */
 	unsigned n_workers;
