@@ -177,10 +177,13 @@ int ft__mmap_run(struct ft_pipeline *p);
 void ft__mmap_close(struct ft_pipeline *p);
 int ft__compile_filter(struct ft_pipeline *p, bpf_u_int32 netmask, char *errbuf);
 void ft__publish_pcap_stats(struct ft_pipeline *p);
-/* capture/capture_compress.c: gzip and zstd files through libpcap's reader. */
-enum { FT_Z_GZIP = 1, FT_Z_ZSTD = 2 };
+/* capture/capture_compress.c: gzip and zstd files through libpcap's reader;
+ * FT_Z_PLAIN passes a stream through as it is (standard input, whose first
+ * bytes were read to tell). pre/npre: bytes already read from fd, read first. */
+enum { FT_Z_GZIP = 1, FT_Z_ZSTD = 2, FT_Z_PLAIN = 3 };
 int ft__zkind(const uint8_t magic[4]);
-int ft__zopen(struct ft_pipeline *p, int fd, int kind, FILE **out, char *errbuf);
+int ft__zopen(struct ft_pipeline *p, int fd, int kind, const uint8_t *pre, size_t npre, FILE **out,
+	char *errbuf);
 int ft__znsec(const struct ft_pipeline *p);
 const char *ft__zname(const struct ft_pipeline *p);
 int ft__zcheck(struct ft_pipeline *p);
