@@ -241,7 +241,9 @@ send_ring(struct sender *s, const struct frames *f, size_t *next, size_t n)
 		*next = (*next + 1) % f->n;
 		queued++;
 	}
-	if (send(s->fd, NULL, 0, 0) < 0 && errno != ENOBUFS && errno != EAGAIN) {
+	/* MSG_DONTWAIT: the kernel sends the queued slots now but we do not wait for
+	 * their completion; a busy slot is waited for in poll() (POLLOUT). */
+	if (send(s->fd, NULL, 0, MSG_DONTWAIT) < 0 && errno != ENOBUFS && errno != EAGAIN) {
 		fprintf(stderr, "ft_send: send: %s\n", strerror(errno));
 		return (size_t)-1;
 	}
@@ -302,6 +304,7 @@ main(int argc, char **argv)
 	size_t next = 0, total, done = 0, n, want;
 	uint64_t bytes = 0;
 	int c, mmsg = 0;
+	size_t batch;
 
 	while ((c = getopt_long(argc, argv, "i:r:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -353,9 +356,11 @@ main(int argc, char **argv)
 		(void)setsockopt(s.fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
 	}
 	total = f.n * loops;
+	/* Flat out through the ring: half the ring per send(); paced: BATCH at most. */
+	batch = s.ring && pps == 0 ? s.frame_nr / 2 : BATCH;
 	t0 = last = now_s();
 	while (done < total) {
-		want = total - done < BATCH ? total - done : BATCH;
+		want = total - done < batch ? total - done : batch;
 		if (pps > 0) {
 			double t = now_s();
 
