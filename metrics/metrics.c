@@ -276,6 +276,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	return reply(c, MHD_HTTP_OK, r, ctype);
 }
 
+static void log_mhd(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void
 log_mhd(void *cls, const char *fmt, va_list ap)
 {
