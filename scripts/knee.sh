@@ -40,11 +40,8 @@ done
 ft_netns_up kn || exit $?
 T=$(mktemp -d)
 trap 'ft_netns_down; rm -rf "$T"' EXIT
-MAC_A=$(ip netns exec "$FT_NS_A" cat /sys/class/net/"$FT_IF_A"/address)
-MAC_B=$(ip netns exec "$FT_NS_B" cat /sys/class/net/"$FT_IF_B"/address)
 PCAP=$T/knee.pcap
-"$BUILD/ftgen" --profile flows -o "$PCAP" --sessions 4000 --frames "$FRAMES" --ipv6 1 \
-	--vlan 0 --other 0 --mac-src "$MAC_A" --mac-dst "$MAC_B" >/dev/null 2>&1 ||
+ft_netns_capture "$BUILD/ftgen" "$PCAP" --sessions 4000 --frames "$FRAMES" ||
 	{ echo "knee: ftgen failed" >&2; exit 1; }
 inA() { ip netns exec "$FT_NS_A" timeout 60 "$@"; }
 
