@@ -34,11 +34,8 @@ for ns_if in "$FT_NS_A $FT_IF_A" "$FT_NS_B $FT_IF_B"; do
 	set -- $ns_if
 	ip -n "$1" link set "$2" mtu 9000
 done
-MAC_A=$(ip netns exec "$FT_NS_A" cat /sys/class/net/"$FT_IF_A"/address)
-MAC_B=$(ip netns exec "$FT_NS_B" cat /sys/class/net/"$FT_IF_B"/address)
 PCAP=$T/live.pcap
-"$BUILD/ftgen" --profile flows -o "$PCAP" --sessions 20000 --frames "$FRAMES" --ipv6 1 \
-	--vlan 0 --other 0 --mac-src "$MAC_A" --mac-dst "$MAC_B" >/dev/null 2>&1 ||
+ft_netns_capture "$BUILD/ftgen" "$PCAP" --sessions 20000 --frames "$FRAMES" ||
 	{ echo "live_bench: ftgen failed" >&2; exit 1; }
 cat "$PCAP" >/dev/null # into the page cache
 

@@ -11,6 +11,11 @@
  * Data that does not decompress is a corrupt file (FT_EFORMAT, exit 1) with
  * the decompressor's message. Input is read in 64 KiB blocks, so the work per
  * frame is the decompression itself; nothing is allocated after open.
+ *
+ * Standard input cannot be read twice: its first bytes are read to tell what
+ * it is and handed to ft__zopen() as `pre`, which the stream reads first; a
+ * plain capture on standard input goes through the same stream (FT_Z_PLAIN,
+ * a pass-through), so nothing peeked is lost.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,7 +33,7 @@
 enum { Z_OK_ = 0, Z_CUT, Z_CORRUPT };
 
 struct ft_zsrc {
-	int kind; /* FT_Z_GZIP or FT_Z_ZSTD */
+	int kind; /* FT_Z_GZIP, FT_Z_ZSTD or FT_Z_PLAIN */
 	int fd;
 	int in_eof;
 	int status; /* Z_OK_, Z_CUT, Z_CORRUPT */
@@ -53,20 +58,27 @@ ft__zkind(const uint8_t m[4])
 	return 0;
 }
 
-/* More input into z->in; returns bytes read, 0 at the end of the input, -1 on error. */
+/* Read the input into buf; returns bytes read, 0 at its end, -1 on error. */
 static ssize_t
-fill(struct ft_zsrc *z)
+read_input(struct ft_zsrc *z, void *buf, size_t size)
 {
 	ssize_t n;
 
 	do
-		n = read(z->fd, z->in, sizeof(z->in));
+		n = read(z->fd, buf, size);
 	while (n < 0 && errno == EINTR);
 	if (n == 0)
 		z->in_eof = 1;
 	if (n < 0)
 		snprintf(z->msg, sizeof(z->msg), "reading: %s", strerror(errno));
 	return n;
+}
+
+/* More input into z->in. */
+static ssize_t
+fill(struct ft_zsrc *z)
+{
+	return read_input(z, z->in, sizeof(z->in));
 }
 
 static int
@@ -138,6 +150,21 @@ zstd_read(struct ft_zsrc *z, char *buf, size_t size)
 	return (ssize_t)out.pos;
 }
 
+/* FT_Z_PLAIN: the peeked bytes first (held in zin), then the input as it is. */
+static ssize_t
+plain_read(struct ft_zsrc *z, char *buf, size_t size)
+{
+	ssize_t n;
+
+	if (z->zin.pos < z->zin.size) {
+		n = (ssize_t)(z->zin.size - z->zin.pos < size ? z->zin.size - z->zin.pos : size);
+		memcpy(buf, z->in + z->zin.pos, (size_t)n);
+		z->zin.pos += (size_t)n;
+		return n;
+	}
+	return read_input(z, buf, size);
+}
+
 static ssize_t
 z_read(void *cookie, char *buf, size_t size)
 {
@@ -148,7 +175,9 @@ z_read(void *cookie, char *buf, size_t size)
 		errno = EIO;
 		return -1;
 	}
-	n = z->kind == FT_Z_GZIP ? gz_read(z, buf, size) : zstd_read(z, buf, size);
+	n = z->kind == FT_Z_GZIP   ? gz_read(z, buf, size)
+	    : z->kind == FT_Z_ZSTD ? zstd_read(z, buf, size)
+				   : plain_read(z, buf, size);
 	if (n < 0)
 		return -1;
 	if (z->head_len < sizeof(z->head)) {
@@ -179,7 +208,8 @@ z_close(void *cookie)
 }
 
 int
-ft__zopen(struct ft_zsrc **zp, const char *name, int fd, int kind, FILE **out, char *errbuf)
+ft__zopen(struct ft_zsrc **zp, const char *name, int fd, int kind, const uint8_t *pre, size_t npre,
+	FILE **out, char *errbuf)
 {
 	static const cookie_io_functions_t io = {.read = z_read, .close = z_close};
 	struct ft_zsrc *z = calloc(1, sizeof(*z));
@@ -192,7 +222,19 @@ ft__zopen(struct ft_zsrc **zp, const char *name, int fd, int kind, FILE **out, c
 	z->kind = kind;
 	z->fd = fd;
 	*zp = z;
-	if (kind == FT_Z_GZIP) {
+	if (npre > sizeof(z->in))
+		npre = sizeof(z->in);
+	if (npre > 0)
+		memcpy(z->in, pre, npre);
+	/* The peeked bytes are the first input of every kind. */
+	z->gz.next_in = z->in;
+	z->gz.avail_in = (uInt)npre;
+	z->zin.src = z->in;
+	z->zin.size = npre;
+	z->zin.pos = 0;
+	if (kind == FT_Z_PLAIN) {
+		/* nothing to start */
+	} else if (kind == FT_Z_GZIP) {
 		if (inflateInit2(&z->gz, 15 + 16) != Z_OK) { /* gzip wrapper only */
 			snprintf(errbuf, FT_ERRBUF_SIZE, "%s: cannot start zlib", name);
 			return FT_ENOMEM;
@@ -228,7 +270,7 @@ ft__znsec(const struct ft_zsrc *z)
 static const char *
 zname(const struct ft_zsrc *z)
 {
-	return z->kind == FT_Z_GZIP ? "gzip" : "zstd";
+	return z->kind == FT_Z_GZIP ? "gzip" : z->kind == FT_Z_ZSTD ? "zstd" : "plain";
 }
 
 /*
@@ -271,7 +313,7 @@ ft__zfree(struct ft_zsrc *z)
 		close(z->fd);
 	if (z->kind == FT_Z_GZIP)
 		inflateEnd(&z->gz);
-	else
+	else if (z->kind == FT_Z_ZSTD)
 		ZSTD_freeDStream(z->zs);
 	free(z);
 }

@@ -2,9 +2,11 @@
  * capture_file.c - reading a capture file.
  *
  * Open decides the reader: a regular file whose first four bytes are a classic
- * pcap magic goes to the mmap reader (zero-copy); pcapng, standard input and
- * anything else go through libpcap's own reader, whose frames are copied into
- * the worker arenas (libpcap reuses its buffer for the next frame). Either way
+ * pcap magic goes to the mmap reader (zero-copy); pcapng and anything else go
+ * through libpcap's own reader, whose frames are copied by the sink (libpcap
+ * reuses its buffer for the next frame). gzip and zstd (told by content), and
+ * standard input of any kind, reach libpcap through the stream of
+ * capture_compress.c, which keeps stdin's peeked first bytes. Either way
  * libpcap opens the file too: it validates the header, knows the link type,
  * and compiles the filter.
  *
@@ -60,7 +62,8 @@ static const struct ft_source_ops file_ops = {.run = file_run, .close = file_clo
 
 /* A gzip or zstd file (takes fd): libpcap reads the decompressed stream. */
 static int
-open_compressed(struct ft_source *p, int fd, int kind, char *errbuf)
+open_compressed(
+	struct ft_source *p, int fd, int kind, const uint8_t *pre, size_t npre, char *errbuf)
 {
 	struct ft_file *ff = p->priv;
 	char pcap_err[PCAP_ERRBUF_SIZE];
@@ -68,7 +71,7 @@ open_compressed(struct ft_source *p, int fd, int kind, char *errbuf)
 	FILE *f;
 	int rc;
 
-	rc = ft__zopen(&ff->z, p->file, fd, kind, &f, errbuf);
+	rc = ft__zopen(&ff->z, p->file, fd, kind, pre, npre, &f, errbuf);
 	if (rc != 0)
 		return rc;
 	pcap_err[0] = '\0';
@@ -77,7 +80,7 @@ open_compressed(struct ft_source *p, int fd, int kind, char *errbuf)
 		fclose(f);
 		why = ft__zerror(ff->z);
 		snprintf(errbuf, FT_ERRBUF_SIZE, "%s: %s%s", p->file, why != NULL ? why : pcap_err,
-			why != NULL ? "" : " (in a compressed file)");
+			why != NULL || kind == FT_Z_PLAIN ? "" : " (in a compressed file)");
 		return FT_EFORMAT;
 	}
 	if (ft__znsec(ff->z))
@@ -85,6 +88,41 @@ open_compressed(struct ft_source *p, int fd, int kind, char *errbuf)
 	p->info.dlt = pcap_datalink(p->pcap);
 	p->info.snaplen = pcap_snapshot(p->pcap);
 	return ft__src_compile_filter(p, PCAP_NETMASK_UNKNOWN, 1, errbuf);
+}
+
+/*
+ * Standard input: its first bytes tell gzip, zstd or a plain capture; they
+ * cannot be read again, so every kind goes through one stream that reads
+ * them first (capture_compress.c).
+ */
+static int
+open_stdin(struct ft_source *p, char *errbuf)
+{
+	uint8_t magic[4];
+	size_t got = 0;
+	ssize_t n;
+	int fd, kind;
+
+	fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(errbuf, FT_ERRBUF_SIZE, "standard input: %s", strerror(errno));
+		return -errno;
+	}
+	while (got < sizeof(magic)) {
+		n = read(fd, magic + got, sizeof(magic) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(errbuf, FT_ERRBUF_SIZE, "standard input: %s", strerror(errno));
+			close(fd);
+			return FT_EIO;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	kind = got == sizeof(magic) ? ft__zkind(magic) : 0;
+	return open_compressed(p, fd, kind != 0 ? kind : FT_Z_PLAIN, magic, got, errbuf);
 }
 
 int
@@ -101,31 +139,31 @@ ft__file_open(struct ft_source *p, char *errbuf)
 		return FT_ENOMEM;
 	p->info.ts_digits = 6;
 	p->info.write_nsec = 1; /* opened with nanosecond precision */
-	if (strcmp(p->file, "-") != 0) {
-		fd = open(p->file, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			int rc = errno == ENOENT ? FT_ENOENT : errno == EACCES ? FT_EACCES : -errno;
+	if (strcmp(p->file, "-") == 0)
+		return open_stdin(p, errbuf);
+	fd = open(p->file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int rc = errno == ENOENT ? FT_ENOENT : errno == EACCES ? FT_EACCES : -errno;
 
-			snprintf(errbuf, FT_ERRBUF_SIZE, "%s: %s", p->file, strerror(errno));
-			return rc;
-		}
-		if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-			snprintf(errbuf, FT_ERRBUF_SIZE, "%s: is a directory", p->file);
-			close(fd);
-			return FT_EINVAL;
-		}
-		if (pread(fd, magic, 4, 0) == 4) {
-			classic = is_classic_magic(magic, &nsec);
-			zkind = ft__zkind(magic);
-		}
-		if (classic && nsec)
-			p->info.ts_digits = 9;
-		if (zkind != 0)
-			return open_compressed(p, fd, zkind, errbuf);
-		if (!(classic && p->cfg.use_mmap && S_ISREG(sb.st_mode))) {
-			close(fd);
-			fd = -1;
-		}
+		snprintf(errbuf, FT_ERRBUF_SIZE, "%s: %s", p->file, strerror(errno));
+		return rc;
+	}
+	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		snprintf(errbuf, FT_ERRBUF_SIZE, "%s: is a directory", p->file);
+		close(fd);
+		return FT_EINVAL;
+	}
+	if (pread(fd, magic, 4, 0) == 4) {
+		classic = is_classic_magic(magic, &nsec);
+		zkind = ft__zkind(magic);
+	}
+	if (classic && nsec)
+		p->info.ts_digits = 9;
+	if (zkind != 0)
+		return open_compressed(p, fd, zkind, NULL, 0, errbuf);
+	if (!(classic && p->cfg.use_mmap && S_ISREG(sb.st_mode))) {
+		close(fd);
+		fd = -1;
 	}
 	pcap_err[0] = '\0';
 	p->pcap = pcap_open_offline_with_tstamp_precision(

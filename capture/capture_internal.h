@@ -62,11 +62,14 @@ int ft__live_open(struct ft_source *s, char *errbuf);
 int ft__file_open(struct ft_source *s, char *errbuf);
 int ft__mmap_attach(struct ft_source *s, int fd, char *errbuf);
 
-/* capture/capture_compress.c: gzip and zstd files through libpcap's reader. */
+/* capture/capture_compress.c: gzip and zstd files through libpcap's reader;
+ * FT_Z_PLAIN passes a stream through as it is (standard input, whose first
+ * bytes were read to tell). pre/npre: bytes already read from fd, read first. */
 struct ft_zsrc;
-enum { FT_Z_GZIP = 1, FT_Z_ZSTD = 2 };
+enum { FT_Z_GZIP = 1, FT_Z_ZSTD = 2, FT_Z_PLAIN = 3 };
 int ft__zkind(const uint8_t magic[4]);
-int ft__zopen(struct ft_zsrc **zp, const char *name, int fd, int kind, FILE **out, char *errbuf);
+int ft__zopen(struct ft_zsrc **zp, const char *name, int fd, int kind, const uint8_t *pre,
+	size_t npre, FILE **out, char *errbuf);
 int ft__znsec(const struct ft_zsrc *z);
 int ft__zcheck(struct ft_source *s, const struct ft_zsrc *z);
 const char *ft__zerror(const struct ft_zsrc *z);

@@ -33,6 +33,8 @@ enum {
 	OPT_TIMEOUT_CLOSED,
 	OPT_REORDER_WINDOW,
 	OPT_FILE_COUNT,
+	OPT_METRICS_LISTEN,
+	OPT_LINGER,
 };
 
 static const char usage_text[] =
@@ -44,7 +46,8 @@ static const char usage_text[] =
 	"  -D                     list capture interfaces and exit\n"
 	"capture (live):\n"
 	"  -s SNAPLEN             bytes kept per frame (default 65535)\n"
-	"  -B KIB                 kernel buffer size in KiB (default 10240)\n"
+	"  -B KIB                 kernel buffer size in KiB (default 10240; immediate mode:\n"
+	"                         4096 frames of the snap length, 10..256 MiB)\n"
 	"  -p                     do not put the interface in promiscuous mode\n"
 	"  -I                     monitor mode (802.11)\n"
 	"  --immediate-mode       deliver every frame at once (no kernel buffering)\n"
@@ -87,6 +90,11 @@ static const char usage_text[] =
 	"files);\n"
 	"                         a final report is always printed (stderr, or stdout with "
 	"--json)\n"
+	"  --metrics-listen ADDR:PORT\n"
+	"                         serve Prometheus metrics on http://ADDR:PORT/metrics (\":PORT\"\n"
+	"                         is 127.0.0.1; PORT 0 picks one, printed on stderr)\n"
+	"  --linger SEC           with --metrics-listen: keep serving the final counts SEC\n"
+	"                         seconds after the capture ends (a signal ends it sooner)\n"
 	"  --version              print the version and libpcap's, and exit\n"
 	"  --help                 this text\n"
 	"\n"
@@ -184,6 +192,8 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 		{"timeout-closed", required_argument, NULL, OPT_TIMEOUT_CLOSED},
 		{"reorder-window", required_argument, NULL, OPT_REORDER_WINDOW},
 		{"file-count", required_argument, NULL, OPT_FILE_COUNT},
+		{"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
+		{"linger", required_argument, NULL, OPT_LINGER},
 		{NULL, 0, NULL, 0},
 	};
 	long long v;
@@ -359,6 +369,19 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 			o->cfg.reorder_window = ms / 1e3;
 			break;
 		}
+		case OPT_METRICS_LISTEN:
+			o->metrics_listen = optarg;
+			break;
+		case OPT_LINGER:
+			o->linger = strtod(optarg, &end);
+			if (*optarg == '\0' || *end != '\0' ||
+				!(o->linger >= 0 && o->linger <= 86400)) {
+				fprintf(stderr,
+					"flowtap: --linger: invalid value '%s' (0..86400)\n",
+					optarg);
+				return -1;
+			}
+			break;
 		case OPT_VERSION:
 			printf("%s\n", ft_version());
 			return 1;
@@ -381,6 +404,10 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 	}
 	if (o->cfg.device != NULL && o->cfg.file != NULL) {
 		fprintf(stderr, "flowtap: -i and -r cannot be used together\n");
+		return -1;
+	}
+	if (o->linger > 0 && o->metrics_listen == NULL) {
+		fprintf(stderr, "flowtap: --linger needs --metrics-listen\n");
 		return -1;
 	}
 	return check_write(o);

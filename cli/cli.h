@@ -8,13 +8,15 @@
 
 struct cli_opts {
 	struct ft_config cfg;
-	int packets;      /* --packets */
-	int json;         /* --json */
-	int no_flows;     /* --no-flows */
-	int list_devices; /* -D */
-	int ts_style;     /* -t count: enum ft_ts_style */
-	const char *user; /* -Z */
-	char *filter_buf; /* filter joined from the trailing arguments */
+	int packets;                /* --packets */
+	int json;                   /* --json */
+	int no_flows;               /* --no-flows */
+	int list_devices;           /* -D */
+	int ts_style;               /* -t count: enum ft_ts_style */
+	const char *user;           /* -Z */
+	char *filter_buf;           /* filter joined from the trailing arguments */
+	const char *metrics_listen; /* --metrics-listen ADDR:PORT, or NULL */
+	double linger;              /* --linger SEC: keep serving metrics after the end */
 };
 
 /* args.c: parse argv into o. Returns -1 on a usage error (message printed),

@@ -8,11 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 
 static struct ft_pipeline *running;
+static volatile sig_atomic_t got_signal;
+static struct ft_metrics *metrics;
+static int print_interim = 1; /* 0: periodic reports feed the metrics only */
 
 /*
  * Exit status: what happened, for scripts (also in --help and the README).
@@ -46,6 +50,7 @@ static void
 on_signal(int sig)
 {
 	(void)sig;
+	got_signal = 1;
 	/* ft_pipeline_stop() is async-signal-safe. */
 	if (running != NULL)
 		ft_pipeline_stop(running);
@@ -119,6 +124,48 @@ install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL); /* a closed reader shows up as EPIPE */
 }
 
+/* The stats thread's reports (and the final one): to the metrics, then printed. */
+static void
+on_stats(const struct ft_stats *st, int final, void *user)
+{
+	if (metrics != NULL)
+		ft_metrics_update(metrics, st, final);
+	if (final || print_interim)
+		out_stats(st, final, user);
+}
+
+/* --metrics-listen: bind before the capture starts, so a taken port fails early. */
+static int
+start_metrics(struct cli_opts *o)
+{
+	char err[FT_ERRBUF_SIZE];
+
+	if (o->metrics_listen == NULL)
+		return 0;
+	if (ft_metrics_start(o->metrics_listen, &metrics, err) != 0) {
+		fprintf(stderr, "flowtap: %s\n", err);
+		return -1;
+	}
+	fprintf(stderr, "flowtap: metrics on port %u (%s)\n", ft_metrics_port(metrics),
+		o->metrics_listen);
+	/* A file has no periodic reports by default: the metrics need them. */
+	if (o->cfg.stats_interval < 0 && o->cfg.file != NULL) {
+		o->cfg.stats_interval = 1;
+		print_interim = 0;
+	}
+	return 0;
+}
+
+/* --linger: serve the final counts a while longer, until the time is up or a signal. */
+static void
+linger(double secs)
+{
+	struct timespec step = {0, 50000000};
+
+	for (double t = 0; t < secs && !got_signal; t += 0.05)
+		nanosleep(&step, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -133,18 +180,24 @@ main(int argc, char **argv)
 	if (o.list_devices)
 		return list_devices(o.json);
 	o.cfg.on_packet = o.packets ? out_packet : NULL;
-	o.cfg.on_stats = out_stats;
+	o.cfg.on_stats = on_stats;
 	o.cfg.on_flow = o.no_flows ? NULL : out_flow;
 
 	install_signals();
+	if (start_metrics(&o) != 0) {
+		free(o.filter_buf);
+		return 1;
+	}
 	rc = ft_pipeline_create(&o.cfg, &p, err);
 	if (rc != 0) {
 		fprintf(stderr, "flowtap: %s\n", err);
+		ft_metrics_stop(metrics);
 		free(o.filter_buf);
 		return 1;
 	}
 	if (o.user != NULL && drop_privileges(o.user) != 0) {
 		ft_pipeline_destroy(p);
+		ft_metrics_stop(metrics);
 		free(o.filter_buf);
 		return 1;
 	}
@@ -155,6 +208,7 @@ main(int argc, char **argv)
 			    : STDOUT_FILENO) != 0) {
 		fprintf(stderr, "flowtap: out of memory\n");
 		ft_pipeline_destroy(p);
+		ft_metrics_stop(metrics);
 		return 1;
 	}
 	running = p;
@@ -168,6 +222,9 @@ main(int argc, char **argv)
 			ft_pipeline_errmsg(p)[0] ? ft_pipeline_errmsg(p) : ft_strerror(rc));
 	ft_pipeline_destroy(p);
 	out_fini();
+	if (metrics != NULL)
+		linger(o.linger);
+	ft_metrics_stop(metrics);
 	free(o.filter_buf);
 	return out_broken_pipe() ? 0 : exit_status(rc);
 }

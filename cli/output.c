@@ -191,8 +191,9 @@ stats_json(const struct ft_stats *st, int final)
 		secs(st->ts_ns), final ? "true" : "false", st->live ? "true" : "false", st->ps_recv,
 		st->ps_drop);
 	if (st->live)
-		len += (size_t)snprintf(
-			buf + len, sizeof(buf) - len, ",\"ps_ifdrop\":%" PRIu64, st->ps_ifdrop);
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+			",\"ps_ifdrop\":%" PRIu64 ",\"buffer_bytes\":%" PRIu64, st->ps_ifdrop,
+			st->buffer_bytes);
 	len += (size_t)snprintf(buf + len, sizeof(buf) - len,
 		",\"captured\":%" PRIu64 ",\"filtered\":%" PRIu64 ",\"packets\":%" PRIu64
 		",\"bytes\":%" PRIu64 ",\"ring_drop\":%" PRIu64 ",\"decode_errors\":%" PRIu64
@@ -212,7 +213,15 @@ stats_json(const struct ft_stats *st, int final)
 			w->decode_errors, w->flows_active);
 	}
 	if (len < sizeof(buf))
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "]}\n");
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+			"],\"cpu_ns_per_frame\":{\"capture\":%.1f,\"workers\":[",
+			ft_cpu_ns_per_frame(st->capture_cpu_ns, st->captured + st->filtered));
+	for (unsigned i = 0; i < st->n_workers && len < sizeof(buf); i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%.1f", i ? "," : "",
+			ft_cpu_ns_per_frame(st->workers[i].cpu_ns,
+				st->workers[i].packets + st->workers[i].discarded));
+	if (len < sizeof(buf))
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "]}}\n");
 	if (len >= sizeof(buf))
 		len = sizeof(buf) - 1;
 	write_all(buf, len);
@@ -248,6 +257,14 @@ stats_text(const struct ft_stats *st, int final)
 			"%s w%u %" PRIu64 "/%" PRIu64,
 			i ? "," : "; workers (packets/ring drops):", i, st->workers[i].packets,
 			st->workers[i].ring_drop);
+	if (len < sizeof(line))
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+			"; cpu ns/frame: capture %.0f",
+			ft_cpu_ns_per_frame(st->capture_cpu_ns, st->captured + st->filtered));
+	for (unsigned i = 0; i < st->n_workers && len < sizeof(line); i++)
+		len += (size_t)snprintf(line + len, sizeof(line) - len, ", w%u %.0f", i,
+			ft_cpu_ns_per_frame(st->workers[i].cpu_ns,
+				st->workers[i].packets + st->workers[i].discarded));
 	fprintf(stderr, "%s\n", line);
 }
 

@@ -11,6 +11,7 @@
 #   decode    frame parsing                       (core)
 #   output    records into bytes                  (core decode)
 #   capture   sources and the -w writer           (core)
+#   metrics   /metrics over HTTP from a snapshot  (core)
 #   tracker   TCP sessions                        (core decode output ring*)
 #   workers   the pipeline: owns capture, rings, workers, trackers
 #   cli, examples, bench, tests, gen: on top (examples: public headers only)
@@ -26,6 +27,7 @@ declare -A ALLOW=(
 	[decode]="core"
 	[output]="core decode"
 	[capture]="core"
+	[metrics]="core"
 	[tracker]="core decode output"
 	[workers]="core ring decode output capture tracker"
 	[cli]="core"
@@ -36,6 +38,13 @@ declare -A ALLOW=(
 EXCEPTIONS="tracker/tracker.c:ring tracker/tracker.c:workers"
 
 bad=0
+# A folder of C code that is not in the table is not checked: refuse it.
+for dir in $(find . -mindepth 2 -maxdepth 2 \( -name '*.c' -o -name '*.h' \) -not -path './build*' -not -path './.git/*' -not -path './node/*' | cut -d/ -f2 | sort -u); do
+	case " ${!ALLOW[*]} tests bench " in *" $dir "*) ;; *)
+		echo "check-layers: $dir/ holds C code but has no layer in scripts/check-layers.sh" >&2
+		bad=1 ;;
+	esac
+done
 for dir in "${!ALLOW[@]}"; do
 	[ -d "$dir" ] || continue
 	while IFS=: read -r file line text; do

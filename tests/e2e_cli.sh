@@ -88,6 +88,13 @@ assert len(s["workers"]) == 3 and sum(w["packets"] for w in s["workers"]) == n, 
 assert sum(w["enqueued"] for w in s["workers"]) + s["ring_drop"] == s["captured"], s
 for k in ("ts", "bytes", "decode_errors", "flows_active", "flows_evicted"):
     assert k in s, k
+# cpu_ns_per_frame: each thread's own CPU time / its frames; plausible, not timed.
+import math
+c = s["cpu_ns_per_frame"]
+assert math.isfinite(c["capture"]) and c["capture"] > 0, c
+assert len(c["workers"]) == 3, c
+for w, ns in zip(s["workers"], c["workers"]):
+    assert math.isfinite(ns) and (ns > 0) == (w["packets"] > 0), (w, c)
 PY
 # A reader that goes away (| head) ends flowtap quietly.
 "$FLOWTAP" -r "$T/f.pcap" --packets 2>"$T/err" | head -3 >/dev/null

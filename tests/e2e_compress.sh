@@ -3,7 +3,9 @@
 # tshark does: the same flow records and final counts as the plain file, also
 # without a telling name; a cut compressed file exits 3 after every whole
 # frame before the cut; garbage after a gzip or zstd magic exits 1 with a
-# message. Uses $FLOWTAP and $FTGEN (set by ctest), gzip, zstd, editcap.
+# message. The same from standard input (cat F | flowtap -r -), plain too:
+# the bytes read to tell the format are not lost.
+# Uses $FLOWTAP and $FTGEN (set by ctest), gzip, zstd, editcap.
 set -u
 : "${FLOWTAP:?}" "${FTGEN:?}" "${FT_SOURCE_DIR:?}"
 # shellcheck source=tests/lib_e2e.sh
@@ -28,6 +30,7 @@ for line in sys.stdin:
     r = json.loads(line)
     if r["type"] == "stats":
         r.pop("ts")
+        r.pop("cpu_ns_per_frame")
     out.append(json.dumps(r, sort_keys=True))
 print("\n".join(sorted(out)))'
 }
@@ -76,6 +79,36 @@ with open(sys.argv[2], "wb") as f:
     f.write(gzip.compress(d[:cut]) + gzip.compress(d[cut:]))
 PY
 same_as_plain "two concatenated gzip members" "$T/g.pcap" "$T/multi.gz"
+
+# Standard input (-r -): told by its first bytes, which are not lost; through a pipe.
+from_stdin() { # what plain input args...
+	local what=$1 plain=$2 input=$3
+	shift 3
+	records "$plain" "$@" >"$T/want"
+	cat "$input" | records - "$@" >"$T/got"
+	if [ -s "$T/want" ] && cmp -s "$T/want" "$T/got"; then
+		ok "$what: same flow records and counts as the plain file"
+	else
+		bad "$what: output differs: $(diff "$T/want" "$T/got" | head -3 | cut -c1-200) $(head -c 200 "$T/err")"
+	fi
+}
+from_stdin "cat g.pcap.zst | -r -" "$T/g.pcap" "$T/g.pcap.zst"
+from_stdin "cat g.pcap.gz | -r -, 3 workers" "$T/g.pcap" "$T/g.pcap.gz" -W 3
+from_stdin "cat g.pcap | -r - (plain)" "$T/g.pcap" "$T/g.pcap"
+from_stdin "cat n.pcap.gz | -r - (nanoseconds)" "$T/n.pcap" "$T/n.pcap.gz"
+[ -f "$T/g.pcapng.zst" ] && from_stdin "cat g.pcapng.zst | -r -" "$T/g.pcapng" "$T/g.pcapng.zst"
+a=$("$FLOWTAP" -r "$T/n.pcap" --packets -W 1 --no-flows 2>/dev/null | md5sum)
+b=$(cat "$T/n.pcap.gz" | "$FLOWTAP" -r - --packets -W 1 --no-flows 2>/dev/null | md5sum)
+[ "$a" = "$b" ] && ok "-r - nanosecond gzip: the same packet lines (nine digits)" || bad "-r - nanosecond packet lines differ"
+head -c $(($(stat -c %s "$T/g.pcap.zst") / 2)) "$T/g.pcap.zst" | "$FLOWTAP" -r - --no-flows >/dev/null 2>"$T/err"
+rc=$?
+[ "$rc" = 3 ] && ok "-r - cut zstd: exit 3 ($(tail -1 "$T/err" | cut -c1-80))" || bad "-r - cut zstd: exit $rc: $(tail -1 "$T/err")"
+"$FLOWTAP" -r - </dev/null >/dev/null 2>"$T/err"
+rc=$?
+[ "$rc" = 1 ] && [ -s "$T/err" ] && ok "-r - empty: exit 1 ($(head -1 "$T/err"))" || bad "-r - empty: exit $rc: $(cat "$T/err")"
+printf 'ab' | "$FLOWTAP" -r - >/dev/null 2>"$T/err"
+rc=$?
+[ "$rc" = 1 ] && [ -s "$T/err" ] && ok "-r - two bytes: exit 1 ($(head -1 "$T/err"))" || bad "-r - two bytes: exit $rc: $(cat "$T/err")"
 
 # Cut in the middle: exit 3, every whole frame before the cut.
 for z in gz zst; do

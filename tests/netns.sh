@@ -54,3 +54,16 @@ ft_netns_down() {
 	[ -n "${FT_NS_B:-}" ] && ip netns del "$FT_NS_B" 2>/dev/null
 	return 0
 }
+
+# ft_netns_capture FTGEN OUT [FTGEN-ARGS...]: a flows capture for the live
+# benchmarks whose every address is a test-host one (IPv6 fd00:200::/64 only,
+# A's MAC as source, B's as destination), so that sending it on the veth keeps
+# to the network rule. Call after ft_netns_up.
+ft_netns_capture() {
+	local ftgen=$1 out=$2 mac_a mac_b
+	shift 2
+	mac_a=$(ip netns exec "$FT_NS_A" cat /sys/class/net/"$FT_IF_A"/address)
+	mac_b=$(ip netns exec "$FT_NS_B" cat /sys/class/net/"$FT_IF_B"/address)
+	"$ftgen" --profile flows -o "$out" --ipv6 1 --vlan 0 --other 0 \
+		--mac-src "$mac_a" --mac-dst "$mac_b" "$@" >/dev/null 2>&1
+}

@@ -40,7 +40,7 @@ ft_config_init(struct ft_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->snaplen = 65535;
 	cfg->promisc = 1;
-	cfg->buffer_size = 10 * 1024 * 1024;
+	cfg->buffer_size = 0; /* 10 MiB buffered; sized from the snap length immediate */
 	cfg->buffer_timeout_ms = 1000;
 	cfg->nano = 1;
 	cfg->use_mmap = 1;
@@ -158,6 +158,37 @@ make_tracker(struct ft_pipeline *p, struct ft_worker *w, char *errbuf)
 	return w->tracker != NULL ? 0 : FT_ENOMEM;
 }
 
+#define BUFFERED_DEFAULT (10 * 1024 * 1024)
+
+FT_EXTERN int
+ft_immediate_buffer_size(int snaplen)
+{
+	/*
+	 * libpcap's TPACKET_V2 slot: the frame (snap length, which libpcap caps at
+	 * 65535 + 18 on Ethernet) after a tpacket2_hdr and sockaddr_ll, 16-aligned.
+	 */
+	uint64_t frame = (uint64_t)(snaplen < 65535 + 18 ? snaplen : 65535 + 18);
+	uint64_t slot = (frame + 32 + 20 + 64 + 15) & ~15ull;
+	uint64_t want = slot * FT_IMMEDIATE_FRAMES;
+
+	if (want < BUFFERED_DEFAULT)
+		want = BUFFERED_DEFAULT;
+	if (want > 256u << 20)
+		want = 256u << 20;
+	return (int)want;
+}
+
+/* The kernel buffer a live capture asks for: the user's, or the default of its mode. */
+static int
+buffer_size_for(const struct ft_config *cfg)
+{
+	if (cfg->buffer_size > 0)
+		return cfg->buffer_size;
+	if (cfg->immediate || cfg->buffer_timeout_ms <= 0)
+		return ft_immediate_buffer_size(cfg->snaplen);
+	return BUFFERED_DEFAULT;
+}
+
 /* The source, its facts, and the -w writer those facts configure. */
 static int
 open_source(struct ft_pipeline *p, char *errbuf)
@@ -173,7 +204,8 @@ open_source(struct ft_pipeline *p, char *errbuf)
 	sc.filter = p->filter;
 	sc.snaplen = p->cfg.snaplen;
 	sc.promisc = p->cfg.promisc;
-	sc.buffer_size = p->cfg.buffer_size;
+	p->buffer_size = p->device == NULL ? 0 : buffer_size_for(&p->cfg);
+	sc.buffer_size = p->buffer_size;
 	sc.buffer_timeout_ms = p->cfg.buffer_timeout_ms;
 	sc.immediate = p->cfg.immediate;
 	sc.monitor = p->cfg.monitor;
@@ -298,6 +330,7 @@ capture_main(void *arg)
 	int rc;
 
 	rc = ft__source_run(p->src, sink_frame, p);
+	ft__publish_cpu(&p->capture_cpu_ns);
 	if (rc != 0) {
 		msg = ft__source_errmsg(p->src);
 		ft__set_error(p, rc, "%s", msg[0] != '\0' ? msg : ft_strerror(rc));
@@ -427,6 +460,12 @@ ft_pipeline_snaplen(const struct ft_pipeline *p)
 	return p->snaplen;
 }
 
+int
+ft_pipeline_buffer_size(const struct ft_pipeline *p)
+{
+	return p->buffer_size;
+}
+
 unsigned
 ft_pipeline_workers(const struct ft_pipeline *p)
 {
@@ -526,6 +565,9 @@ sink_frame(void *user, const uint8_t *data, uint32_t caplen, uint32_t len, uint6
 	struct ft_pipeline *p = user;
 	int rc;
 
+	/* The capture thread's CPU time, every 4096 frames (a system call). */
+	if ((++p->sunk & 4095) == 0)
+		ft__publish_cpu(&p->capture_cpu_ns);
 	if (deliver(p, data, caplen, len, ts_ns) != 0)
 		return 1;
 	if (p->wr != NULL && (rc = ft__writer_frame(p->wr, data, caplen, len, ts_ns)) != 0) {

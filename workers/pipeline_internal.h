@@ -12,10 +12,12 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "capture/source.h"
 #include "capture/writer.h"
 #include "core/counter.h"
+#include "core/time.h"
 #include "flowtap/pipeline.h"
 #include "ring/ring.h"
 
@@ -44,6 +46,7 @@ struct ft_worker {
 	_Atomic uint64_t flows_active;
 	_Atomic uint64_t flows_evicted;
 	_Atomic uint64_t flows_untracked;
+	_Atomic uint64_t cpu_ns;
 };
 
 struct ft_pipeline {
@@ -56,6 +59,7 @@ struct ft_pipeline {
 	int live;
 	int dlt;
 	int snaplen;
+	int buffer_size; /* live: the kernel buffer asked for */
 	int ts_digits;
 	int zero_copy; /* frames point into the source (mapped file): no arena copy */
 
@@ -78,6 +82,8 @@ struct ft_pipeline {
 
 	/* Written by the capture thread. */
 	_Alignas(FT_CACHELINE) _Atomic uint64_t captured;
+	_Atomic uint64_t capture_cpu_ns; /* the capture thread's CPU time */
+	uint64_t sunk;                   /* frames sink_frame() saw (capture thread only) */
 };
 
 /* workers/pipeline.c */
@@ -92,6 +98,16 @@ static inline int
 ft__count_reached(const struct ft_pipeline *p)
 {
 	return p->cfg.count != 0 && FT_CTR_GET(p->captured) >= p->cfg.count;
+}
+
+/*
+ * The calling thread's CPU time into ctr (its single writer). A system call:
+ * never per frame, only every many frames or at a pause.
+ */
+static inline void
+ft__publish_cpu(_Atomic uint64_t *ctr)
+{
+	FT_CTR_SET(*ctr, ft__now_ns(CLOCK_THREAD_CPUTIME_ID));
 }
 
 /* workers/pipeline.c: 1 on threads the pipeline registered with liburcu. */

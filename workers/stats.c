@@ -25,6 +25,8 @@ ft__stats_snapshot(const struct ft_pipeline *p, struct ft_stats *st)
 	st->pcap_valid = ss.pcap_valid;
 	st->captured = FT_CTR_GET(mp->captured);
 	st->filtered = ss.filtered;
+	st->capture_cpu_ns = FT_CTR_GET(mp->capture_cpu_ns);
+	st->buffer_bytes = (uint64_t)p->buffer_size;
 	if (st->pcap_valid) {
 		st->ps_recv = ss.ps_recv;
 		st->ps_drop = ss.ps_drop;
@@ -47,6 +49,7 @@ ft__stats_snapshot(const struct ft_pipeline *p, struct ft_stats *st)
 		ws->flows_active = FT_CTR_GET(w->flows_active);
 		ws->flows_evicted = FT_CTR_GET(w->flows_evicted);
 		ws->flows_untracked = FT_CTR_GET(w->flows_untracked);
+		ws->cpu_ns = FT_CTR_GET(w->cpu_ns);
 		st->packets += ws->packets;
 		st->bytes += ws->bytes;
 		st->ring_drop += ws->ring_drop;

@@ -165,7 +165,7 @@ ft__worker_main(void *arg)
 	struct ft_pipeline *p = w->p;
 	struct ft_desc batch[FT_BATCH_MAX];
 	struct ft_decoded *decs;
-	unsigned level = 0, n;
+	unsigned level = 0, n, batches = 0;
 	uint64_t last_tick = 0;
 	int done;
 
@@ -194,6 +194,8 @@ ft__worker_main(void *arg)
 					last_tick = now;
 				}
 			}
+			if (level == 128)
+				ft__publish_cpu(&w->cpu_ns); /* once, as the ring runs dry */
 			idle(&level);
 			continue;
 		}
@@ -208,6 +210,8 @@ ft__worker_main(void *arg)
 		if (w->tracker != NULL)
 			tick(w, batch[n - 1].ts_ns);
 		urcu_qsbr_quiescent_state();
+		if ((++batches & 63u) == 0)
+			ft__publish_cpu(&w->cpu_ns);
 	}
 	if (w->tracker != NULL) {
 		/* The capture is over: every session still open ends as "eof". */
@@ -216,6 +220,7 @@ ft__worker_main(void *arg)
 			consumer_failed(p, "flow", 1, 0);
 		publish_flows(w);
 	}
+	ft__publish_cpu(&w->cpu_ns);
 	ft__rcu_registered = 0;
 	free(decs);
 	urcu_qsbr_unregister_thread();

@@ -71,7 +71,8 @@ struct ft_config {
 	int snaplen;           /**< default 65535 */
 	int promisc;           /**< default 1 */
 	int monitor;           /**< rfmon; default 0 */
-	int buffer_size;       /**< kernel buffer in bytes; default 10 MiB */
+	int buffer_size;       /**< kernel buffer in bytes; 0 (the default): 10 MiB buffered,
+				  and in immediate mode ft_immediate_buffer_size(snaplen) */
 	int buffer_timeout_ms; /**< default 1000; <= 0 selects immediate mode */
 	int immediate;         /**< force immediate mode; default 0 */
 	int nano;              /**< ask for nanosecond timestamps; default 1 */
@@ -195,6 +196,23 @@ FT_EXTERN void ft_pipeline_stats(const struct ft_pipeline *p, struct ft_stats *s
  */
 FT_EXTERN int ft_pipeline_datalink(const struct ft_pipeline *p);
 FT_EXTERN int ft_pipeline_snaplen(const struct ft_pipeline *p);
+
+/**
+ * The kernel buffer a live capture asked for (bytes); 0 for a file.
+ * Thread-safety: any thread. Context: never blocks.
+ */
+FT_EXTERN int ft_pipeline_buffer_size(const struct ft_pipeline *p);
+
+/**
+ * The default kernel buffer in immediate mode. libpcap's immediate-mode ring
+ * (TPACKET_V2) has one fixed slot per frame, sized from the snap length (up
+ * to 64 KiB on an interface with receive offloads), so the buffered default
+ * (10 MiB) would hold only ~160 frames. This asks for FT_IMMEDIATE_FRAMES
+ * slots of the snap length instead, at least 10 MiB, at most 256 MiB.
+ * Thread-safety: any thread. Context: never blocks.
+ */
+#define FT_IMMEDIATE_FRAMES 4096
+FT_EXTERN int ft_immediate_buffer_size(int snaplen);
 
 /** Number of worker threads. Thread-safety: any thread. */
 FT_EXTERN unsigned ft_pipeline_workers(const struct ft_pipeline *p);

@@ -31,6 +31,8 @@ struct ft_worker_stats {
 	uint64_t flows_evicted;   /**< sessions evicted to make room */
 	uint64_t flows_untracked; /**< TCP packets no session could be found or made for (table
 				     full) */
+	uint64_t cpu_ns; /**< CPU time this worker's thread has used (CLOCK_THREAD_CPUTIME_ID, read
+			    by the worker every 64 batches, before it sleeps and at its end) */
 };
 
 /** One snapshot of the pipeline's counters. */
@@ -51,9 +53,24 @@ struct ft_stats {
 	uint64_t flows_active;
 	uint64_t flows_evicted;
 	uint64_t flows_untracked;
+	uint64_t buffer_bytes;   /**< live: the kernel buffer asked for (-B, or the default chosen
+				    for the mode); file: 0 */
+	uint64_t capture_cpu_ns; /**< CPU time the capture thread has used (read by itself: live
+				    every 100 ms, any source at its end) */
 	unsigned n_workers;
 	struct ft_worker_stats workers[FT_MAX_WORKERS];
 };
+
+/**
+ * CPU nanoseconds per frame: cpu_ns / frames, or 0 when frames is 0. The
+ * capture thread's frames are captured + filtered; a worker's are packets +
+ * discarded. Thread-safety: any thread. Context: never blocks.
+ */
+static inline double
+ft_cpu_ns_per_frame(uint64_t cpu_ns, uint64_t frames)
+{
+	return frames != 0 ? (double)cpu_ns / (double)frames : 0.0;
+}
 
 #ifdef __cplusplus
 }
