@@ -46,7 +46,7 @@ def main():
     got, missed = collections.Counter(), collections.Counter()
     for line in open(sys.argv[2]):
         r = json.loads(line)
-        if r.get("type") != "flow":
+        if r.get("type") != "flow" or r.get("proto") != "tcp":
             continue
         fw = (r["src"], r["sport"], r["dst"], r["dport"])
         bw = (r["dst"], r["dport"], r["src"], r["sport"])

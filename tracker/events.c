@@ -45,6 +45,7 @@ ft__end_flow(struct ft_tracker *t, struct flow *f, enum ft_close why)
 		PUB_SET(f->pub.state, FT_TCP_CLOSED);
 	PUB_SET(f->pub.close, why);
 	ft__ctr_add(&t->active, -1);
+	ft__ctr_add(&t->ended[ft_flow_class_of(f->pub.proto)], 1);
 	if (why == FT_CLOSE_EVICTED)
 		ft__ctr_add(&t->evicted, 1);
 	ft__emit(t, f, FT_FLOW_END, FT_DIR_SEND, NULL, 0, 0);

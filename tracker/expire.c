@@ -11,6 +11,12 @@ timeout_of(const struct ft_tracker *t, enum lru_class c)
 		return t->cfg.timeout_syn_ns;
 	case LRU_EST:
 		return t->cfg.timeout_idle_ns;
+	case LRU_UDP:
+		return t->cfg.timeout_udp_ns;
+	case LRU_ICMP:
+		return t->cfg.timeout_icmp_ns;
+	case LRU_OTHER:
+		return t->cfg.timeout_other_ns;
 	default:
 		return t->cfg.timeout_closed_ns;
 	}
@@ -163,7 +169,7 @@ ft__tracker_flush(struct ft_tracker *t, enum ft_close why, uint64_t now_ns)
 	if (now_ns > t->now_ns)
 		t->now_ns = now_ns;
 	t->ev_ns = t->now_ns;
-	for (int c = LRU_SYN; c <= LRU_FIN; c++) {
+	for (int c = LRU_SYN; c < LRU_CLOSED; c++) {
 		while ((f = t->lru[c].head) != NULL) {
 			ft__end_flow(t, f, ft__close_reason(f, why)); /* leaves this list */
 		}

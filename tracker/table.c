@@ -195,7 +195,7 @@ make_room(struct ft_tracker *t)
 	/* The oldest queued head; one touched since is requeued (a few tries). */
 	for (int tries = 0; tries < 64; tries++) {
 		victim = NULL;
-		for (int c = LRU_SYN; c <= LRU_FIN; c++) {
+		for (int c = LRU_SYN; c < LRU_CLOSED; c++) {
 			struct flow *h = t->lru[c].head;
 
 			if (h != NULL && (victim == NULL || h->queued_ns < victim->queued_ns))
@@ -218,6 +218,7 @@ ft__new_flow(struct ft_tracker *t, const struct ft_packet *pkt, const struct key
 {
 	const struct ft_decoded *d = pkt->dec;
 	struct flow *f;
+	uint16_t sp, dp;
 
 	if (t->in_table >= t->cfg.max_flows && make_room(t) != 0)
 		return NULL;
@@ -238,8 +239,11 @@ ft__new_flow(struct ft_tracker *t, const struct ft_packet *pkt, const struct key
 	f->pub.vlan[1] = k->vlan[1];
 	memcpy(f->pub.src, swap ? d->ip.dst : d->ip.src, 16);
 	memcpy(f->pub.dst, swap ? d->ip.src : d->ip.dst, 16);
-	f->pub.sport = swap ? d->tcp.dport : d->tcp.sport;
-	f->pub.dport = swap ? d->tcp.sport : d->tcp.dport;
+	ft__pkt_ports(d, pkt->data != NULL ? pkt->data + pkt->caplen : NULL, &sp, &dp);
+	f->pub.sport = swap ? dp : sp;
+	f->pub.dport = swap ? sp : dp;
+	f->pub.proto = d->ip.proto;
+	f->ipflow = (uint8_t)ft__is_ipflow(d);
 	f->pub.worker = (uint16_t)t->cfg.worker;
 	f->pub.ts_digits = pkt->ts_digits;
 	f->pub.first_ns = pkt->ts_ns;
@@ -249,7 +253,7 @@ ft__new_flow(struct ft_tracker *t, const struct ft_packet *pkt, const struct key
 	for (int i = 0; i < 2; i++)
 		f->pub.dir[i].ack_lat_min_ns = UINT64_MAX;
 	cds_lfht_node_init(&f->node);
-	lru_push(t, f, LRU_SYN, pkt->ts_ns);
+	lru_push(t, f, f->ipflow ? ft__class_of(f) : LRU_SYN, pkt->ts_ns);
 	/* Publish: everything above is visible to a reader that finds the node. */
 	FT_TSAN_RELEASE(f);
 	cds_lfht_add(t->ht, hash, &f->node);
@@ -258,6 +262,7 @@ ft__new_flow(struct ft_tracker *t, const struct ft_packet *pkt, const struct key
 	f->in_table = 1;
 	t->in_table++;
 	ft__ctr_add(&t->active, 1);
+	ft__ctr_add(&t->started[ft_flow_class_of(f->pub.proto)], 1);
 	return f;
 }
 void
@@ -270,6 +275,10 @@ ft__tracker_counters(const struct ft_tracker *t, struct ft_tracker_counters *c)
 	c->untracked = atomic_load_explicit(&m->untracked, memory_order_relaxed);
 	c->ooo_dropped = atomic_load_explicit(&m->ooo_dropped, memory_order_relaxed);
 	c->rst_ignored = atomic_load_explicit(&m->rst_ignored, memory_order_relaxed);
+	for (int i = 0; i < FT_FLOW_CLASSES; i++) {
+		c->started[i] = atomic_load_explicit(&m->started[i], memory_order_relaxed);
+		c->ended[i] = atomic_load_explicit(&m->ended[i], memory_order_relaxed);
+	}
 }
 
 /* A consistent-enough copy of a session for another thread. */
@@ -289,6 +298,11 @@ snapshot(const struct flow *f, struct ft_flow *out)
 	memcpy(out->dst, f->pub.dst, 16);
 	out->sport = f->pub.sport;
 	out->dport = f->pub.dport;
+	out->proto = f->pub.proto;
+	out->icmp_type = f->pub.icmp_type;
+	out->icmp_code = f->pub.icmp_code;
+	out->icmp_echo = f->pub.icmp_echo;
+	out->icmp_id = f->pub.icmp_id;
 	out->worker = f->pub.worker;
 	out->first_ns = f->pub.first_ns;
 	out->ts_digits = f->pub.ts_digits;
@@ -306,6 +320,7 @@ snapshot(const struct flow *f, struct ft_flow *out)
 
 		o->packets = PUB_GET(s->packets);
 		o->bytes = PUB_GET(s->bytes);
+		o->octets = PUB_GET(s->octets);
 		o->retransmits = PUB_GET(s->retransmits);
 		o->missed = PUB_GET(s->missed);
 		o->mss = PUB_GET(s->mss);

@@ -149,6 +149,7 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 	uint32_t seq = tcp->seq;
 
 	PUB_ADD(f->pub.dir[d].packets, 1);
+	PUB_ADD(f->pub.dir[d].octets, dec->ip.len);
 	PUB_SET(f->pub.last_ns, pkt->ts_ns);
 
 	if (f->closing == FT_CLOSE_RST)
@@ -321,14 +322,13 @@ of_old(const struct flow *f, const struct flow *o, const struct ft_decoded *d)
 }
 
 unsigned long
-ft__tracker_hash(struct ft_tracker *t, const struct ft_decoded *d)
+ft__tracker_hash(struct ft_tracker *t, const struct ft_decoded *d, const uint8_t *end)
 {
 	struct key k;
 	unsigned long hash;
 
-	if ((d->layers & FT_LAYER_TCP) == 0 || !(d->layers & (FT_LAYER_IP4 | FT_LAYER_IP6)))
+	if (ft__make_key(d, end, &k) != 0)
 		return 0;
-	ft__make_key(d, &k);
 	hash = ft__key_hash(&k);
 	__builtin_prefetch(&t->index[(uint32_t)hash & t->index_mask]);
 	return hash;
@@ -370,7 +370,7 @@ ft__tracker_packet_hashed(struct ft_tracker *t, const struct ft_packet *pkt, uns
 	unsigned long hash;
 	int syn_only, synack;
 
-	if ((d->layers & FT_LAYER_TCP) == 0 || !(d->layers & (FT_LAYER_IP4 | FT_LAYER_IP6)))
+	if (ft__make_key(d, pkt->data != NULL ? pkt->data + pkt->caplen : NULL, &k) != 0)
 		return 0;
 	/* Events and latencies take the packet's own time: on a live link the
 	 * expiry clock may run ahead of packets still in the kernel's buffer. */
@@ -379,8 +379,11 @@ ft__tracker_packet_hashed(struct ft_tracker *t, const struct ft_packet *pkt, uns
 		t->now_ns = pkt->ts_ns;
 	if (t->q_head_due <= t->now_ns)
 		ft__run_queue(t);
-	ft__make_key(d, &k);
 	hash = hint != 0 ? hint : ft__key_hash(&k);
+	if (ft__is_ipflow(d)) {
+		ft__ip_packet(t, pkt, &k, hash);
+		return t->cb_failed ? t->cb_rc : 0;
+	}
 	f = ft__index_find(t, &k, hash);
 	syn_only = (d->tcp.flags & (FT_TCP_SYN | FT_TCP_ACK | FT_TCP_RST)) == FT_TCP_SYN;
 	synack = (d->tcp.flags & (FT_TCP_SYN | FT_TCP_ACK | FT_TCP_RST)) ==

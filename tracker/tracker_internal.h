@@ -7,7 +7,8 @@
  *  - tcp.c:    the TCP state machine, ACK handling, the per-packet entry point;
  *  - reasm.c:  reassembly: held segments, holes given up, retransmissions;
  *  - events.c: session events (START, END) and how a session ends;
- *  - expire.c: timeouts, the pending queue (reorder windows), tick and flush.
+ *  - expire.c: timeouts, the pending queue (reorder windows), tick and flush;
+ *  - ipflow.c: flows of every IP protocol but TCP (UDP, ICMP, ICMPv6, others).
  * Helpers every packet runs are static inline here, so they inline into the
  * per-packet path as they did when the tracker was one file.
  *
@@ -78,6 +79,7 @@
 
 #include "flowtap/decode.h"
 #include "ring/ring.h" /* FT_TSAN_* */
+#include "tracker/proto.h"
 #include "tracker/tracker.h"
 #include "workers/shard.h"
 
@@ -96,7 +98,9 @@ sdiff(uint32_t a, uint32_t b)
 #define SEQ_LT(a, b)  (sdiff((a), (b)) < 0)
 #define SEQ_LEQ(a, b) (sdiff((a), (b)) <= 0)
 
-enum lru_class { LRU_SYN, LRU_EST, LRU_FIN, LRU_CLOSED, LRU__N };
+/* Timeout classes: TCP by state, then one per other protocol class; the
+ * classes before LRU_CLOSED hold open flows. */
+enum lru_class { LRU_SYN, LRU_EST, LRU_FIN, LRU_UDP, LRU_ICMP, LRU_OTHER, LRU_CLOSED, LRU__N };
 
 struct seg {
 	struct seg *next; /* sorted by seq */
@@ -109,7 +113,8 @@ struct key {
 	uint16_t pa, pb;
 	uint16_t vlan[2];
 	uint8_t v;
-	uint8_t pad[7]; /* to 48 bytes: every byte is hashed */
+	uint8_t proto;  /* IP protocol */
+	uint8_t pad[6]; /* to 48 bytes: every byte is hashed */
 };
 
 _Static_assert(sizeof(struct key) % 8 == 0, "keys are hashed as whole words");
@@ -143,6 +148,7 @@ struct flow {
 	struct flow *prev, *next; /* LRU list */
 	uint8_t lru;
 	uint8_t started, ended, in_table;
+	uint8_t ipflow;          /* tracked by ipflow.c (not TCP's state machine) */
 	uint64_t syn_ns;         /* the first SYN: connect time counts from it */
 	uint64_t last_syn_ns;    /* the last SYN: RTT counts from it (a retry restarts it) */
 	uint64_t close_ns;       /* when the FIN close or the RST was seen (closing) */
@@ -190,6 +196,7 @@ struct ft_tracker {
 	int cb_rc;
 	/* Counters (single writer, read relaxed). */
 	_Alignas(64) _Atomic uint64_t active, evicted, untracked, ooo_dropped, rst_ignored;
+	_Atomic uint64_t started[FT_FLOW_CLASSES], ended[FT_FLOW_CLASSES];
 };
 
 /* ---------- table.c ---------- */
@@ -215,6 +222,11 @@ void ft__start(struct ft_tracker *t, struct flow *f);
 void ft__established(struct ft_tracker *t, struct flow *f);
 void ft__end_flow(struct ft_tracker *t, struct flow *f, enum ft_close why);
 enum ft_close ft__close_reason(const struct flow *f, enum ft_close dflt);
+
+/* ---------- ipflow.c ---------- */
+/* One packet of a protocol other than TCP (k, hash: its key). */
+void ft__ip_packet(
+	struct ft_tracker *t, const struct ft_packet *pkt, const struct key *k, unsigned long hash);
 
 /* ---------- expire.c ---------- */
 void ft__q_push(struct ft_tracker *t, struct flow *f);
@@ -308,34 +320,109 @@ ft__key_hash(const struct key *k)
 	return (unsigned long)ft__hash_words(k, sizeof(*k) / 8, 0x243f6a8885a308d3ULL);
 }
 
-/* Build the ordered key of a decoded TCP packet; *rev is 1 when the packet's
- * source is the key's higher endpoint. */
+/*
+ * The packet's own ports: TCP, UDP, SCTP (read from the frame, bounds
+ * checked against its captured end); 0 for other protocols and fragments.
+ */
 static inline void
-ft__make_key(const struct ft_decoded *d, struct key *k)
+ft__pkt_ports(const struct ft_decoded *d, const uint8_t *end, uint16_t *sp, uint16_t *dp)
+{
+	*sp = *dp = 0;
+	if (d->layers & FT_LAYER_TCP) {
+		*sp = d->tcp.sport;
+		*dp = d->tcp.dport;
+	} else if (d->layers & FT_LAYER_UDP) {
+		*sp = d->udp.sport;
+		*dp = d->udp.dport;
+	} else if (d->ip.proto == FT__IPPROTO_SCTP && !d->ip.frag && d->l3 != NULL) {
+		const uint8_t *l4 = d->l3 + d->ip.hlen + d->ip.ext_len;
+
+		if (end != NULL && l4 >= d->l3 && l4 + 4 <= end) {
+			*sp = (uint16_t)(l4[0] << 8 | l4[1]);
+			*dp = (uint16_t)(l4[2] << 8 | l4[3]);
+		}
+	}
+}
+
+/*
+ * Build the ordered key of a decoded IP packet (frame end: its captured
+ * end, for SCTP's ports). Returns 0, or -1 for a packet that is tracked by
+ * no flow: not IP, or a TCP/UDP/ICMP packet whose header did not decode
+ * (the worker counts it as a decode error).
+ */
+static inline int
+ft__make_key(const struct ft_decoded *d, const uint8_t *end, struct key *k)
 {
 	unsigned alen = d->ip.v == 6 ? 16 : 4;
-	int c = memcmp(d->ip.src, d->ip.dst, alen);
+	uint16_t sp, dp;
+	int c;
 
+	if (!(d->layers & (FT_LAYER_IP4 | FT_LAYER_IP6)))
+		return -1;
 	memset(k, 0, sizeof(*k));
 	k->v = d->ip.v;
+	k->proto = d->ip.proto;
 	for (unsigned i = 0; i < d->n_vlan && i < 2; i++)
 		k->vlan[i] = d->vlan[i].id;
-	if (c < 0 || (c == 0 && d->tcp.sport <= d->tcp.dport)) {
+	c = memcmp(d->ip.src, d->ip.dst, alen);
+	if (d->ip.frag) {
+		/* Until fragments are reassembled: one flow per address pair and
+		 * protocol for all fragments, the first one (with ports) included. */
+		sp = dp = 0;
+	} else if (d->layers & (FT_LAYER_TCP | FT_LAYER_UDP)) {
+		sp = (d->layers & FT_LAYER_TCP) ? d->tcp.sport : d->udp.sport;
+		dp = (d->layers & FT_LAYER_TCP) ? d->tcp.dport : d->udp.dport;
+	} else if (d->ip.proto == FT__IPPROTO_TCP || d->ip.proto == FT__IPPROTO_UDP) {
+		return -1;
+	} else if (d->ip.proto == FT__IPPROTO_ICMP || d->ip.proto == FT__IPPROTO_ICMPV6) {
+		int peer;
+
+		if (!(d->layers & (FT_LAYER_ICMP | FT_LAYER_ICMP6)))
+			return -1;
+		/* Not ordered like ports: a request and its answer give equal keys. */
+		peer = ft__icmp_peer_type(d->ip.v, d->icmp.type);
+		k->pa = peer < 0 ? (uint16_t)(d->icmp.type | d->icmp.code << 8 | 0x8000u)
+				 : (uint16_t)(peer < d->icmp.type ? peer : d->icmp.type);
+		k->pb = d->icmp.echo ? d->icmp.id : 0;
+		sp = dp = 0;
+	} else {
+		ft__pkt_ports(d, end, &sp, &dp);
+	}
+	if (c < 0 || (c == 0 && sp <= dp)) {
 		memcpy(k->a, d->ip.src, alen);
 		memcpy(k->b, d->ip.dst, alen);
-		k->pa = d->tcp.sport;
-		k->pb = d->tcp.dport;
+		if (sp | dp) {
+			k->pa = sp;
+			k->pb = dp;
+		}
 	} else {
 		memcpy(k->a, d->ip.dst, alen);
 		memcpy(k->b, d->ip.src, alen);
-		k->pa = d->tcp.dport;
-		k->pb = d->tcp.sport;
+		if (sp | dp) {
+			k->pa = dp;
+			k->pb = sp;
+		}
 	}
+	return 0;
+}
+
+/* Is this packet's flow one of ipflow.c's (not the TCP state machine's)? */
+static inline int
+ft__is_ipflow(const struct ft_decoded *d)
+{
+	return !(d->layers & FT_LAYER_TCP) || d->ip.frag;
 }
 
 static inline enum lru_class
 ft__class_of(const struct flow *f)
 {
+	if (f->ipflow) {
+		int c = ft_flow_class_of(f->pub.proto);
+
+		return c == FT_FLOW_CLASS_UDP    ? LRU_UDP
+		       : c == FT_FLOW_CLASS_ICMP ? LRU_ICMP
+						 : LRU_OTHER;
+	}
 	switch (f->pub.state) {
 	case FT_TCP_SYN_SENT:
 	case FT_TCP_SYN_RCVD:

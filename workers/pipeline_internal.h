@@ -49,6 +49,8 @@ struct ft_worker {
 	_Atomic uint64_t flows_active;
 	_Atomic uint64_t flows_evicted;
 	_Atomic uint64_t flows_untracked;
+	_Atomic uint64_t flows_started[FT_FLOW_CLASSES];
+	_Atomic uint64_t flows_ended[FT_FLOW_CLASSES];
 };
 
 /* The classic-pcap mmap reader's state (capture/capture_mmap.c). */

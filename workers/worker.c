@@ -62,6 +62,10 @@ publish_flows(struct ft_worker *w)
 	atomic_store_explicit(&w->flows_active, c.active, memory_order_relaxed);
 	atomic_store_explicit(&w->flows_evicted, c.evicted, memory_order_relaxed);
 	atomic_store_explicit(&w->flows_untracked, c.untracked, memory_order_relaxed);
+	for (int i = 0; i < FT_FLOW_CLASSES; i++) {
+		atomic_store_explicit(&w->flows_started[i], c.started[i], memory_order_relaxed);
+		atomic_store_explicit(&w->flows_ended[i], c.ended[i], memory_order_relaxed);
+	}
 }
 
 static uint64_t
@@ -151,14 +155,15 @@ process_batch(struct ft_worker *w, const struct ft_desc *batch, unsigned n, stru
 	}
 	if (t != NULL) {
 		for (i = 0; i < PF_HASH && i < n; i++)
-			hash[i] = ft__tracker_hash(t, &decs[i]);
+			hash[i] = ft__tracker_hash(t, &decs[i], batch[i].data + batch[i].caplen);
 		for (i = 0; i < PF_FLOW && i < n; i++)
 			ft__tracker_prefetch(t, hash[i]);
 	}
 	for (i = 0; i < n; i++) {
 		if (t != NULL) {
 			if (i + PF_HASH < n)
-				hash[i + PF_HASH] = ft__tracker_hash(t, &decs[i + PF_HASH]);
+				hash[i + PF_HASH] = ft__tracker_hash(t, &decs[i + PF_HASH],
+					batch[i + PF_HASH].data + batch[i + PF_HASH].caplen);
 			if (i + PF_FLOW < n)
 				ft__tracker_prefetch(t, hash[i + PF_FLOW]);
 		}

@@ -13,6 +13,8 @@
 
 #include <stdint.h>
 
+#include "flowtap/flow.h" /* FT_FLOW_CLASSES */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -27,10 +29,14 @@ struct ft_worker_stats {
 	uint64_t bytes;     /**< wire bytes (len) of those frames */
 	uint64_t decode_errors; /**< frames whose decode stopped early (status != OK) */
 	uint64_t discarded; /**< frames dequeued after a consumer asked to stop (not delivered) */
-	uint64_t flows_active;    /**< TCP sessions in this worker's table */
+	uint64_t flows_active;    /**< flows (every protocol) open in this worker's table */
 	uint64_t flows_evicted;   /**< sessions evicted to make room */
-	uint64_t flows_untracked; /**< TCP packets no session could be found or made for (table
+	uint64_t flows_untracked; /**< IP packets no flow could be found or made for (table
 				     full) */
+	/** Flows started and ended, by enum ft_flow_class (tcp, udp, icmp, other);
+	 * active = started - ended. */
+	uint64_t flows_started[FT_FLOW_CLASSES];
+	uint64_t flows_ended[FT_FLOW_CLASSES];
 };
 
 /** One snapshot of the pipeline's counters. */
@@ -51,6 +57,8 @@ struct ft_stats {
 	uint64_t flows_active;
 	uint64_t flows_evicted;
 	uint64_t flows_untracked;
+	uint64_t flows_started[FT_FLOW_CLASSES]; /**< sums of workers[]: by enum ft_flow_class */
+	uint64_t flows_ended[FT_FLOW_CLASSES];
 	unsigned n_workers;
 	struct ft_worker_stats workers[FT_MAX_WORKERS];
 };
