@@ -38,7 +38,7 @@ secs() { # command... -> wall seconds
 	t0=$(date +%s.%N)
 	"$@" >/dev/null 2>&1
 	t1=$(date +%s.%N)
-	echo "$t1 - $t0" | bc
+	awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.6f", b - a}'
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
@@ -61,9 +61,10 @@ for cap in bench-flows bench-udp50; do
 		[ -n "${T[$k]:-}" ] || continue
 		m=$(echo "${T[$k]}" | tr ' ' '\n' | grep . | median)
 		vb=-
-		[ -z "$base_old" ] || vb=$(echo "scale=3; $m / $base_old" | bc)
-		printf "%-10s %9.3f %10.2f %12.3f %12s\n" "$k" "$m" "$(echo "$frames / $m / 1000000" | bc -l)" \
-			"$(echo "$m / $base_tcpdump" | bc -l)" "$vb"
+		[ -z "$base_old" ] || vb=$(awk -v a="$m" -v b="$base_old" 'BEGIN {printf "%.3f", a / b}')
+		printf "%-10s %9.3f %10.2f %12.3f %12s\n" "$k" "$m" \
+			"$(awk -v n="$frames" -v t="$m" 'BEGIN {print n / t / 1e6}')" \
+			"$(awk -v a="$m" -v b="$base_tcpdump" 'BEGIN {print a / b}')" "$vb"
 	done
 	unset T
 done
