@@ -295,13 +295,13 @@ btr_run(struct btr_ctx *c, uint32_t batches)
 		if (c->pipelined) {
 			/* Index slots PF_HASH packets ahead, sessions PF_FLOW ahead. */
 			for (uint32_t k = 0; k < PF_HASH && k < BATCH; k++)
-				c->hash[k] = ft__tracker_hash(c->t, &c->decs[k]);
+				c->hash[k] = ft__tracker_hash(c->t, &c->decs[k], NULL);
 			for (uint32_t k = 0; k < PF_FLOW && k < BATCH; k++)
 				ft__tracker_prefetch(c->t, c->hash[k]);
 			for (uint32_t k = 0; k < BATCH; k++) {
 				if (k + PF_HASH < BATCH)
 					c->hash[k + PF_HASH] =
-						ft__tracker_hash(c->t, &c->decs[k + PF_HASH]);
+						ft__tracker_hash(c->t, &c->decs[k + PF_HASH], NULL);
 				if (k + PF_FLOW < BATCH)
 					ft__tracker_prefetch(c->t, c->hash[k + PF_FLOW]);
 				ft__tracker_packet_hashed(c->t, &c->pkts[k], c->hash[k]);

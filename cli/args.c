@@ -31,6 +31,9 @@ enum {
 	OPT_TIMEOUT_SYN,
 	OPT_TIMEOUT_IDLE,
 	OPT_TIMEOUT_CLOSED,
+	OPT_TIMEOUT_UDP,
+	OPT_TIMEOUT_ICMP,
+	OPT_TIMEOUT_OTHER,
 	OPT_REORDER_WINDOW,
 	OPT_FILE_COUNT,
 	OPT_METRICS_LISTEN,
@@ -69,11 +72,14 @@ static const char usage_text[] =
 	"  --arena-mib N          frame copy space per worker in MiB (default 32)\n"
 	"  --no-mmap              read classic pcap files through libpcap, not mmap\n"
 	"  --no-decode            do not decode or track (measures the bare pipeline)\n"
-	"  --no-track             decode but do not track TCP sessions\n"
-	"  --max-flows N          TCP sessions tracked at once (default 1048576)\n"
+	"  --no-track             decode but do not track flows\n"
+	"  --max-flows N          flows (every protocol) tracked at once (default 1048576)\n"
 	"  --timeout-syn SEC      a half-open session ends after SEC idle (default 30)\n"
 	"  --timeout-idle SEC     an established session ends after SEC idle (default 300)\n"
 	"  --timeout-closed SEC   a closed session lingers SEC for stray packets (default 30)\n"
+	"  --timeout-udp SEC      a UDP flow ends after SEC idle (default 60)\n"
+	"  --timeout-icmp SEC     an ICMP/ICMPv6 flow ends after SEC idle (default 30)\n"
+	"  --timeout-other SEC    a flow of another IP protocol ends after SEC idle (default 60)\n"
 	"  --reorder-window MS    packet time a hole the receiver acknowledged may still fill,\n"
 	"                         and a close waits for data captured after it (default 500;\n"
 	"                         0 = give holes up at the ACK, end sessions at once)\n"
@@ -190,6 +196,9 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 		{"timeout-syn", required_argument, NULL, OPT_TIMEOUT_SYN},
 		{"timeout-idle", required_argument, NULL, OPT_TIMEOUT_IDLE},
 		{"timeout-closed", required_argument, NULL, OPT_TIMEOUT_CLOSED},
+		{"timeout-udp", required_argument, NULL, OPT_TIMEOUT_UDP},
+		{"timeout-icmp", required_argument, NULL, OPT_TIMEOUT_ICMP},
+		{"timeout-other", required_argument, NULL, OPT_TIMEOUT_OTHER},
 		{"reorder-window", required_argument, NULL, OPT_REORDER_WINDOW},
 		{"file-count", required_argument, NULL, OPT_FILE_COUNT},
 		{"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
@@ -335,15 +344,21 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 			break;
 		case OPT_TIMEOUT_SYN:
 		case OPT_TIMEOUT_IDLE:
-		case OPT_TIMEOUT_CLOSED: {
+		case OPT_TIMEOUT_CLOSED:
+		case OPT_TIMEOUT_UDP:
+		case OPT_TIMEOUT_ICMP:
+		case OPT_TIMEOUT_OTHER: {
 			double t = strtod(optarg, &end);
 
 			if (*optarg == '\0' || *end != '\0' || !(t > 0 && t <= 86400 * 365)) {
 				fprintf(stderr,
 					"flowtap: --timeout-%s: invalid value '%s' (seconds > 0)\n",
-					c == OPT_TIMEOUT_SYN    ? "syn"
-					: c == OPT_TIMEOUT_IDLE ? "idle"
-								: "closed",
+					c == OPT_TIMEOUT_SYN     ? "syn"
+					: c == OPT_TIMEOUT_IDLE  ? "idle"
+					: c == OPT_TIMEOUT_UDP   ? "udp"
+					: c == OPT_TIMEOUT_ICMP  ? "icmp"
+					: c == OPT_TIMEOUT_OTHER ? "other"
+								 : "closed",
 					optarg);
 				return -1;
 			}
@@ -351,6 +366,12 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 				o->cfg.timeout_syn = t;
 			else if (c == OPT_TIMEOUT_IDLE)
 				o->cfg.timeout_idle = t;
+			else if (c == OPT_TIMEOUT_UDP)
+				o->cfg.timeout_udp = t;
+			else if (c == OPT_TIMEOUT_ICMP)
+				o->cfg.timeout_icmp = t;
+			else if (c == OPT_TIMEOUT_OTHER)
+				o->cfg.timeout_other = t;
 			else
 				o->cfg.timeout_closed = t;
 			break;

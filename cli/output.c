@@ -179,6 +179,9 @@ secs(uint64_t ns)
 	return (double)ns / 1e9;
 }
 
+/* Names of enum ft_flow_class in the stats record. */
+static const char *const flow_class_names[FT_FLOW_CLASSES] = {"tcp", "udp", "icmp", "other"};
+
 static void
 stats_json(const struct ft_stats *st, int final)
 {
@@ -198,10 +201,19 @@ stats_json(const struct ft_stats *st, int final)
 		",\"captured\":%" PRIu64 ",\"filtered\":%" PRIu64 ",\"packets\":%" PRIu64
 		",\"bytes\":%" PRIu64 ",\"ring_drop\":%" PRIu64 ",\"decode_errors\":%" PRIu64
 		",\"discarded\":%" PRIu64 ",\"flows_active\":%" PRIu64 ",\"flows_evicted\":%" PRIu64
-		",\"flows_untracked\":%" PRIu64 ",\"workers\":[",
+		",\"flows_untracked\":%" PRIu64 ",\"flows\":{",
 		st->captured, st->filtered, st->packets, st->bytes, st->ring_drop,
 		st->decode_errors, st->discarded, st->flows_active, st->flows_evicted,
 		st->flows_untracked);
+	for (int c = 0; c < FT_FLOW_CLASSES && len < sizeof(buf); c++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+			"%s\"%s\":{\"active\":%" PRIu64 ",\"started\":%" PRIu64
+			",\"ended\":%" PRIu64 "}",
+			c ? "," : "", flow_class_names[c],
+			st->flows_started[c] - st->flows_ended[c], st->flows_started[c],
+			st->flows_ended[c]);
+	if (len < sizeof(buf))
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "},\"workers\":[");
 	for (unsigned i = 0; i < st->n_workers && len < sizeof(buf); i++) {
 		const struct ft_worker_stats *w = &st->workers[i];
 
@@ -248,10 +260,14 @@ stats_text(const struct ft_stats *st, int final)
 		st->flows_active, st->flows_evicted);
 	if (st->flows_untracked)
 		len += (size_t)snprintf(line + len, sizeof(line) - len,
-			", %" PRIu64 " TCP packets untracked (table full)", st->flows_untracked);
+			", %" PRIu64 " IP packets untracked (table full)", st->flows_untracked);
 	if (st->discarded)
 		len += (size_t)snprintf(line + len, sizeof(line) - len,
 			", %" PRIu64 " discarded after a consumer error", st->discarded);
+	len += (size_t)snprintf(line + len, sizeof(line) - len, "; flows started/ended:");
+	for (int c = 0; c < FT_FLOW_CLASSES && len < sizeof(line); c++)
+		len += (size_t)snprintf(line + len, sizeof(line) - len, " %s %" PRIu64 "/%" PRIu64,
+			flow_class_names[c], st->flows_started[c], st->flows_ended[c]);
 	for (unsigned i = 0; i < st->n_workers && len < sizeof(line); i++)
 		len += (size_t)snprintf(line + len, sizeof(line) - len,
 			"%s w%u %" PRIu64 "/%" PRIu64,

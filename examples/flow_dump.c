@@ -64,6 +64,8 @@ on_flow(const struct ft_flow_event *ev, void *user)
 	size_t n;
 
 	(void)user;
+	if (ev->flow->proto != 6 && ev->flow->proto != 0)
+		return 0; /* UDP, ICMP, ...: this tool dumps TCP streams */
 	switch (ev->type) {
 	case FT_FLOW_START:
 		/* Create both files, so an empty direction is an empty file. */

@@ -10,8 +10,8 @@
  *   split across two segments is found because each direction keeps the
  *   last TAIL bytes it has seen and the search runs over tail + new bytes;
  *   only matches that end in the new bytes are reported.
- * - on_packet and on_flow together: UDP payloads come from the decoded packet
- *   (pkt->dec->layers & FT_LAYER_UDP, dec->l4_payload), TCP from the tracker.
+ * - UDP flows come through the same callback: one FT_FLOW_DATA per datagram
+ *   (boundaries kept), searched on its own; ICMP and other flows are ignored.
  * - Per-session state (the two tails) owned by the session's worker (tool.h).
  */
 #include <getopt.h>
@@ -109,6 +109,16 @@ on_flow(const struct ft_flow_event *ev, void *user)
 	}
 	if (ev->type != FT_FLOW_DATA && ev->type != FT_FLOW_GAP)
 		return 0;
+	if (f->proto == 17) { /* a UDP datagram: no stream, nothing kept */
+		if (ev->data != NULL && ev->len > 0) {
+			tool_endpoint(f, d, src, sizeof(src));
+			tool_endpoint(f, !d, dst, sizeof(dst));
+			search("U", src, dst, 0, ev->ts_ns, f->ts_digits, 0, ev->data, ev->len, 0);
+		}
+		return atomic_load(&tool_write_failed);
+	}
+	if (!tool_is_tcp(f))
+		return 0;
 	if (scratch[f->worker] == NULL && (scratch[f->worker] = malloc(TAIL + CHUNK)) == NULL)
 		return 0;
 	buf = scratch[f->worker];
@@ -140,26 +150,6 @@ on_flow(const struct ft_flow_event *ev, void *user)
 		s->off[d] += n;
 		done += n;
 	}
-	return atomic_load(&tool_write_failed);
-}
-
-static int
-on_packet(const struct ft_packet *pkt, void *user)
-{
-	const struct ft_decoded *dec = pkt->dec;
-	char src[64], dst[64], a[64];
-	int af;
-
-	(void)user;
-	if (!(dec->layers & FT_LAYER_UDP) || dec->l4_payload_len == 0)
-		return 0;
-	af = dec->ip.v == 6 ? AF_INET6 : AF_INET;
-	inet_ntop(af, dec->ip.src, a, sizeof(a));
-	snprintf(src, sizeof(src), af == AF_INET6 ? "[%s]:%u" : "%s:%u", a, dec->udp.sport);
-	inet_ntop(af, dec->ip.dst, a, sizeof(a));
-	snprintf(dst, sizeof(dst), af == AF_INET6 ? "[%s]:%u" : "%s:%u", a, dec->udp.dport);
-	search("U", src, dst, 0, pkt->ts_ns, pkt->ts_digits, 0, dec->l4_payload,
-		dec->l4_payload_len, 0);
 	return atomic_load(&tool_write_failed);
 }
 
@@ -198,8 +188,7 @@ main(int argc, char **argv)
 			usage);
 		return 2;
 	}
-	o.cfg.on_flow = on_flow;     /* TCP: the reassembled streams */
-	o.cfg.on_packet = on_packet; /* UDP: one payload per packet */
+	o.cfg.on_flow = on_flow; /* TCP: the reassembled streams; UDP: each datagram */
 	c = tool_run("flowgrep", &o, &tables);
 	fprintf(stderr, "flowgrep: %" PRIu64 " matches\n", (uint64_t)atomic_load(&matches));
 	for (unsigned i = 0; i < FT_MAX_WORKERS; i++)

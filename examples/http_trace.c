@@ -351,6 +351,9 @@ on_flow(const struct ft_flow_event *ev, void *user)
 	struct sess *s = tool_get(t, ev->flow->id);
 	int side;
 
+	if (!tool_is_tcp(ev->flow))
+		return 0; /* UDP, ICMP, ...: not a TCP stream */
+
 	(void)user;
 	if (o.tcp_verbose)
 		tool_tcp_event(&o, ev);

@@ -91,6 +91,8 @@ static int
 on_flow(const struct ft_flow_event *ev, void *user)
 {
 	(void)user;
+	if (!tool_is_tcp(ev->flow))
+		return 0; /* UDP, ICMP, ...: not a TCP session */
 	if (ev->type == FT_FLOW_END) {
 		print_end(ev->flow, ev->ts_ns);
 	} else if (events && ev->type == FT_FLOW_DATA) {

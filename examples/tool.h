@@ -170,6 +170,15 @@ tool_time(uint64_t ns, char *buf, size_t cap)
 	return buf;
 }
 
+/* A TCP session (the tracker also reports UDP, ICMP and other IP flows:
+ * tools that read TCP streams ignore those). proto 0: a library before flows
+ * of every protocol. */
+static inline int
+tool_is_tcp(const struct ft_flow *f)
+{
+	return f->proto == 6 || f->proto == 0;
+}
+
 /* One endpoint of a session: "10.0.0.1:80" or "[fd00::1]:80"; which: 0 src, 1 dst. */
 static inline const char *
 tool_endpoint(const struct ft_flow *f, int which, char *buf, size_t cap)

@@ -62,6 +62,13 @@
  *     ...],
  *    "session_count":1000,"frames":N,"bytes":N,"tcp_frames":N,"udp_frames":N,
  *    "other_frames":N,"first":ts,"last":ts}
+ *
+ * IP TRUTH (flows; --truth-ip FILE): one JSON line per UDP (DNS) and ICMP
+ * echo frame written, in capture order, for the flows of every protocol:
+ *   {"proto":17,"ip":4,"src":"10.200.7.9","dst":"10.200.0.53","sport":4711,
+ *    "dport":53,"vlan":null,"octets":72,"bytes":52}
+ *   (ICMP: "icmp_type","icmp_id" instead of ports). octets: the IP-level
+ *   length (IP header + payload); bytes: the IP payload (after the IP header).
  *   - src is the client (sender of the SYN; for midstream sessions the sender
  *     of the session's first captured frame, always the client). send is
  *     src->dst, recv is dst->src.
@@ -152,6 +159,7 @@ struct ft_opts {
 	const char *profile;
 	const char *out;
 	const char *truth;
+	const char *truth_ip; /* --truth-ip: one line per UDP/ICMP frame */
 	const char *outdir;
 	uint64_t sessions;
 	uint64_t frames;
@@ -843,6 +851,7 @@ struct ft_gen {
 	struct ft_writer w;
 	FILE *truth;
 	char *truth_buf;
+	FILE *truth_ip;
 	uint8_t *frame; /* FT_REC_HDR of headroom, then the frame */
 	uint8_t *scratch;
 	struct ft_sess *pool;
@@ -1412,6 +1421,39 @@ sess_finish(struct ft_gen *g, struct ft_sess *s)
 	g->written++;
 }
 
+/*
+ * The IP truth of a frame just built (its IP header at ipoff, ending at p->len):
+ * protocol, endpoints, ports (UDP) or type and id (ICMP), lengths.
+ */
+static void
+truth_ip(struct ft_gen *g, const struct ft_pkt *p, size_t ipoff, bool v6, const uint8_t *src,
+	const uint8_t *dst, uint16_t vlan, uint16_t sport, uint16_t dport, int icmp_type,
+	uint16_t icmp_id)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], vl[8], l4[64];
+	size_t octets = p->len - ipoff, hdr = v6 ? 40 : 20;
+
+	if (!g->truth_ip)
+		return;
+	inet_ntop(v6 ? AF_INET6 : AF_INET, src, a, sizeof(a));
+	inet_ntop(v6 ? AF_INET6 : AF_INET, dst, b, sizeof(b));
+	if (vlan)
+		snprintf(vl, sizeof(vl), "%u", (unsigned)vlan);
+	else
+		snprintf(vl, sizeof(vl), "null");
+	if (icmp_type >= 0)
+		snprintf(l4, sizeof(l4), "\"icmp_type\":%d,\"icmp_id\":%u", icmp_type,
+			(unsigned)icmp_id);
+	else
+		snprintf(l4, sizeof(l4), "\"sport\":%u,\"dport\":%u", (unsigned)sport,
+			(unsigned)dport);
+	fprintf(g->truth_ip,
+		"{\"proto\":%d,\"ip\":%d,\"src\":\"%s\",\"dst\":\"%s\",%s,\"vlan\":%s,"
+		"\"octets\":%zu,\"bytes\":%zu}\n",
+		icmp_type >= 0 ? (v6 ? 58 : 1) : 17, v6 ? 6 : 4, a, b, l4, vl, octets,
+		octets - hdr);
+}
+
 /* DNS name in labels, no compression (flows' names are written once). */
 static void
 dns_label_name(struct ft_pkt *p, const char *first, const char *rest)
@@ -1447,7 +1489,11 @@ emit_dns(struct ft_gen *g)
 		if (g->o->linktype == FT_DLT_EN10MB && rng_chance(&g->rng, g->o->vlan))
 			a->vlan = (uint16_t)(100 + rng_below(&g->rng, 8));
 		a->cli = draw_client(g, a->v6);
-		a->sport = (uint16_t)(1024 + rng_below(&g->rng, 64511));
+		/* Not a tunnel's port (VXLAN, Geneve, GTP-U): a reply to it would
+		 * decode as a tunnel, as it does on a real link. */
+		do
+			a->sport = (uint16_t)(1024 + rng_below(&g->rng, 64511));
+		while (a->sport == 4789 || a->sport == 6081 || a->sport == 2152);
 		a->qid = (uint16_t)rng_next(&g->rng);
 		a->name = rng_below(&g->rng, 100000);
 	}
@@ -1477,6 +1523,8 @@ emit_dns(struct ft_gen *g)
 	}
 	udp_end(&p, ipoff, l4off);
 	ip_end(&p, ipoff);
+	truth_ip(g, &p, ipoff, a->v6, src, dst, a->vlan, resp ? 53 : a->sport, resp ? a->sport : 53,
+		-1, 0);
 	frame_done(g, &p);
 	a->pending = !resp;
 	g->udp_frames++;
@@ -1547,6 +1595,8 @@ emit_other(struct ft_gen *g)
 		else
 			ftg_csum_store(p.b + l4off + 2, p.b + l4off, p.len - l4off);
 		ip_end(&p, ipoff);
+		truth_ip(g, &p, ipoff, a->v6, src, dst, a->vlan, 0, 0,
+			a->v6 ? (resp ? 129 : 128) : (resp ? 0 : 8), a->qid);
 	}
 	frame_done(g, &p);
 	a->pending = !resp;
@@ -1607,6 +1657,14 @@ run_flows(const struct ft_opts *o)
 		goto out;
 	}
 	g->w.tap_offset = o->tap_offset_ns;
+	if (o->truth_ip) {
+		g->truth_ip = fopen(o->truth_ip, "w");
+		if (!g->truth_ip) {
+			fprintf(stderr, "ftgen: %s: %s\n", o->truth_ip, strerror(errno));
+			rc = 1;
+			goto out;
+		}
+	}
 	if (o->truth) {
 		g->truth = strcmp(o->truth, "-") == 0 ? stdout : fopen(o->truth, "w");
 		if (!g->truth) {
@@ -1692,6 +1750,10 @@ out:
 			}
 			if (g->truth != stdout)
 				fclose(g->truth);
+		}
+		if (g->truth_ip && (fclose(g->truth_ip) != 0)) {
+			fprintf(stderr, "ftgen: writing %s: %s\n", o->truth_ip, strerror(errno));
+			rc = 1;
 		}
 		free(g->truth_buf);
 		free(g->used);
@@ -3368,6 +3430,7 @@ usage(FILE *f)
 	      "flows profile (TCP sessions interleaved as on a busy link):\n"
 	      "  -o, --output FILE     capture to write ('-' = stdout)\n"
 	      "  -t, --truth FILE      ground-truth JSON to write ('-' = stdout)\n"
+	      "      --truth-ip FILE   one JSON line per UDP/ICMP frame (flows of every protocol)\n"
 	      "  -n, --sessions N      TCP sessions (1000)\n"
 	      "  -f, --frames N        approximate total frames; sizes the sessions to reach it\n"
 	      "  -s, --seed S          PRNG seed (1)\n"
@@ -3480,7 +3543,8 @@ enum {
 	FT_OPT_ADDR,
 	FT_OPT_MAC_SRC,
 	FT_OPT_MAC_DST,
-	FT_OPT_PROFILE
+	FT_OPT_PROFILE,
+	FT_OPT_TRUTH_IP
 };
 
 int
@@ -3490,6 +3554,7 @@ main(int argc, char **argv)
 		{"profile", required_argument, NULL, FT_OPT_PROFILE},
 		{"output", required_argument, NULL, 'o'},
 		{"truth", required_argument, NULL, 't'},
+		{"truth-ip", required_argument, NULL, FT_OPT_TRUTH_IP},
 		{"outdir", required_argument, NULL, 'd'},
 		{"sessions", required_argument, NULL, 'n'},
 		{"frames", required_argument, NULL, 'f'},
@@ -3553,6 +3618,9 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			o.truth = optarg;
+			break;
+		case FT_OPT_TRUTH_IP:
+			o.truth_ip = optarg;
 			break;
 		case 'd':
 			o.outdir = optarg;

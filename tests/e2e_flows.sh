@@ -9,7 +9,9 @@
 # reordering + retransmissions, loss, mid-stream joins, IPv6 + VLANs, all of
 # them at once, the SLL and raw link types, tap order (clock skew between
 # the directions, ACKs captured before the data), and TCP inside MPLS and
-# PPPoE. Needs python3 (exit 77).
+# PPPoE. The UDP (DNS) and ICMP echo flows of the same captures are checked
+# against ftgen's per-frame IP truth (--truth-ip): packets, IP payload bytes
+# and IP octets each way, exact. Needs python3 (exit 77).
 set -euo pipefail
 FTGEN=${FTGEN:-${FT_BUILD_DIR:-build}/ftgen}
 FLOWTAP=${FLOWTAP:-${FT_BUILD_DIR:-build}/flowtap}
@@ -24,7 +26,8 @@ fail=0
 check() { # name, ftgen options...
 	local name=$1
 	shift
-	"$FTGEN" --profile flows -o "$TMP/$name.pcap" --truth "$TMP/$name.json" "$@"
+	"$FTGEN" --profile flows -o "$TMP/$name.pcap" --truth "$TMP/$name.json" \
+		--truth-ip "$TMP/$name.ip.jsonl" "$@"
 	for w in 1 3; do
 		if ! "$FLOWTAP" -r "$TMP/$name.pcap" --json -W "$w" >"$TMP/$name.$w.out" 2>"$TMP/$name.$w.err"; then
 			echo "FAIL $name -W $w: flowtap exited non-zero:"
@@ -32,7 +35,8 @@ check() { # name, ftgen options...
 			fail=1
 			continue
 		fi
-		python3 "$HERE/flows_compare.py" "$TMP/$name.json" "$TMP/$name.$w.out" "$name -W $w ($*)" || fail=1
+		python3 "$HERE/flows_compare.py" "$TMP/$name.json" "$TMP/$name.$w.out" "$name -W $w ($*)" \
+			"$TMP/$name.ip.jsonl" || fail=1
 	done
 }
 
@@ -60,6 +64,8 @@ check tap_neg_loss --seed 23 --tap-offset -100 --loss 0.05 --midstream 0.1
 check ack_first_2pct --seed 24 --ack-first 0.02
 check ack_first_5pct --seed 25 --sessions 3000 --concurrent 300 --ack-first 0.05 --retransmit 0.05
 check ack_first_loss --seed 26 --ack-first 0.05 --loss 0.05 --tap-offset 10
+# Half the frames UDP (DNS pairs), ICMP echo, over IPv4 and IPv6, some tagged.
+check udp_half --seed 30 --udp 0.5 --other 0.05 --ipv6 0.5 --vlan 0.3
 # TCP inside MPLS and PPPoE (another label each way: sharded by the inner flow)
 check mpls --seed 12 --encap mpls --ipv6 0.3 --vlan 0.3 --reorder 0.1 --retransmit 0.1 --loss 0.05
 check pppoe --seed 13 --encap pppoe --ipv6 0.3 --reorder 0.1 --retransmit 0.1 --midstream 0.1

@@ -165,7 +165,7 @@ def flows_of(lines):
     out = {}
     for l in lines:
         r = json.loads(l)
-        if r.get("type") == "flow" and r.get("dport") == 8080:
+        if r.get("type") == "flow" and r.get("proto") == "tcp" and r.get("dport") == 8080:
             out.setdefault(r["sport"], []).append(r)
     return out
 

@@ -16,7 +16,13 @@
  *  - the measurements: packets/bytes/retransmits/missed, connect time, RTT,
  *    MSS/window scale, data->ACK latency, first/last timestamps;
  *  - keys: IPv6, VLAN ids; ft__tracker_visit(); community ID test vectors;
- *    the flow JSON record's names.
+ *    the flow JSON record's names;
+ *  - flows of the other IP protocols: UDP (packets, bytes, octets per
+ *    direction, one DATA per datagram with its bytes), ICMP/ICMPv6 echo
+ *    (request and reply one flow, the identifier a key), another protocol
+ *    (RSVP), per-protocol timeouts, eviction under the shared bound, the
+ *    per-class counters, their JSON records and Community IDs (the
+ *    specification's baseline vectors for TCP, UDP, ICMP, ICMPv6, SCTP, RSVP).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,6 +34,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <arpa/inet.h>
 
 #include <urcu/urcu-qsbr.h>
 
@@ -153,7 +161,7 @@ on_flow(const struct ft_flow_event *e, void *user)
 	case FT_FLOW_GAP:
 		if (e->len == 0)
 			violation(r, "empty DATA/GAP", e);
-		if (s->have_seq[d] && e->seq != s->next_seq[d])
+		if (s->have_seq[d] && e->seq != s->next_seq[d] && e->flow->proto == 6)
 			violation(r, "DATA/GAP not contiguous with the previous one", e);
 		s->have_seq[d] = 1;
 		s->next_seq[d] = e->seq + e->len;
@@ -309,6 +317,9 @@ cfg_default(void)
 	c.timeout_syn_ns = 30 * SEC;
 	c.timeout_idle_ns = 300 * SEC;
 	c.timeout_closed_ns = 30 * SEC;
+	c.timeout_udp_ns = 60 * SEC;
+	c.timeout_icmp_ns = 30 * SEC;
+	c.timeout_other_ns = 60 * SEC;
 	c.worker = WORKER;
 	c.on_flow = on_flow;
 	return c;
@@ -371,6 +382,49 @@ conn_init(struct conn *c, unsigned i, int v6)
 }
 
 /*
+ * Ethernet (c's VLAN tags) and the IP header of a packet of protocol proto
+ * with l4len bytes after it, from side `from` of c, into f. Returns the
+ * offset of the L4 header.
+ */
+static size_t
+l2l3(const struct tt *t, const struct conn *c, int from, uint8_t proto, uint32_t l4len, uint8_t *f)
+{
+	size_t o;
+
+	o = ftg_eth(f, (const uint8_t *)(from ? "\x02\0\0\0\0\x0a" : "\x02\0\0\0\0\x0b"),
+		(const uint8_t *)(from ? "\x02\0\0\0\0\x0b" : "\x02\0\0\0\0\x0a"), c->vlan,
+		c->n_vlan, c->v6 ? 0x86dd : 0x0800);
+	if (c->v6)
+		return o + ftg_ip6(f + o, c->addr[from], c->addr[!from], proto, 64, 0, l4len);
+	return o + ftg_ip4(f + o, c->addr[from], c->addr[!from], proto, 64, (uint16_t)t->nframe,
+			   proto == 6 ? 0x4000 : 0, FTG_IP4, FTG_IP4 + l4len);
+}
+
+/* Hand the decoded frame f[0..o) to the tracker at t->now + 10 us. */
+static int
+feed(struct tt *t, const uint8_t *f, size_t o, const struct ft_decoded *dec)
+{
+	struct ft_packet p;
+	int rc;
+
+	t->now += 10 * US;
+	memset(&p, 0, sizeof(p));
+	p.n = ++t->nframe;
+	p.ts_ns = t->now;
+	p.caplen = (uint32_t)o;
+	p.len = (uint32_t)o;
+	p.dlt = FT_DLT_EN10MB;
+	p.ts_digits = 9;
+	p.worker = (uint16_t)WORKER;
+	p.data = f;
+	p.dec = dec;
+	rc = ft__tracker_packet(t->tr, &p);
+	urcu_qsbr_quiescent_state();
+	t->rc = rc;
+	return rc;
+}
+
+/*
  * One TCP frame from side `from` of c, at t->now + 10 us. SYNs carry MSS and
  * window scale. Returns the tracker's result.
  */
@@ -382,20 +436,11 @@ tx(struct tt *t, struct conn *c, int from, uint32_t seq, uint32_t ack, uint16_t 
 	size_t o = 0;
 	unsigned optlen = (flags & FT_TCP_SYN) ? 8 : 0;
 	struct ft_decoded dec;
-	struct ft_packet p;
 	int rc;
 
 	assert_true(len <= 1400);
 	memset(f, 0, sizeof(f));
-	o = ftg_eth(f, (const uint8_t *)(from ? "\x02\0\0\0\0\x0a" : "\x02\0\0\0\0\x0b"),
-		(const uint8_t *)(from ? "\x02\0\0\0\0\x0b" : "\x02\0\0\0\0\x0a"), c->vlan,
-		c->n_vlan, c->v6 ? 0x86dd : 0x0800);
-	if (c->v6)
-		o += ftg_ip6(
-			f + o, c->addr[from], c->addr[!from], 6, 64, 0, FTG_TCP + optlen + len);
-	else
-		o += ftg_ip4(f + o, c->addr[from], c->addr[!from], 6, 64, (uint16_t)t->nframe,
-			0x4000, FTG_IP4, FTG_IP4 + FTG_TCP + optlen + len);
+	o = l2l3(t, c, from, 6, 20 + optlen + len, f);
 	o += ftg_tcp(f + o, c->port[from], c->port[!from], seq, (flags & FT_TCP_ACK) ? ack : 0,
 		flags, 502, FTG_TCP + optlen);
 	if (optlen) {
@@ -419,20 +464,7 @@ tx(struct tt *t, struct conn *c, int from, uint32_t seq, uint32_t ack, uint16_t 
 	assert_true(dec.layers & FT_LAYER_TCP);
 	assert_int_equal(dec.tcp.len, len);
 
-	t->now += 10 * US;
-	memset(&p, 0, sizeof(p));
-	p.n = ++t->nframe;
-	p.ts_ns = t->now;
-	p.caplen = (uint32_t)o;
-	p.len = (uint32_t)o;
-	p.dlt = FT_DLT_EN10MB;
-	p.ts_digits = 9;
-	p.worker = (uint16_t)WORKER;
-	p.data = f;
-	p.dec = &dec;
-	rc = ft__tracker_packet(t->tr, &p);
-	urcu_qsbr_quiescent_state();
-	t->rc = rc;
+	rc = feed(t, f, o, &dec);
 	return rc;
 }
 
@@ -575,6 +607,24 @@ state_of(struct tt *t, uint16_t port)
 
 	assert_int_equal(snap(t, port, &f), 1);
 	return f.state;
+}
+
+static uint64_t
+r_n_started(struct tt *t, int cls)
+{
+	struct ft_tracker_counters k;
+
+	ft__tracker_counters(t->tr, &k);
+	return k.started[cls];
+}
+
+static uint64_t
+r_n_ended(struct tt *t, int cls)
+{
+	struct ft_tracker_counters k;
+
+	ft__tracker_counters(t->tr, &k);
+	return k.ended[cls];
 }
 
 static uint64_t
@@ -2157,6 +2207,435 @@ test_community_id(void **state)
 	assert_int_equal(buf[8], 'x');
 }
 
+/* The Community ID specification's baseline (baseline/baseline_deflt.json):
+ * proto, saddr, daddr, sport, dport (ICMP: type and the mapped port), id. */
+struct cid_vec {
+	uint8_t proto, v;
+	const char *src, *dst;
+	uint16_t sp, dp;
+	const char *id;
+};
+
+static void
+parse_addr(int v, const char *a, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	assert_int_equal(inet_pton(v == 6 ? AF_INET6 : AF_INET, a, out), 1);
+}
+
+static void
+test_community_id_vectors(void **state)
+{
+	static const struct cid_vec vec[] = {
+		{58, 6, "fe80::200:86ff:fe05:80da", "fe80::260:97ff:fe07:69ea", 135, 136,
+			"1:dGHyGvjMfljg6Bppwm3bg0LO8TY="},
+		{58, 6, "fe80::260:97ff:fe07:69ea", "fe80::200:86ff:fe05:80da", 136, 135,
+			"1:dGHyGvjMfljg6Bppwm3bg0LO8TY="},
+		{58, 6, "fe80::260:97ff:fe07:69ea", "fe80::200:86ff:fe05:80da", 135, 136,
+			"1:zavyT/cezQr1fmImYCwYnMXbgck="},
+		{58, 6, "fe80::200:86ff:fe05:80da", "fe80::260:97ff:fe07:69ea", 136, 135,
+			"1:zavyT/cezQr1fmImYCwYnMXbgck="},
+		{58, 6, "3ffe:501:1800:2345::2", "3ffe:507:0:1:200:86ff:fe05:80da", 3, 0,
+			"1:2ObVBgIn28oZvibYZhZMBgh7WdQ="},
+		{58, 6, "3ffe:501:410:0:2c0:dfff:fe47:33e", "3ffe:507:0:1:200:86ff:fe05:80da", 1, 4,
+			"1:hLZd0XGWojozrvxqE0dWB1iM6R0="},
+		{58, 6, "3ffe:507:0:1:200:86ff:fe05:80da", "3ffe:501:0:1001::2", 128, 129,
+			"1:+TW+HtLHvV1xnGhV1lv7XoJrqQg="},
+		{58, 6, "3ffe:501:0:1001::2", "3ffe:507:0:1:200:86ff:fe05:80da", 129, 128,
+			"1:+TW+HtLHvV1xnGhV1lv7XoJrqQg="},
+		{58, 6, "fe80::200:86ff:fe05:80da", "ff02::2", 133, 134,
+			"1:hO+sN4H+MG5MY/8hIrXPqc4ZQz0="},
+		{58, 6, "fe80::260:97ff:fe07:69ea", "ff02::1", 134, 133,
+			"1:pkvHqCL88/tg1k4cPigmZXUtL00="},
+		{1, 4, "192.168.0.89", "192.168.0.1", 8, 0, "1:X0snYXpgwiv9TZtqg64sgzUn6Dk="},
+		{1, 4, "192.168.0.1", "192.168.0.89", 0, 8, "1:X0snYXpgwiv9TZtqg64sgzUn6Dk="},
+		{1, 4, "10.0.0.1", "10.0.0.2", 11, 0, "1:YHxtAirCG//0OzkcVAukqKQN9xM="},
+		{6, 6, "2001:470:e5bf:dead:4957:2174:e82c:4887", "2607:f8b0:400c:c03::1a", 63943,
+			25, "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4="},
+		{6, 6, "2607:f8b0:400c:c03::1a", "2001:470:e5bf:dead:4957:2174:e82c:4887", 25,
+			63943, "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4="},
+		{132, 4, "192.168.170.8", "192.168.170.56", 7, 7, "1:MP2EtRCAUIZvTw6MxJHLV7N7JDs="},
+		{132, 4, "192.168.170.56", "192.168.170.8", 7, 7, "1:MP2EtRCAUIZvTw6MxJHLV7N7JDs="},
+		{6, 4, "128.232.110.120", "66.35.250.204", 34855, 80,
+			"1:LQU9qZlK+B5F3KDmev6m5PMibrg="},
+		{6, 4, "66.35.250.204", "128.232.110.120", 80, 34855,
+			"1:LQU9qZlK+B5F3KDmev6m5PMibrg="},
+		{17, 4, "192.168.1.52", "8.8.8.8", 54585, 53, "1:d/FP5EW3wiY1vCndhwleRRKHowQ="},
+		{17, 4, "8.8.8.8", "192.168.1.52", 53, 54585, "1:d/FP5EW3wiY1vCndhwleRRKHowQ="},
+		{46, 4, "10.1.12.1", "10.1.12.2", 0, 0, "1:KHlLkgoJW7ifUTyTSgyVfkFHzKw="},
+		{46, 4, "10.1.12.2", "10.1.12.1", 0, 0, "1:KHlLkgoJW7ifUTyTSgyVfkFHzKw="},
+	};
+	struct ft_flow f;
+	char buf[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
+		const struct cid_vec *v = &vec[i];
+
+		memset(&f, 0, sizeof(f));
+		f.ip_v = v->v;
+		f.proto = v->proto;
+		parse_addr(v->v, v->src, f.src);
+		parse_addr(v->v, v->dst, f.dst);
+		if (v->proto == 1 || v->proto == 58) {
+			/* A flow keeps its first packet's type and code; the vector's
+			 * dport is the code for a one-way message. */
+			f.icmp_type = (uint8_t)v->sp;
+			f.icmp_code = (uint8_t)v->dp;
+		} else {
+			f.sport = v->sp;
+			f.dport = v->dp;
+		}
+		ft_community_id(&f, buf, sizeof(buf));
+		if (strcmp(buf, v->id) != 0)
+			fail_msg("vector %zu (proto %u %s -> %s): %s, want %s", i, v->proto, v->src,
+				v->dst, buf, v->id);
+	}
+}
+
+/* ---- flows of the other IP protocols ------------------------------------- */
+
+/*
+ * One IP packet of protocol proto with L4 bytes l4[0..n) from a to b (IPv4
+ * or IPv6 addresses of c; from: which side sends), optionally VLAN tagged as
+ * c is, at t->now + 10 us. Returns the tracker's result.
+ */
+static int
+tx_ip(struct tt *t, const struct conn *c, int from, uint8_t proto, const uint8_t *l4, uint32_t n)
+{
+	uint8_t f[2048];
+	size_t o;
+	struct ft_decoded dec;
+
+	assert_true(n <= 1400);
+	memset(f, 0, sizeof(f));
+	o = l2l3(t, c, from, proto, n, f);
+	memcpy(f + o, l4, n);
+	o += n;
+	if (o < 60)
+		o = 60; /* Ethernet padding */
+	memset(&dec, 0, sizeof(dec));
+	assert_int_equal(ft_decode(FT_DLT_EN10MB, f, (uint32_t)o, (uint32_t)o, &dec), FT_DEC_OK);
+	return feed(t, f, o, &dec);
+}
+
+/* A UDP datagram of c's ports from side `from` with len payload bytes of stream[from] at off. */
+static int
+tx_udp(struct tt *t, const struct conn *c, int from, uint32_t off, uint32_t len)
+{
+	uint8_t u[1408];
+
+	assert_true(len + 8 <= sizeof(u) && off + len <= STREAM);
+	ftg_wr16(u, c->port[from]);
+	ftg_wr16(u + 2, c->port[!from]);
+	ftg_wr16(u + 4, (uint16_t)(8 + len));
+	ftg_wr16(u + 6, 0); /* no checksum */
+	memcpy(u + 8, stream[from] + off, len);
+	return tx_ip(t, c, from, 17, u, 8 + len);
+}
+
+/* An ICMP (ICMPv6 when c is IPv6) message: type, code, id, seq, then pad bytes. */
+static int
+tx_icmp(struct tt *t, const struct conn *c, int from, uint8_t type, uint8_t code, uint16_t id,
+	uint16_t seq, uint32_t pad)
+{
+	uint8_t m[256];
+
+	assert_true(8 + pad <= sizeof(m));
+	memset(m, 0x5a, sizeof(m));
+	m[0] = type;
+	m[1] = code;
+	ftg_wr16(m + 2, 0);
+	ftg_wr16(m + 4, id);
+	ftg_wr16(m + 6, seq);
+	return tx_ip(t, c, from, c->v6 ? 58 : 1, m, 8 + pad);
+}
+
+/* The recorder's session whose END flow has protocol proto and, with ports, sport. */
+static unsigned
+si_of_proto(const struct rec *r, uint8_t proto, int k)
+{
+	for (unsigned si = 0; si < r->ns; si++) {
+		const struct ev *e = ev_k(r, si, FT_FLOW_START, 0);
+
+		if (e != NULL && e->f.proto == proto && k-- == 0)
+			return si;
+	}
+	fail_msg("no flow of protocol %u (#%d)", proto, k);
+	return 0;
+}
+
+static void
+check_udp(int v6)
+{
+	struct tt t;
+	struct conn c;
+	const struct ft_flow *f;
+	static const uint32_t lens[] = {30, 80, 1200, 0, 7, 500};
+	uint32_t off[2] = {0, 0}, pkts[2] = {0, 0}, bytes[2] = {0, 0}, ndata[2] = {0, 0};
+	unsigned si, k;
+
+	tt_open(&t, NULL);
+	conn_init(&c, 1, v6);
+	c.port[0] = 53000;
+	c.port[1] = 53;
+	for (unsigned i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		int d = (int)(i & 1);
+
+		assert_int_equal(tx_udp(&t, &c, d, off[d], lens[i]), 0);
+		off[d] += lens[i];
+		pkts[d]++;
+		bytes[d] += 8 + lens[i];
+		ndata[d] += lens[i] > 0;
+	}
+	assert_int_equal(counter(&t, 0), 1);
+	assert_int_equal(r_n_started(&t, FT_FLOW_CLASS_UDP), 1);
+	assert_int_equal(ft__tracker_flush(t.tr, FT_CLOSE_EOF, t.now), 0);
+	check_order(t.rec, 1);
+	assert_int_equal(t.rec->ns, 1);
+	si = si_of_proto(t.rec, 17, 0);
+	f = end_flow(t.rec, si);
+	assert_int_equal(f->proto, 17);
+	assert_int_equal(f->close, FT_CLOSE_EOF);
+	assert_int_equal(f->state, 0);
+	assert_int_equal(f->sport, 53000);
+	assert_int_equal(f->dport, 53);
+	assert_memory_equal(f->src, c.addr[0], v6 ? 16 : 4);
+	for (int d = 0; d < 2; d++) {
+		assert_int_equal(f->dir[d].packets, pkts[d]);
+		assert_int_equal(f->dir[d].bytes, bytes[d]); /* IP payload: UDP header + data */
+		assert_int_equal(f->dir[d].octets, bytes[d] + pkts[d] * (v6 ? 40 : 20));
+		/* The datagrams' bytes, in order, one DATA each (empty ones none). */
+		assert_int_equal(t.rec->s[si].n[d], off[d]);
+		assert_memory_equal(t.rec->s[si].buf[d], stream[d], off[d]);
+	}
+	assert_int_equal(n_ev(t.rec, si, FT_FLOW_DATA), ndata[0] + ndata[1]);
+	/* DATA boundaries are the datagrams': the k-th DATA of the flow is the k-th
+	 * non-empty datagram. */
+	k = 0;
+	for (unsigned i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		const struct ev *e;
+
+		if (lens[i] == 0)
+			continue;
+		e = ev_k(t.rec, si, FT_FLOW_DATA, k++);
+		assert_non_null(e);
+		assert_int_equal(e->len, lens[i]);
+		assert_int_equal(e->dir, (enum ft_dir)(i & 1));
+		assert_true(e->has_data);
+	}
+	assert_int_equal(r_n_ended(&t, FT_FLOW_CLASS_UDP), 1);
+	assert_int_equal(counter(&t, 0), 0);
+	tt_close(&t);
+}
+
+static void
+test_udp_flow(void **state)
+{
+	(void)state;
+	init_streams();
+	check_udp(0);
+	check_udp(1);
+}
+
+static void
+test_udp_timeout(void **state)
+{
+	struct tt t;
+	struct conn c;
+	struct ft_tracker_config cfg = cfg_default();
+	const struct ft_flow *f;
+	uint64_t t1;
+
+	(void)state;
+	init_streams();
+	cfg.timeout_udp_ns = 60 * SEC;
+	tt_open(&t, &cfg);
+	conn_init(&c, 2, 0);
+	tx_udp(&t, &c, 0, 0, 40);
+	tx_udp(&t, &c, 1, 0, 90);
+	t1 = t.now;
+	/* Idle 59 s: still open; 61 s: ended as a timeout. */
+	assert_int_equal(ft__tracker_tick(t.tr, t1 + 59 * SEC), 0);
+	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_END), 0);
+	assert_int_equal(ft__tracker_tick(t.tr, t1 + 61 * SEC), 0);
+	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_END), 1);
+	f = end_flow(t.rec, 0);
+	assert_int_equal(f->close, FT_CLOSE_TIMEOUT);
+	assert_int_equal(f->last_ns, t1);
+	/* A datagram on the same ports later is a new flow. */
+	t.now = t1 + 62 * SEC;
+	tx_udp(&t, &c, 1, 0, 10);
+	assert_int_equal(t.rec->ns, 2);
+	assert_int_not_equal(t.rec->s[1].id, t.rec->s[0].id);
+	assert_int_equal(ft__tracker_flush(t.tr, FT_CLOSE_EOF, t.now), 0);
+	f = end_flow(t.rec, 1);
+	assert_int_equal(f->close, FT_CLOSE_EOF);
+	/* Its first packet came from the server: src is the server now. */
+	assert_int_equal(f->sport, c.port[1]);
+	assert_int_equal(f->dir[FT_DIR_SEND].packets, 1);
+	assert_int_equal(f->dir[FT_DIR_RECV].packets, 0);
+	check_order(t.rec, 1);
+	tt_close(&t);
+}
+
+static void
+test_icmp_echo(void **state)
+{
+	struct tt t;
+	struct conn c4, c6;
+	const struct ft_flow *f;
+	char buf[FT_FLOW_FORMAT_MAX];
+	unsigned si;
+
+	(void)state;
+	tt_open(&t, NULL);
+	conn_init(&c4, 0, 0);
+	memcpy(c4.addr[0], "\xc0\xa8\x00\x59", 4); /* 192.168.0.89 */
+	memcpy(c4.addr[1], "\xc0\xa8\x00\x01", 4); /* 192.168.0.1 */
+	conn_init(&c6, 0, 1);
+	/* Three echo exchanges on id 77, one on id 78 (another flow), over IPv4;
+	 * two on IPv6; a one-way message (time exceeded) is a flow of its own. */
+	for (uint16_t s = 1; s <= 3; s++) {
+		tx_icmp(&t, &c4, 0, 8, 0, 77, s, 56);
+		tx_icmp(&t, &c4, 1, 0, 0, 77, s, 56);
+	}
+	tx_icmp(&t, &c4, 0, 8, 0, 78, 1, 56);
+	for (uint16_t s = 1; s <= 2; s++) {
+		tx_icmp(&t, &c6, 0, 128, 0, 9, s, 16);
+		tx_icmp(&t, &c6, 1, 129, 0, 9, s, 16);
+	}
+	tx_icmp(&t, &c4, 1, 11, 0, 0, 0, 28);
+	assert_int_equal(counter(&t, 0), 4);
+	assert_int_equal(r_n_started(&t, FT_FLOW_CLASS_ICMP), 4);
+	/* ICMP idles out after 30 s. */
+	assert_int_equal(ft__tracker_tick(t.tr, t.now + 31 * SEC), 0);
+	check_order(t.rec, 1);
+	assert_int_equal(t.rec->ns, 4);
+	si = si_of_proto(t.rec, 1, 0);
+	f = end_flow(t.rec, si);
+	assert_int_equal(f->close, FT_CLOSE_TIMEOUT);
+	assert_int_equal(f->icmp_type, 8);
+	assert_int_equal(f->icmp_id, 77);
+	assert_true(f->icmp_echo);
+	assert_int_equal(f->dir[0].packets, 3);
+	assert_int_equal(f->dir[1].packets, 3);
+	assert_int_equal(f->dir[0].bytes, 3 * 64);
+	assert_int_equal(f->dir[1].octets, 3 * 84);
+	/* The specification's vector for this pair: 192.168.0.89 -> .1 echo. */
+	ft_community_id(f, buf, sizeof(buf));
+	assert_string_equal(buf, "1:X0snYXpgwiv9TZtqg64sgzUn6Dk=");
+	ft_format_flow_json(f, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"proto\":\"icmp\""));
+	assert_non_null(strstr(buf, "\"icmp_type\":8,\"icmp_code\":0,\"icmp_id\":77"));
+	assert_null(strstr(buf, "\"sport\""));
+	assert_null(strstr(buf, "\"state\""));
+	assert_null(strstr(buf, "\"retransmits\""));
+	f = end_flow(t.rec, si_of_proto(t.rec, 1, 1));
+	assert_int_equal(f->icmp_id, 78);
+	assert_int_equal(f->dir[0].packets + f->dir[1].packets, 1);
+	f = end_flow(t.rec, si_of_proto(t.rec, 58, 0));
+	assert_int_equal(f->ip_v, 6);
+	assert_int_equal(f->dir[0].packets, 2);
+	assert_int_equal(f->dir[1].packets, 2);
+	assert_int_equal(f->dir[1].octets, 2 * (40 + 24));
+	ft_format_flow_json(f, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"proto\":\"icmp6\""));
+	f = end_flow(t.rec, si_of_proto(t.rec, 1, 2));
+	assert_int_equal(f->icmp_type, 11);
+	assert_false(f->icmp_echo);
+	assert_memory_equal(f->src, c4.addr[1], 4);
+	assert_int_equal(r_n_ended(&t, FT_FLOW_CLASS_ICMP), 4);
+	tt_close(&t);
+}
+
+static void
+test_other_proto(void **state)
+{
+	struct tt t;
+	struct conn c;
+	const struct ft_flow *f;
+	uint8_t body[100];
+	char buf[FT_FLOW_FORMAT_MAX];
+
+	(void)state;
+	memset(body, 0x11, sizeof(body));
+	tt_open(&t, NULL);
+	conn_init(&c, 0, 0);
+	memcpy(c.addr[0], "\x0a\x01\x0c\x01", 4); /* 10.1.12.1 */
+	memcpy(c.addr[1], "\x0a\x01\x0c\x02", 4); /* 10.1.12.2 */
+	c.n_vlan = 1;
+	c.vlan[0] = 42;
+	tx_ip(&t, &c, 0, 46, body, 100); /* RSVP */
+	tx_ip(&t, &c, 1, 46, body, 60);
+	tx_ip(&t, &c, 0, 46, body, 40);
+	/* Not yet idle 60 s at +59 s; ended at +61 s. */
+	assert_int_equal(ft__tracker_tick(t.tr, t.now + 59 * SEC), 0);
+	assert_int_equal(r_n_ended(&t, FT_FLOW_CLASS_OTHER), 0);
+	assert_int_equal(ft__tracker_tick(t.tr, t.now + 61 * SEC), 0);
+	assert_int_equal(r_n_ended(&t, FT_FLOW_CLASS_OTHER), 1);
+	check_order(t.rec, 1);
+	f = end_flow(t.rec, 0);
+	assert_int_equal(f->proto, 46);
+	assert_int_equal(f->n_vlan, 1);
+	assert_int_equal(f->vlan[0], 42);
+	assert_int_equal(f->dir[0].packets, 2);
+	assert_int_equal(f->dir[0].bytes, 140);
+	assert_int_equal(f->dir[0].octets, 180);
+	assert_int_equal(f->dir[1].bytes, 60);
+	assert_int_equal(f->dir[1].octets, 80);
+	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_DATA), 0);
+	ft_community_id(f, buf, sizeof(buf));
+	assert_string_equal(buf, "1:KHlLkgoJW7ifUTyTSgyVfkFHzKw=");
+	ft_format_flow_json(f, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"proto\":46,"));
+	assert_null(strstr(buf, "\"sport\""));
+	assert_non_null(strstr(buf, "\"vlan\":[42]"));
+	ft_format_flow_text(f, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "proto-46 10.1.12.1 > 10.1.12.2: "));
+	tt_close(&t);
+}
+
+/* UDP, ICMP and TCP share the table's bound: the oldest idle flow is evicted. */
+static void
+test_ip_eviction(void **state)
+{
+	struct tt t;
+	struct ft_tracker_config cfg = cfg_default();
+	struct conn c;
+	unsigned evicted = 0;
+
+	(void)state;
+	init_streams();
+	cfg.max_flows = 4;
+	tt_open(&t, &cfg);
+	for (unsigned i = 0; i < 6; i++) {
+		conn_init(&c, i, 0);
+		tx_udp(&t, &c, 0, 0, 20);
+	}
+	conn_init(&c, 0, 0);
+	tx_icmp(&t, &c, 0, 8, 0, 1, 1, 8);
+	assert_int_equal(counter(&t, 0), 4);
+	assert_int_equal(counter(&t, 1), 3);
+	for (unsigned si = 0; si < t.rec->ns; si++) {
+		const struct ev *e = ev_k(t.rec, si, FT_FLOW_END, 0);
+
+		if (e != NULL) {
+			assert_int_equal(e->f.close, FT_CLOSE_EVICTED);
+			/* The oldest ones went: ports 40000, 40001, 40002. */
+			assert_true(e->f.sport < 40003);
+			evicted++;
+		}
+	}
+	assert_int_equal(evicted, 3);
+	assert_int_equal(ft__tracker_flush(t.tr, FT_CLOSE_EOF, t.now), 0);
+	check_order(t.rec, 1);
+	assert_int_equal(r_n_started(&t, FT_FLOW_CLASS_UDP), 6);
+	assert_int_equal(r_n_ended(&t, FT_FLOW_CLASS_UDP), 6);
+	assert_int_equal(r_n_ended(&t, FT_FLOW_CLASS_ICMP), 1);
+	tt_close(&t);
+}
+
 static void
 test_names(void **state)
 {
@@ -2636,6 +3115,12 @@ main(void)
 		cmocka_unit_test(test_callback_stop),
 		cmocka_unit_test(test_visit),
 		cmocka_unit_test(test_community_id),
+		cmocka_unit_test(test_community_id_vectors),
+		cmocka_unit_test(test_udp_flow),
+		cmocka_unit_test(test_udp_timeout),
+		cmocka_unit_test(test_icmp_echo),
+		cmocka_unit_test(test_other_proto),
+		cmocka_unit_test(test_ip_eviction),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_flow_json),
 		cmocka_unit_test(test_flow_json_v6_midstream),

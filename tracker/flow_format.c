@@ -4,7 +4,10 @@
  * Community ID v1 (https://github.com/corelight/community-id-spec):
  * base64(SHA-1(seed:16 | saddr | daddr | proto:8 | 0:8 | sport:16 | dport:16))
  * with the endpoints ordered so that the smaller (address, port) comes first,
- * all in network byte order, prefixed "1:". SHA-1 is FIPS 180-4, section 6.1.
+ * all in network byte order, prefixed "1:". ICMP/ICMPv6 use the type and its
+ * answer (two-way messages, ordered) or the type and code (one-way, not
+ * ordered) as ports; protocols without ports hash no port bytes. SHA-1 is
+ * FIPS 180-4, section 6.1.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,6 +16,7 @@
 #include "core/sha1.h"
 #include "output/jw.h"
 #include "flowtap/flow.h"
+#include "tracker/proto.h"
 
 const char *
 ft_tcp_state_name(int state)
@@ -38,17 +42,31 @@ ft_community_id(const struct ft_flow *f, char *buf, size_t cap)
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	unsigned alen = f->ip_v == 6 ? 16 : 4;
 	const uint8_t *a = f->src, *b = f->dst;
+	uint8_t proto = f->proto != 0 ? f->proto : FT__IPPROTO_TCP;
 	uint16_t pa = f->sport, pb = f->dport;
 	uint8_t msg[2 + 32 + 2 + 4], dig[FT_SHA1_LEN];
 	char out[32];
 	size_t n = 0, o = 0;
-	int c = memcmp(a, b, alen);
+	int c = memcmp(a, b, alen), ports = 1, one_way = 0;
 
-	if (c > 0 || (c == 0 && pa > pb)) {
+	if (proto == FT__IPPROTO_ICMP || proto == FT__IPPROTO_ICMPV6) {
+		int peer = ft__icmp_peer_type(f->ip_v, f->icmp_type);
+
+		pa = f->icmp_type;
+		pb = peer < 0 ? f->icmp_code : (uint16_t)peer;
+		one_way = peer < 0;
+	} else if (proto != FT__IPPROTO_TCP && proto != FT__IPPROTO_UDP &&
+		   proto != FT__IPPROTO_SCTP) {
+		ports = 0;
+		pa = pb = 0;
+	}
+	if (!one_way && (c > 0 || (c == 0 && pa > pb))) {
+		uint16_t p = pa;
+
 		a = f->dst;
 		b = f->src;
-		pa = f->dport;
-		pb = f->sport;
+		pa = pb;
+		pb = p;
 	}
 	msg[n++] = 0; /* seed 0, 16 bits */
 	msg[n++] = 0;
@@ -56,12 +74,14 @@ ft_community_id(const struct ft_flow *f, char *buf, size_t cap)
 	n += alen;
 	memcpy(msg + n, b, alen);
 	n += alen;
-	msg[n++] = 6; /* TCP */
+	msg[n++] = proto;
 	msg[n++] = 0;
-	msg[n++] = (uint8_t)(pa >> 8);
-	msg[n++] = (uint8_t)pa;
-	msg[n++] = (uint8_t)(pb >> 8);
-	msg[n++] = (uint8_t)pb;
+	if (ports) {
+		msg[n++] = (uint8_t)(pa >> 8);
+		msg[n++] = (uint8_t)pa;
+		msg[n++] = (uint8_t)(pb >> 8);
+		msg[n++] = (uint8_t)pb;
+	}
 	ft__sha1(msg, n, dig);
 	out[o++] = '1';
 	out[o++] = ':';
@@ -92,13 +112,26 @@ json_ms(struct ft_jw *w, const char *key, uint64_t ns)
 	ft_jw_raw(w, tmp, n);
 }
 
+static int
+is_tcp(const struct ft_flow *f)
+{
+	/* (proto 0: a record from before flows of every protocol; a flow of TCP
+	 * fragments has no state and no TCP fields.) */
+	return (f->proto == FT__IPPROTO_TCP || f->proto == 0) && f->state != 0;
+}
+
 static void
-json_dir(struct ft_jw *w, const char *key, const struct ft_flow_dir *d)
+json_dir(struct ft_jw *w, const char *key, const struct ft_flow_dir *d, int tcp)
 {
 	ft_jw_key(w, key);
 	ft_jw_ch(w, '{');
 	ft_jw_kv_u64(w, "packets", d->packets);
 	ft_jw_kv_u64(w, "bytes", d->bytes);
+	ft_jw_kv_u64(w, "octets", d->octets);
+	if (!tcp) {
+		ft_jw_ch(w, '}');
+		return;
+	}
 	ft_jw_kv_u64(w, "retransmits", d->retransmits);
 	ft_jw_kv_u64(w, "missed", d->missed);
 	if (d->mss)
@@ -117,23 +150,66 @@ json_dir(struct ft_jw *w, const char *key, const struct ft_flow_dir *d)
 	ft_jw_ch(w, '}');
 }
 
+/* "tcp", "udp", "icmp", "icmp6", "sctp", or NULL (the number is written). */
+static const char *
+proto_name(unsigned proto)
+{
+	switch (proto) {
+	case 0:
+	case FT__IPPROTO_TCP:
+		return "tcp";
+	case FT__IPPROTO_UDP:
+		return "udp";
+	case FT__IPPROTO_ICMP:
+		return "icmp";
+	case FT__IPPROTO_ICMPV6:
+		return "icmp6";
+	case FT__IPPROTO_SCTP:
+		return "sctp";
+	default:
+		return NULL;
+	}
+}
+
+static int
+has_ports(const struct ft_flow *f)
+{
+	return f->proto == 0 || f->proto == FT__IPPROTO_TCP || f->proto == FT__IPPROTO_UDP ||
+	       f->proto == FT__IPPROTO_SCTP;
+}
+
 size_t
 ft_format_flow_json(const struct ft_flow *f, char *buf, size_t cap)
 {
 	struct ft_jw w;
 	char tmp[64];
+	const char *pn = proto_name(f->proto);
+	int tcp = is_tcp(f), icmp = f->proto == FT__IPPROTO_ICMP || f->proto == FT__IPPROTO_ICMPV6;
 	size_t n;
 
 	ft_jw_init(&w, buf, cap);
 	ft_jw_ch(&w, '{');
 	ft_jw_kv_str(&w, "type", "flow", 4);
-	ft_jw_kv_str(&w, "proto", "tcp", 3);
+	if (pn != NULL) {
+		ft_jw_key(&w, "proto");
+		ft_jw_cstr_q(&w, pn);
+	} else {
+		ft_jw_kv_u64(&w, "proto", f->proto);
+	}
 	ft_jw_key(&w, "src");
 	ft_jw_ip(&w, f->ip_v, f->src);
-	ft_jw_kv_u64(&w, "sport", f->sport);
+	if (has_ports(f))
+		ft_jw_kv_u64(&w, "sport", f->sport);
 	ft_jw_key(&w, "dst");
 	ft_jw_ip(&w, f->ip_v, f->dst);
-	ft_jw_kv_u64(&w, "dport", f->dport);
+	if (has_ports(f))
+		ft_jw_kv_u64(&w, "dport", f->dport);
+	if (icmp) {
+		ft_jw_kv_u64(&w, "icmp_type", f->icmp_type);
+		ft_jw_kv_u64(&w, "icmp_code", f->icmp_code);
+		if (f->icmp_echo)
+			ft_jw_kv_u64(&w, "icmp_id", f->icmp_id);
+	}
 	if (f->n_vlan) {
 		ft_jw_key(&w, "vlan");
 		ft_jw_ch(&w, '[');
@@ -149,13 +225,16 @@ ft_format_flow_json(const struct ft_flow *f, char *buf, size_t cap)
 	n = ft_fmt_epoch(tmp, f->last_ns, f->ts_digits == 9 ? 9 : 6);
 	ft_jw_key(&w, "last");
 	ft_jw_raw(&w, tmp, n);
-	ft_jw_key(&w, "state");
-	ft_jw_cstr_q(&w, ft_tcp_state_name(f->state));
+	if (tcp) {
+		ft_jw_key(&w, "state");
+		ft_jw_cstr_q(&w, ft_tcp_state_name(f->state));
+	}
 	ft_jw_key(&w, "close");
 	ft_jw_cstr_q(&w, ft_close_name(f->close));
-	ft_jw_kv_bool(&w, "midstream", f->midstream);
-	json_dir(&w, "send", &f->dir[FT_DIR_SEND]);
-	json_dir(&w, "recv", &f->dir[FT_DIR_RECV]);
+	if (tcp)
+		ft_jw_kv_bool(&w, "midstream", f->midstream);
+	json_dir(&w, "send", &f->dir[FT_DIR_SEND], tcp);
+	json_dir(&w, "recv", &f->dir[FT_DIR_RECV], tcp);
 	if (f->connect_ns >= 0)
 		json_ms(&w, "connect_ms", (uint64_t)f->connect_ns);
 	if (f->rtt_ns >= 0)
@@ -167,6 +246,54 @@ ft_format_flow_json(const struct ft_flow *f, char *buf, size_t cap)
 	ft_jw_kv_u64(&w, "id", f->id);
 	ft_jw_ch(&w, '}');
 	return w.len;
+}
+
+/* The text line of a flow other than TCP: protocol, endpoints, duration,
+ * packets and IP payload bytes each way, close. */
+static size_t
+flow_text_ip(const struct ft_flow *f, struct ft_jw *w, uint64_t dur)
+{
+	char tmp[160];
+	const char *pn = proto_name(f->proto);
+	size_t n;
+
+	if (pn != NULL) {
+		for (n = 0; pn[n] != '\0' && n < 8; n++)
+			tmp[n] = (char)(pn[n] >= 'a' && pn[n] <= 'z' ? pn[n] - 'a' + 'A' : pn[n]);
+	} else {
+		n = (size_t)snprintf(tmp, sizeof(tmp), "proto-%u", f->proto);
+	}
+	tmp[n++] = ' ';
+	ft_jw_raw(w, tmp, n);
+	n = f->ip_v == 6 ? ft_fmt_ip6(tmp, f->src) : ft_fmt_ip4(tmp, f->src);
+	ft_jw_raw(w, tmp, n);
+	if (has_ports(f)) {
+		n = (size_t)snprintf(tmp, sizeof(tmp), ".%u", f->sport);
+		ft_jw_raw(w, tmp, n);
+	}
+	ft_jw_raw(w, " > ", 3);
+	n = f->ip_v == 6 ? ft_fmt_ip6(tmp, f->dst) : ft_fmt_ip4(tmp, f->dst);
+	ft_jw_raw(w, tmp, n);
+	if (has_ports(f)) {
+		n = (size_t)snprintf(tmp, sizeof(tmp), ".%u", f->dport);
+		ft_jw_raw(w, tmp, n);
+	}
+	if (f->proto == FT__IPPROTO_ICMP || f->proto == FT__IPPROTO_ICMPV6) {
+		n = (size_t)snprintf(
+			tmp, sizeof(tmp), " type %u code %u", f->icmp_type, f->icmp_code);
+		ft_jw_raw(w, tmp, n);
+		if (f->icmp_echo) {
+			n = (size_t)snprintf(tmp, sizeof(tmp), " id %u", f->icmp_id);
+			ft_jw_raw(w, tmp, n);
+		}
+	}
+	n = (size_t)snprintf(tmp, sizeof(tmp),
+		": %" PRIu64 ".%06" PRIu64 "s, send %" PRIu64 " pkts %" PRIu64 " B, recv %" PRIu64
+		" pkts %" PRIu64 " B, close %s",
+		dur / 1000000000u, dur % 1000000000u / 1000u, f->dir[0].packets, f->dir[0].bytes,
+		f->dir[1].packets, f->dir[1].bytes, ft_close_name(f->close));
+	ft_jw_raw(w, tmp, n);
+	return w->len;
 }
 
 size_t
@@ -187,6 +314,8 @@ ft_format_flow_text_ts(
 	ft_jw_init(&w, buf, cap);
 	n = ft_fmt_ts(tmp, f->first_ns, ref_ns, f->ts_digits == 9 ? 9 : 6, ts_style);
 	ft_jw_raw(&w, tmp, n);
+	if (!is_tcp(f))
+		return flow_text_ip(f, &w, dur);
 	ft_jw_raw(&w, "TCP ", 4);
 	n = f->ip_v == 6 ? ft_fmt_ip6(tmp, f->src) : ft_fmt_ip4(tmp, f->src);
 	ft_jw_raw(&w, tmp, n);

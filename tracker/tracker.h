@@ -1,6 +1,6 @@
 /*
- * tracker.h - one worker's TCP session tracker (private to the library; the
- * tests drive it directly).
+ * tracker.h - one worker's flow tracker (TCP sessions and every other IP protocol) (private to the
+ * library; the tests drive it directly).
  *
  * Thread rules: a tracker belongs to one thread (its worker), which must be a
  * registered liburcu QSBR reader (urcu_qsbr_register_thread()) and announce
@@ -23,6 +23,9 @@ struct ft_tracker_config {
 	uint64_t timeout_syn_ns;    /* SYN_SENT, SYN_RCVD */
 	uint64_t timeout_idle_ns;   /* ESTABLISHED and the FIN states */
 	uint64_t timeout_closed_ns; /* CLOSED sessions linger this long to absorb stray packets */
+	uint64_t timeout_udp_ns;    /* UDP flows end after this idle */
+	uint64_t timeout_icmp_ns;   /* ICMP, ICMPv6 */
+	uint64_t timeout_other_ns;  /* every other IP protocol */
 	uint64_t reorder_window_ns; /* a hole an ACK passed, a close: final after this (0: at once)
 				     */
 	unsigned worker;            /* stored in ft_flow.worker and the id's low 8 bits */
@@ -32,9 +35,11 @@ struct ft_tracker_config {
 
 /* Counters the tracker keeps (one writer: its thread; read relaxed). */
 struct ft_tracker_counters {
-	uint64_t active;      /* sessions open now (CLOSED lingering ones excluded) */
-	uint64_t evicted;     /* ended to make room */
-	uint64_t untracked;   /* TCP packets that could not get a session (no free entry) */
+	uint64_t active;                   /* flows open now (CLOSED lingering ones excluded) */
+	uint64_t started[FT_FLOW_CLASSES]; /* flows created, by enum ft_flow_class */
+	uint64_t ended[FT_FLOW_CLASSES];   /* flows ended (END given), by class */
+	uint64_t evicted;                  /* ended to make room */
+	uint64_t untracked;   /* IP packets that could not get a flow (no free entry) */
 	uint64_t ooo_dropped; /* out-of-order segments not held (buffers full) */
 	uint64_t rst_ignored; /* RSTs not honoured: implausible, or contradicted by later traffic */
 };
@@ -48,7 +53,7 @@ struct ft_tracker *ft__tracker_new(const struct ft_tracker_config *cfg, char *er
  * (an online QSBR reader goes offline meanwhile). */
 void ft__tracker_free(struct ft_tracker *t);
 
-/* One decoded packet (only TCP packets are looked at). Returns the first
+/* One decoded packet (IP packets are looked at). Returns the first
  * non-zero value a callback returned (the caller stops), else 0. */
 int ft__tracker_packet(struct ft_tracker *t, const struct ft_packet *pkt);
 /* The same, with the hash ft__tracker_hash() returned for this packet (0: compute it). */
@@ -60,9 +65,11 @@ int ft__tracker_packet_hashed(
  * pipelines its batch: two packets ahead it computes the hash and prefetches
  * the index slot, one packet ahead it prefetches the session the slot names).
  * Both are hints: they change nothing, and a wrong guess only costs time.
- * ft__tracker_hash() returns 0 for a packet the tracker ignores.
+ * ft__tracker_hash() returns 0 for a packet the tracker ignores (end: the frame's
+ * captured end, for ports it reads from the frame; NULL: none).
  */
-unsigned long ft__tracker_hash(struct ft_tracker *t, const struct ft_decoded *d);
+unsigned long ft__tracker_hash(
+	struct ft_tracker *t, const struct ft_decoded *d, const uint8_t *end);
 void ft__tracker_prefetch(struct ft_tracker *t, unsigned long hash);
 
 /* Expire idle sessions against now_ns (packet time, or the clock when live and quiet). */

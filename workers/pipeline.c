@@ -57,6 +57,9 @@ ft_config_init(struct ft_config *cfg)
 	cfg->timeout_syn = 30;
 	cfg->timeout_idle = 300;
 	cfg->timeout_closed = 30;
+	cfg->timeout_udp = 60;
+	cfg->timeout_icmp = 30;
+	cfg->timeout_other = 60;
 	cfg->reorder_window = 0.5;
 }
 
@@ -115,7 +118,9 @@ check_config(const struct ft_config *cfg, char *errbuf)
 		return FT_EINVAL;
 	}
 	if (cfg->track && (cfg->max_flows == 0 || cfg->timeout_syn <= 0 || cfg->timeout_idle <= 0 ||
-				  cfg->timeout_closed <= 0 || !(cfg->reorder_window >= 0))) {
+				  cfg->timeout_closed <= 0 || !(cfg->reorder_window >= 0) ||
+				  !(cfg->timeout_udp > 0) || !(cfg->timeout_icmp > 0) ||
+				  !(cfg->timeout_other > 0))) {
 		snprintf(errbuf, FT_ERRBUF_SIZE, "tracking needs max_flows > 0 and timeouts > 0");
 		return FT_EINVAL;
 	}
@@ -150,6 +155,9 @@ make_tracker(struct ft_pipeline *p, struct ft_worker *w, char *errbuf)
 	tc.timeout_syn_ns = secs_to_ns(p->cfg.timeout_syn);
 	tc.timeout_idle_ns = secs_to_ns(p->cfg.timeout_idle);
 	tc.timeout_closed_ns = secs_to_ns(p->cfg.timeout_closed);
+	tc.timeout_udp_ns = secs_to_ns(p->cfg.timeout_udp);
+	tc.timeout_icmp_ns = secs_to_ns(p->cfg.timeout_icmp);
+	tc.timeout_other_ns = secs_to_ns(p->cfg.timeout_other);
 	tc.reorder_window_ns = secs_to_ns(p->cfg.reorder_window);
 	tc.worker = w->idx;
 	tc.on_flow = p->cfg.on_flow;

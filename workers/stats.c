@@ -50,6 +50,12 @@ ft__stats_snapshot(const struct ft_pipeline *p, struct ft_stats *st)
 		ws->flows_evicted = FT_CTR_GET(w->flows_evicted);
 		ws->flows_untracked = FT_CTR_GET(w->flows_untracked);
 		ws->cpu_ns = FT_CTR_GET(w->cpu_ns);
+		for (int c = 0; c < FT_FLOW_CLASSES; c++) {
+			ws->flows_started[c] = FT_CTR_GET(w->flows_started[c]);
+			ws->flows_ended[c] = FT_CTR_GET(w->flows_ended[c]);
+			st->flows_started[c] += ws->flows_started[c];
+			st->flows_ended[c] += ws->flows_ended[c];
+		}
 		st->packets += ws->packets;
 		st->bytes += ws->bytes;
 		st->ring_drop += ws->ring_drop;

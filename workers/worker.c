@@ -63,6 +63,10 @@ publish_flows(struct ft_worker *w)
 	FT_CTR_SET(w->flows_active, c.active);
 	FT_CTR_SET(w->flows_evicted, c.evicted);
 	FT_CTR_SET(w->flows_untracked, c.untracked);
+	for (int i = 0; i < FT_FLOW_CLASSES; i++) {
+		FT_CTR_SET(w->flows_started[i], c.started[i]);
+		FT_CTR_SET(w->flows_ended[i], c.ended[i]);
+	}
 }
 
 /* Expire idle sessions; a failing flow callback stops the pipeline. */
@@ -143,14 +147,15 @@ process_batch(struct ft_worker *w, const struct ft_desc *batch, unsigned n, stru
 	}
 	if (t != NULL) {
 		for (i = 0; i < PF_HASH && i < n; i++)
-			hash[i] = ft__tracker_hash(t, &decs[i]);
+			hash[i] = ft__tracker_hash(t, &decs[i], batch[i].data + batch[i].caplen);
 		for (i = 0; i < PF_FLOW && i < n; i++)
 			ft__tracker_prefetch(t, hash[i]);
 	}
 	for (i = 0; i < n; i++) {
 		if (t != NULL) {
 			if (i + PF_HASH < n)
-				hash[i + PF_HASH] = ft__tracker_hash(t, &decs[i + PF_HASH]);
+				hash[i + PF_HASH] = ft__tracker_hash(t, &decs[i + PF_HASH],
+					batch[i + PF_HASH].data + batch[i + PF_HASH].caplen);
 			if (i + PF_FLOW < n)
 				ft__tracker_prefetch(t, hash[i + PF_FLOW]);
 		}

@@ -1,12 +1,21 @@
 /*
- * flowtap/flow.h - TCP sessions: the tracker's view of a connection, its
- * events, and the flow record.
+ * flowtap/flow.h - flows: the tracker's view of a conversation (a TCP
+ * session, a UDP, ICMP, ICMPv6 or other IP conversation), its events, and the
+ * flow record.
  *
- * Every worker tracks the TCP sessions of the frames it owns (both directions
- * of a connection always land on the same worker), in a table of its own.
- * Sessions are keyed by the ordered endpoint pair (IPv4 or IPv6 addresses,
- * ports, VLAN ids). A SYN on the 4-tuple of a closed session starts a new one.
- * Sessions also start mid-stream, on the first packet seen (marked as such).
+ * Every worker tracks the flows of the frames it owns (both directions of a
+ * conversation always land on the same worker), in a table of its own. Flows
+ * are keyed by the ordered endpoint pair (IPv4 or IPv6 addresses, ports where
+ * the protocol has them: TCP, UDP, SCTP; for ICMP/ICMPv6 the type as the
+ * Community ID specification pairs them and the echo identifier), the IP
+ * protocol, the IP version and VLAN ids. Tunnelled traffic is tracked as its
+ * innermost conversation; the carrier gets no flow. A SYN on the 4-tuple of a
+ * closed session starts a new one. TCP sessions also start mid-stream, on the
+ * first packet seen (marked as such). Other protocols start on their first
+ * packet (src: its sender) and end by idle timeout (per protocol), at the end
+ * of a capture, or by eviction.
+ *
+ * TCP:
  *
  * Payload is reassembled per direction in sequence order, each byte once:
  * retransmitted bytes are reported as retransmit events and never delivered
@@ -44,7 +53,8 @@ enum ft_close {
 	FT_CLOSE_NONE = 0,
 	FT_CLOSE_FIN,     /**< both sides sent FIN */
 	FT_CLOSE_RST,     /**< a RST */
-	FT_CLOSE_TIMEOUT, /**< idle longer than its state's timeout (or replaced by a new SYN) */
+	FT_CLOSE_TIMEOUT, /**< idle longer than its state's (protocol's) timeout (or replaced by
+			       a new SYN) */
 	FT_CLOSE_EOF,     /**< still open when the capture ended */
 	FT_CLOSE_EVICTED, /**< removed to make room in a full table */
 };
@@ -57,8 +67,13 @@ enum ft_dir {
 
 /** Counters of one direction. */
 struct ft_flow_dir {
-	uint64_t packets;     /**< every frame sent this way (handshake, ACKs, retransmits too) */
-	uint64_t bytes;       /**< distinct payload bytes, each counted once */
+	uint64_t packets; /**< every frame sent this way (handshake, ACKs, retransmits too) */
+	/** TCP: distinct payload bytes, each counted once. Other protocols: IP payload
+	 * bytes (after the IP header and IPv6 extension headers) of every packet. */
+	uint64_t bytes;
+	/** IP-level bytes (IP header + payload) of every packet this way, as IPFIX
+	 * octetDeltaCount (from the IP length field, whatever was captured). */
+	uint64_t octets;
 	uint64_t retransmits; /**< segments whose payload had all been seen before */
 	uint64_t missed;      /**< payload bytes never seen (holes given up) */
 	uint16_t mss;         /**< from this side's SYN (0: none seen) */
@@ -69,9 +84,28 @@ struct ft_flow_dir {
 	uint64_t ack_lat_samples;
 };
 
+/** Flow classes of the per-protocol counters (struct ft_stats). */
+enum ft_flow_class {
+	FT_FLOW_CLASS_TCP = 0,
+	FT_FLOW_CLASS_UDP,
+	FT_FLOW_CLASS_ICMP, /**< ICMP and ICMPv6 */
+	FT_FLOW_CLASS_OTHER,
+	FT_FLOW_CLASSES
+};
+
+/** The class of IP protocol proto. Any thread. */
+static inline int
+ft_flow_class_of(unsigned proto)
+{
+	return proto == 6                  ? FT_FLOW_CLASS_TCP
+	       : proto == 17               ? FT_FLOW_CLASS_UDP
+	       : proto == 1 || proto == 58 ? FT_FLOW_CLASS_ICMP
+					   : FT_FLOW_CLASS_OTHER;
+}
+
 /**
- * A TCP session. Handed to flow callbacks (borrowed: valid during the call;
- * the worker owns it) and copied out by ft_pipeline_flows().
+ * A flow (a TCP session, or a conversation of another IP protocol). Handed to flow callbacks
+ * (borrowed: valid during the call; the worker owns it) and copied out by ft_pipeline_flows().
  */
 struct ft_flow {
 	uint64_t id;    /**< unique per pipeline: worker index in the low 8 bits */
@@ -79,9 +113,14 @@ struct ft_flow {
 	uint8_t n_vlan; /**< VLAN ids in vlan[] (outer first, at most 2 kept) */
 	uint16_t vlan[2];
 	uint8_t src[16], dst[16]; /**< src: sent the first SYN (or the first packet seen) */
-	uint16_t sport, dport;
-	uint8_t midstream; /**< joined without seeing the SYN */
-	uint8_t state;     /**< enum ft_tcp_state */
+	uint16_t sport, dport;    /**< TCP, UDP, SCTP; 0 for other protocols */
+	uint8_t proto;            /**< IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, ...) */
+	/** ICMP/ICMPv6: type and code of the first packet, its echo identifier
+	 * (icmp_echo 1 when the flow is an echo exchange). */
+	uint8_t icmp_type, icmp_code, icmp_echo;
+	uint16_t icmp_id;
+	uint8_t midstream; /**< TCP: joined without seeing the SYN */
+	uint8_t state;     /**< TCP: enum ft_tcp_state (0 for other protocols) */
 	uint8_t close;     /**< enum ft_close (FT_CLOSE_NONE while open) */
 	uint16_t worker;
 	uint8_t ts_digits;          /**< timestamp precision of the capture: 6 or 9 */
@@ -93,10 +132,13 @@ struct ft_flow {
 	struct ft_flow_dir dir[2];  /**< indexed by enum ft_dir: send, recv */
 };
 
-/** Kinds of flow events. START comes first and END last for every session. */
+/** Kinds of flow events. START comes first and END last for every flow. Only
+ * START, DATA (UDP) and END come for flows other than TCP. */
 enum ft_flow_event_type {
-	FT_FLOW_START = 1,     /**< handshake complete, or mid-stream join */
-	FT_FLOW_DATA,          /**< in-order payload bytes of one direction */
+	FT_FLOW_START = 1,     /**< TCP: handshake complete, or mid-stream join; others: the
+				  first packet */
+	FT_FLOW_DATA,          /**< TCP: in-order payload bytes of one direction; UDP: one
+				  datagram's payload (captured bytes), boundaries kept */
 	FT_FLOW_RETRANSMIT,    /**< a segment whose bytes had all been seen */
 	FT_FLOW_GAP,           /**< bytes given up as never seen */
 	FT_FLOW_RESET,         /**< a RST */
@@ -114,7 +156,7 @@ struct ft_flow_event {
 	uint64_t ts_ns;      /**< timestamp of the packet that caused it (or the clock) */
 	const uint8_t *data; /**< DATA: the bytes (NULL when reassembly is off) */
 	uint32_t len;        /**< DATA, RETRANSMIT: bytes; GAP: bytes given up */
-	uint32_t seq;        /**< DATA, RETRANSMIT, GAP: sequence number of the first byte */
+	uint32_t seq;        /**< TCP DATA, RETRANSMIT, GAP: sequence number of the first byte */
 };
 
 /**
@@ -130,8 +172,10 @@ FT_EXTERN const char *ft_tcp_state_name(int state);
 FT_EXTERN const char *ft_close_name(int close);
 
 /**
- * Community ID v1 (https://github.com/corelight/community-id-spec) of a session's
- * 5-tuple, seed 0, e.g. "1:LQU9qZlK+B5F3KDmev6m5PMibrg=".
+ * Community ID v1 (https://github.com/corelight/community-id-spec) of a flow,
+ * seed 0, e.g. "1:LQU9qZlK+B5F3KDmev6m5PMibrg=": the 5-tuple for TCP, UDP and
+ * SCTP; ICMP/ICMPv6 type and code mapped as the specification does; the
+ * address pair and protocol for others. proto 0 reads as TCP (older callers).
  * @param buf at least 32 bytes. @return buf.
  * Thread-safety: any thread. Context: no allocation; about a microsecond (SHA-1).
  */

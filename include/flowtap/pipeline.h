@@ -103,11 +103,12 @@ struct ft_config {
 	void *user;
 	int decode; /**< decode frames before on_packet; default 1 */
 
-	/* TCP session tracking (flow.h). Needs decode. */
-	int track;      /**< track TCP sessions; default 1 */
+	/* Flow tracking (flow.h): TCP sessions and every other IP protocol. Needs decode. */
+	int track;      /**< track flows; default 1 */
 	int reassemble; /**< hold out-of-order payload so DATA events carry the bytes; default 1 */
-	ft_flow_cb *on_flow; /**< flow events (start, data, ..., end), on the owning worker */
-	uint32_t max_flows;  /**< sessions tracked at once, all workers together; default 1048576 */
+	ft_flow_cb *on_flow;     /**< flow events (start, data, ..., end), on the owning worker */
+	uint32_t max_flows;      /**< flows tracked at once (every protocol), all workers together;
+				    default 1048576 */
 	uint32_t ooo_flow_bytes; /**< out-of-order bytes held per session; default 256 KiB */
 	uint64_t ooo_bytes;      /**< out-of-order bytes held per worker; default 64 MiB */
 	double timeout_syn;      /**< seconds a half-open session may idle; default 30 */
@@ -117,6 +118,9 @@ struct ft_config {
 	double reorder_window;   /**< seconds (packet time) a hole an ACK passed may still fill,
 				    and a FIN close or RST waits for data captured after it,
 				    before it is final; default 0.5; 0: at once */
+	double timeout_udp;      /**< seconds a UDP flow may idle; default 60 */
+	double timeout_icmp;     /**< seconds an ICMP or ICMPv6 flow may idle; default 30 */
+	double timeout_other;    /**< seconds a flow of another IP protocol may idle; default 60 */
 };
 
 /**

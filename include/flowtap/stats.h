@@ -13,6 +13,8 @@
 
 #include <stdint.h>
 
+#include "flowtap/flow.h" /* FT_FLOW_CLASSES */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -27,12 +29,16 @@ struct ft_worker_stats {
 	uint64_t bytes;     /**< wire bytes (len) of those frames */
 	uint64_t decode_errors; /**< frames whose decode stopped early (status != OK) */
 	uint64_t discarded; /**< frames dequeued after a consumer asked to stop (not delivered) */
-	uint64_t flows_active;    /**< TCP sessions in this worker's table */
+	uint64_t flows_active;    /**< flows (every protocol) open in this worker's table */
 	uint64_t flows_evicted;   /**< sessions evicted to make room */
-	uint64_t flows_untracked; /**< TCP packets no session could be found or made for (table
+	uint64_t flows_untracked; /**< IP packets no flow could be found or made for (table
 				     full) */
 	uint64_t cpu_ns; /**< CPU time this worker's thread has used (CLOCK_THREAD_CPUTIME_ID, read
 			    by the worker every 64 batches, before it sleeps and at its end) */
+	/** Flows started and ended, by enum ft_flow_class (tcp, udp, icmp, other);
+	 * active = started - ended. */
+	uint64_t flows_started[FT_FLOW_CLASSES];
+	uint64_t flows_ended[FT_FLOW_CLASSES];
 };
 
 /** One snapshot of the pipeline's counters. */
@@ -57,6 +63,8 @@ struct ft_stats {
 				    for the mode); file: 0 */
 	uint64_t capture_cpu_ns; /**< CPU time the capture thread has used (read by itself: live
 				    every 100 ms, any source at its end) */
+	uint64_t flows_started[FT_FLOW_CLASSES]; /**< sums of workers[]: by enum ft_flow_class */
+	uint64_t flows_ended[FT_FLOW_CLASSES];
 	unsigned n_workers;
 	struct ft_worker_stats workers[FT_MAX_WORKERS];
 };

@@ -1,0 +1,517 @@
+/*
+ * tracker_internal.h - what the files of tracker/ share (private to tracker/).
+ *
+ * The tracker is one worker's session table and what it keeps per session:
+ *  - table.c:  the session pool, the worker's flat index, the liburcu table
+ *              other threads walk (RCU), the LRU lists, creation and teardown;
+ *  - tcp.c:    the TCP state machine, ACK handling, the per-packet entry point;
+ *  - reasm.c:  reassembly: held segments, holes given up, retransmissions;
+ *  - events.c: session events (START, END) and how a session ends;
+ *  - expire.c: timeouts, the pending queue (reorder windows), tick and flush;
+ *  - ipflow.c: flows of every IP protocol but TCP (UDP, ICMP, ICMPv6, others).
+ * Helpers every packet runs are static inline here, so they inline into the
+ * per-packet path as they did when the tracker was one file.
+ *
+ * Thread rules are tracker.h's: everything here runs on the tracker's worker,
+ * except the RCU callback (free_flow_rcu) and ft__tracker_visit().
+ *
+ * DESIGN
+ * - Tables: a liburcu lock-free hash table (cds_lfht) per worker, keyed by
+ *   the ordered endpoint pair + VLAN ids. The worker is its only writer;
+ *   other threads may walk it under RCU (QSBR: the worker announces a
+ *   quiescent state once per batch). A removed session's memory goes back to
+ *   the pool through call_rcu, so a reader never sees it reused. The worker
+ *   itself finds its sessions through a flat index of its own (below), which
+ *   costs one cache miss where the lfht's split-ordered list costs several.
+ * - Memory: sessions come from a pool allocated at creation (max_flows plus
+ *   slack for sessions waiting out their grace period); out-of-order
+ *   segments from a pool of fixed-size nodes (ooo_bytes in all, ooo_flow_bytes
+ *   per session). Nothing is allocated per packet.
+ * - Time: packet timestamps drive every timeout, so a file replays the same
+ *   way every time; a live worker also ticks with the clock when idle.
+ *   Sessions sit on one of four lists by timeout class (half-open,
+ *   established, closing, closed-and-lingering) in the order they were
+ *   queued; a packet only stamps last_ns. Expiry looks at list heads and
+ *   requeues a head touched since it was queued (lazy LRU: no list surgery,
+ *   hence no neighbour cache misses, per packet).
+ * - Reassembly, per direction: `next` is the next byte expected. A segment
+ *   wholly before it is a retransmission; one that starts before it is
+ *   trimmed; one that starts at it is delivered and pulls held segments
+ *   after it; one that starts later is held (trimmed against what is
+ *   already held). Sequence numbers compare modulo 2^32 (RFC 9293 3.4).
+ * - Capture order is not send order: a tap with one port per direction, a
+ *   multi-queue NIC or a merged file often shows the receiver's ACK before
+ *   the data it covers, the SYN-ACK before the SYN, a FIN or RST before the
+ *   last data. So an ACK past a hole is evidence, not proof: the hole is
+ *   given up (GAP, `missed`) only once the reorder window (packet time) has
+ *   passed since the first ACK that covered it, when the session's held
+ *   bytes or the pool run out, or when the session ends. Likewise a FIN
+ *   close or a RST ends the session (END, the flow record) only a window
+ *   after it was seen, and data captured meanwhile still counts. Sessions
+ *   waiting for a window sit on the pending queue (below), so a quiet live
+ *   link settles them by the clock too. A window of 0 gives holes up at the
+ *   ACK and ends sessions at once.
+ * - A RST counts the payload it carries. It ends the session only if its
+ *   sequence number is plausible and, within the window, nothing
+ *   contradicts it: new data from its sender, or an ACK from its receiver
+ *   of data sent after it. A RST so contradicted is "ignored" (an event,
+ *   and counted in the record): a rejected RST must not blind the tracker.
+ * - Roles come from the SYN: a session first seen through its SYN-ACK has
+ *   the SYN-ACK's receiver as `src`, and the SYN, when it comes, joins it.
+ * - Sessions closed by FIN or RST stay in the table for timeout_closed
+ *   ("lingering"), so stray retransmissions and ACKs after the close do not
+ *   start bogus mid-stream sessions; a new SYN on that key starts a new one.
+ * - Fields of struct ft_flow that change after the session is published are
+ *   written with relaxed atomic stores (plain moves on x86), so that
+ *   ft__tracker_visit() can read them from another thread without a race.
+ */
+#ifndef FT_TRACKER_INTERNAL_H
+#define FT_TRACKER_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <urcu/urcu-qsbr.h>
+#include <urcu/rculfhash.h>
+#include <urcu/lfstack.h>
+
+#include "flowtap/decode.h"
+#include "core/counter.h"
+#include "core/hash.h"
+#include "core/tsan.h"
+#include "tracker/proto.h"
+#include "tracker/tracker.h"
+
+#define SEG_DATA 2048 /* payload bytes one held-segment node carries */
+
+static inline int32_t
+sdiff(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b);
+}
+#define SEQ_LT(a, b)  (sdiff((a), (b)) < 0)
+#define SEQ_LEQ(a, b) (sdiff((a), (b)) <= 0)
+
+/* Timeout classes: TCP by state, then one per other protocol class; the
+ * classes before LRU_CLOSED hold open flows. */
+enum lru_class { LRU_SYN, LRU_EST, LRU_FIN, LRU_UDP, LRU_ICMP, LRU_OTHER, LRU_CLOSED, LRU__N };
+
+struct seg {
+	struct seg *next; /* sorted by seq */
+	uint32_t seq, len;
+	uint8_t data[SEG_DATA];
+};
+
+struct key {
+	uint8_t a[16], b[16];
+	uint16_t pa, pb;
+	uint16_t vlan[2];
+	uint8_t v;
+	uint8_t proto;  /* IP protocol */
+	uint8_t pad[6]; /* to 48 bytes: every byte is hashed */
+};
+
+_Static_assert(sizeof(struct key) % 8 == 0, "keys are hashed as whole words");
+
+/* One direction's reassembly and ACK-latency state. */
+struct half {
+	uint32_t next; /* next byte expected */
+	uint32_t isn;
+	uint32_t fin_seq;   /* sequence number of the FIN */
+	uint32_t probe_end; /* data up to here awaits an ACK (latency sample) */
+	uint64_t probe_ns;
+	uint32_t high;    /* end of the highest segment seen (bounds what an ACK may give up) */
+	struct seg *held; /* out-of-order segments, sorted */
+	uint32_t held_bytes;
+	uint32_t ack_hi;  /* the other side acknowledged up to here (valid while hole) */
+	uint32_t ack_max; /* the highest plausible ACK of this side's bytes (if have_ack) */
+	uint64_t hole_ns; /* when an ACK first passed next: the hole's window runs from it */
+	uint8_t have_next, syn, syn_acked, fin, fin_acked, probe, hole, have_ack;
+};
+
+struct flow {
+	/* A lookup touches node and key only: one cache line (16 + 48 bytes). */
+	_Alignas(64) struct cds_lfht_node node;
+	struct key key;
+	struct ft_flow pub; /* what consumers see */
+	unsigned long hash;
+	uint64_t queued_ns; /* when it was (re)queued on its LRU list */
+	struct rcu_head rcu;
+	struct cds_lfs_node free_node;
+	struct ft_tracker *t;
+	struct flow *prev, *next; /* LRU list */
+	uint8_t lru;
+	uint8_t started, ended, in_table;
+	uint8_t ipflow;          /* tracked by ipflow.c (not TCP's state machine) */
+	uint64_t syn_ns;         /* the first SYN: connect time counts from it */
+	uint64_t last_syn_ns;    /* the last SYN: RTT counts from it (a retry restarts it) */
+	uint64_t close_ns;       /* when the FIN close or the RST was seen (closing) */
+	uint32_t q_prev, q_next; /* pending queue links: pool position + 1, 0 = none */
+	uint32_t rst_end;        /* closing by RST: its sender had sent up to here */
+	uint8_t closing;         /* enum ft_close the session ends with once its window is over */
+	uint8_t rst_dir, in_q;
+	/* Port reuse while the old connection is still closing: the new session
+	 * takes the index, the old one (superseded) finishes within its window,
+	 * and packets go to the one whose sequence space they fit. */
+	uint8_t superseded, in_index;
+	uint32_t old, succ; /* pool position + 1 of the one it superseded / that superseded it */
+	struct half h[2];
+};
+
+struct lru {
+	struct flow *head, *tail;
+};
+
+/* An index slot: tag 0 is empty; pos is the session's place in the pool. */
+struct slot {
+	uint32_t tag;
+	uint32_t pos;
+};
+
+struct ft_tracker {
+	struct ft_tracker_config cfg;
+	struct cds_lfht *ht;
+	struct flow *flows;     /* the pool */
+	uint32_t n_flows, bump; /* pool size; entries never used yet start at bump */
+	struct slot *index;     /* the worker's own lookup index (open addressing) */
+	uint32_t index_mask;
+	struct cds_lfs_stack free_flows; /* returned by call_rcu (any thread), popped here only */
+	struct seg *segs;
+	uint32_t n_segs, seg_bump;
+	struct seg *free_segs; /* worker-only */
+	struct lru lru[LRU__N];
+	uint32_t q_head, q_tail; /* the pending queue: sessions waiting out a reorder window */
+	uint64_t q_head_due;     /* no earlier than the head's due time (UINT64_MAX: empty) */
+	uint64_t next_id;
+	uint32_t in_table; /* sessions in the table, lingering ones included */
+	uint64_t now_ns;   /* expiry clock: the latest packet time, or the live clock */
+	uint64_t ev_ns;    /* time of what is being processed: the packet's, or now_ns */
+	int cb_failed;     /* a callback returned non-zero: no more callbacks */
+	int cb_rc;
+	/* Counters (single writer, read relaxed). */
+	_Alignas(64) _Atomic uint64_t active, evicted, untracked, ooo_dropped, rst_ignored;
+	_Atomic uint64_t started[FT_FLOW_CLASSES], ended[FT_FLOW_CLASSES];
+};
+
+/* ---------- table.c ---------- */
+void ft__lru_touch(struct ft_tracker *t, struct flow *f, enum lru_class c);
+void ft__lru_requeue(struct ft_tracker *t, struct flow *f);
+void ft__index_del(struct ft_tracker *t, struct flow *f);
+void ft__remove_flow(struct ft_tracker *t, struct flow *f);
+/* A new session; swap: the packet's receiver is `src` (a SYN-ACK seen first). */
+struct flow *ft__new_flow(struct ft_tracker *t, const struct ft_packet *pkt, const struct key *k,
+	unsigned long hash, int swap);
+
+/* ---------- reasm.c ---------- */
+void ft__give_up(struct ft_tracker *t, struct flow *f, int d, uint32_t len);
+void ft__give_up_first_hole(struct ft_tracker *t, struct flow *f, int d);
+void ft__flush_held(struct ft_tracker *t, struct flow *f, int d);
+int64_t ft__hold(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uint8_t *data,
+	uint32_t len);
+void ft__retransmit(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, uint32_t len);
+void ft__give_up_acked(struct ft_tracker *t, struct flow *f, int d);
+
+/* ---------- events.c ---------- */
+void ft__start(struct ft_tracker *t, struct flow *f);
+void ft__established(struct ft_tracker *t, struct flow *f);
+void ft__end_flow(struct ft_tracker *t, struct flow *f, enum ft_close why);
+enum ft_close ft__close_reason(const struct flow *f, enum ft_close dflt);
+
+/* ---------- ipflow.c ---------- */
+/* One packet of a protocol other than TCP (k, hash: its key). */
+void ft__ip_packet(
+	struct ft_tracker *t, const struct ft_packet *pkt, const struct key *k, unsigned long hash);
+
+/* ---------- expire.c ---------- */
+void ft__q_push(struct ft_tracker *t, struct flow *f);
+void ft__q_del(struct ft_tracker *t, struct flow *f);
+uint64_t ft__due_ns(const struct ft_tracker *t, const struct flow *f);
+void ft__close_later(struct ft_tracker *t, struct flow *f, enum ft_close why);
+void ft__run_queue(struct ft_tracker *t);
+
+/* ---------- hot helpers (inline) ---------- */
+
+static inline int
+ft__emit(struct ft_tracker *t, struct flow *f, enum ft_flow_event_type type, enum ft_dir dir,
+	const uint8_t *data, uint32_t seq, uint32_t len)
+{
+	struct ft_flow_event ev;
+	int rc;
+
+	if (t->cfg.on_flow == NULL || t->cb_failed)
+		return 0;
+	ev.type = type;
+	ev.dir = dir;
+	ev.flow = &f->pub;
+	ev.ts_ns = t->ev_ns;
+	ev.data = data;
+	ev.len = len;
+	ev.seq = seq;
+	rc = t->cfg.on_flow(&ev, t->cfg.user);
+	if (rc != 0) {
+		t->cb_failed = 1;
+		t->cb_rc = rc;
+	}
+	return rc;
+}
+
+static inline struct flow *
+ft__q_at(struct ft_tracker *t, uint32_t pos1)
+{
+	return pos1 != 0 ? &t->flows[pos1 - 1] : NULL;
+}
+
+static inline void
+ft__seg_free(struct ft_tracker *t, struct seg *s)
+{
+	s->next = t->free_segs;
+	t->free_segs = s;
+}
+
+/* ---------- keys ---------- */
+
+/*
+ * The worker's lookup index. The liburcu table is what other threads read; the
+ * worker finds its sessions through this flat open-addressing index instead
+ * (linear probing, at most 3/4 full, 8-byte slots with a 32-bit hash tag): a
+ * lookup costs one cache miss in the index and one in the session, where the
+ * split-ordered list of cds_lfht costs one per node on the way. Insertions and
+ * removals (one per session) keep both in step.
+ */
+static inline uint32_t
+ft__tag_of(unsigned long hash)
+{
+	return (uint32_t)((uint64_t)hash >> 32) | 1u;
+}
+
+static inline struct flow *
+ft__index_find(struct ft_tracker *t, const struct key *k, unsigned long hash)
+{
+	uint32_t tag = ft__tag_of(hash), i = (uint32_t)hash & t->index_mask;
+
+	for (;; i = (i + 1) & t->index_mask) {
+		const struct slot *e = &t->index[i];
+
+		if (e->tag == 0)
+			return NULL;
+		if (e->tag == tag && memcmp(&t->flows[e->pos].key, k, sizeof(*k)) == 0)
+			return &t->flows[e->pos];
+	}
+}
+
+static inline unsigned long
+ft__key_hash(const struct key *k)
+{
+	/* Another seed than the shard hash: within a shard those bits are alike. */
+	return (unsigned long)ft__hash_words(k, sizeof(*k) / 8, 0x243f6a8885a308d3ULL);
+}
+
+/*
+ * The packet's own ports: TCP, UDP, SCTP (read from the frame, bounds
+ * checked against its captured end); 0 for other protocols and fragments.
+ */
+static inline void
+ft__pkt_ports(const struct ft_decoded *d, const uint8_t *end, uint16_t *sp, uint16_t *dp)
+{
+	*sp = *dp = 0;
+	if (d->layers & FT_LAYER_TCP) {
+		*sp = d->tcp.sport;
+		*dp = d->tcp.dport;
+	} else if (d->layers & FT_LAYER_UDP) {
+		*sp = d->udp.sport;
+		*dp = d->udp.dport;
+	} else if (d->ip.proto == FT__IPPROTO_SCTP && !d->ip.frag && d->l3 != NULL) {
+		const uint8_t *l4 = d->l3 + d->ip.hlen + d->ip.ext_len;
+
+		if (end != NULL && l4 >= d->l3 && l4 + 4 <= end) {
+			*sp = (uint16_t)(l4[0] << 8 | l4[1]);
+			*dp = (uint16_t)(l4[2] << 8 | l4[3]);
+		}
+	}
+}
+
+/*
+ * Build the ordered key of a decoded IP packet (frame end: its captured
+ * end, for SCTP's ports). Returns 0, or -1 for a packet that is tracked by
+ * no flow: not IP, or a TCP/UDP/ICMP packet whose header did not decode
+ * (the worker counts it as a decode error).
+ */
+static inline int
+ft__make_key(const struct ft_decoded *d, const uint8_t *end, struct key *k)
+{
+	unsigned alen = d->ip.v == 6 ? 16 : 4;
+	uint16_t sp, dp;
+	int c;
+
+	if (!(d->layers & (FT_LAYER_IP4 | FT_LAYER_IP6)))
+		return -1;
+	memset(k, 0, sizeof(*k));
+	k->v = d->ip.v;
+	k->proto = d->ip.proto;
+	for (unsigned i = 0; i < d->n_vlan && i < 2; i++)
+		k->vlan[i] = d->vlan[i].id;
+	c = memcmp(d->ip.src, d->ip.dst, alen);
+	if (d->ip.frag) {
+		/* Until fragments are reassembled: one flow per address pair and
+		 * protocol for all fragments, the first one (with ports) included. */
+		sp = dp = 0;
+	} else if (d->layers & (FT_LAYER_TCP | FT_LAYER_UDP)) {
+		sp = (d->layers & FT_LAYER_TCP) ? d->tcp.sport : d->udp.sport;
+		dp = (d->layers & FT_LAYER_TCP) ? d->tcp.dport : d->udp.dport;
+	} else if (d->ip.proto == FT__IPPROTO_TCP || d->ip.proto == FT__IPPROTO_UDP) {
+		return -1;
+	} else if (d->ip.proto == FT__IPPROTO_ICMP || d->ip.proto == FT__IPPROTO_ICMPV6) {
+		int peer;
+
+		if (!(d->layers & (FT_LAYER_ICMP | FT_LAYER_ICMP6)))
+			return -1;
+		/* Not ordered like ports: a request and its answer give equal keys. */
+		peer = ft__icmp_peer_type(d->ip.v, d->icmp.type);
+		k->pa = peer < 0 ? (uint16_t)(d->icmp.type | d->icmp.code << 8 | 0x8000u)
+				 : (uint16_t)(peer < d->icmp.type ? peer : d->icmp.type);
+		k->pb = d->icmp.echo ? d->icmp.id : 0;
+		sp = dp = 0;
+	} else {
+		ft__pkt_ports(d, end, &sp, &dp);
+	}
+	if (c < 0 || (c == 0 && sp <= dp)) {
+		memcpy(k->a, d->ip.src, alen);
+		memcpy(k->b, d->ip.dst, alen);
+		if (sp | dp) {
+			k->pa = sp;
+			k->pb = dp;
+		}
+	} else {
+		memcpy(k->a, d->ip.dst, alen);
+		memcpy(k->b, d->ip.src, alen);
+		if (sp | dp) {
+			k->pa = dp;
+			k->pb = sp;
+		}
+	}
+	return 0;
+}
+
+/* Is this packet's flow one of ipflow.c's (not the TCP state machine's)? */
+static inline int
+ft__is_ipflow(const struct ft_decoded *d)
+{
+	return !(d->layers & FT_LAYER_TCP) || d->ip.frag;
+}
+
+static inline enum lru_class
+ft__class_of(const struct flow *f)
+{
+	if (f->ipflow) {
+		int c = ft_flow_class_of(f->pub.proto);
+
+		return c == FT_FLOW_CLASS_UDP    ? LRU_UDP
+		       : c == FT_FLOW_CLASS_ICMP ? LRU_ICMP
+						 : LRU_OTHER;
+	}
+	switch (f->pub.state) {
+	case FT_TCP_SYN_SENT:
+	case FT_TCP_SYN_RCVD:
+		return LRU_SYN;
+	case FT_TCP_ESTABLISHED:
+		return LRU_EST;
+	case FT_TCP_CLOSED:
+		return LRU_CLOSED;
+	default:
+		return LRU_FIN;
+	}
+}
+
+/* ---------- reassembly ---------- */
+
+static inline void
+ft__deliver(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uint8_t *data,
+	uint32_t len)
+{
+	struct half *h = &f->h[d];
+
+	h->next = seq + len;
+	if (h->hole && SEQ_LEQ(h->ack_hi, h->next))
+		h->hole = 0; /* the bytes the ACK covered did come */
+	FT_PUB_ADD(f->pub.dir[d].bytes, len);
+	ft__emit(t, f, FT_FLOW_DATA, (enum ft_dir)d, t->cfg.reassemble ? data : NULL, seq, len);
+}
+/* Deliver held segments that are now in order; drop what is already covered. */
+static inline void
+ft__drain(struct ft_tracker *t, struct flow *f, int d)
+{
+	struct half *h = &f->h[d];
+	struct seg *s;
+
+	while ((s = h->held) != NULL && SEQ_LEQ(s->seq, h->next)) {
+		uint32_t skip = h->next - s->seq;
+
+		h->held = s->next;
+		h->held_bytes -= s->len;
+		if (skip < s->len)
+			ft__deliver(t, f, d, h->next, s->data + skip, s->len - skip);
+		ft__seg_free(t, s);
+	}
+}
+
+/* One segment of direction d (the in-order case inline; holding, out of line). */
+static inline __attribute__((always_inline)) void
+ft__segment(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uint8_t *data,
+	uint32_t len)
+{
+	struct half *h = &f->h[d];
+	uint32_t end = seq + len;
+	int64_t added;
+
+	if (!h->have_next) {
+		h->next = seq;
+		h->high = seq;
+		h->have_next = 1;
+	}
+	if (SEQ_LT(h->high, end))
+		h->high = end;
+	if (SEQ_LEQ(end, h->next)) {
+		ft__retransmit(t, f, d, seq, len);
+		return;
+	}
+	if (SEQ_LT(seq, h->next)) {
+		data += h->next - seq;
+		seq = h->next;
+		len = end - seq;
+	}
+	if (!h->probe) {
+		h->probe = 1;
+		h->probe_end = end;
+		h->probe_ns = t->ev_ns;
+	}
+	if (seq == h->next) {
+		ft__deliver(t, f, d, seq, data, len);
+		ft__drain(t, f, d);
+		return;
+	}
+	added = ft__hold(t, f, d, seq, data, len);
+	if (added == 0) {
+		ft__retransmit(t, f, d, seq, len);
+		return;
+	}
+	if (added < 0) {
+		/* Out of buffer: give holes up until this segment fits. */
+		FT_CTR_ADD(t->ooo_dropped, 1);
+		while (h->held != NULL && SEQ_LT(h->held->seq, seq))
+			ft__give_up_first_hole(t, f, d); /* only holes before this segment */
+		if (SEQ_LT(h->next, seq))
+			ft__give_up(t, f, d, seq - h->next);
+		if (SEQ_LT(seq, h->next)) { /* part of it was delivered from what was held */
+			if (SEQ_LEQ(end, h->next))
+				return;
+			data += h->next - seq;
+			seq = h->next;
+		}
+		ft__deliver(t, f, d, seq, data, end - seq);
+		ft__drain(t, f, d);
+	}
+}
+
+#endif
