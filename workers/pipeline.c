@@ -7,7 +7,11 @@
  * start: one thread per worker, then the stats thread, then the capture thread.
  * capture thread: the source's run function reads frames and calls
  *   ft__deliver() for each: hash -> worker -> (copy into the worker's arena) ->
- *   descriptor into the worker's ring. A live source never waits: a full ring
+ *   descriptor into the worker's ring. An IP fragment also goes through the
+ *   reassembly (defrag/) first; when it completes a datagram, that datagram
+ *   (with the frame's link header) is hashed as a packet of its own and handed
+ *   to its flow's worker as one more descriptor (FT_DESC_REASSEMBLED), copied
+ *   into that worker's arena. A live source never waits: a full ring
  *   or arena drops the frame and counts it against that worker (ring_drop).
  *   A file waits for room, so reading a file is lossless.
  * stop: sets a flag and wakes the capture thread (eventfd; pcap_breakloop).
@@ -27,6 +31,7 @@
 #include <ck_pr.h>
 #include <urcu/urcu-qsbr.h>
 
+#include "defrag/defrag.h"
 #include "flowtap/error.h"
 #include "tracker/tracker.h"
 #include "workers/pipeline_internal.h"
@@ -56,6 +61,11 @@ ft_config_init(struct ft_config *cfg)
 	cfg->timeout_idle = 300;
 	cfg->timeout_closed = 30;
 	cfg->reorder_window = 0.5;
+	cfg->defrag = 1;
+	cfg->defrag_max_datagrams = 1024;
+	cfg->defrag_max_frags = 64;
+	cfg->defrag_max_bytes = 4u << 20;
+	cfg->defrag_timeout = 30;
 }
 
 void
@@ -117,12 +127,22 @@ check_config(const struct ft_config *cfg, char *errbuf)
 		snprintf(errbuf, FT_ERRBUF_SIZE, "tracking needs max_flows > 0 and timeouts > 0");
 		return FT_EINVAL;
 	}
+	if (cfg->defrag &&
+		(cfg->defrag_max_datagrams == 0 || cfg->defrag_max_frags == 0 ||
+			cfg->defrag_max_bytes < FT_DEFRAG_BLOCK || !(cfg->defrag_timeout > 0))) {
+		snprintf(errbuf, FT_ERRBUF_SIZE,
+			"defragmentation needs max datagrams, fragments, bytes and a timeout > 0");
+		return FT_EINVAL;
+	}
 	if (cfg->snaplen <= 0 || cfg->snaplen > 262144) {
 		snprintf(errbuf, FT_ERRBUF_SIZE, "snap length must be 1..262144");
 		return FT_EINVAL;
 	}
 	return 0;
 }
+
+/* Smallest arena with defragmentation on: room for four of the largest datagrams. */
+#define FT_DEFRAG_ARENA (4ull * (65536 + FT_DEFRAG_HDR_MAX + FT_DEFRAG_HEADROOM))
 
 static uint64_t
 secs_to_ns(double s)
@@ -215,10 +235,26 @@ ft_pipeline_create(const struct ft_config *cfg, struct ft_pipeline **out, char *
 		rc = FT_ENOMEM;
 		goto fail;
 	}
-	/* The arena holds copies; the mmap reader hands out pointers into the file. */
+	if (cfg->defrag) {
+		struct ft_defrag_limits dl;
+
+		dl.max_datagrams = cfg->defrag_max_datagrams;
+		dl.max_frags = cfg->defrag_max_frags;
+		dl.max_bytes = cfg->defrag_max_bytes;
+		dl.timeout_ns = secs_to_ns(cfg->defrag_timeout);
+		p->defrag = ft__defrag_new(&dl, errbuf, FT_ERRBUF_SIZE);
+		if (p->defrag == NULL) {
+			rc = FT_ENOMEM;
+			goto fail;
+		}
+	}
+	/* The arena holds copies; the mmap reader hands out pointers into the file
+	 * (then only reassembled datagrams, which are always copies, use it). */
 	arena = p->use_mmap ? 0 : cfg->arena_bytes;
 	if (arena != 0 && arena < 4ull * (uint64_t)p->snaplen)
 		arena = 4ull * (uint64_t)p->snaplen;
+	if (p->defrag != NULL && arena < FT_DEFRAG_ARENA)
+		arena = FT_DEFRAG_ARENA;
 	for (unsigned i = 0; i < p->n_workers; i++) {
 		struct ft_worker *w = &p->workers[i];
 
@@ -255,6 +291,8 @@ capture_main(void *arg)
 	int rc;
 
 	rc = ft__capture_run(p);
+	if (p->defrag != NULL)
+		ft__defrag_expire(p->defrag, UINT64_MAX); /* incomplete at the end: timed out */
 	if (rc != 0 && atomic_load(&p->err) == 0)
 		ft__set_error(p, rc, "%s", ft_strerror(rc));
 	/* Release: every enqueue above happens before a worker sees done. */
@@ -353,6 +391,7 @@ ft_pipeline_destroy(struct ft_pipeline *p)
 		}
 		free(p->workers);
 	}
+	ft__defrag_free(p->defrag);
 	ft__source_close(p);
 	if (p->evfd >= 0)
 		close(p->evfd);
@@ -437,48 +476,118 @@ wait_for_room(unsigned *spins)
 	nanosleep(&ts, NULL);
 }
 
-int
-ft__deliver(struct ft_pipeline *p, const uint8_t *data, uint32_t caplen, uint32_t len,
-	uint64_t ts_ns, int copy)
+/*
+ * A descriptor in w's ring, and len bytes in its arena when copying. NULL
+ * when there is no room on a live capture (never wait), or when stopping.
+ */
+static inline struct ft_desc *
+reserve(struct ft_pipeline *p, struct ft_worker *w, uint32_t len, int copy, uint8_t **buf,
+	uint64_t *end)
 {
-	struct ft_worker *w;
 	struct ft_desc *slot;
-	uint8_t *buf = NULL;
-	uint64_t end = 0;
 	unsigned spins = 0;
 
-	w = &p->workers[ft__shard_of(ft__flow_hash(p->dlt, data, caplen), p->n_workers)];
 	for (;;) {
 		slot = ft__ring_reserve(&w->ring);
 		if (slot != NULL) {
 			if (!copy)
-				break;
-			buf = ft__arena_alloc(&w->arena, caplen, &end);
-			if (buf != NULL)
-				break;
+				return slot;
+			*buf = ft__arena_alloc(&w->arena, len, end);
+			if (*buf != NULL)
+				return slot;
 		}
-		if (p->live) {
-			/* Never block a live capture: count the drop against this worker. */
-			FT_CTR_ADD(p->captured, 1);
-			FT_CTR_ADD(w->ring_drop, 1);
-			return 0;
-		}
-		if (ft__stopping(p))
-			return -1; /* stopped while waiting: this frame was never taken */
+		if (p->live || ft__stopping(p))
+			return NULL;
 		wait_for_room(&spins);
 	}
-	if (copy) {
-		memcpy(buf, data, caplen);
-		data = buf;
-	}
-	FT_CTR_ADD(p->captured, 1);
+}
+
+/* Fill and publish a descriptor; n is the frame just captured. */
+static inline void
+commit(struct ft_pipeline *p, struct ft_worker *w, struct ft_desc *slot, const uint8_t *data,
+	uint32_t caplen, uint32_t len, uint64_t ts_ns, uint64_t end, uint32_t flags)
+{
 	slot->data = data;
 	slot->ts_ns = ts_ns;
 	slot->n = FT_CTR_GET(p->captured);
 	slot->arena_end = end;
 	slot->caplen = caplen;
 	slot->len = len;
+	slot->flags = flags;
 	ft__ring_commit(&w->ring, slot);
+}
+
+/*
+ * Hand a reassembled datagram (dg, dglen; FT_DEFRAG_HEADROOM writable bytes
+ * before it) to its flow's worker, behind the link header of the frame that
+ * completed it (frame, ipoff bytes). Counted as frag_handoff_drop when a live
+ * ring has no room.
+ */
+static void
+deliver_datagram(struct ft_pipeline *p, const uint8_t *frame, uint32_t ipoff, uint8_t *dg,
+	uint32_t dglen, uint64_t ts_ns)
+{
+	uint8_t *f = dg - ipoff, *buf = NULL;
+	uint32_t len = ipoff + dglen;
+	struct ft_worker *w;
+	struct ft_desc *slot;
+	uint64_t end = 0;
+
+	memcpy(f, frame, ipoff);
+	w = &p->workers[ft__shard_of(ft__flow_hash(p->dlt, f, len), p->n_workers)];
+	slot = len <= w->arena.size ? reserve(p, w, len, 1, &buf, &end) : NULL;
+	if (slot == NULL) {
+		FT_CTR_ADD(p->frag_handoff_drop, 1);
+		return;
+	}
+	memcpy(buf, f, len);
+	commit(p, w, slot, buf, len, len, ts_ns, end, FT_DESC_REASSEMBLED);
+}
+
+int
+ft__deliver(struct ft_pipeline *p, const uint8_t *data, uint32_t caplen, uint32_t len,
+	uint64_t ts_ns, int copy)
+{
+	struct ft_worker *w;
+	struct ft_desc *slot;
+	const uint8_t *frame = data;
+	uint8_t *buf = NULL, *dg = NULL;
+	uint64_t end = 0;
+	uint32_t dglen = 0, flags = 0;
+	int ipoff = -1;
+	enum ft_defrag_verdict v = FT_DEFRAG_NONE;
+
+	/* The one test a frame that is not a fragment pays (with defrag on). */
+	if (p->defrag != NULL && (ipoff = ft__ip_offset(p->dlt, data, caplen)) >= 0 &&
+		ft__defrag_candidate(data + ipoff, caplen - (uint32_t)ipoff)) {
+		v = ft__defrag_ip(
+			p->defrag, data + ipoff, caplen - (uint32_t)ipoff, ts_ns, &dg, &dglen);
+		if (v != FT_DEFRAG_NONE)
+			flags = FT_DESC_FRAGMENT;
+	}
+	w = &p->workers[ft__shard_of(ft__flow_hash(p->dlt, data, caplen), p->n_workers)];
+	slot = reserve(p, w, caplen, copy, &buf, &end);
+	if (slot == NULL) {
+		if (!p->live) {
+			if (v == FT_DEFRAG_DONE)
+				FT_CTR_ADD(p->frag_handoff_drop, 1);
+			return -1; /* stopped while waiting: this frame was never taken */
+		}
+		/* Never block a live capture: count the drop against this worker. */
+		FT_CTR_ADD(p->captured, 1);
+		FT_CTR_ADD(w->ring_drop, 1);
+		if (v == FT_DEFRAG_DONE)
+			deliver_datagram(p, frame, (uint32_t)ipoff, dg, dglen, ts_ns);
+		return 0;
+	}
+	if (copy) {
+		memcpy(buf, data, caplen);
+		data = buf;
+	}
+	FT_CTR_ADD(p->captured, 1);
+	commit(p, w, slot, data, caplen, len, ts_ns, end, flags);
 	FT_CTR_ADD(w->enqueued, 1);
+	if (v == FT_DEFRAG_DONE)
+		deliver_datagram(p, frame, (uint32_t)ipoff, dg, dglen, ts_ns);
 	return 0;
 }

@@ -49,6 +49,7 @@ struct ft_worker {
 	_Atomic uint64_t flows_active;
 	_Atomic uint64_t flows_evicted;
 	_Atomic uint64_t flows_untracked;
+	_Atomic uint64_t reassembled;
 };
 
 /* The classic-pcap mmap reader's state (capture/capture_mmap.c). */
@@ -73,7 +74,8 @@ struct ft_writer {
 	char **ring;        /* -G with --file-count: the last keep names */
 };
 
-struct ft_zsrc; /* capture/capture_compress.c */
+struct ft_zsrc;   /* capture/capture_compress.c */
+struct ft_defrag; /* defrag/defrag.h */
 
 struct ft_pipeline {
 	struct ft_config cfg;
@@ -97,6 +99,7 @@ struct ft_pipeline {
 
 	struct ft_worker *workers;
 	unsigned n_workers;
+	struct ft_defrag *defrag; /* capture thread's; NULL when cfg.defrag is 0 */
 
 	pthread_t capture_thread;
 	pthread_t stats_thread;
@@ -118,6 +121,7 @@ struct ft_pipeline {
 	_Atomic uint64_t filtered;
 	_Atomic uint64_t ps_recv, ps_drop, ps_ifdrop;
 	_Atomic int pcap_valid;
+	_Atomic uint64_t frag_handoff_drop; /* reassembled datagrams a live ring had no room for */
 };
 
 /* workers/pipeline.c */

@@ -24,14 +24,16 @@ extern "C" {
  * Copy what you keep.
  */
 struct ft_packet {
-	uint64_t n;                   /**< frame number in capture order, from 1 */
-	uint64_t ts_ns;               /**< capture time, nanoseconds since the epoch */
-	uint32_t caplen;              /**< bytes captured */
-	uint32_t len;                 /**< bytes on the wire */
-	int dlt;                      /**< libpcap DLT_* link type */
-	uint8_t ts_digits;            /**< timestamp precision: 6 (usec) or 9 (nsec) */
-	uint16_t worker;              /**< index of the worker running the callback */
-	const uint8_t *data;          /**< the frame, caplen bytes */
+	uint64_t n;          /**< frame number in capture order, from 1 */
+	uint64_t ts_ns;      /**< capture time, nanoseconds since the epoch */
+	uint32_t caplen;     /**< bytes captured */
+	uint32_t len;        /**< bytes on the wire */
+	int dlt;             /**< libpcap DLT_* link type */
+	uint8_t ts_digits;   /**< timestamp precision: 6 (usec) or 9 (nsec) */
+	uint8_t reassembled; /**< 1: not a captured frame but a datagram reassembled from the
+				fragments before it (n is the frame that completed it) */
+	uint16_t worker;     /**< index of the worker running the callback */
+	const uint8_t *data; /**< the frame, caplen bytes */
 	const struct ft_decoded *dec; /**< decoded view of data */
 };
 

@@ -116,6 +116,18 @@ struct ft_config {
 	double reorder_window;   /**< seconds (packet time) a hole an ACK passed may still fill,
 				    and a FIN close or RST waits for data captured after it,
 				    before it is final; default 0.5; 0: at once */
+
+	/* IP defragmentation, on the capture thread before sharding (README "IP
+	 * fragments"). Each fragment frame still reaches on_packet (not the tracker);
+	 * the reassembled datagram goes to its flow's worker as one extra packet
+	 * (ft_packet.reassembled = 1) that the tracker sees. */
+	int defrag;              /**< reassemble IPv4 and IPv6 fragments; default 1 */
+	int packets_reassembled; /**< also hand reassembled datagrams to on_packet; default 0 */
+	uint32_t defrag_max_datagrams; /**< datagrams being reassembled at once; default 1024 */
+	uint32_t defrag_max_frags;     /**< fragments held per datagram; default 64 */
+	uint64_t defrag_max_bytes;     /**< payload bytes held in all; default 4 MiB */
+	double defrag_timeout; /**< seconds (packet time) from a datagram's first fragment to
+				  giving it up; default 30 */
 };
 
 /**

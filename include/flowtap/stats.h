@@ -7,6 +7,9 @@
  * After ft_pipeline_wait() returns the snapshot is exact and conserved:
  *   captured == sum(workers[i].enqueued) + sum(workers[i].ring_drop)
  *   sum(workers[i].packets) + sum(workers[i].discarded) == sum(workers[i].enqueued)
+ *   sum(workers[i].reassembled) == frag_reassembled
+ * (frames are counted as frames; a reassembled datagram is an extra packet that
+ * only the reassembled counters count.)
  */
 #ifndef FLOWTAP_STATS_H
 #define FLOWTAP_STATS_H
@@ -31,6 +34,7 @@ struct ft_worker_stats {
 	uint64_t flows_evicted;   /**< sessions evicted to make room */
 	uint64_t flows_untracked; /**< TCP packets no session could be found or made for (table
 				     full) */
+	uint64_t reassembled;     /**< reassembled datagrams this worker took from its ring */
 };
 
 /** One snapshot of the pipeline's counters. */
@@ -51,6 +55,16 @@ struct ft_stats {
 	uint64_t flows_active;
 	uint64_t flows_evicted;
 	uint64_t flows_untracked;
+	/* IP defragmentation (capture thread; all 0 when ft_config.defrag is 0). */
+	uint64_t frag_seen;        /**< fragment frames taken by the reassembly */
+	uint64_t frag_reassembled; /**< datagrams completed and handed to a worker */
+	uint64_t frag_timeout;   /**< datagrams given up incomplete (timeout, or end of capture) */
+	uint64_t frag_dropped;   /**< datagrams abandoned: evicted for a limit, an IPv6 overlap,
+				    an invalid fragment, or no room in a live worker's ring */
+	uint64_t frag_overlap;   /**< fragments that overlapped held bytes */
+	uint64_t frag_duplicate; /**< exact duplicate fragments, ignored */
+	uint64_t frag_invalid;   /**< fragments refused as invalid (tiny first fragment, past
+				    65535 bytes, truncated, inconsistent last fragment...) */
 	unsigned n_workers;
 	struct ft_worker_stats workers[FT_MAX_WORKERS];
 };
