@@ -27,6 +27,7 @@
 #define FT_BATCH_MAX 256
 
 struct ft_tracker;
+struct ft_defrag;
 
 struct ft_worker {
 	struct ft_ring ring;
@@ -74,8 +75,7 @@ struct ft_writer {
 	char **ring;        /* -G with --file-count: the last keep names */
 };
 
-struct ft_zsrc;   /* capture/capture_compress.c */
-struct ft_defrag; /* defrag/defrag.h */
+struct ft_zsrc; /* capture/capture_compress.c */
 
 struct ft_pipeline {
 	struct ft_config cfg;
