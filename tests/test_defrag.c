@@ -109,6 +109,38 @@ ctr(const struct ft_defrag *d)
 	return c;
 }
 
+/* The last complete datagram (ft__defrag_ip's out parameters). */
+static uint8_t *o;
+static uint32_t olen;
+
+static enum ft_defrag_verdict
+v4(struct ft_defrag *d, uint64_t ts, uint16_t id, uint8_t proto, uint32_t off, int mf,
+	const uint8_t *data, uint32_t n)
+{
+	static uint8_t b[65536 + 64];
+
+	return ft__defrag_ip(d, b, frag4(b, id, proto, off, mf, data, n), ts, &o, &olen);
+}
+
+/* v4() with the frame cut short by cut bytes (a snap length). */
+static enum ft_defrag_verdict
+v4cut(struct ft_defrag *d, uint64_t ts, uint32_t cut, uint16_t id, uint8_t proto, uint32_t off,
+	int mf, const uint8_t *data, uint32_t n)
+{
+	static uint8_t b[65536 + 64];
+
+	return ft__defrag_ip(d, b, frag4(b, id, proto, off, mf, data, n) - cut, ts, &o, &olen);
+}
+
+static enum ft_defrag_verdict
+v6(struct ft_defrag *d, uint64_t ts, uint32_t id, uint8_t nh, uint32_t off, int mf, int dopt,
+	const uint8_t *data, uint32_t n)
+{
+	static uint8_t b[65536 + 64];
+
+	return ft__defrag_ip(d, b, frag6(b, id, nh, off, mf, dopt, data, n), ts, &o, &olen);
+}
+
 static enum ft_defrag_verdict
 feed(struct ft_defrag *d, const uint8_t *ip, uint32_t len, uint64_t ts, uint8_t **out,
 	uint32_t *olen)
@@ -162,8 +194,7 @@ static void
 run4(struct ft_defrag *d, uint16_t id, uint32_t n, uint32_t step, const unsigned *order,
 	unsigned nf)
 {
-	uint8_t b[2048], *o = NULL;
-	uint32_t olen = 0;
+	uint8_t b[2048];
 
 	for (unsigned k = 0; k < nf; k++) {
 		uint32_t off = order[k] * step, m = off + step < n ? step : n - off;
@@ -197,8 +228,8 @@ static void
 test_not_fragments(void **state)
 {
 	struct ft_defrag *d = mk(0, 0, 0, 0);
-	uint8_t b[256], *o;
-	uint32_t olen, n;
+	uint8_t b[256];
+	uint32_t n;
 
 	(void)state;
 	fill_payload(64, 2);
@@ -218,27 +249,19 @@ static void
 test_interleaved_and_protocols(void **state)
 {
 	struct ft_defrag *d = mk(0, 0, 0, 0);
-	uint8_t b[4096], *o;
-	uint32_t olen;
+	uint8_t b[4096];
 
 	(void)state;
 	fill_payload(2400, 3);
-	assert_int_equal(
-		feed(d, b, frag4(b, 7, 17, 0, 1, payload, 1200), 0, &o, &olen), FT_DEFRAG_HELD);
-	assert_int_equal(
-		feed(d, b, frag6(b, 7, 17, 1200, 0, 1, payload + 1200, 1200), 0, &o, &olen),
-		FT_DEFRAG_HELD);
+	assert_int_equal(v4(d, 0, 7, 17, 0, 1, payload, 1200), FT_DEFRAG_HELD);
+	assert_int_equal(v6(d, 0, 7, 17, 1200, 0, 1, payload + 1200, 1200), FT_DEFRAG_HELD);
 	/* Same id, other protocol: another datagram (RFC 791 keys on the protocol). */
-	assert_int_equal(feed(d, b, frag4(b, 7, 1, 1200, 0, payload + 1200, 1200), 0, &o, &olen),
-		FT_DEFRAG_HELD);
-	assert_int_equal(feed(d, b, frag4(b, 7, 17, 1200, 0, payload + 1200, 1200), 0, &o, &olen),
-		FT_DEFRAG_DONE);
+	assert_int_equal(v4(d, 0, 7, 1, 1200, 0, payload + 1200, 1200), FT_DEFRAG_HELD);
+	assert_int_equal(v4(d, 0, 7, 17, 1200, 0, payload + 1200, 1200), FT_DEFRAG_DONE);
 	check4(o, olen, 2400, 17);
-	assert_int_equal(
-		feed(d, b, frag6(b, 7, 17, 0, 1, 1, payload, 1200), 0, &o, &olen), FT_DEFRAG_DONE);
+	assert_int_equal(v6(d, 0, 7, 17, 0, 1, 1, payload, 1200), FT_DEFRAG_DONE);
 	check6(o, olen, 2400, 1);
-	assert_int_equal(
-		feed(d, b, frag4(b, 7, 1, 0, 1, payload, 1200), 0, &o, &olen), FT_DEFRAG_DONE);
+	assert_int_equal(v4(d, 0, 7, 1, 0, 1, payload, 1200), FT_DEFRAG_DONE);
 	check4(o, olen, 2400, 1);
 	assert_int_equal(ctr(d).reassembled, 3);
 	ft__defrag_free(d);
@@ -248,19 +271,13 @@ static void
 test_v6_reverse_plain(void **state)
 {
 	struct ft_defrag *d = mk(0, 0, 0, 0);
-	uint8_t b[2048], *o;
-	uint32_t olen;
+	uint8_t b[2048];
 
 	(void)state;
 	fill_payload(3000, 4);
-	assert_int_equal(
-		feed(d, b, frag6(b, 99, 17, 2400, 0, 0, payload + 2400, 600), 0, &o, &olen),
-		FT_DEFRAG_HELD);
-	assert_int_equal(
-		feed(d, b, frag6(b, 99, 17, 1200, 1, 0, payload + 1200, 1200), 0, &o, &olen),
-		FT_DEFRAG_HELD);
-	assert_int_equal(
-		feed(d, b, frag6(b, 99, 17, 0, 1, 0, payload, 1200), 0, &o, &olen), FT_DEFRAG_DONE);
+	assert_int_equal(v6(d, 0, 99, 17, 2400, 0, 0, payload + 2400, 600), FT_DEFRAG_HELD);
+	assert_int_equal(v6(d, 0, 99, 17, 1200, 1, 0, payload + 1200, 1200), FT_DEFRAG_HELD);
+	assert_int_equal(v6(d, 0, 99, 17, 0, 1, 0, payload, 1200), FT_DEFRAG_DONE);
 	check6(o, olen, 3000, 0);
 	ft__defrag_free(d);
 }
@@ -270,22 +287,16 @@ static void
 test_v6_overlap_discards(void **state)
 {
 	struct ft_defrag *d = mk(0, 0, 0, 10 * SEC);
-	uint8_t b[2048], *o;
-	uint32_t olen;
+	uint8_t b[2048];
 
 	(void)state;
 	fill_payload(2400, 5);
-	assert_int_equal(
-		feed(d, b, frag6(b, 5, 17, 0, 1, 0, payload, 1200), 0, &o, &olen), FT_DEFRAG_HELD);
-	assert_int_equal(
-		feed(d, b, frag6(b, 5, 17, 1192, 0, 0, payload + 1192, 1208), 0, &o, &olen),
-		FT_DEFRAG_DROP);
+	assert_int_equal(v6(d, 0, 5, 17, 0, 1, 0, payload, 1200), FT_DEFRAG_HELD);
+	assert_int_equal(v6(d, 0, 5, 17, 1192, 0, 0, payload + 1192, 1208), FT_DEFRAG_DROP);
 	assert_int_equal(ctr(d).overlap, 1);
 	assert_int_equal(ctr(d).dropped, 1);
 	/* The right fragment arrives now: the datagram is gone for good. */
-	assert_int_equal(
-		feed(d, b, frag6(b, 5, 17, 1200, 0, 0, payload + 1200, 1200), 1, &o, &olen),
-		FT_DEFRAG_DROP);
+	assert_int_equal(v6(d, 1, 5, 17, 1200, 0, 0, payload + 1200, 1200), FT_DEFRAG_DROP);
 	assert_int_equal(ctr(d).reassembled, 0);
 	ft__defrag_expire(d, 11 * SEC);
 	assert_int_equal(ft__defrag_active(d), 0);
@@ -298,18 +309,15 @@ static void
 test_v4_overlap_first_wins(void **state)
 {
 	struct ft_defrag *d = mk(0, 0, 0, 0);
-	uint8_t b[256], x[64], *o;
-	uint32_t olen;
+	uint8_t b[256], x[64];
 
 	(void)state;
 	fill_payload(48, 6);
-	assert_int_equal(
-		feed(d, b, frag4(b, 1, 17, 0, 1, payload, 24), 0, &o, &olen), FT_DEFRAG_HELD);
+	assert_int_equal(v4(d, 0, 1, 17, 0, 1, payload, 24), FT_DEFRAG_HELD);
 	memset(x, 0xee, sizeof(x)); /* a later, different copy of bytes 16..40 */
-	assert_int_equal(feed(d, b, frag4(b, 1, 17, 16, 1, x, 24), 0, &o, &olen), FT_DEFRAG_HELD);
+	assert_int_equal(v4(d, 0, 1, 17, 16, 1, x, 24), FT_DEFRAG_HELD);
 	assert_int_equal(ctr(d).overlap, 1);
-	assert_int_equal(
-		feed(d, b, frag4(b, 1, 17, 40, 0, payload + 40, 8), 0, &o, &olen), FT_DEFRAG_DONE);
+	assert_int_equal(v4(d, 0, 1, 17, 40, 0, payload + 40, 8), FT_DEFRAG_DONE);
 	assert_int_equal(olen, 68);
 	assert_memory_equal(o + 20, payload, 24);    /* the first fragment's bytes */
 	assert_memory_equal(o + 20 + 24, x + 8, 16); /* new bytes of the second */
@@ -322,22 +330,20 @@ static void
 test_duplicates(void **state)
 {
 	struct ft_defrag *d = mk(0, 0, 0, 0);
-	uint8_t b[2048], *o;
-	uint32_t olen, n;
+	uint8_t b[2048];
+	uint32_t n;
 
 	(void)state;
 	fill_payload(1600, 7);
 	n = frag4(b, 3, 17, 0, 1, payload, 800);
 	assert_int_equal(feed(d, b, n, 0, &o, &olen), FT_DEFRAG_HELD);
 	assert_int_equal(feed(d, b, n, 0, &o, &olen), FT_DEFRAG_HELD);
-	assert_int_equal(feed(d, b, frag4(b, 3, 17, 800, 0, payload + 800, 800), 0, &o, &olen),
-		FT_DEFRAG_DONE);
+	assert_int_equal(v4(d, 0, 3, 17, 800, 0, payload + 800, 800), FT_DEFRAG_DONE);
 	check4(o, olen, 1600, 17);
 	n = frag6(b, 3, 17, 800, 0, 0, payload + 800, 800);
 	assert_int_equal(feed(d, b, n, 0, &o, &olen), FT_DEFRAG_HELD);
 	assert_int_equal(feed(d, b, n, 0, &o, &olen), FT_DEFRAG_HELD);
-	assert_int_equal(
-		feed(d, b, frag6(b, 3, 17, 0, 1, 0, payload, 800), 0, &o, &olen), FT_DEFRAG_DONE);
+	assert_int_equal(v6(d, 0, 3, 17, 0, 1, 0, payload, 800), FT_DEFRAG_DONE);
 	check6(o, olen, 1600, 0);
 	assert_int_equal(ctr(d).duplicate, 2);
 	assert_int_equal(ctr(d).overlap, 0);
@@ -349,18 +355,16 @@ static void
 test_tiny_first_fragment(void **state)
 {
 	struct ft_defrag *d = mk(0, 0, 0, 0);
-	uint8_t b[256], *o;
-	uint32_t olen;
+	uint8_t b[256];
 
 	(void)state;
 	fill_payload(64, 8);
-	assert_int_equal(feed(d, b, frag4(b, 4, 6, 0, 1, payload, 8), 0, &o, &olen),
-		FT_DEFRAG_DROP); /* TCP: 8 < 20 bytes */
-	assert_int_equal(feed(d, b, frag4(b, 4, 6, 8, 0, payload + 8, 56), 0, &o, &olen),
+	assert_int_equal(v4(d, 0, 4, 6, 0, 1, payload, 8), FT_DEFRAG_DROP); /* TCP: 8 < 20 bytes */
+	assert_int_equal(v4(d, 0, 4, 6, 8, 0, payload + 8, 56),
 		FT_DEFRAG_DROP); /* its datagram is dead, and offset 8 is RFC 1858's attack */
-	assert_int_equal(feed(d, b, frag4(b, 5, 6, 8, 0, payload + 8, 56), 0, &o, &olen),
-		FT_DEFRAG_DROP); /* offset 8 on a fresh id */
-	assert_int_equal(feed(d, b, frag6(b, 4, 17, 0, 1, 0, payload, 0), 0, &o, &olen),
+	assert_int_equal(
+		v4(d, 0, 5, 6, 8, 0, payload + 8, 56), FT_DEFRAG_DROP); /* offset 8 on a fresh id */
+	assert_int_equal(v6(d, 0, 4, 17, 0, 1, 0, payload, 0),
 		FT_DEFRAG_DROP); /* UDP: nothing after the fragment header */
 	assert_int_equal(ctr(d).invalid, 3);
 	assert_int_equal(ctr(d).dropped, 3);
@@ -374,29 +378,21 @@ static void
 test_teardrop(void **state)
 {
 	struct ft_defrag *d = mk(0, 0, 0, 0);
-	uint8_t b[256], *o;
-	uint32_t olen;
+	uint8_t b[256];
 
 	(void)state;
 	fill_payload(64, 9);
-	assert_int_equal(
-		feed(d, b, frag4(b, 6, 17, 0, 1, payload, 32), 0, &o, &olen), FT_DEFRAG_HELD);
-	assert_int_equal(
-		feed(d, b, frag4(b, 6, 17, 8, 0, payload + 8, 4), 0, &o, &olen), FT_DEFRAG_DROP);
-	assert_int_equal(
-		feed(d, b, frag4(b, 7, 17, 32, 0, payload + 32, 8), 0, &o, &olen), FT_DEFRAG_HELD);
-	assert_int_equal(
-		feed(d, b, frag4(b, 7, 17, 40, 1, payload + 40, 8), 0, &o, &olen), FT_DEFRAG_DROP);
+	assert_int_equal(v4(d, 0, 6, 17, 0, 1, payload, 32), FT_DEFRAG_HELD);
+	assert_int_equal(v4(d, 0, 6, 17, 8, 0, payload + 8, 4), FT_DEFRAG_DROP);
+	assert_int_equal(v4(d, 0, 7, 17, 32, 0, payload + 32, 8), FT_DEFRAG_HELD);
+	assert_int_equal(v4(d, 0, 7, 17, 40, 1, payload + 40, 8), FT_DEFRAG_DROP);
 	assert_int_equal(ctr(d).invalid, 2);
 	assert_int_equal(ctr(d).dropped, 2);
 	/* An overlap that shrinks (inside held bytes, not last) is just an overlap. */
-	assert_int_equal(
-		feed(d, b, frag4(b, 8, 17, 0, 1, payload, 32), 0, &o, &olen), FT_DEFRAG_HELD);
-	assert_int_equal(
-		feed(d, b, frag4(b, 8, 17, 8, 1, payload + 1, 8), 0, &o, &olen), FT_DEFRAG_HELD);
+	assert_int_equal(v4(d, 0, 8, 17, 0, 1, payload, 32), FT_DEFRAG_HELD);
+	assert_int_equal(v4(d, 0, 8, 17, 8, 1, payload + 1, 8), FT_DEFRAG_HELD);
 	assert_int_equal(ctr(d).overlap, 1);
-	assert_int_equal(
-		feed(d, b, frag4(b, 8, 17, 32, 0, payload + 32, 8), 0, &o, &olen), FT_DEFRAG_DONE);
+	assert_int_equal(v4(d, 0, 8, 17, 32, 0, payload + 32, 8), FT_DEFRAG_DONE);
 	assert_memory_equal(o + 20, payload, 40);
 	ft__defrag_free(d);
 }
@@ -406,21 +402,16 @@ static void
 test_huge_offset_and_odd_length(void **state)
 {
 	struct ft_defrag *d = mk(0, 0, 0, 0);
-	uint8_t b[256], *o;
-	uint32_t olen;
+	uint8_t b[256];
 
 	(void)state;
 	fill_payload(64, 10);
-	assert_int_equal(
-		feed(d, b, frag4(b, 9, 17, 65528, 0, payload, 16), 0, &o, &olen), FT_DEFRAG_DROP);
-	assert_int_equal(feed(d, b, frag6(b, 9, 17, 65528, 0, 0, payload, 16), 0, &o, &olen),
-		FT_DEFRAG_DROP);
-	assert_int_equal(
-		feed(d, b, frag4(b, 10, 17, 0, 1, payload, 20), 0, &o, &olen), FT_DEFRAG_DROP);
+	assert_int_equal(v4(d, 0, 9, 17, 65528, 0, payload, 16), FT_DEFRAG_DROP);
+	assert_int_equal(v6(d, 0, 9, 17, 65528, 0, 0, payload, 16), FT_DEFRAG_DROP);
+	assert_int_equal(v4(d, 0, 10, 17, 0, 1, payload, 20), FT_DEFRAG_DROP);
 	assert_int_equal(ctr(d).invalid, 3);
 	/* A fragment cut short by the snap length cannot be held. */
-	assert_int_equal(
-		feed(d, b, frag4(b, 11, 17, 0, 1, payload, 32) - 4, 0, &o, &olen), FT_DEFRAG_DROP);
+	assert_int_equal(v4cut(d, 0, 4, 11, 17, 0, 1, payload, 32), FT_DEFRAG_DROP);
 	assert_int_equal(ctr(d).invalid, 4);
 	assert_int_equal(ctr(d).seen, 4);
 	ft__defrag_free(d);
@@ -431,24 +422,19 @@ static void
 test_first_fragment_flood(void **state)
 {
 	struct ft_defrag *d = mk(8, 0, 0, 0);
-	uint8_t b[256], *o;
-	uint32_t olen;
+	uint8_t b[256];
 
 	(void)state;
 	fill_payload(64, 11);
 	for (unsigned i = 0; i < 100; i++) {
-		assert_int_equal(
-			feed(d, b, frag4(b, (uint16_t)i, 17, 0, 1, payload, 16), i, &o, &olen),
-			FT_DEFRAG_HELD);
+		assert_int_equal(v4(d, i, (uint16_t)i, 17, 0, 1, payload, 16), FT_DEFRAG_HELD);
 		assert_true(ft__defrag_active(d) <= 8);
 	}
 	assert_int_equal(ctr(d).dropped, 92);
 	/* The newest are still there and complete. */
-	assert_int_equal(feed(d, b, frag4(b, 99, 17, 16, 0, payload + 16, 8), 100, &o, &olen),
-		FT_DEFRAG_DONE);
+	assert_int_equal(v4(d, 100, 99, 17, 16, 0, payload + 16, 8), FT_DEFRAG_DONE);
 	/* The oldest were evicted: its last fragment starts a new datagram. */
-	assert_int_equal(feed(d, b, frag4(b, 0, 17, 16, 0, payload + 16, 8), 100, &o, &olen),
-		FT_DEFRAG_HELD);
+	assert_int_equal(v4(d, 100, 0, 17, 16, 0, payload + 16, 8), FT_DEFRAG_HELD);
 	ft__defrag_free(d);
 }
 
@@ -457,35 +443,26 @@ static void
 test_limits(void **state)
 {
 	struct ft_defrag *d = mk(0, 4, 0, 0);
-	uint8_t b[4096], *o;
-	uint32_t olen;
+	uint8_t b[4096];
 
 	(void)state;
 	fill_payload(4000, 12);
 	for (unsigned k = 0; k < 4; k++)
-		assert_int_equal(
-			feed(d, b, frag4(b, 1, 17, k * 8, 1, payload + k * 8, 8), 0, &o, &olen),
-			FT_DEFRAG_HELD);
-	assert_int_equal(
-		feed(d, b, frag4(b, 1, 17, 32, 0, payload + 32, 8), 0, &o, &olen), FT_DEFRAG_DROP);
+		assert_int_equal(v4(d, 0, 1, 17, k * 8, 1, payload + k * 8, 8), FT_DEFRAG_HELD);
+	assert_int_equal(v4(d, 0, 1, 17, 32, 0, payload + 32, 8), FT_DEFRAG_DROP);
 	assert_int_equal(ctr(d).dropped, 1);
 	ft__defrag_free(d);
 
 	d = mk(0, 0, 4 * FT_DEFRAG_BLOCK, 0); /* 2048 bytes held at most */
-	assert_int_equal(
-		feed(d, b, frag4(b, 2, 17, 0, 1, payload, 1024), 0, &o, &olen), FT_DEFRAG_HELD);
-	assert_int_equal(
-		feed(d, b, frag4(b, 3, 17, 0, 1, payload, 1024), 1, &o, &olen), FT_DEFRAG_HELD);
+	assert_int_equal(v4(d, 0, 2, 17, 0, 1, payload, 1024), FT_DEFRAG_HELD);
+	assert_int_equal(v4(d, 1, 3, 17, 0, 1, payload, 1024), FT_DEFRAG_HELD);
 	/* Room for id 4 evicts the oldest (id 2). */
-	assert_int_equal(
-		feed(d, b, frag4(b, 4, 17, 0, 1, payload, 1024), 2, &o, &olen), FT_DEFRAG_HELD);
+	assert_int_equal(v4(d, 2, 4, 17, 0, 1, payload, 1024), FT_DEFRAG_HELD);
 	assert_int_equal(ctr(d).dropped, 1);
 	assert_int_equal(ft__defrag_active(d), 2);
 	/* A datagram bigger than the whole pool cannot be held. */
-	assert_int_equal(
-		feed(d, b, frag4(b, 5, 17, 0, 1, payload, 2048), 3, &o, &olen), FT_DEFRAG_HELD);
-	assert_int_equal(feed(d, b, frag4(b, 5, 17, 2048, 0, payload + 2048, 1000), 3, &o, &olen),
-		FT_DEFRAG_DROP);
+	assert_int_equal(v4(d, 3, 5, 17, 0, 1, payload, 2048), FT_DEFRAG_HELD);
+	assert_int_equal(v4(d, 3, 5, 17, 2048, 0, payload + 2048, 1000), FT_DEFRAG_DROP);
 	assert_int_equal(ft__defrag_active(d), 1); /* the dead key waits for its timeout */
 	ft__defrag_free(d);
 }
@@ -495,21 +472,16 @@ static void
 test_timeout(void **state)
 {
 	struct ft_defrag *d = mk(0, 0, 0, 0); /* default: 30 s */
-	uint8_t b[256], *o;
-	uint32_t olen;
+	uint8_t b[256];
 
 	(void)state;
 	fill_payload(64, 13);
-	assert_int_equal(feed(d, b, frag4(b, 1, 17, 0, 1, payload, 16), 100 * SEC, &o, &olen),
-		FT_DEFRAG_HELD);
-	assert_int_equal(feed(d, b, frag4(b, 2, 17, 0, 1, payload, 16), 120 * SEC, &o, &olen),
-		FT_DEFRAG_HELD);
+	assert_int_equal(v4(d, 100 * SEC, 1, 17, 0, 1, payload, 16), FT_DEFRAG_HELD);
+	assert_int_equal(v4(d, 120 * SEC, 2, 17, 0, 1, payload, 16), FT_DEFRAG_HELD);
 	/* 30 s after id 1's first fragment: its last fragment is too late. */
-	assert_int_equal(feed(d, b, frag4(b, 1, 17, 16, 0, payload + 16, 8), 130 * SEC, &o, &olen),
-		FT_DEFRAG_HELD);
+	assert_int_equal(v4(d, 130 * SEC, 1, 17, 16, 0, payload + 16, 8), FT_DEFRAG_HELD);
 	assert_int_equal(ctr(d).timeout, 1);
-	assert_int_equal(feed(d, b, frag4(b, 2, 17, 16, 0, payload + 16, 8), 149 * SEC, &o, &olen),
-		FT_DEFRAG_DONE);
+	assert_int_equal(v4(d, 149 * SEC, 2, 17, 16, 0, payload + 16, 8), FT_DEFRAG_DONE);
 	ft__defrag_expire(d, UINT64_MAX);
 	assert_int_equal(ctr(d).timeout, 2);
 	assert_int_equal(ft__defrag_active(d), 0);
@@ -521,8 +493,8 @@ static void
 test_v6_bad_chains(void **state)
 {
 	struct ft_defrag *d = mk(0, 0, 0, 0);
-	uint8_t b[256], *o;
-	uint32_t olen, n;
+	uint8_t b[256];
+	uint32_t n;
 
 	(void)state;
 	fill_payload(64, 14);
