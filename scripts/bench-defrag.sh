@@ -12,6 +12,8 @@
 # ratio on/off. Then callgrind (valgrind, if installed) counts the
 # instructions of one run of each on a 20000-frame cut, which repeats on a
 # busy machine: instructions per frame on and off, and the difference.
+# FT_BENCH_BASE=/path/to/flowtap (a build from before defragmentation) adds
+# it as a third peer in both, the "before" of the issue's speed rule.
 # Wall time on 2 shared cores: about 2-3 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,10 +37,12 @@ PY
 	rm -f "$FRAG.one"
 fi
 
-run() { # file options... -> wall seconds
-	local t0 t1
+BASE=${FT_BENCH_BASE:-}
+run() { # binary file options... -> wall microseconds
+	local t0 t1 bin=$1
+	shift
 	t0=$(date +%s%N)
-	"$FLOWTAP" -r "$@" -W 1 --json >/dev/null 2>&1
+	"$bin" -r "$@" -W 1 --json >/dev/null 2>&1
 	t1=$(date +%s%N)
 	echo "$(( (t1 - t0) / 1000 ))"
 }
@@ -46,21 +50,28 @@ frames() { python3 scripts/pcap_frames.py --list "$1" 2>/dev/null | awk '{n += $
 
 for cap in "$FLOWS" "$FRAG"; do
 	n=$(frames "$cap")
-	on=() off=()
+	on=() off=() base=()
 	for r in $(seq "$ROUNDS"); do
-		on+=("$(run "$cap")")
-		off+=("$(run "$cap" --no-defrag)")
+		on+=("$(run "$FLOWTAP" "$cap")")
+		off+=("$(run "$FLOWTAP" "$cap" --no-defrag)")
+		[ -n "$BASE" ] && base+=("$(run "$BASE" "$cap")")
 	done
-	python3 - "$(basename "$cap")" "$n" "${on[*]}" "${off[*]}" <<'PY'
+	python3 - "$(basename "$cap")" "$n" "${on[*]}" "${off[*]}" "${base[*]:-}" <<'PY'
 import statistics, sys
 name, n = sys.argv[1], int(sys.argv[2])
-on = [int(x) / 1e6 for x in sys.argv[3].split()]
-off = [int(x) / 1e6 for x in sys.argv[4].split()]
-mon, moff = statistics.median(on), statistics.median(off)
-print(f"{name}: {n} frames, {len(on)} rounds")
-print(f"  defrag on   median {mon:.3f} s  {n / mon:12.0f} frames/s  (min {min(on):.3f} max {max(on):.3f})")
-print(f"  --no-defrag median {moff:.3f} s  {n / moff:12.0f} frames/s  (min {min(off):.3f} max {max(off):.3f})")
-print(f"  on/off time ratio {mon / moff:.3f}")
+rows = [("defrag on", sys.argv[3]), ("--no-defrag", sys.argv[4]), ("before (base)", sys.argv[5])]
+print(f"{name}: {n} frames, {len(sys.argv[3].split())} rounds")
+med = {}
+for label, xs in rows:
+    if not xs.strip():
+        continue
+    t = [int(x) / 1e6 for x in xs.split()]
+    med[label] = m = statistics.median(t)
+    print(f"  {label:14s} median {m:.3f} s {n / m:12.0f} frames/s (min {min(t):.3f} max {max(t):.3f})")
+print(f"  on/off time ratio {med['defrag on'] / med['--no-defrag']:.3f}", end="")
+if "before (base)" in med:
+    print(f", on/before {med['defrag on'] / med['before (base)']:.3f}", end="")
+print()
 PY
 done
 
@@ -78,19 +89,28 @@ while off < len(d) and n < int(sys.argv[3]):
     n += 1
 open(sys.argv[2], "wb").write(b"".join(out))
 PY
-		for mode in on off; do
-			opt=""
+		echo 0 >"$BUILD/cg.base.ir"
+		for mode in on off base; do
+			opt="" bin=$FLOWTAP
 			[ "$mode" = off ] && opt=--no-defrag
+			if [ "$mode" = base ]; then
+				[ -n "$BASE" ] || continue
+				bin=$BASE
+			fi
 			valgrind --tool=callgrind --callgrind-out-file="$BUILD/cg.$mode.out" \
-				"$FLOWTAP" -r "$cut" -W 1 --json $opt >/dev/null 2>"$BUILD/cg.$mode.log"
+				"$bin" -r "$cut" -W 1 --json $opt >/dev/null 2>"$BUILD/cg.$mode.log"
 			grep -o 'Collected : [0-9]*' "$BUILD/cg.$mode.log" | awk '{print $3}' >"$BUILD/cg.$mode.ir"
 		done
-		python3 - "$(basename "$cap")" "$(cat "$BUILD/cg.on.ir")" "$(cat "$BUILD/cg.off.ir")" <<'PY'
+		python3 - "$(basename "$cap")" "$(cat "$BUILD/cg.on.ir")" "$(cat "$BUILD/cg.off.ir")" \
+			"$(cat "$BUILD/cg.base.ir")" <<'PY'
 import sys
-name, on, off = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+name, on, off, base = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 n = 20000
-print(f"callgrind, first {n} frames of {name}: on {on / n:.1f} instr/frame, "
-      f"off {off / n:.1f}, difference {(on - off) / n:+.1f} instr/frame ({on / off:.4f}x)")
+line = (f"callgrind, first {n} frames of {name}: on {on / n:.1f} instr/frame, "
+        f"off {off / n:.1f}, on-off {(on - off) / n:+.1f} ({on / off:.4f}x)")
+if base:
+    line += f", before {base / n:.1f}, on-before {(on - base) / n:+.1f} ({on / base:.4f}x)"
+print(line)
 PY
 		rm -f "$cut" "$BUILD"/cg.*.out
 	done

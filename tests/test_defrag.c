@@ -142,10 +142,9 @@ v6(struct ft_defrag *d, uint64_t ts, uint32_t id, uint8_t nh, uint32_t off, int 
 }
 
 static enum ft_defrag_verdict
-feed(struct ft_defrag *d, const uint8_t *ip, uint32_t len, uint64_t ts, uint8_t **out,
-	uint32_t *olen)
+feed(struct ft_defrag *d, const uint8_t *ip, uint32_t len, uint64_t ts)
 {
-	return ft__defrag_ip(d, ip, len, ts, out, olen);
+	return ft__defrag_ip(d, ip, len, ts, &o, &olen);
 }
 
 static uint16_t
@@ -162,7 +161,7 @@ csum(const uint8_t *p, uint32_t n)
 
 /* A whole IPv4 datagram of n payload bytes came out: header fixed, bytes equal. */
 static void
-check4(const uint8_t *o, uint32_t olen, uint32_t n, uint8_t proto)
+check4(uint32_t n, uint8_t proto)
 {
 	assert_int_equal(olen, 20 + n);
 	assert_int_equal(o[0], 0x45);
@@ -174,7 +173,7 @@ check4(const uint8_t *o, uint32_t olen, uint32_t n, uint8_t proto)
 }
 
 static void
-check6(const uint8_t *o, uint32_t olen, uint32_t n, int dopt)
+check6(uint32_t n, int dopt)
 {
 	uint32_t h = dopt ? 48 : 40;
 
@@ -198,12 +197,12 @@ run4(struct ft_defrag *d, uint16_t id, uint32_t n, uint32_t step, const unsigned
 
 	for (unsigned k = 0; k < nf; k++) {
 		uint32_t off = order[k] * step, m = off + step < n ? step : n - off;
-		enum ft_defrag_verdict v = feed(
-			d, b, frag4(b, id, 17, off, off + m < n, payload + off, m), k, &o, &olen);
+		enum ft_defrag_verdict v =
+			feed(d, b, frag4(b, id, 17, off, off + m < n, payload + off, m), k);
 
 		assert_int_equal(v, k + 1 < nf ? FT_DEFRAG_HELD : FT_DEFRAG_DONE);
 	}
-	check4(o, olen, n, 17);
+	check4(n, 17);
 }
 
 static void
@@ -234,12 +233,12 @@ test_not_fragments(void **state)
 	(void)state;
 	fill_payload(64, 2);
 	n = frag4(b, 9, 17, 0, 0, payload, 64);
-	assert_int_equal(feed(d, b, n, 0, &o, &olen), FT_DEFRAG_NONE);
+	assert_int_equal(feed(d, b, n, 0), FT_DEFRAG_NONE);
 	n = frag6(b, 9, 17, 0, 0, 0, payload, 64); /* an atomic fragment (RFC 6946) */
-	assert_int_equal(feed(d, b, n, 0, &o, &olen), FT_DEFRAG_NONE);
+	assert_int_equal(feed(d, b, n, 0), FT_DEFRAG_NONE);
 	b[6] = 17; /* plain UDP over IPv6 */
-	assert_int_equal(feed(d, b, n, 0, &o, &olen), FT_DEFRAG_NONE);
-	assert_int_equal(feed(d, b, 10, 0, &o, &olen), FT_DEFRAG_NONE);
+	assert_int_equal(feed(d, b, n, 0), FT_DEFRAG_NONE);
+	assert_int_equal(feed(d, b, 10, 0), FT_DEFRAG_NONE);
 	assert_int_equal(ctr(d).seen, 0);
 	ft__defrag_free(d);
 }
@@ -249,7 +248,6 @@ static void
 test_interleaved_and_protocols(void **state)
 {
 	struct ft_defrag *d = mk(0, 0, 0, 0);
-	uint8_t b[4096];
 
 	(void)state;
 	fill_payload(2400, 3);
@@ -258,11 +256,11 @@ test_interleaved_and_protocols(void **state)
 	/* Same id, other protocol: another datagram (RFC 791 keys on the protocol). */
 	assert_int_equal(v4(d, 0, 7, 1, 1200, 0, payload + 1200, 1200), FT_DEFRAG_HELD);
 	assert_int_equal(v4(d, 0, 7, 17, 1200, 0, payload + 1200, 1200), FT_DEFRAG_DONE);
-	check4(o, olen, 2400, 17);
+	check4(2400, 17);
 	assert_int_equal(v6(d, 0, 7, 17, 0, 1, 1, payload, 1200), FT_DEFRAG_DONE);
-	check6(o, olen, 2400, 1);
+	check6(2400, 1);
 	assert_int_equal(v4(d, 0, 7, 1, 0, 1, payload, 1200), FT_DEFRAG_DONE);
-	check4(o, olen, 2400, 1);
+	check4(2400, 1);
 	assert_int_equal(ctr(d).reassembled, 3);
 	ft__defrag_free(d);
 }
@@ -271,14 +269,13 @@ static void
 test_v6_reverse_plain(void **state)
 {
 	struct ft_defrag *d = mk(0, 0, 0, 0);
-	uint8_t b[2048];
 
 	(void)state;
 	fill_payload(3000, 4);
 	assert_int_equal(v6(d, 0, 99, 17, 2400, 0, 0, payload + 2400, 600), FT_DEFRAG_HELD);
 	assert_int_equal(v6(d, 0, 99, 17, 1200, 1, 0, payload + 1200, 1200), FT_DEFRAG_HELD);
 	assert_int_equal(v6(d, 0, 99, 17, 0, 1, 0, payload, 1200), FT_DEFRAG_DONE);
-	check6(o, olen, 3000, 0);
+	check6(3000, 0);
 	ft__defrag_free(d);
 }
 
@@ -287,7 +284,6 @@ static void
 test_v6_overlap_discards(void **state)
 {
 	struct ft_defrag *d = mk(0, 0, 0, 10 * SEC);
-	uint8_t b[2048];
 
 	(void)state;
 	fill_payload(2400, 5);
@@ -309,7 +305,7 @@ static void
 test_v4_overlap_first_wins(void **state)
 {
 	struct ft_defrag *d = mk(0, 0, 0, 0);
-	uint8_t b[256], x[64];
+	uint8_t x[64];
 
 	(void)state;
 	fill_payload(48, 6);
@@ -322,6 +318,15 @@ test_v4_overlap_first_wins(void **state)
 	assert_memory_equal(o + 20, payload, 24);    /* the first fragment's bytes */
 	assert_memory_equal(o + 20 + 24, x + 8, 16); /* new bytes of the second */
 	assert_memory_equal(o + 60, payload + 40, 8);
+	/* First in time, not lowest offset: bytes 16..24 stay the 0xee of the
+	 * fragment that came first (tshark would take the lower offset's). */
+	assert_int_equal(v4(d, 1, 2, 17, 16, 1, x, 16), FT_DEFRAG_HELD);
+	assert_int_equal(v4(d, 1, 2, 17, 0, 1, payload, 24), FT_DEFRAG_HELD);
+	assert_int_equal(v4(d, 1, 2, 17, 32, 0, payload + 32, 8), FT_DEFRAG_DONE);
+	assert_memory_equal(o + 20, payload, 16);
+	assert_memory_equal(o + 36, x, 16);
+	assert_memory_equal(o + 52, payload + 32, 8);
+	assert_int_equal(ctr(d).overlap, 2);
 	ft__defrag_free(d);
 }
 
@@ -336,15 +341,15 @@ test_duplicates(void **state)
 	(void)state;
 	fill_payload(1600, 7);
 	n = frag4(b, 3, 17, 0, 1, payload, 800);
-	assert_int_equal(feed(d, b, n, 0, &o, &olen), FT_DEFRAG_HELD);
-	assert_int_equal(feed(d, b, n, 0, &o, &olen), FT_DEFRAG_HELD);
+	assert_int_equal(feed(d, b, n, 0), FT_DEFRAG_HELD);
+	assert_int_equal(feed(d, b, n, 0), FT_DEFRAG_HELD);
 	assert_int_equal(v4(d, 0, 3, 17, 800, 0, payload + 800, 800), FT_DEFRAG_DONE);
-	check4(o, olen, 1600, 17);
+	check4(1600, 17);
 	n = frag6(b, 3, 17, 800, 0, 0, payload + 800, 800);
-	assert_int_equal(feed(d, b, n, 0, &o, &olen), FT_DEFRAG_HELD);
-	assert_int_equal(feed(d, b, n, 0, &o, &olen), FT_DEFRAG_HELD);
+	assert_int_equal(feed(d, b, n, 0), FT_DEFRAG_HELD);
+	assert_int_equal(feed(d, b, n, 0), FT_DEFRAG_HELD);
 	assert_int_equal(v6(d, 0, 3, 17, 0, 1, 0, payload, 800), FT_DEFRAG_DONE);
-	check6(o, olen, 1600, 0);
+	check6(1600, 0);
 	assert_int_equal(ctr(d).duplicate, 2);
 	assert_int_equal(ctr(d).overlap, 0);
 	ft__defrag_free(d);
@@ -355,7 +360,6 @@ static void
 test_tiny_first_fragment(void **state)
 {
 	struct ft_defrag *d = mk(0, 0, 0, 0);
-	uint8_t b[256];
 
 	(void)state;
 	fill_payload(64, 8);
@@ -378,7 +382,6 @@ static void
 test_teardrop(void **state)
 {
 	struct ft_defrag *d = mk(0, 0, 0, 0);
-	uint8_t b[256];
 
 	(void)state;
 	fill_payload(64, 9);
@@ -402,7 +405,6 @@ static void
 test_huge_offset_and_odd_length(void **state)
 {
 	struct ft_defrag *d = mk(0, 0, 0, 0);
-	uint8_t b[256];
 
 	(void)state;
 	fill_payload(64, 10);
@@ -422,7 +424,6 @@ static void
 test_first_fragment_flood(void **state)
 {
 	struct ft_defrag *d = mk(8, 0, 0, 0);
-	uint8_t b[256];
 
 	(void)state;
 	fill_payload(64, 11);
@@ -443,7 +444,6 @@ static void
 test_limits(void **state)
 {
 	struct ft_defrag *d = mk(0, 4, 0, 0);
-	uint8_t b[4096];
 
 	(void)state;
 	fill_payload(4000, 12);
@@ -472,7 +472,6 @@ static void
 test_timeout(void **state)
 {
 	struct ft_defrag *d = mk(0, 0, 0, 0); /* default: 30 s */
-	uint8_t b[256];
 
 	(void)state;
 	fill_payload(64, 13);
@@ -500,9 +499,9 @@ test_v6_bad_chains(void **state)
 	fill_payload(64, 14);
 	n = frag6(b, 1, 17, 0, 1, 1, payload, 16);
 	for (uint32_t cut = 0; cut < n; cut++)
-		(void)feed(d, b, cut, 0, &o, &olen);
+		(void)feed(d, b, cut, 0);
 	b[41] = 200; /* the options header claims 1608 bytes */
-	assert_int_equal(feed(d, b, n, 0, &o, &olen), FT_DEFRAG_NONE);
+	assert_int_equal(feed(d, b, n, 0), FT_DEFRAG_NONE);
 	assert_int_equal(ctr(d).reassembled, 0);
 	ft__defrag_free(d);
 }
