@@ -553,19 +553,19 @@ ft__deliver(struct ft_pipeline *p, const uint8_t *data, uint32_t caplen, uint32_
 	const uint8_t *frame = data;
 	uint8_t *buf = NULL, *dg = NULL;
 	uint64_t end = 0;
-	uint32_t dglen = 0, flags = 0;
-	int ipoff = -1;
+	uint32_t dglen = 0, flags = 0, ipoff, hash;
 	enum ft_defrag_verdict v = FT_DEFRAG_NONE;
 
-	/* The one test a frame that is not a fragment pays (with defrag on). */
-	if (p->defrag != NULL && (ipoff = ft__ip_offset(p->dlt, data, caplen)) >= 0 &&
-		ft__defrag_candidate(data + ipoff, caplen - (uint32_t)ipoff)) {
-		v = ft__defrag_ip(
-			p->defrag, data + ipoff, caplen - (uint32_t)ipoff, ts_ns, &dg, &dglen);
+	hash = ft__flow_hash_ip(p->dlt, data, caplen, &ipoff);
+	/* What a frame that is not a fragment pays (with defrag on): the shard
+	 * hash found its IP header; a couple of compares say it is no fragment. */
+	if (p->defrag != NULL && ipoff != FT_NO_IP &&
+		ft__defrag_candidate(data + ipoff, caplen - ipoff)) {
+		v = ft__defrag_ip(p->defrag, data + ipoff, caplen - ipoff, ts_ns, &dg, &dglen);
 		if (v != FT_DEFRAG_NONE)
 			flags = FT_DESC_FRAGMENT;
 	}
-	w = &p->workers[ft__shard_of(ft__flow_hash(p->dlt, data, caplen), p->n_workers)];
+	w = &p->workers[ft__shard_of(hash, p->n_workers)];
 	slot = reserve(p, w, caplen, copy, &buf, &end);
 	if (slot == NULL) {
 		if (!p->live) {
@@ -577,7 +577,7 @@ ft__deliver(struct ft_pipeline *p, const uint8_t *data, uint32_t caplen, uint32_
 		FT_CTR_ADD(p->captured, 1);
 		FT_CTR_ADD(w->ring_drop, 1);
 		if (v == FT_DEFRAG_DONE)
-			deliver_datagram(p, frame, (uint32_t)ipoff, dg, dglen, ts_ns);
+			deliver_datagram(p, frame, ipoff, dg, dglen, ts_ns);
 		return 0;
 	}
 	if (copy) {
@@ -588,6 +588,6 @@ ft__deliver(struct ft_pipeline *p, const uint8_t *data, uint32_t caplen, uint32_
 	commit(p, w, slot, data, caplen, len, ts_ns, end, flags);
 	FT_CTR_ADD(w->enqueued, 1);
 	if (v == FT_DEFRAG_DONE)
-		deliver_datagram(p, frame, (uint32_t)ipoff, dg, dglen, ts_ns);
+		deliver_datagram(p, frame, ipoff, dg, dglen, ts_ns);
 	return 0;
 }

@@ -51,6 +51,7 @@ struct ft_worker {
 	_Atomic uint64_t flows_evicted;
 	_Atomic uint64_t flows_untracked;
 	_Atomic uint64_t reassembled;
+	uint64_t dgram_end; /* worker-private: arena end of the last reassembled datagram */
 };
 
 /* The classic-pcap mmap reader's state (capture/capture_mmap.c). */

@@ -20,60 +20,16 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <pcap/dlt.h>
-
-#include "flowtap/decode.h"
-
 uint32_t ft__flow_hash(int dlt, const uint8_t *pkt, uint32_t caplen);
 
 /*
- * Offset of the frame's first IP header on the link types of the fast path
- * (Ethernet with up to FT_MAX_VLAN tags, SLL, NULL/LOOP, RAW), or -1. The
- * capture thread looks there for IP fragments (defrag/).
+ * ft__flow_hash() that also says where the frame's first IP header starts
+ * (*ip_off), or FT_NO_IP, on the link types of the fast path (Ethernet with
+ * up to FT_MAX_VLAN tags, SLL, NULL/LOOP, RAW). The capture thread looks there
+ * for IP fragments (defrag/) without parsing the link header again.
  */
-static inline uint16_t
-ft__rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline int
-ft__ip_offset(int dlt, const uint8_t *pkt, uint32_t caplen)
-{
-	uint32_t off;
-	uint16_t type;
-
-	switch (dlt) {
-	case DLT_EN10MB:
-		if (caplen < 14)
-			return -1;
-		type = ft__rd16(pkt + 12);
-		off = 14;
-		for (unsigned nv = 0;
-			nv < FT_MAX_VLAN && (type == 0x8100 || type == 0x88a8 || type == 0x9100);
-			nv++) {
-			if (caplen < off + 4)
-				return -1;
-			type = ft__rd16(pkt + off + 2);
-			off += 4;
-		}
-		return type == 0x0800 || type == 0x86dd ? (int)off : -1;
-	case DLT_LINUX_SLL:
-		return caplen >= 16 && (ft__rd16(pkt + 14) == 0x0800 ||
-					       ft__rd16(pkt + 14) == 0x86dd)
-			       ? 16
-			       : -1;
-	case DLT_NULL:
-	case DLT_LOOP:
-		return caplen >= 4 ? 4 : -1;
-	case DLT_RAW:
-	case DLT_IPV4:
-	case DLT_IPV6:
-		return 0;
-	default:
-		return -1;
-	}
-}
+#define FT_NO_IP UINT32_MAX
+uint32_t ft__flow_hash_ip(int dlt, const uint8_t *pkt, uint32_t caplen, uint32_t *ip_off);
 
 /* splitmix64's finaliser: every input bit affects every output bit. */
 static inline uint64_t

@@ -96,6 +96,7 @@ deliver(struct ft_worker *w, const struct ft_desc *d, const struct ft_decoded *d
 	if (CK_CC_UNLIKELY(d->flags & FT_DESC_REASSEMBLED)) {
 		/* Not a frame: counted apart, so the frame counters stay conserved. */
 		FT_CTR_ADD(w->reassembled, 1);
+		w->dgram_end = d->arena_end; /* the mmap reader's frames are not in the arena */
 		if (atomic_load_explicit(&p->consumer_failed, memory_order_relaxed))
 			return;
 	} else if (atomic_load_explicit(&p->consumer_failed, memory_order_relaxed)) {
@@ -220,11 +221,11 @@ ft__worker_main(void *arg)
 			FT_CTR_ADD(w->discarded, n);
 		/* Frames in the arena come in FIFO order: release up to the last one
 		 * (from the mapped file, only reassembled datagrams are in the arena). */
-		for (unsigned i = n; i-- > 0;)
-			if (batch[i].arena_end != 0) {
-				ft__arena_release(&w->arena, batch[i].arena_end);
-				break;
-			}
+		if (batch[n - 1].arena_end != 0)
+			ft__arena_release(&w->arena, batch[n - 1].arena_end);
+		else if (w->dgram_end != 0)
+			ft__arena_release(&w->arena, w->dgram_end);
+		w->dgram_end = 0; /* never release an older position later */
 		if (w->tracker != NULL)
 			tick(w, batch[n - 1].ts_ns);
 		urcu_qsbr_quiescent_state();
