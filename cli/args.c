@@ -38,6 +38,8 @@ enum {
 	OPT_FILE_COUNT,
 	OPT_METRICS_LISTEN,
 	OPT_LINGER,
+	OPT_NO_DEFRAG,
+	OPT_DEFRAG_PACKETS,
 };
 
 static const char usage_text[] =
@@ -83,6 +85,9 @@ static const char usage_text[] =
 	"  --reorder-window MS    packet time a hole the receiver acknowledged may still fill,\n"
 	"                         and a close waits for data captured after it (default 500;\n"
 	"                         0 = give holes up at the ACK, end sessions at once)\n"
+	"  --no-defrag            do not reassemble IP fragments (each is decoded alone)\n"
+	"  --defrag-packets       --packets also prints each reassembled datagram\n"
+	"                         (\"reassembled\": true), after its last fragment\n"
 	"output:\n"
 	"  --packets              one line per packet (tcpdump style, or JSON with --json)\n"
 	"  -t, -tt, -ttt, -tttt, -ttttt\n"
@@ -203,6 +208,8 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 		{"file-count", required_argument, NULL, OPT_FILE_COUNT},
 		{"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
 		{"linger", required_argument, NULL, OPT_LINGER},
+		{"no-defrag", no_argument, NULL, OPT_NO_DEFRAG},
+		{"defrag-packets", no_argument, NULL, OPT_DEFRAG_PACKETS},
 		{NULL, 0, NULL, 0},
 	};
 	long long v;
@@ -326,6 +333,12 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 			break;
 		case OPT_NO_MMAP:
 			o->cfg.use_mmap = 0;
+			break;
+		case OPT_NO_DEFRAG:
+			o->cfg.defrag = 0;
+			break;
+		case OPT_DEFRAG_PACKETS:
+			o->cfg.packets_reassembled = 1;
 			break;
 		case OPT_NO_DECODE:
 			o->cfg.decode = 0;

@@ -201,10 +201,14 @@ stats_json(const struct ft_stats *st, int final)
 		",\"captured\":%" PRIu64 ",\"filtered\":%" PRIu64 ",\"packets\":%" PRIu64
 		",\"bytes\":%" PRIu64 ",\"ring_drop\":%" PRIu64 ",\"decode_errors\":%" PRIu64
 		",\"discarded\":%" PRIu64 ",\"flows_active\":%" PRIu64 ",\"flows_evicted\":%" PRIu64
-		",\"flows_untracked\":%" PRIu64 ",\"flows\":{",
+		",\"flows_untracked\":%" PRIu64 ",\"frag_seen\":%" PRIu64
+		",\"frag_reassembled\":%" PRIu64 ",\"frag_timeout\":%" PRIu64
+		",\"frag_dropped\":%" PRIu64 ",\"frag_overlap\":%" PRIu64
+		",\"frag_duplicate\":%" PRIu64 ",\"frag_invalid\":%" PRIu64 ",\"flows\":{",
 		st->captured, st->filtered, st->packets, st->bytes, st->ring_drop,
 		st->decode_errors, st->discarded, st->flows_active, st->flows_evicted,
-		st->flows_untracked);
+		st->flows_untracked, st->frag_seen, st->frag_reassembled, st->frag_timeout,
+		st->frag_dropped, st->frag_overlap, st->frag_duplicate, st->frag_invalid);
 	for (int c = 0; c < FT_FLOW_CLASSES && len < sizeof(buf); c++)
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
 			"%s\"%s\":{\"active\":%" PRIu64 ",\"started\":%" PRIu64
@@ -268,6 +272,14 @@ stats_text(const struct ft_stats *st, int final)
 	for (int c = 0; c < FT_FLOW_CLASSES && len < sizeof(line); c++)
 		len += (size_t)snprintf(line + len, sizeof(line) - len, " %s %" PRIu64 "/%" PRIu64,
 			flow_class_names[c], st->flows_started[c], st->flows_ended[c]);
+	if (st->frag_seen)
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+			"; IP fragments: %" PRIu64 " seen, %" PRIu64
+			" datagrams reassembled, %" PRIu64 " timed out, %" PRIu64
+			" dropped, %" PRIu64 " overlaps, %" PRIu64 " duplicates, %" PRIu64
+			" invalid",
+			st->frag_seen, st->frag_reassembled, st->frag_timeout, st->frag_dropped,
+			st->frag_overlap, st->frag_duplicate, st->frag_invalid);
 	for (unsigned i = 0; i < st->n_workers && len < sizeof(line); i++)
 		len += (size_t)snprintf(line + len, sizeof(line) - len,
 			"%s w%u %" PRIu64 "/%" PRIu64,

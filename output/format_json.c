@@ -479,6 +479,8 @@ ft_format_packet_json(const struct ft_packet *pkt, char *buf, size_t cap)
 	link = ft_dlt_name(pkt->dlt);
 	ft_jw_key(&w, "link");
 	ft_jw_cstr_q(&w, link != NULL ? link : "");
+	if (pkt->reassembled)
+		ft_jw_kv_bool(&w, "reassembled", 1);
 	if (d == NULL) {
 		ft_jw_ch(&w, '}');
 		return w.len;

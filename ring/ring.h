@@ -45,7 +45,7 @@
 
 #define FT_CACHELINE 64
 
-/* One frame in flight. 40 bytes. */
+/* One frame in flight. 48 bytes. */
 struct ft_desc {
 	const uint8_t *data; /* the frame: in the arena or in the mapped file */
 	uint64_t ts_ns;
@@ -53,7 +53,13 @@ struct ft_desc {
 	uint64_t arena_end; /* arena position after this frame; 0 if not in the arena */
 	uint32_t caplen;
 	uint32_t len;
+	uint32_t flags; /* FT_DESC_* */
 };
+
+/* A fragment the capture thread's reassembly took: decoded and shown, not tracked. */
+#define FT_DESC_FRAGMENT    1u
+/* Not a captured frame: a reassembled datagram (link header + IP datagram, in the arena). */
+#define FT_DESC_REASSEMBLED 2u
 
 struct ft_ring {
 	struct ft_desc *slots;

@@ -12,6 +12,7 @@
 #   output    records into bytes                  (core decode)
 #   capture   sources and the -w writer           (core)
 #   metrics   /metrics over HTTP from a snapshot  (core)
+#   defrag    IP reassembly (capture thread)      (core)
 #   tracker   flows of every IP protocol          (core decode output)
 #   workers   the pipeline: owns capture, rings, workers, trackers
 #   cli, examples, bench, tests, gen: on top (examples: public headers only)
@@ -25,8 +26,9 @@ declare -A ALLOW=(
 	[output]="core decode"
 	[capture]="core"
 	[metrics]="core"
+	[defrag]="core"
 	[tracker]="core decode output"
-	[workers]="core ring decode output capture tracker"
+	[workers]="core ring decode output capture tracker defrag"
 	[cli]="core"
 	[examples]=""
 	[gen]=""

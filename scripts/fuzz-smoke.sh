@@ -9,6 +9,9 @@
 #     to BUILD_DIR/fuzz-artifacts/ (fails the run: keep the input in
 #     tests/data/fuzz-regress/ once the decoder is fixed).
 #  3. Every file of tests/data/fuzz-regress/ through the target: all must pass.
+#  4. When BUILD_DIR holds tests/fuzz/fuzz_defrag too: SECONDS of it, seeded
+#     with fragment sequences (tests/tools/fragpcap.py's captures and tcpdump's
+#     afs.pcap, as fuzz_defrag.c's records), crashes in BUILD_DIR/fuzz-artifacts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:?usage: $0 BUILD_DIR SECONDS}
@@ -57,5 +60,45 @@ if [ ${#inputs[@]} -gt 0 ]; then
 		echo "fuzz-smoke: FAILED: a kept crash input crashes again" >&2
 		exit 1
 	}
+fi
+DEFRAG="$BUILD/tests/fuzz/fuzz_defrag"
+if [ -x "$DEFRAG" ]; then
+	DSEEDS="$BUILD/fuzz-defrag-seeds"
+	rm -rf "$DSEEDS"
+	mkdir -p "$DSEEDS" "$BUILD/fuzz-defrag-corpus"
+	for kind in good attack tcp; do
+		python3 tests/tools/fragpcap.py "$kind" "$DSEEDS/$kind.pcap" >/dev/null
+	done
+	python3 - "$DSEEDS" "$DSEEDS"/*.pcap tests/data/tcpdump/afs.pcap <<'PY'
+import os, struct, sys
+sys.path.insert(0, "scripts")
+from pcap_frames import frames
+out, n = sys.argv[1], 0
+for path in sys.argv[2:]:
+    ips = []
+    for fr in frames(path):
+        b = fr[-1]
+        off = 14
+        while len(b) >= off + 4 and b[off - 2:off] in (b"\x81\x00", b"\x88\xa8"):
+            off += 4
+        if b[off - 2:off] in (b"\x08\x00", b"\x86\xdd"):
+            ips.append(b[off:])
+    for i in range(0, len(ips), 12):
+        rec = b"".join(struct.pack("<HB", len(p), 1) + p for p in ips[i:i + 12])
+        with open(os.path.join(out, f"seq{n}"), "wb") as f:
+            f.write(rec)
+        n += 1
+PY
+	rm -f "$DSEEDS"/*.pcap
+	echo "fuzz-smoke: fuzz_defrag, $(ls "$DSEEDS" | wc -l) seeds, ${SECONDS_TO_RUN}s"
+	"$DEFRAG" -max_total_time="$SECONDS_TO_RUN" -timeout=5 -rss_limit_mb=2048 -max_len=65536 \
+		-print_final_stats=1 -artifact_prefix="$ARTIFACTS/" "$BUILD/fuzz-defrag-corpus" "$DSEEDS" \
+		>"$BUILD/fuzz-defrag.log" 2>&1 || {
+		grep -E -A40 '^==[0-9]+==|runtime error|^SUMMARY|Test unit written|ALARM|out-of-memory' \
+			"$BUILD/fuzz-defrag.log" | head -80 >&2 || true
+		echo "fuzz-smoke: FAILED: fuzz_defrag found a crash, hang or leak (log: $BUILD/fuzz-defrag.log)" >&2
+		exit 1
+	}
+	grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' "$BUILD/fuzz-defrag.log" || true
 fi
 echo "fuzz-smoke: passed"

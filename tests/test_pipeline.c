@@ -501,6 +501,142 @@ test_list_flows_while_running(void **state)
 	ft_pipeline_destroy(p);
 }
 
+/*
+ * IP fragments: N_DGRAMS UDP datagrams of 2500 bytes (flow f: sport 2000 + f),
+ * each in three fragments, with an unfragmented datagram of the same flow
+ * after it. Every datagram is reassembled, reaches the worker of its flow's
+ * unfragmented packets, and the counters stay conserved.
+ */
+#define N_DGRAMS     400u
+#define N_FRAG_FLOWS 37u
+
+struct frag_seen {
+	atomic_ulong frames, reassembled, bad_len, affinity_errors;
+	atomic_int worker_of_flow[N_FRAG_FLOWS];
+	int finals;
+	struct ft_stats final;
+};
+
+static uint32_t
+udp_frame(
+	uint8_t *b, unsigned flow, uint16_t id, uint32_t off, int mf, uint32_t n, uint32_t udp_len)
+{
+	memset(b, 0, 42);
+	b[12] = 0x08; /* Ethernet, IPv4 */
+	b[14] = 0x45;
+	ftg_wr16(b + 16, (uint16_t)(20 + n));
+	ftg_wr16(b + 18, id);
+	ftg_wr16(b + 20, (uint16_t)((mf ? 0x2000 : 0) | off / 8));
+	b[22] = 64;
+	b[23] = 17;
+	b[26] = 10, b[27] = 200, b[28] = 0, b[29] = 1;
+	b[30] = 10, b[31] = 200, b[32] = 0, b[33] = 2;
+	for (uint32_t i = 0; i < n; i++)
+		b[34 + i] = (uint8_t)(off + i);
+	if (off == 0) {
+		ftg_wr16(b + 34, (uint16_t)(2000 + flow));
+		ftg_wr16(b + 36, 53);
+		ftg_wr16(b + 38, (uint16_t)udp_len);
+		ftg_wr16(b + 40, 0);
+	}
+	return 34 + n;
+}
+
+static int
+on_frag_packet(const struct ft_packet *pkt, void *user)
+{
+	struct frag_seen *s = user;
+	const struct ft_decoded *d = pkt->dec;
+	int expect = 0;
+	unsigned flow;
+
+	if (!pkt->reassembled) {
+		atomic_fetch_add(&s->frames, 1);
+		if (d->ip.frag)
+			return 0;
+	} else {
+		atomic_fetch_add(&s->reassembled, 1);
+		if (!(d->layers & FT_LAYER_UDP) || d->udp.len != 2500 || d->l4_payload_len != 2492)
+			atomic_fetch_add(&s->bad_len, 1);
+	}
+	flow = (unsigned)(d->udp.sport - 2000) % N_FRAG_FLOWS;
+	if (!atomic_compare_exchange_strong(&s->worker_of_flow[flow], &expect, pkt->worker + 1) &&
+		expect != pkt->worker + 1)
+		atomic_fetch_add(&s->affinity_errors, 1);
+	return 0;
+}
+
+static void
+on_frag_stats(const struct ft_stats *st, int final, void *user)
+{
+	struct frag_seen *s = user;
+
+	if (final) {
+		s->finals++;
+		s->final = *st;
+	}
+}
+
+static void
+test_fragments_reassembled(void **state)
+{
+	static const char *fcap = "pipeline_frag.pcap";
+	struct tp_writer w;
+	uint8_t b[2048];
+
+	(void)state;
+	assert_int_equal(tp_open(&w, fcap, DLT_EN10MB), 0);
+	for (unsigned i = 0; i < N_DGRAMS; i++) {
+		unsigned flow = i % N_FRAG_FLOWS;
+		uint32_t n;
+
+		/* 2500 bytes: 1000 + 1000 + 500, the middle one last on the wire. */
+		n = udp_frame(b, flow, (uint16_t)i, 0, 1, 1000, 2500);
+		tp_frame(&w, b, n, n);
+		n = udp_frame(b, flow, (uint16_t)i, 2000, 0, 500, 2500);
+		tp_frame(&w, b, n, n);
+		n = udp_frame(b, flow, (uint16_t)i, 1000, 1, 1000, 2500);
+		tp_frame(&w, b, n, n);
+		n = udp_frame(b, flow, (uint16_t)(i + 30000), 0, 0, 100, 100);
+		tp_frame(&w, b, n, n);
+	}
+	assert_int_equal(tp_close(&w), 0);
+	for (int use_mmap = 0; use_mmap < 2; use_mmap++) {
+		struct frag_seen *s = calloc(1, sizeof(*s));
+		struct ft_config cfg;
+		struct ft_pipeline *p;
+		char err[FT_ERRBUF_SIZE];
+		uint64_t sum = 0;
+
+		ft_config_init(&cfg);
+		cfg.file = fcap;
+		cfg.workers = 3;
+		cfg.use_mmap = use_mmap;
+		cfg.ring_slots = 64; /* small rings: the capture thread must wait often */
+		cfg.packets_reassembled = 1;
+		cfg.on_packet = on_frag_packet;
+		cfg.on_stats = on_frag_stats;
+		cfg.user = s;
+		assert_int_equal(ft_pipeline_create(&cfg, &p, err), 0);
+		assert_int_equal(ft_pipeline_start(p), 0);
+		assert_int_equal(ft_pipeline_wait(p), 0);
+		ft_pipeline_destroy(p);
+		assert_int_equal(s->frames, 4 * N_DGRAMS);
+		assert_int_equal(s->reassembled, N_DGRAMS);
+		assert_int_equal(s->bad_len, 0);
+		assert_int_equal(s->affinity_errors, 0);
+		assert_int_equal(s->finals, 1);
+		check_conserved(&s->final);
+		assert_int_equal(s->final.frag_seen, 3 * N_DGRAMS);
+		assert_int_equal(s->final.frag_reassembled, N_DGRAMS);
+		for (unsigned i = 0; i < s->final.n_workers; i++)
+			sum += s->final.workers[i].reassembled;
+		assert_int_equal(sum, N_DGRAMS);
+		free(s);
+	}
+	unlink(fcap);
+}
+
 int
 main(void)
 {
@@ -519,6 +655,7 @@ main(void)
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_destroy_without_wait),
 		cmocka_unit_test(test_list_flows_while_running),
+		cmocka_unit_test(test_fragments_reassembled),
 	};
 
 	return cmocka_run_group_tests_name("pipeline", tests, setup, teardown);

@@ -8,7 +8,11 @@
  * capture thread: ft__source_run() hands every frame to sink_frame(), the
  *   pipeline's sink: deliver() (hash -> worker -> (copy into the worker's
  *   arena) -> descriptor into the worker's ring), then the writer, then the
- *   frame count. A live source never waits: a full ring or arena drops the
+ *   frame count. An IP fragment also goes through the reassembly (defrag/)
+ *   first; when it completes a datagram, that datagram (behind the frame's
+ *   link header) is hashed as a packet of its own and handed to its flow's
+ *   worker as one more descriptor (FT_DESC_REASSEMBLED), copied into that
+ *   worker's arena. A live source never waits: a full ring or arena drops the
  *   frame and counts it against that worker (ring_drop). A file waits for
  *   room, so reading a file is lossless. The sink's return value is the only
  *   way the pipeline stops the source from inside the loop.
@@ -29,6 +33,7 @@
 #include <ck_pr.h>
 #include <urcu/urcu-qsbr.h>
 
+#include "defrag/defrag.h"
 #include "flowtap/error.h"
 #include "tracker/tracker.h"
 #include "workers/pipeline_internal.h"
@@ -61,6 +66,11 @@ ft_config_init(struct ft_config *cfg)
 	cfg->timeout_icmp = 30;
 	cfg->timeout_other = 60;
 	cfg->reorder_window = 0.5;
+	cfg->defrag = 1;
+	cfg->defrag_max_datagrams = 1024;
+	cfg->defrag_max_frags = 64;
+	cfg->defrag_max_bytes = 4u << 20;
+	cfg->defrag_timeout = 30;
 }
 
 void
@@ -124,12 +134,22 @@ check_config(const struct ft_config *cfg, char *errbuf)
 		snprintf(errbuf, FT_ERRBUF_SIZE, "tracking needs max_flows > 0 and timeouts > 0");
 		return FT_EINVAL;
 	}
+	if (cfg->defrag &&
+		(cfg->defrag_max_datagrams == 0 || cfg->defrag_max_frags == 0 ||
+			cfg->defrag_max_bytes < FT_DEFRAG_BLOCK || !(cfg->defrag_timeout > 0))) {
+		snprintf(errbuf, FT_ERRBUF_SIZE,
+			"defragmentation needs max datagrams, fragments, bytes and a timeout > 0");
+		return FT_EINVAL;
+	}
 	if (cfg->snaplen <= 0 || cfg->snaplen > 262144) {
 		snprintf(errbuf, FT_ERRBUF_SIZE, "snap length must be 1..262144");
 		return FT_EINVAL;
 	}
 	return 0;
 }
+
+/* Smallest arena with defragmentation on: room for four of the largest datagrams. */
+#define FT_DEFRAG_ARENA (4ull * (65536 + FT_DEFRAG_HDR_MAX + FT_DEFRAG_HEADROOM))
 
 static uint64_t
 secs_to_ns(double s)
@@ -294,10 +314,26 @@ ft_pipeline_create(const struct ft_config *cfg, struct ft_pipeline **out, char *
 		rc = FT_ENOMEM;
 		goto fail;
 	}
-	/* The arena holds copies; the mmap reader hands out pointers into the file. */
+	if (cfg->defrag) {
+		struct ft_defrag_limits dl;
+
+		dl.max_datagrams = cfg->defrag_max_datagrams;
+		dl.max_frags = cfg->defrag_max_frags;
+		dl.max_bytes = cfg->defrag_max_bytes;
+		dl.timeout_ns = secs_to_ns(cfg->defrag_timeout);
+		p->defrag = ft__defrag_new(&dl, errbuf, FT_ERRBUF_SIZE);
+		if (p->defrag == NULL) {
+			rc = FT_ENOMEM;
+			goto fail;
+		}
+	}
+	/* The arena holds copies; the mmap reader hands out pointers into the file
+	 * (then only reassembled datagrams, which are always copies, use it). */
 	arena = p->zero_copy ? 0 : cfg->arena_bytes;
 	if (arena != 0 && arena < 4ull * (uint64_t)p->snaplen)
 		arena = 4ull * (uint64_t)p->snaplen;
+	if (p->defrag != NULL && arena < FT_DEFRAG_ARENA)
+		arena = FT_DEFRAG_ARENA;
 	for (unsigned i = 0; i < p->n_workers; i++) {
 		struct ft_worker *w = &p->workers[i];
 
@@ -338,6 +374,8 @@ capture_main(void *arg)
 	int rc;
 
 	rc = ft__source_run(p->src, sink_frame, p);
+	if (p->defrag != NULL)
+		ft__defrag_expire(p->defrag, UINT64_MAX); /* incomplete at the end: timed out */
 	ft__publish_cpu(&p->capture_cpu_ns);
 	if (rc != 0) {
 		msg = ft__source_errmsg(p->src);
@@ -439,6 +477,7 @@ ft_pipeline_destroy(struct ft_pipeline *p)
 		}
 		free(p->workers);
 	}
+	ft__defrag_free(p->defrag);
 	ft__writer_close(p->wr);
 	ft__source_close(p->src);
 	pthread_mutex_destroy(&p->stats_lock);
@@ -519,6 +558,74 @@ wait_for_room(unsigned *spins)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * A descriptor in w's ring, and len bytes in its arena when copying. NULL
+ * when there is no room on a live capture (never wait), or when stopping.
+ */
+static inline struct ft_desc *
+reserve(struct ft_pipeline *p, struct ft_worker *w, uint32_t len, int copy, uint8_t **buf,
+	uint64_t *end)
+{
+	struct ft_desc *slot;
+	unsigned spins = 0;
+
+	for (;;) {
+		slot = ft__ring_reserve(&w->ring);
+		if (slot != NULL) {
+			if (!copy)
+				return slot;
+			*buf = ft__arena_alloc(&w->arena, len, end);
+			if (*buf != NULL)
+				return slot;
+		}
+		if (p->live || ft__stopping(p))
+			return NULL;
+		wait_for_room(&spins);
+	}
+}
+
+/* Fill and publish a descriptor; n is the frame just captured. */
+static inline void
+commit(struct ft_pipeline *p, struct ft_worker *w, struct ft_desc *slot, const uint8_t *data,
+	uint32_t caplen, uint32_t len, uint64_t ts_ns, uint64_t end, uint32_t flags)
+{
+	slot->data = data;
+	slot->ts_ns = ts_ns;
+	slot->n = FT_CTR_GET(p->captured);
+	slot->arena_end = end;
+	slot->caplen = caplen;
+	slot->len = len;
+	slot->flags = flags;
+	ft__ring_commit(&w->ring, slot);
+}
+
+/*
+ * Hand a reassembled datagram (dg, dglen; FT_DEFRAG_HEADROOM writable bytes
+ * before it) to its flow's worker, behind the link header of the frame that
+ * completed it (frame, ipoff bytes). Counted as frag_handoff_drop when a live
+ * ring has no room.
+ */
+static void
+deliver_datagram(struct ft_pipeline *p, const uint8_t *frame, uint32_t ipoff, uint8_t *dg,
+	uint32_t dglen, uint64_t ts_ns)
+{
+	uint8_t *f = dg - ipoff, *buf = NULL;
+	uint32_t len = ipoff + dglen;
+	struct ft_worker *w;
+	struct ft_desc *slot;
+	uint64_t end = 0;
+
+	memcpy(f, frame, ipoff);
+	w = &p->workers[ft__shard_of(ft__flow_hash(p->dlt, f, len), p->n_workers)];
+	slot = len <= w->arena.size ? reserve(p, w, len, 1, &buf, &end) : NULL;
+	if (slot == NULL) {
+		FT_CTR_ADD(p->frag_handoff_drop, 1);
+		return;
+	}
+	memcpy(buf, f, len);
+	commit(p, w, slot, buf, len, len, ts_ns, end, FT_DESC_REASSEMBLED);
+}
+
 /* One frame to its worker's ring; -1 if stopped while waiting for room (not taken). */
 static int
 deliver(struct ft_pipeline *p, const uint8_t *data, uint32_t caplen, uint32_t len, uint64_t ts_ns)
@@ -526,43 +633,45 @@ deliver(struct ft_pipeline *p, const uint8_t *data, uint32_t caplen, uint32_t le
 	int copy = !p->zero_copy;
 	struct ft_worker *w;
 	struct ft_desc *slot;
-	uint8_t *buf = NULL;
+	const uint8_t *frame = data;
+	uint8_t *buf = NULL, *dg = NULL;
 	uint64_t end = 0;
-	unsigned spins = 0;
+	uint32_t dglen = 0, flags = 0, ipoff, hash;
+	enum ft_defrag_verdict v = FT_DEFRAG_NONE;
 
-	w = &p->workers[ft__shard_of(ft__flow_hash(p->dlt, data, caplen), p->n_workers)];
-	for (;;) {
-		slot = ft__ring_reserve(&w->ring);
-		if (slot != NULL) {
-			if (!copy)
-				break;
-			buf = ft__arena_alloc(&w->arena, caplen, &end);
-			if (buf != NULL)
-				break;
-		}
-		if (p->live) {
-			/* Never block a live capture: count the drop against this worker. */
-			FT_CTR_ADD(p->captured, 1);
-			FT_CTR_ADD(w->ring_drop, 1);
-			return 0;
-		}
-		if (ft__stopping(p))
+	hash = ft__flow_hash_ip(p->dlt, data, caplen, &ipoff);
+	/* What a frame that is not a fragment pays (with defrag on): the shard
+	 * hash found its IP header; a couple of compares say it is no fragment. */
+	if (p->defrag != NULL && ipoff != FT_NO_IP &&
+		ft__defrag_candidate(data + ipoff, caplen - ipoff)) {
+		v = ft__defrag_ip(p->defrag, data + ipoff, caplen - ipoff, ts_ns, &dg, &dglen);
+		if (v != FT_DEFRAG_NONE)
+			flags = FT_DESC_FRAGMENT;
+	}
+	w = &p->workers[ft__shard_of(hash, p->n_workers)];
+	slot = reserve(p, w, caplen, copy, &buf, &end);
+	if (slot == NULL) {
+		if (!p->live) {
+			if (v == FT_DEFRAG_DONE)
+				FT_CTR_ADD(p->frag_handoff_drop, 1);
 			return -1; /* stopped while waiting: this frame was never taken */
-		wait_for_room(&spins);
+		}
+		/* Never block a live capture: count the drop against this worker. */
+		FT_CTR_ADD(p->captured, 1);
+		FT_CTR_ADD(w->ring_drop, 1);
+		if (v == FT_DEFRAG_DONE)
+			deliver_datagram(p, frame, ipoff, dg, dglen, ts_ns);
+		return 0;
 	}
 	if (copy) {
 		memcpy(buf, data, caplen);
 		data = buf;
 	}
 	FT_CTR_ADD(p->captured, 1);
-	slot->data = data;
-	slot->ts_ns = ts_ns;
-	slot->n = FT_CTR_GET(p->captured);
-	slot->arena_end = end;
-	slot->caplen = caplen;
-	slot->len = len;
-	ft__ring_commit(&w->ring, slot);
+	commit(p, w, slot, data, caplen, len, ts_ns, end, flags);
 	FT_CTR_ADD(w->enqueued, 1);
+	if (v == FT_DEFRAG_DONE)
+		deliver_datagram(p, frame, ipoff, dg, dglen, ts_ns);
 	return 0;
 }
 

@@ -24,6 +24,7 @@
 #define FT_BATCH_MAX 256
 
 struct ft_tracker;
+struct ft_defrag;
 
 struct ft_worker {
 	struct ft_ring ring;
@@ -49,6 +50,8 @@ struct ft_worker {
 	_Atomic uint64_t cpu_ns;
 	_Atomic uint64_t flows_started[FT_FLOW_CLASSES];
 	_Atomic uint64_t flows_ended[FT_FLOW_CLASSES];
+	_Atomic uint64_t reassembled;
+	uint64_t dgram_end; /* worker-private: arena end of the last reassembled datagram */
 };
 
 struct ft_pipeline {
@@ -67,6 +70,7 @@ struct ft_pipeline {
 
 	struct ft_worker *workers;
 	unsigned n_workers;
+	struct ft_defrag *defrag; /* capture thread's; NULL when cfg.defrag is 0 */
 
 	pthread_t capture_thread;
 	pthread_t stats_thread;
@@ -84,8 +88,9 @@ struct ft_pipeline {
 
 	/* Written by the capture thread. */
 	_Alignas(FT_CACHELINE) _Atomic uint64_t captured;
-	_Atomic uint64_t capture_cpu_ns; /* the capture thread's CPU time */
-	uint64_t sunk;                   /* frames sink_frame() saw (capture thread only) */
+	_Atomic uint64_t capture_cpu_ns;    /* the capture thread's CPU time */
+	uint64_t sunk;                      /* frames sink_frame() saw (capture thread only) */
+	_Atomic uint64_t frag_handoff_drop; /* reassembled datagrams a live ring had no room for */
 };
 
 /* workers/pipeline.c */

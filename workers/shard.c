@@ -187,7 +187,7 @@ hash_ip(const uint8_t *p, uint32_t len, struct key *k)
 }
 
 uint32_t
-ft__flow_hash(int dlt, const uint8_t *pkt, uint32_t caplen)
+ft__flow_hash_ip(int dlt, const uint8_t *pkt, uint32_t caplen, uint32_t *ip_off)
 {
 	struct key k;
 	uint32_t off = 0;
@@ -195,6 +195,7 @@ ft__flow_hash(int dlt, const uint8_t *pkt, uint32_t caplen)
 	unsigned nv = 0;
 
 	memset(&k, 0, sizeof(k));
+	*ip_off = FT_NO_IP;
 	switch (dlt) {
 	case DLT_EN10MB:
 		if (caplen < 14)
@@ -208,9 +209,11 @@ ft__flow_hash(int dlt, const uint8_t *pkt, uint32_t caplen)
 			type = rd16(pkt + off + 2);
 			off += 4;
 		}
-		if ((type == 0x0800 || type == 0x86dd) && nv <= FT_MAX_VLAN &&
-			hash_ip(pkt + off, caplen - off, &k) == 0)
-			return hash_key(&k);
+		if ((type == 0x0800 || type == 0x86dd) && nv <= FT_MAX_VLAN) {
+			*ip_off = off;
+			if (hash_ip(pkt + off, caplen - off, &k) == 0)
+				return hash_key(&k);
+		}
 		if (type == 0x0800 || type == 0x86dd || type < 0x0600 || nv > 2 || type == 0x8847 ||
 			type == 0x8848 || type == 0x8864)
 			return hash_decoded(dlt, pkt, caplen); /* odd IP, 802.3/LLC, MPLS, PPPoE */
@@ -234,7 +237,18 @@ ft__flow_hash(int dlt, const uint8_t *pkt, uint32_t caplen)
 	default:
 		return hash_decoded(dlt, pkt, caplen);
 	}
-	if (caplen >= off && hash_ip(pkt + off, caplen - off, &k) == 0)
+	if (caplen < off)
+		return hash_decoded(dlt, pkt, caplen);
+	*ip_off = off;
+	if (hash_ip(pkt + off, caplen - off, &k) == 0)
 		return hash_key(&k);
 	return hash_decoded(dlt, pkt, caplen);
+}
+
+uint32_t
+ft__flow_hash(int dlt, const uint8_t *pkt, uint32_t caplen)
+{
+	uint32_t ip_off;
+
+	return ft__flow_hash_ip(dlt, pkt, caplen, &ip_off);
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/time.h"
+#include "defrag/defrag.h"
 #include "workers/pipeline_internal.h"
 
 void
@@ -35,6 +36,22 @@ ft__stats_snapshot(const struct ft_pipeline *p, struct ft_stats *st)
 		/* A file has no kernel counters: frames read, nothing dropped. */
 		st->ps_recv = st->captured + st->filtered;
 	}
+	if (p->defrag != NULL) {
+		/* Read before the counters: it never exceeds what they then say. */
+		uint64_t lost = FT_CTR_GET(mp->frag_handoff_drop);
+		struct ft_defrag_counters c;
+
+		ft__defrag_counters(p->defrag, &c);
+		st->frag_seen = c.seen;
+		st->frag_reassembled = c.reassembled;
+		st->frag_timeout = c.timeout;
+		st->frag_overlap = c.overlap;
+		st->frag_duplicate = c.duplicate;
+		st->frag_invalid = c.invalid;
+		/* Completed but lost at the hand-off: dropped, not delivered. */
+		st->frag_dropped = c.dropped + lost;
+		st->frag_reassembled -= lost;
+	}
 	st->n_workers = p->n_workers;
 	for (unsigned i = 0; i < p->n_workers; i++) {
 		struct ft_worker *w = &mp->workers[i];
@@ -56,6 +73,7 @@ ft__stats_snapshot(const struct ft_pipeline *p, struct ft_stats *st)
 			st->flows_started[c] += ws->flows_started[c];
 			st->flows_ended[c] += ws->flows_ended[c];
 		}
+		ws->reassembled = FT_CTR_GET(w->reassembled);
 		st->packets += ws->packets;
 		st->bytes += ws->bytes;
 		st->ring_drop += ws->ring_drop;

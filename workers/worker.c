@@ -89,13 +89,20 @@ deliver(struct ft_worker *w, const struct ft_desc *d, const struct ft_decoded *d
 	struct ft_packet pkt;
 	int rc;
 
-	if (atomic_load_explicit(&p->consumer_failed, memory_order_relaxed)) {
+	if (CK_CC_UNLIKELY(d->flags & FT_DESC_REASSEMBLED)) {
+		/* Not a frame: counted apart, so the frame counters stay conserved. */
+		FT_CTR_ADD(w->reassembled, 1);
+		w->dgram_end = d->arena_end; /* the mmap reader's frames are not in the arena */
+		if (atomic_load_explicit(&p->consumer_failed, memory_order_relaxed))
+			return;
+	} else if (atomic_load_explicit(&p->consumer_failed, memory_order_relaxed)) {
 		/* A consumer asked to stop: what is still queued is counted, not delivered. */
 		FT_CTR_ADD(w->discarded, 1);
 		return;
+	} else {
+		FT_CTR_ADD(w->packets, 1);
+		FT_CTR_ADD(w->bytes, d->len);
 	}
-	FT_CTR_ADD(w->packets, 1);
-	FT_CTR_ADD(w->bytes, d->len);
 	if (p->cfg.on_packet == NULL && w->tracker == NULL)
 		return;
 	pkt.n = d->n;
@@ -104,17 +111,19 @@ deliver(struct ft_worker *w, const struct ft_desc *d, const struct ft_decoded *d
 	pkt.len = d->len;
 	pkt.dlt = p->dlt;
 	pkt.ts_digits = (uint8_t)p->ts_digits;
+	pkt.reassembled = (d->flags & FT_DESC_REASSEMBLED) != 0;
 	pkt.worker = (uint16_t)w->idx;
 	pkt.data = d->data;
 	pkt.dec = dec;
-	if (p->cfg.on_packet != NULL) {
+	if (p->cfg.on_packet != NULL && (!pkt.reassembled || p->cfg.packets_reassembled)) {
 		rc = p->cfg.on_packet(&pkt, p->cfg.user);
 		if (rc != 0) {
 			consumer_failed(p, "packet", rc, d->n);
 			return;
 		}
 	}
-	if (w->tracker != NULL) {
+	/* A fragment's datagram is tracked whole, from its reassembled descriptor. */
+	if (w->tracker != NULL && !(d->flags & FT_DESC_FRAGMENT)) {
 		rc = ft__tracker_packet_hashed(w->tracker, &pkt, hash);
 		if (rc != 0)
 			consumer_failed(p, "flow", rc, d->n);
@@ -209,9 +218,13 @@ ft__worker_main(void *arg)
 			process_batch(w, batch, n, decs);
 		else
 			FT_CTR_ADD(w->discarded, n);
-		/* All of a worker's frames come from one source: arena or mapped file. */
+		/* Frames in the arena come in FIFO order: release up to the last one
+		 * (from the mapped file, only reassembled datagrams are in the arena). */
 		if (batch[n - 1].arena_end != 0)
 			ft__arena_release(&w->arena, batch[n - 1].arena_end);
+		else if (w->dgram_end != 0)
+			ft__arena_release(&w->arena, w->dgram_end);
+		w->dgram_end = 0; /* never release an older position later */
 		if (w->tracker != NULL)
 			tick(w, batch[n - 1].ts_ns);
 		urcu_qsbr_quiescent_state();

@@ -22,6 +22,10 @@ extern "C" {
  * Ownership: borrowed. The struct, the frame bytes (data) and the decoded view
  * (dec, whose pointers point into data) are valid only during the callback.
  * Copy what you keep.
+ *
+ * reassembled = 1 (only with ft_config.packets_reassembled): not a captured
+ * frame but an IP datagram reassembled from the fragment frames before it,
+ * behind the link header of the frame that completed it (n is that frame).
  */
 struct ft_packet {
 	uint64_t n;                   /**< frame number in capture order, from 1 */
@@ -30,6 +34,7 @@ struct ft_packet {
 	uint32_t len;                 /**< bytes on the wire */
 	int dlt;                      /**< libpcap DLT_* link type */
 	uint8_t ts_digits;            /**< timestamp precision: 6 (usec) or 9 (nsec) */
+	uint8_t reassembled;          /**< 1: a datagram reassembled from IP fragments */
 	uint16_t worker;              /**< index of the worker running the callback */
 	const uint8_t *data;          /**< the frame, caplen bytes */
 	const struct ft_decoded *dec; /**< decoded view of data */

@@ -121,6 +121,18 @@ struct ft_config {
 	double timeout_udp;      /**< seconds a UDP flow may idle; default 60 */
 	double timeout_icmp;     /**< seconds an ICMP or ICMPv6 flow may idle; default 30 */
 	double timeout_other;    /**< seconds a flow of another IP protocol may idle; default 60 */
+
+	/* IP defragmentation, on the capture thread before sharding (README "IP
+	 * fragments"). Each fragment frame still reaches on_packet (not the tracker);
+	 * the reassembled datagram goes to its flow's worker as one extra packet
+	 * (ft_packet.reassembled = 1) that the tracker sees. */
+	int defrag;              /**< reassemble IPv4 and IPv6 fragments; default 1 */
+	int packets_reassembled; /**< also hand reassembled datagrams to on_packet; default 0 */
+	uint32_t defrag_max_datagrams; /**< datagrams being reassembled at once; default 1024 */
+	uint32_t defrag_max_frags;     /**< fragments held per datagram; default 64 */
+	uint64_t defrag_max_bytes;     /**< payload bytes held in all; default 4 MiB */
+	double defrag_timeout; /**< seconds (packet time) from a datagram's first fragment to
+				  giving it up; default 30 */
 };
 
 /**

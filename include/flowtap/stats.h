@@ -7,6 +7,9 @@
  * After ft_pipeline_wait() returns the snapshot is exact and conserved:
  *   captured == sum(workers[i].enqueued) + sum(workers[i].ring_drop)
  *   sum(workers[i].packets) + sum(workers[i].discarded) == sum(workers[i].enqueued)
+ *   sum(workers[i].reassembled) == frag_reassembled
+ * (frames are counted as frames; a reassembled datagram is an extra packet that
+ * only the reassembled counters count.)
  */
 #ifndef FLOWTAP_STATS_H
 #define FLOWTAP_STATS_H
@@ -39,6 +42,7 @@ struct ft_worker_stats {
 	 * active = started - ended. */
 	uint64_t flows_started[FT_FLOW_CLASSES];
 	uint64_t flows_ended[FT_FLOW_CLASSES];
+	uint64_t reassembled; /**< reassembled datagrams this worker took from its ring */
 };
 
 /** One snapshot of the pipeline's counters. */
@@ -65,6 +69,16 @@ struct ft_stats {
 				    every 100 ms, any source at its end) */
 	uint64_t flows_started[FT_FLOW_CLASSES]; /**< sums of workers[]: by enum ft_flow_class */
 	uint64_t flows_ended[FT_FLOW_CLASSES];
+	/* IP defragmentation (capture thread; all 0 when ft_config.defrag is 0). */
+	uint64_t frag_seen;        /**< fragment frames taken by the reassembly */
+	uint64_t frag_reassembled; /**< datagrams completed and handed to a worker */
+	uint64_t frag_timeout;   /**< datagrams given up incomplete (timeout, or end of capture) */
+	uint64_t frag_dropped;   /**< datagrams abandoned: evicted for a limit, an IPv6 overlap,
+				    an invalid fragment, or no room in a live worker's ring */
+	uint64_t frag_overlap;   /**< fragments that overlapped held bytes */
+	uint64_t frag_duplicate; /**< exact duplicate fragments, ignored */
+	uint64_t frag_invalid;   /**< fragments refused as invalid (tiny first fragment, past
+				    65535 bytes, truncated, inconsistent last fragment...) */
 	unsigned n_workers;
 	struct ft_worker_stats workers[FT_MAX_WORKERS];
 };
