@@ -17,5 +17,6 @@
 #include "flowtap/packet.h"
 #include "flowtap/stats.h"
 #include "flowtap/pipeline.h"
+#include "flowtap/exporter.h"
 
 #endif

@@ -1127,6 +1127,7 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 	uint32_t seq = tcp->seq;
 
 	PUB_ADD(f->pub.dir[d].packets, 1);
+	PUB_ADD(f->pub.dir[d].octets, dec->ip.len);
 	PUB_SET(f->pub.last_ns, pkt->ts_ns);
 
 	if (f->closing == FT_CLOSE_RST)
@@ -1541,6 +1542,7 @@ snapshot(const struct flow *f, struct ft_flow *out)
 		o->bytes = PUB_GET(s->bytes);
 		o->retransmits = PUB_GET(s->retransmits);
 		o->missed = PUB_GET(s->missed);
+		o->octets = PUB_GET(s->octets);
 		o->mss = PUB_GET(s->mss);
 		o->wscale = PUB_GET(s->wscale);
 		o->has_wscale = PUB_GET(s->has_wscale);

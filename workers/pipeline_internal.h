@@ -97,6 +97,7 @@ struct ft_pipeline {
 
 	struct ft_worker *workers;
 	unsigned n_workers;
+	unsigned n_exporters; /* owned: cfg.exporters[0..n_exporters) (set once create succeeds) */
 
 	pthread_t capture_thread;
 	pthread_t stats_thread;
@@ -141,6 +142,9 @@ extern _Thread_local int ft__rcu_registered;
 
 /* workers/worker.c */
 void *ft__worker_main(void *arg);
+/* The tracker's flow callback when exporters are attached: ended flows to each
+ * exporter's queue, then every event to cfg.on_flow. user: the struct ft_worker. */
+int ft__worker_flow(const struct ft_flow_event *ev, void *user);
 
 /* workers/stats.c */
 void ft__stats_snapshot(const struct ft_pipeline *p, struct ft_stats *st);

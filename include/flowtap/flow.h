@@ -61,6 +61,8 @@ struct ft_flow_dir {
 	uint64_t bytes;       /**< distinct payload bytes, each counted once */
 	uint64_t retransmits; /**< segments whose payload had all been seen before */
 	uint64_t missed;      /**< payload bytes never seen (holes given up) */
+	uint64_t octets;      /**< IP-level bytes (IP header + payload) of every packet this way, as
+				 IPFIX's octetDeltaCount counts them; `bytes` is payload only */
 	uint16_t mss;         /**< from this side's SYN (0: none seen) */
 	uint8_t wscale;       /**< from this side's SYN */
 	uint8_t has_wscale;

@@ -25,6 +25,8 @@
 #include "flowtap/packet.h"
 #include "flowtap/stats.h"
 
+struct ft_exporter; /* flowtap/exporter.h */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -116,6 +118,12 @@ struct ft_config {
 	double reorder_window;   /**< seconds (packet time) a hole an ACK passed may still fill,
 				    and a FIN close or RST waits for data captured after it,
 				    before it is final; default 0.5; 0: at once */
+
+	/* Exporters (flowtap/exporter.h): ended flows go to each, off the workers'
+	 * path. Ownership passes to the pipeline when ft_pipeline_create() succeeds
+	 * (freed by ft_pipeline_destroy()); on failure they stay the caller's. */
+	struct ft_exporter *exporters[FT_MAX_EXPORTERS];
+	unsigned n_exporters;
 };
 
 /**
