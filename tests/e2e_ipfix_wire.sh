@@ -26,12 +26,20 @@ import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', int(sys.argv[1])))
 while True: s.recv(65536)" "$PORT" &
 SINK=$!
-tcpdump -i lo -U -w "$T/export.pcap" "udp port $PORT" 2>"$T/tcpdump.err" &
+for _ in $(seq 200); do ss -Hlun "sport = :$PORT" 2>/dev/null | grep -q . && break; sleep 0.05; done
+tcpdump -i lo -B 65536 --immediate-mode -U -w "$T/export.pcap" "udp port $PORT" 2>"$T/tcpdump.err" &
 TD=$!
 for _ in $(seq 100); do grep -q "listening" "$T/tcpdump.err" && break; sleep 0.05; done
 "$FLOWTAP" -r "$T/gen.pcap" --json -W 2 --ipfix "udp:127.0.0.1:$PORT" >"$T/out.json" 2>"$T/out.err" ||
 	bad "flowtap failed: $(head -3 "$T/out.err")"
-sleep 0.5
+# The capture is complete when it stops growing (tcpdump may lag on a busy machine).
+last=-1
+for _ in $(seq 100); do
+	sleep 0.3
+	size=$(stat -c %s "$T/export.pcap")
+	[ "$size" = "$last" ] && break
+	last=$size
+done
 kill -INT $TD
 wait $TD 2>/dev/null
 TD=
@@ -67,7 +75,9 @@ print("%s records %d (flows %d), packets %d (json %d), octets %d (capture %d), s
       % ("ok" if ok else "FAIL", recs, len(flows), pk, want_pk, oc, want_oc, "ok" if seq_ok else "wrong"))
 sys.exit(0 if ok else 1)
 EOF
-if [ $? = 0 ]; then ok "tshark's cflow dissector reads every record, totals and sequence right"; else bad "cflow: see above"; fi
+rc=$?
+echo "flowtap: $(tail -1 "$T/out.json" | grep -o '"export":.*')"
+if [ $rc = 0 ]; then ok "tshark's cflow dissector reads every record, totals and sequence right"; else bad "cflow: see above; tcpdump: $(tail -2 "$T/tcpdump.err" | tr "\n" " ")"; fi
 if grep -qE "Errors \(|Warns \(" "$T/expert.txt"; then
 	bad "tshark expert warnings: $(head -8 "$T/expert.txt")"
 else
