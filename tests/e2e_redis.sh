@@ -145,7 +145,7 @@ fi
 kill "$SUB" 2>/dev/null
 wait "$SUB" 2>/dev/null
 
-# Kill redis mid-run: flowtap reads a FIFO fed over ~6 s.
+# Kill redis mid-run: flowtap reads a FIFO fed over ~12 s.
 mkfifo "$T/fifo"
 python3 - "$T/gen.pcap" "$T/fifo" <<'EOF' &
 import sys, time
@@ -160,19 +160,21 @@ while off + 16 <= len(data):
     n += 1
     if n % 500 == 0:
         out.flush()
-        time.sleep(0.075)
+        time.sleep(0.15)
 out.close()
 EOF
 FEED=$!
 "$FLOWTAP" -r "$T/fifo" --json --redis "127.0.0.1:$P" --reorder-window 0 \
 	>"$T/k.json" 2>"$T/k.err" &
 FPID=$!
-sleep 1.5
+# Kill once records arrive (a busy machine may take a while to start).
+for _ in $(seq 200); do [ "$(rcli "$P" "" XLEN flowtap)" -gt 0 ] && break; sleep 0.05; done
 before=$(rcli "$P" "" XLEN flowtap)
 kill -KILL "$RS_PID"
 wait "$RS_PID" 2>/dev/null
 RS_PID=
 sleep 1.5
+kill -0 "$FEED" 2>/dev/null || bad "kill: the feed ended before the restart (too slow a machine?)"
 start_redis "$P" || bad "kill: redis did not restart"
 wait "$FEED"
 wait "$FPID"
