@@ -40,6 +40,14 @@ enum {
 	OPT_LINGER,
 	OPT_NO_DEFRAG,
 	OPT_DEFRAG_PACKETS,
+	OPT_IPFIX,
+	OPT_ACTIVE_TIMEOUT,
+	OPT_INTERIM,
+	OPT_REDIS,
+	OPT_REDIS_MODE,
+	OPT_REDIS_KEY,
+	OPT_REDIS_DB,
+	OPT_REDIS_AUTH_FILE,
 };
 
 static const char usage_text[] =
@@ -106,6 +114,17 @@ static const char usage_text[] =
 	"                         is 127.0.0.1; PORT 0 picks one, printed on stderr)\n"
 	"  --linger SEC           with --metrics-listen: keep serving the final counts SEC\n"
 	"                         seconds after the capture ends (a signal ends it sooner)\n"
+	"export (records leave through a bounded queue; what cannot be sent is counted):\n"
+	"  --ipfix udp:HOST:PORT|tcp:HOST:PORT|file:PATH\n"
+	"                         IPFIX flow records (RFC 7011, biflows; octets are IP-level)\n"
+	"  --active-timeout SEC   interim records of open flows every SEC (default 60 for\n"
+	"                         IPFIX; 0 = off)\n"
+	"  --interim              also print interim JSON flow records (\"interim\": true)\n"
+	"  --redis HOST:PORT      each flow record (the JSON above) into Redis\n"
+	"  --redis-mode MODE      xadd (a stream, field json; default), list (RPUSH), publish\n"
+	"  --redis-key NAME       stream, list or channel (default flowtap)\n"
+	"  --redis-db N           SELECT this database\n"
+	"  --redis-auth-file F    AUTH with the password in F (or $FLOWTAP_REDIS_PASSWORD)\n"
 	"  --version              print the version and libpcap's, and exit\n"
 	"  --help                 this text\n"
 	"\n"
@@ -210,6 +229,14 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 		{"linger", required_argument, NULL, OPT_LINGER},
 		{"no-defrag", no_argument, NULL, OPT_NO_DEFRAG},
 		{"defrag-packets", no_argument, NULL, OPT_DEFRAG_PACKETS},
+		{"ipfix", required_argument, NULL, OPT_IPFIX},
+		{"active-timeout", required_argument, NULL, OPT_ACTIVE_TIMEOUT},
+		{"interim", no_argument, NULL, OPT_INTERIM},
+		{"redis", required_argument, NULL, OPT_REDIS},
+		{"redis-mode", required_argument, NULL, OPT_REDIS_MODE},
+		{"redis-key", required_argument, NULL, OPT_REDIS_KEY},
+		{"redis-db", required_argument, NULL, OPT_REDIS_DB},
+		{"redis-auth-file", required_argument, NULL, OPT_REDIS_AUTH_FILE},
 		{NULL, 0, NULL, 0},
 	};
 	long long v;
@@ -218,6 +245,7 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	ft_config_init(&o->cfg);
+	o->active_timeout = -1;
 	while ((c = getopt_long(argc, argv, "+i:r:w:c:s:B:pIDZ:W:nhtC:G:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -416,6 +444,54 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 				return -1;
 			}
 			break;
+		case OPT_IPFIX:
+			o->ipfix = optarg;
+			break;
+		case OPT_ACTIVE_TIMEOUT: {
+			double t = strtod(optarg, &end);
+
+			if (*optarg == '\0' || *end != '\0' || !(t >= 0 && t <= 86400 * 365)) {
+				fprintf(stderr,
+					"flowtap: --active-timeout: invalid value '%s' (seconds >= "
+					"0)\n",
+					optarg);
+				return -1;
+			}
+			o->active_timeout = t;
+			break;
+		}
+		case OPT_INTERIM:
+			o->interim = 1;
+			break;
+		case OPT_REDIS:
+			o->redis = optarg;
+			break;
+		case OPT_REDIS_MODE:
+			if (strcmp(optarg, "xadd") == 0)
+				o->redis_mode = FT_REDIS_XADD;
+			else if (strcmp(optarg, "list") == 0)
+				o->redis_mode = FT_REDIS_LIST;
+			else if (strcmp(optarg, "publish") == 0)
+				o->redis_mode = FT_REDIS_PUBLISH;
+			else {
+				fprintf(stderr,
+					"flowtap: --redis-mode: '%s' (expected xadd, list or "
+					"publish)\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case OPT_REDIS_KEY:
+			o->redis_key = optarg;
+			break;
+		case OPT_REDIS_DB:
+			if (parse_num(optarg, 0, 1 << 20, &v, "--redis-db") != 0)
+				return -1;
+			o->redis_db = (int)v;
+			break;
+		case OPT_REDIS_AUTH_FILE:
+			o->redis_auth_file = optarg;
+			break;
 		case OPT_VERSION:
 			printf("%s\n", ft_version());
 			return 1;
@@ -442,6 +518,16 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 	}
 	if (o->linger > 0 && o->metrics_listen == NULL) {
 		fprintf(stderr, "flowtap: --linger needs --metrics-listen\n");
+		return -1;
+	}
+	if ((o->redis_mode || o->redis_key || o->redis_db || o->redis_auth_file) &&
+		o->redis == NULL) {
+		fprintf(stderr, "flowtap: --redis-mode, --redis-key, --redis-db and "
+				"--redis-auth-file need --redis HOST:PORT\n");
+		return -1;
+	}
+	if ((o->ipfix || o->redis || o->interim) && !o->cfg.track) {
+		fprintf(stderr, "flowtap: --ipfix, --redis and --interim need flow tracking\n");
 		return -1;
 	}
 	return check_write(o);

@@ -17,6 +17,16 @@ struct cli_opts {
 	char *filter_buf;           /* filter joined from the trailing arguments */
 	const char *metrics_listen; /* --metrics-listen ADDR:PORT, or NULL */
 	double linger;              /* --linger SEC: keep serving metrics after the end */
+
+	/* Exporters (flowtap/exporter.h); main() makes them from these. */
+	const char *ipfix;           /* --ipfix udp:H:P|tcp:H:P|file:PATH */
+	double active_timeout;       /* --active-timeout SEC; < 0: each exporter's default */
+	int interim;                 /* --interim: JSON interim flow records */
+	const char *redis;           /* --redis HOST:PORT */
+	int redis_mode;              /* --redis-mode: enum ft_redis_mode; 0 default */
+	const char *redis_key;       /* --redis-key */
+	int redis_db;                /* --redis-db */
+	const char *redis_auth_file; /* --redis-auth-file */
 };
 
 /* args.c: parse argv into o. Returns -1 on a usage error (message printed),
@@ -32,6 +42,8 @@ int out_packet(const struct ft_packet *pkt, void *user);
 int out_flow(const struct ft_flow_event *ev, void *user);
 void out_stats(const struct ft_stats *st, int final, void *user);
 void out_flush_all(void);
+/* --interim: one JSON flow record with "interim": true (exporter thread). */
+void out_interim(const struct ft_flow *f, void *user);
 int out_broken_pipe(void);
 
 #endif

@@ -109,6 +109,113 @@ drop_privileges(const char *user)
 	return 0;
 }
 
+/* --redis-auth-file F, else $FLOWTAP_REDIS_PASSWORD: never the command line. */
+static int
+redis_password(const struct cli_opts *o, char *buf, size_t cap)
+{
+	const char *env = getenv("FLOWTAP_REDIS_PASSWORD");
+	FILE *f;
+	size_t n;
+
+	buf[0] = '\0';
+	if (o->redis_auth_file == NULL) {
+		if (env != NULL)
+			snprintf(buf, cap, "%s", env);
+		return 0;
+	}
+	f = fopen(o->redis_auth_file, "r");
+	if (f == NULL) {
+		fprintf(stderr, "flowtap: --redis-auth-file %s: %s\n", o->redis_auth_file,
+			strerror(errno));
+		return -1;
+	}
+	if (fgets(buf, (int)cap, f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	return 0;
+}
+
+static int
+add_exporter(struct cli_opts *o, int rc, struct ft_exporter *e, const char *err)
+{
+	if (rc != 0) {
+		fprintf(stderr, "flowtap: %s\n", err);
+		return -1;
+	}
+	o->cfg.exporters[o->cfg.n_exporters++] = e;
+	return 0;
+}
+
+/* The export options are thin wrappers over flowtap/exporter.h. */
+static int
+make_exporters(struct cli_opts *o)
+{
+	char err[FT_ERRBUF_SIZE];
+	struct ft_exporter *e = NULL;
+	int rc;
+
+	if (o->ipfix != NULL) {
+		struct ft_ipfix_config ic;
+
+		ft_ipfix_config_init(&ic);
+		if (o->active_timeout >= 0)
+			ic.common.active_timeout = o->active_timeout;
+		rc = ft_ipfix_parse(o->ipfix, &ic, err);
+		if (rc == 0)
+			rc = ft_exporter_ipfix_new(&ic, &e, err);
+		if (add_exporter(o, rc, e, err) != 0)
+			return -1;
+	}
+	if (o->redis != NULL) {
+		struct ft_redis_config rcfg;
+		const char *colon = strrchr(o->redis, ':');
+		char *end;
+
+		ft_redis_config_init(&rcfg);
+		if (o->active_timeout >= 0)
+			rcfg.common.active_timeout = o->active_timeout;
+		if (colon == NULL || colon == o->redis ||
+			(size_t)(colon - o->redis) >= sizeof(rcfg.host)) {
+			fprintf(stderr, "flowtap: --redis '%s': expected HOST:PORT\n", o->redis);
+			return -1;
+		}
+		snprintf(rcfg.host, sizeof(rcfg.host), "%.*s", (int)(colon - o->redis), o->redis);
+		rcfg.port = (int)strtol(colon + 1, &end, 10);
+		if (*end != '\0')
+			rcfg.port = 0;
+		if (o->redis_mode)
+			rcfg.mode = o->redis_mode;
+		if (o->redis_key != NULL)
+			snprintf(rcfg.key, sizeof(rcfg.key), "%s", o->redis_key);
+		rcfg.db = o->redis_db;
+		if (redis_password(o, rcfg.password, sizeof(rcfg.password)) != 0)
+			return -1;
+		rc = ft_exporter_redis_new(&rcfg, &e, err);
+		memset(rcfg.password, 0, sizeof(rcfg.password));
+		if (add_exporter(o, rc, e, err) != 0)
+			return -1;
+	}
+	if (o->interim) {
+		struct ft_exporter_common c = {
+			4096, o->active_timeout >= 0 ? o->active_timeout : 60, 262144};
+
+		rc = ft_exporter_interim_new(&c, out_interim, NULL, &e, err);
+		if (add_exporter(o, rc, e, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+free_exporters(struct cli_opts *o)
+{
+	for (unsigned i = 0; i < o->cfg.n_exporters; i++)
+		ft_exporter_free(o->cfg.exporters[i]);
+	o->cfg.n_exporters = 0;
+}
+
 static void
 install_signals(void)
 {
@@ -184,7 +291,8 @@ main(int argc, char **argv)
 	o.cfg.on_flow = o.no_flows ? NULL : out_flow;
 
 	install_signals();
-	if (start_metrics(&o) != 0) {
+	if (make_exporters(&o) != 0 || start_metrics(&o) != 0) {
+		free_exporters(&o);
 		free(o.filter_buf);
 		return 1;
 	}
@@ -192,6 +300,7 @@ main(int argc, char **argv)
 	if (rc != 0) {
 		fprintf(stderr, "flowtap: %s\n", err);
 		ft_metrics_stop(metrics);
+		free_exporters(&o); /* still ours: create failed */
 		free(o.filter_buf);
 		return 1;
 	}

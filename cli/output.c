@@ -173,6 +173,21 @@ out_flow(const struct ft_flow_event *ev, void *user)
 	return 0;
 }
 
+void
+out_interim(const struct ft_flow *f, void *user)
+{
+	char buf[FT_FLOW_FORMAT_MAX + 32];
+	size_t n;
+
+	(void)user;
+	n = ft_format_flow_json(f, buf, FT_FLOW_FORMAT_MAX);
+	if (n == 0 || buf[n - 1] != '}')
+		return;
+	/* The record of design.md, marked: its counters are the totals so far. */
+	n += (size_t)snprintf(buf + n - 1, sizeof(buf) - n + 1, ",\"interim\":true}\n") - 1;
+	write_all(buf, n);
+}
+
 static double
 secs(uint64_t ns)
 {
@@ -237,7 +252,21 @@ stats_json(const struct ft_stats *st, int final)
 			ft_cpu_ns_per_frame(st->workers[i].cpu_ns,
 				st->workers[i].packets + st->workers[i].discarded));
 	if (len < sizeof(buf))
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "]}}\n");
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "]}");
+	if (st->n_exporters > 0 && len < sizeof(buf)) {
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+			",\"export_drop\":%" PRIu64 ",\"export\":[", st->export_drop);
+		for (unsigned i = 0; i < st->n_exporters && len < sizeof(buf); i++)
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+				"%s{\"name\":\"%s\",\"delivered\":%" PRIu64 ",\"dropped\":%" PRIu64
+				",\"queued\":%" PRIu64 "}",
+				i ? "," : "", st->exporters[i].name, st->exporters[i].delivered,
+				st->exporters[i].dropped, st->exporters[i].queued);
+		if (len < sizeof(buf))
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "]");
+	}
+	if (len < sizeof(buf))
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "}\n");
 	if (len >= sizeof(buf))
 		len = sizeof(buf) - 1;
 	write_all(buf, len);
@@ -293,6 +322,11 @@ stats_text(const struct ft_stats *st, int final)
 		len += (size_t)snprintf(line + len, sizeof(line) - len, ", w%u %.0f", i,
 			ft_cpu_ns_per_frame(st->workers[i].cpu_ns,
 				st->workers[i].packets + st->workers[i].discarded));
+	for (unsigned i = 0; i < st->n_exporters && len < sizeof(line); i++)
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+			"%s %s %" PRIu64 " delivered, %" PRIu64 " dropped",
+			i ? "," : "; export:", st->exporters[i].name, st->exporters[i].delivered,
+			st->exporters[i].dropped);
 	fprintf(stderr, "%s\n", line);
 }
 

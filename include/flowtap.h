@@ -18,5 +18,6 @@
 #include "flowtap/stats.h"
 #include "flowtap/pipeline.h"
 #include "flowtap/metrics.h"
+#include "flowtap/exporter.h"
 
 #endif

@@ -13,6 +13,7 @@
 #   capture   sources and the -w writer           (core)
 #   metrics   /metrics over HTTP from a snapshot  (core)
 #   defrag    IP reassembly (capture thread)      (core)
+#   export    IPFIX, Redis: queues + own thread   (core)
 #   tracker   flows of every IP protocol          (core decode output)
 #   workers   the pipeline: owns capture, rings, workers, trackers
 #   cli, examples, bench, tests, gen: on top (examples: public headers only)
@@ -27,8 +28,9 @@ declare -A ALLOW=(
 	[capture]="core"
 	[metrics]="core"
 	[defrag]="core"
+	[export]="core"
 	[tracker]="core decode output"
-	[workers]="core ring decode output capture tracker defrag"
+	[workers]="core ring decode output capture tracker defrag export"
 	[cli]="core"
 	[examples]=""
 	[gen]=""

@@ -8,8 +8,8 @@ BUILD_PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev llvm
   libpcap-dev libck-dev liburcu-dev libcmocka-dev libbenchmark-dev
   libhttp-parser-dev libhiredis-dev zlib1g-dev libzstd-dev libmicrohttpd-dev"
 TEST_PKGS="clang-format tcpdump tshark tcpreplay iproute2 iputils-ping curl python3 libcap2-bin
-  redis-server redis-tools zstd groff-base prometheus netsniff-ng"
-PEER_PKGS="libtins-dev"
+  redis-server redis-tools zstd groff-base prometheus netsniff-ng nfdump libfixbuf-tools"
+PEER_PKGS="libtins-dev softflowd"
 
 want="$BUILD_PKGS"
 case "${1:-build}" in

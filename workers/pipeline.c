@@ -35,6 +35,7 @@
 
 #include "defrag/defrag.h"
 #include "flowtap/error.h"
+#include "export/exporter_internal.h"
 #include "tracker/tracker.h"
 #include "workers/pipeline_internal.h"
 #include "workers/shard.h"
@@ -141,6 +142,19 @@ check_config(const struct ft_config *cfg, char *errbuf)
 			"defragmentation needs max datagrams, fragments, bytes and a timeout > 0");
 		return FT_EINVAL;
 	}
+	if (cfg->n_exporters > FT_MAX_EXPORTERS) {
+		snprintf(errbuf, FT_ERRBUF_SIZE, "at most %d exporters", FT_MAX_EXPORTERS);
+		return FT_EINVAL;
+	}
+	for (unsigned i = 0; i < cfg->n_exporters; i++)
+		if (cfg->exporters[i] == NULL) {
+			snprintf(errbuf, FT_ERRBUF_SIZE, "exporter %u is NULL", i);
+			return FT_EINVAL;
+		}
+	if (cfg->n_exporters > 0 && !(cfg->track && cfg->decode)) {
+		snprintf(errbuf, FT_ERRBUF_SIZE, "exporters need flow tracking (and decoding)");
+		return FT_EINVAL;
+	}
 	if (cfg->snaplen <= 0 || cfg->snaplen > 262144) {
 		snprintf(errbuf, FT_ERRBUF_SIZE, "snap length must be 1..262144");
 		return FT_EINVAL;
@@ -182,6 +196,11 @@ make_tracker(struct ft_pipeline *p, struct ft_worker *w, char *errbuf)
 	tc.worker = w->idx;
 	tc.on_flow = p->cfg.on_flow;
 	tc.user = p->cfg.user;
+	if (p->cfg.n_exporters > 0) {
+		/* Ended flows go to the exporters' queues first (worker.c). */
+		tc.on_flow = ft__worker_flow;
+		tc.user = w;
+	}
 	w->tracker = ft__tracker_new(&tc, errbuf, FT_ERRBUF_SIZE);
 	return w->tracker != NULL ? 0 : FT_ENOMEM;
 }
@@ -261,6 +280,8 @@ open_source(struct ft_pipeline *p, char *errbuf)
 	wc.nsec = in->write_nsec;
 	return ft__writer_open(&wc, &p->wr, errbuf);
 }
+
+static int walk_flows(void *ctx, ft_flow_visit_cb *cb, void *user);
 
 int
 ft_pipeline_create(const struct ft_config *cfg, struct ft_pipeline **out, char *errbuf)
@@ -354,6 +375,13 @@ ft_pipeline_create(const struct ft_config *cfg, struct ft_pipeline **out, char *
 				goto fail;
 		}
 	}
+	for (unsigned i = 0; i < cfg->n_exporters; i++) {
+		rc = ft__exporter_attach(
+			cfg->exporters[i], p->n_workers, p->live, walk_flows, p, &p->stop, errbuf);
+		if (rc != 0)
+			goto fail;
+	}
+	p->n_exporters = cfg->n_exporters; /* ours from here on */
 	*out = p;
 	return 0;
 fail:
@@ -361,6 +389,12 @@ fail:
 		snprintf(errbuf, FT_ERRBUF_SIZE, "%s", ft_strerror(rc));
 	ft_pipeline_destroy(p);
 	return rc;
+}
+
+static int
+walk_flows(void *ctx, ft_flow_visit_cb *cb, void *user)
+{
+	return ft_pipeline_flows(ctx, cb, user);
 }
 
 static int sink_frame(
@@ -392,6 +426,9 @@ ft_pipeline_start(struct ft_pipeline *p)
 	if (p->started)
 		return FT_EBUSY;
 	p->started = 1;
+	for (unsigned i = 0; i < p->n_exporters; i++)
+		if (ft__exporter_start(p->cfg.exporters[i]) != 0)
+			goto fail;
 	for (unsigned i = 0; i < p->n_workers; i++) {
 		if (pthread_create(&p->workers[i].thread, NULL, ft__worker_main, &p->workers[i]) !=
 			0)
@@ -440,6 +477,9 @@ ft_pipeline_wait(struct ft_pipeline *p)
 	for (unsigned i = 0; i < p->n_workers; i++)
 		if (p->workers[i].started)
 			pthread_join(p->workers[i].thread, NULL);
+	/* Workers are done queueing: each exporter drains, sends and stops. */
+	for (unsigned i = 0; i < p->n_exporters; i++)
+		ft__exporter_finish(p->cfg.exporters[i]);
 	if (p->stats_started) {
 		pthread_mutex_lock(&p->stats_lock);
 		p->stats_quit = 1;
@@ -476,6 +516,10 @@ ft_pipeline_destroy(struct ft_pipeline *p)
 			ft__arena_fini(&p->workers[i].arena);
 		}
 		free(p->workers);
+	}
+	for (unsigned i = 0; i < p->n_exporters; i++) {
+		ft__exporter_finish(p->cfg.exporters[i]); /* start failed before wait */
+		ft_exporter_free(p->cfg.exporters[i]);
 	}
 	ft__defrag_free(p->defrag);
 	ft__writer_close(p->wr);

@@ -71,6 +71,7 @@ struct ft_pipeline {
 	struct ft_worker *workers;
 	unsigned n_workers;
 	struct ft_defrag *defrag; /* capture thread's; NULL when cfg.defrag is 0 */
+	unsigned n_exporters; /* owned: cfg.exporters[0..n_exporters) (set once create succeeds) */
 
 	pthread_t capture_thread;
 	pthread_t stats_thread;
@@ -122,6 +123,9 @@ extern _Thread_local int ft__rcu_registered;
 
 /* workers/worker.c */
 void *ft__worker_main(void *arg);
+/* The tracker's flow callback when exporters are attached: ended flows to each
+ * exporter's queue, then every event to cfg.on_flow. user: the struct ft_worker. */
+int ft__worker_flow(const struct ft_flow_event *ev, void *user);
 
 /* workers/stats.c */
 void ft__stats_snapshot(const struct ft_pipeline *p, struct ft_stats *st);

@@ -11,6 +11,7 @@
 
 #include "core/time.h"
 #include "defrag/defrag.h"
+#include "export/exporter_internal.h"
 #include "workers/pipeline_internal.h"
 
 void
@@ -82,6 +83,11 @@ ft__stats_snapshot(const struct ft_pipeline *p, struct ft_stats *st)
 		st->flows_active += ws->flows_active;
 		st->flows_evicted += ws->flows_evicted;
 		st->flows_untracked += ws->flows_untracked;
+	}
+	st->n_exporters = p->n_exporters;
+	for (unsigned i = 0; i < p->n_exporters; i++) {
+		ft__exporter_stats(p->cfg.exporters[i], &st->exporters[i]);
+		st->export_drop += st->exporters[i].dropped;
 	}
 }
 

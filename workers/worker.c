@@ -20,6 +20,7 @@
 #include <urcu/urcu-qsbr.h>
 
 #include "core/time.h"
+#include "export/exporter_internal.h"
 #include "flowtap/error.h"
 #include "tracker/tracker.h"
 #include "workers/pipeline_internal.h"
@@ -51,6 +52,18 @@ consumer_failed(struct ft_pipeline *p, const char *which, int rc, uint64_t n)
 		(unsigned long long)n);
 	atomic_store(&p->consumer_failed, 1);
 	ft_pipeline_stop(p);
+}
+
+int
+ft__worker_flow(const struct ft_flow_event *ev, void *user)
+{
+	struct ft_worker *w = user;
+	struct ft_pipeline *p = w->p;
+
+	if (ev->type == FT_FLOW_END)
+		for (unsigned i = 0; i < p->cfg.n_exporters; i++)
+			ft__exporter_push(p->cfg.exporters[i], w->idx, ev->flow);
+	return p->cfg.on_flow != NULL ? p->cfg.on_flow(ev, p->cfg.user) : 0;
 }
 
 /* Publish the tracker's counters for the stats thread. */

@@ -25,6 +25,8 @@
 #include "flowtap/packet.h"
 #include "flowtap/stats.h"
 
+struct ft_exporter; /* flowtap/exporter.h */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -133,6 +135,12 @@ struct ft_config {
 	uint64_t defrag_max_bytes;     /**< payload bytes held in all; default 4 MiB */
 	double defrag_timeout; /**< seconds (packet time) from a datagram's first fragment to
 				  giving it up; default 30 */
+
+	/* Exporters (flowtap/exporter.h): ended flows go to each, off the workers'
+	 * path. Ownership passes to the pipeline when ft_pipeline_create() succeeds
+	 * (freed by ft_pipeline_destroy()); on failure they stay the caller's. */
+	struct ft_exporter *exporters[FT_MAX_EXPORTERS];
+	unsigned n_exporters;
 };
 
 /**

@@ -22,7 +22,17 @@
 extern "C" {
 #endif
 
-#define FT_MAX_WORKERS 64
+#define FT_MAX_WORKERS   64
+#define FT_MAX_EXPORTERS 4
+
+/** Per-exporter counters (exporter.h). After ft_pipeline_wait():
+ *  delivered + dropped == records produced (ended flows + interim records). */
+struct ft_exporter_stats {
+	char name[16];      /**< "ipfix", "redis", "interim" */
+	uint64_t delivered; /**< records handed to the collector (UDP: to the kernel) */
+	uint64_t dropped;   /**< records lost: queue full, collector down, send failed */
+	uint64_t queued;    /**< records waiting in the exporter's queues now */
+};
 
 /** Per-worker counters. */
 struct ft_worker_stats {
@@ -81,6 +91,9 @@ struct ft_stats {
 				    65535 bytes, truncated, inconsistent last fragment...) */
 	unsigned n_workers;
 	struct ft_worker_stats workers[FT_MAX_WORKERS];
+	uint64_t export_drop; /**< sum of exporters[].dropped */
+	unsigned n_exporters;
+	struct ft_exporter_stats exporters[FT_MAX_EXPORTERS];
 };
 
 /**

@@ -1,0 +1,118 @@
+/*
+ * exporter_internal.h - the exporter framework's private parts: what a backend
+ * (ipfix.c, redis.c, interim.c) implements, and what the pipeline calls.
+ *
+ * export/ is one concern: sending records out of the process. The pipeline
+ * (workers/) calls into it; it never calls back up: the walk over open flows
+ * for the active timeout is a function pointer the pipeline hands over.
+ */
+#ifndef FT_EXPORTER_INTERNAL_H
+#define FT_EXPORTER_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <ck_ring.h>
+
+#include "flowtap/exporter.h"
+#include "flowtap/pipeline.h"
+
+/* IPFIX flowEndReason (RFC 7011 / IANA IE 136). */
+enum {
+	FT_END_IDLE = 1,
+	FT_END_ACTIVE = 2,
+	FT_END_EOF_DETECTED = 3, /* FIN or RST */
+	FT_END_FORCED = 4,       /* still open when the capture ended */
+	FT_END_RESOURCES = 5,    /* evicted from a full table */
+};
+
+/* One record for a backend: the flow and what this record counts. */
+struct ft_export_rec {
+	const struct ft_flow *f;
+	uint64_t packets[2], octets[2]; /* this record's share (deltas), per ft_dir */
+	uint8_t reason;                 /* FT_END_* */
+	uint8_t interim;                /* 1: an active-timeout snapshot of an open flow */
+};
+
+struct ft_exporter;
+
+/* Every backend call runs on the exporter's thread. A backend counts every
+ * record it is given as delivered or dropped (ft__export_done()), at the latest
+ * in its last poll (final = 1). */
+struct ft_exporter_ops {
+	/* Connect/open; 0 when healthy. Failing is not fatal: poll retries. */
+	int (*start)(struct ft_exporter *e);
+	void (*record)(struct ft_exporter *e, const struct ft_export_rec *r);
+	/* Flush what is due, reconnect, re-send templates. final: the last call. */
+	void (*poll)(struct ft_exporter *e, uint64_t now_ns, int final);
+	void (*free)(void *impl);
+};
+
+CK_RING_PROTOTYPE(ftflow, ft_flow)
+
+/* One worker's queue: flow copies in preallocated slots. */
+struct ft_xq {
+	struct ck_ring ring;
+	struct ft_flow *slots;
+	_Alignas(64) _Atomic uint64_t dropped; /* written by the worker */
+};
+
+struct ft_xent; /* interim table entry (exporter.c) */
+
+typedef int ft_walk_fn(void *ctx, ft_flow_visit_cb *cb, void *user);
+
+struct ft_exporter {
+	const struct ft_exporter_ops *ops;
+	void *impl;
+	char name[16];
+	struct ft_exporter_common common;
+	ft_interim_cb *interim_fn;
+	void *interim_user;
+
+	/* Set by ft__exporter_attach(). */
+	struct ft_xq *q;
+	unsigned n_q;
+	int live;
+	ft_walk_fn *walk;
+	void *walk_ctx;
+	const _Atomic int *stop;
+	pthread_t thread;
+	int started;
+	_Atomic int done;
+
+	/* Interim table (exporter thread only). */
+	struct ft_xent *tab;
+	uint32_t tab_mask, tab_used;
+	uint64_t next_walk_ns;
+
+	/* Written by the exporter thread, read by anyone. */
+	_Alignas(64) _Atomic int healthy;
+	_Atomic uint64_t delivered;
+	_Atomic uint64_t dropped;
+};
+
+/* export/exporter.c, for backends. */
+struct ft_exporter *ft__exporter_new(const char *name, const struct ft_exporter_common *c,
+	const struct ft_exporter_ops *ops, void *impl);
+void ft__export_done(struct ft_exporter *e, uint64_t delivered, uint64_t dropped);
+void ft__export_healthy(struct ft_exporter *e, int healthy);
+uint64_t ft__export_now_ns(void); /* CLOCK_REALTIME */
+
+/* For the pipeline (workers/). */
+/* Create time: one queue per worker, the interim table; 0 or FT_ENOMEM. */
+int ft__exporter_attach(struct ft_exporter *e, unsigned n_workers, int live, ft_walk_fn *walk,
+	void *walk_ctx, const _Atomic int *stop, char *errbuf);
+int ft__exporter_start(struct ft_exporter *e);
+/* After every worker has been joined: drain, flush, join the thread. */
+void ft__exporter_finish(struct ft_exporter *e);
+/*
+ * Worker w: queue a copy of an ended flow. Never allocates; never blocks on a
+ * live capture (full: dropped and counted); on a file it waits for room while
+ * the exporter is healthy and the pipeline is not stopping.
+ */
+void ft__exporter_push(struct ft_exporter *e, unsigned w, const struct ft_flow *f);
+/* Any thread: the counters. */
+void ft__exporter_stats(const struct ft_exporter *e, struct ft_exporter_stats *st);
+
+#endif

@@ -1,0 +1,236 @@
+/*
+ * redis.c - flow records into Redis, the way Suricata's eve output does: each
+ * entry is the JSON `flow` record the CLI prints (ft_format_flow_json(), the
+ * one formatter), as XADD key * json <record>, RPUSH key <record>, or PUBLISH
+ * key <record>.
+ *
+ * hiredis, pipelined, on the exporter's thread only: records are appended to
+ * hiredis' output buffer and the replies collected every 256 records or every
+ * poll (at least every millisecond when idle), so one round trip carries many
+ * records. A reply counts its record delivered; an error reply, or a
+ * connection lost before the reply, counts it dropped. While disconnected,
+ * records are dropped and counted; the exporter reconnects with backoff (0.1 s
+ * doubling to 5 s), then AUTH (when a password is set) and SELECT (db > 0).
+ * Reads time out after 2 s, so a hung server costs this thread, never a worker.
+ *
+ * Interim records (active timeout > 0): the same record with "interim":true;
+ * its counters are the flow's totals so far.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "export/exporter_internal.h"
+#include "flowtap/error.h"
+
+#define PIPELINE_MAX 256
+
+struct redis {
+	struct ft_redis_config cfg;
+	redisContext *c;
+	unsigned pending;      /* commands appended, replies not yet read */
+	uint64_t retry_ns;     /* next connect attempt (monotonic) */
+	uint64_t backoff_ns;   /* current reconnect delay */
+	uint64_t last_poll_ns; /* monotonic time of the last poll */
+	int warned;            /* the last failure was reported */
+	char buf[FT_FLOW_FORMAT_MAX + 32];
+};
+
+static void
+drop_conn(struct ft_exporter *e, struct redis *r, const char *why)
+{
+	if (!r->warned)
+		fprintf(stderr, "flowtap: redis %s:%d: %s; reconnecting\n", r->cfg.host,
+			r->cfg.port, why);
+	r->warned = 1;
+	if (r->c != NULL)
+		redisFree(r->c);
+	r->c = NULL;
+	ft__export_done(e, 0, r->pending);
+	r->pending = 0;
+	ft__export_healthy(e, 0);
+	r->backoff_ns = r->backoff_ns ? r->backoff_ns * 2 : 100000000u;
+	if (r->backoff_ns > 5000000000u)
+		r->backoff_ns = 5000000000u;
+	r->retry_ns = r->last_poll_ns + r->backoff_ns;
+}
+
+/* A synchronous command at connect time; 0 when the reply is not an error. */
+static int
+setup_cmd(struct ft_exporter *e, struct redis *r, const char *what, redisReply *rep)
+{
+	char why[512];
+
+	if (rep == NULL) {
+		snprintf(why, sizeof(why), "%s: %s", what, r->c->errstr);
+		drop_conn(e, r, why);
+		return -1;
+	}
+	if (rep->type == REDIS_REPLY_ERROR) {
+		snprintf(why, sizeof(why), "%s: %s", what, rep->str);
+		freeReplyObject(rep);
+		drop_conn(e, r, why);
+		return -1;
+	}
+	freeReplyObject(rep);
+	return 0;
+}
+
+static int
+redis_connect(struct ft_exporter *e, struct redis *r)
+{
+	struct timeval tv = {1, 0}, rtv = {2, 0};
+	char why[512];
+
+	r->c = redisConnectWithTimeout(r->cfg.host, r->cfg.port, tv);
+	if (r->c == NULL || r->c->err) {
+		snprintf(why, sizeof(why), "connect: %s", r->c ? r->c->errstr : "out of memory");
+		drop_conn(e, r, why);
+		return -1;
+	}
+	redisSetTimeout(r->c, rtv);
+	if (r->cfg.password[0] &&
+		setup_cmd(e, r, "AUTH", redisCommand(r->c, "AUTH %s", r->cfg.password)) != 0)
+		return -1;
+	if (r->cfg.db > 0 &&
+		setup_cmd(e, r, "SELECT", redisCommand(r->c, "SELECT %d", r->cfg.db)) != 0)
+		return -1;
+	if (r->warned)
+		fprintf(stderr, "flowtap: redis %s:%d: connected\n", r->cfg.host, r->cfg.port);
+	r->warned = 0;
+	r->backoff_ns = 0;
+	ft__export_healthy(e, 1);
+	return 0;
+}
+
+/* Read the replies of everything appended. */
+static void
+collect(struct ft_exporter *e, struct redis *r)
+{
+	while (r->pending > 0) {
+		void *rep = NULL;
+
+		if (redisGetReply(r->c, &rep) != REDIS_OK) {
+			drop_conn(e, r, r->c->errstr[0] ? r->c->errstr : "connection lost");
+			return;
+		}
+		r->pending--;
+		if (((redisReply *)rep)->type == REDIS_REPLY_ERROR) {
+			if (!r->warned)
+				fprintf(stderr, "flowtap: redis: %s\n", ((redisReply *)rep)->str);
+			r->warned = 1;
+			ft__export_done(e, 0, 1);
+		} else {
+			ft__export_done(e, 1, 0);
+		}
+		freeReplyObject(rep);
+	}
+}
+
+static int
+redis_start(struct ft_exporter *e)
+{
+	return redis_connect(e, e->impl);
+}
+
+static void
+redis_record(struct ft_exporter *e, const struct ft_export_rec *rec)
+{
+	struct redis *r = e->impl;
+	size_t n;
+	int rc;
+
+	if (r->c == NULL) {
+		ft__export_done(e, 0, 1);
+		return;
+	}
+	n = ft_format_flow_json(rec->f, r->buf, FT_FLOW_FORMAT_MAX);
+	if (rec->interim && n > 0 && r->buf[n - 1] == '}')
+		n += (size_t)snprintf(
+			     r->buf + n - 1, sizeof(r->buf) - n + 1, ",\"interim\":true}") -
+		     1;
+	switch (r->cfg.mode) {
+	case FT_REDIS_LIST:
+		rc = redisAppendCommand(r->c, "RPUSH %s %b", r->cfg.key, r->buf, n);
+		break;
+	case FT_REDIS_PUBLISH:
+		rc = redisAppendCommand(r->c, "PUBLISH %s %b", r->cfg.key, r->buf, n);
+		break;
+	default:
+		rc = redisAppendCommand(r->c, "XADD %s * json %b", r->cfg.key, r->buf, n);
+		break;
+	}
+	if (rc != REDIS_OK) {
+		ft__export_done(e, 0, 1);
+		return;
+	}
+	if (++r->pending >= PIPELINE_MAX)
+		collect(e, r);
+}
+
+static void
+redis_poll(struct ft_exporter *e, uint64_t now_ns, int final)
+{
+	struct redis *r = e->impl;
+
+	(void) final;
+	r->last_poll_ns = now_ns;
+	if (r->c != NULL)
+		collect(e, r);
+	else if (now_ns >= r->retry_ns)
+		(void)redis_connect(e, r);
+}
+
+static void
+redis_free(void *impl)
+{
+	struct redis *r = impl;
+
+	if (r == NULL)
+		return;
+	if (r->c != NULL)
+		redisFree(r->c);
+	free(r);
+}
+
+static const struct ft_exporter_ops redis_ops = {redis_start, redis_record, redis_poll, redis_free};
+
+void
+ft_redis_config_init(struct ft_redis_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->common.queue_slots = 4096;
+	c->common.active_timeout = 0;
+	c->common.max_interim = 262144;
+	snprintf(c->host, sizeof(c->host), "127.0.0.1");
+	c->port = 6379;
+	c->mode = FT_REDIS_XADD;
+	snprintf(c->key, sizeof(c->key), "flowtap");
+}
+
+int
+ft_exporter_redis_new(const struct ft_redis_config *c, struct ft_exporter **out, char *errbuf)
+{
+	struct redis *r;
+
+	if (c->host[0] == '\0' || c->port <= 0 || c->port > 65535 || c->key[0] == '\0' ||
+		c->mode < FT_REDIS_XADD || c->mode > FT_REDIS_PUBLISH || c->db < 0) {
+		snprintf(errbuf, FT_ERRBUF_SIZE,
+			"redis: needs a host, a port 1..65535, a key, "
+			"a mode (xadd, list, publish), db >= 0");
+		return FT_EINVAL;
+	}
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return FT_ENOMEM;
+	r->cfg = *c;
+	*out = ft__exporter_new("redis", &c->common, &redis_ops, r);
+	if (*out == NULL) {
+		free(r);
+		return FT_ENOMEM;
+	}
+	return 0;
+}
