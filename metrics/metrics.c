@@ -74,11 +74,17 @@ static const struct metric pipeline_metrics[] = {
 	C("bytes_processed_total", bytes, "Wire bytes of the frames the workers processed."),
 	C("decode_errors_total", decode_errors, "Frames whose decoding stopped early."),
 	C("frames_discarded_total", discarded, "Frames dequeued after a consumer asked to stop."),
-	C("flows_evicted_total", flows_evicted, "TCP sessions evicted to make room."),
-	C("flows_untracked_total", flows_untracked, "TCP packets no session could be made for."),
+	C("flows_evicted_total", flows_evicted, "Flows evicted to make room."),
+	C("flows_untracked_total", flows_untracked, "IP packets no flow could be made for."),
 	{"flowtap_capture_cpu_seconds_total", "counter", "CPU time of the capture thread.",
 		offsetof(struct ft_stats, capture_cpu_ns), U_SECONDS},
-	G("flows_active", flows_active, "TCP sessions tracked now."),
+	G("flows_active", flows_active, "Flows (every IP protocol) tracked now."),
+	C("frag_seen_total", frag_seen, "IP fragment frames taken by the reassembly."),
+	C("frag_reassembled_total", frag_reassembled, "IP datagrams reassembled."),
+	C("frag_timeout_total", frag_timeout, "IP datagrams given up incomplete."),
+	C("frag_dropped_total", frag_dropped,
+		"IP datagrams abandoned (limits, overlaps, invalid)."),
+	C("export_drops_total", export_drop, "Flow records all exporters dropped."),
 	G("kernel_buffer_bytes", buffer_bytes, "Kernel capture buffer asked for (live; 0 file)."),
 };
 
@@ -177,6 +183,45 @@ build_info(struct text *t)
 		FT_VERSION_STRING);
 }
 
+/* Flows by protocol class, and each exporter's records: labelled series. */
+static void
+labelled(struct text *t, const struct ft_stats *st)
+{
+	static const char *const cls[FT_FLOW_CLASSES] = {"tcp", "udp", "icmp", "other"};
+	static const struct {
+		const char *name, *help;
+		int ended;
+	} flows[] = {
+		{"flowtap_flows_started_total", "Flows started, by protocol.", 0},
+		{"flowtap_flows_ended_total", "Flows ended, by protocol.", 1},
+	};
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} ex[] = {
+		{"flowtap_export_delivered_total", "Flow records an exporter delivered.",
+			offsetof(struct ft_exporter_stats, delivered)},
+		{"flowtap_export_dropped_total", "Flow records an exporter dropped.",
+			offsetof(struct ft_exporter_stats, dropped)},
+	};
+
+	for (size_t i = 0; i < sizeof(flows) / sizeof(flows[0]); i++) {
+		tprintf(t, "# HELP %s %s\n# TYPE %s counter\n", flows[i].name, flows[i].help,
+			flows[i].name);
+		for (int c = 0; c < FT_FLOW_CLASSES; c++)
+			tprintf(t, "%s{proto=\"%s\"} %" PRIu64 "\n", flows[i].name, cls[c],
+				flows[i].ended ? st->flows_ended[c] : st->flows_started[c]);
+	}
+	if (st->n_exporters == 0)
+		return;
+	for (size_t i = 0; i < sizeof(ex) / sizeof(ex[0]); i++) {
+		tprintf(t, "# HELP %s %s\n# TYPE %s counter\n", ex[i].name, ex[i].help, ex[i].name);
+		for (unsigned e = 0; e < st->n_exporters && e < FT_MAX_EXPORTERS; e++)
+			tprintf(t, "%s{exporter=\"%u\",name=\"%s\"} %" PRIu64 "\n", ex[i].name, e,
+				st->exporters[e].name, field(&st->exporters[e], ex[i].off));
+	}
+}
+
 size_t
 ft_metrics_format(const struct ft_stats *st, int final, char *buf, size_t cap)
 {
@@ -212,6 +257,7 @@ ft_metrics_format(const struct ft_stats *st, int final, char *buf, size_t cap)
 				worker_value(&st->workers[w], &worker_metrics[i]));
 		}
 	}
+	labelled(&t, st);
 	if (t.overflow) {
 		buf[0] = '\0';
 		return 0;

@@ -41,6 +41,22 @@ fill(struct ft_stats *st)
 	st->flows_untracked = 23;
 	st->buffer_bytes = 24;
 	st->capture_cpu_ns = 1500000000u;
+	st->frag_seen = 25;
+	st->frag_reassembled = 26;
+	st->frag_timeout = 27;
+	st->frag_dropped = 28;
+	st->export_drop = 29;
+	for (int c = 0; c < FT_FLOW_CLASSES; c++) {
+		st->flows_started[c] = 30 + (uint64_t)c;
+		st->flows_ended[c] = 40 + (uint64_t)c;
+	}
+	st->n_exporters = 2;
+	snprintf(st->exporters[0].name, sizeof(st->exporters[0].name), "ipfix");
+	snprintf(st->exporters[1].name, sizeof(st->exporters[1].name), "redis");
+	st->exporters[0].delivered = 50;
+	st->exporters[0].dropped = 51;
+	st->exporters[1].delivered = 52;
+	st->exporters[1].dropped = 53;
 	st->n_workers = 2;
 	for (unsigned i = 0; i < 2; i++) {
 		st->workers[i].enqueued = 100 + i;
@@ -103,6 +119,20 @@ test_every_field_in_its_line(void **state)
 		"flowtap_worker_ring_fill{worker=\"1\"} 40",
 		"# TYPE flowtap_frames_received_total counter",
 		"# TYPE flowtap_worker_ring_fill gauge",
+		"flowtap_frag_seen_total 25",
+		"flowtap_frag_reassembled_total 26",
+		"flowtap_frag_timeout_total 27",
+		"flowtap_frag_dropped_total 28",
+		"flowtap_export_drops_total 29",
+		"flowtap_flows_started_total{proto=\"tcp\"} 30",
+		"flowtap_flows_started_total{proto=\"other\"} 33",
+		"flowtap_flows_ended_total{proto=\"udp\"} 41",
+		"flowtap_flows_ended_total{proto=\"icmp\"} 42",
+		"flowtap_export_delivered_total{exporter=\"0\",name=\"ipfix\"} 50",
+		"flowtap_export_dropped_total{exporter=\"0\",name=\"ipfix\"} 51",
+		"flowtap_export_delivered_total{exporter=\"1\",name=\"redis\"} 52",
+		"flowtap_export_dropped_total{exporter=\"1\",name=\"redis\"} 53",
+		"# TYPE flowtap_flows_started_total counter",
 	};
 	struct ft_stats st;
 	size_t n;
