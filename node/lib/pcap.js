@@ -102,8 +102,17 @@ class PcapSession extends EventEmitter {
             self.packets_read++;
             self.emit("packet", p);
         };
+        // Events at the start of a batch (after the previous batch's last
+        // frame: timeouts, the end of the file) go to the trackers at once,
+        // in order, before any frame that follows them.
+        const flushOrphans = () => {
+            const evs = orphans;
+            orphans = null;
+            for (const t of self._trackers) for (const ev of evs) t._event(ev);
+        };
         const sink = {
             packet(o, caplen) {
+                if (orphans) flushOrphans();
                 if (pending) flushPacket();
                 pending = {
                     buf: Buffer.from(ab, o + 40, caplen),
@@ -120,13 +129,18 @@ class PcapSession extends EventEmitter {
             flow() {},
         };
         this.session.start((kind, a) => {
-            if (kind === "end") return this._onEnd(a);
+            if (kind === "end") {
+                // Nothing may throw into the native callback (Node would only
+                // warn): an error nobody listens for is rethrown on the next tick.
+                try { this._onEnd(a); } catch (e) { process.nextTick(() => { throw e; }); }
+                return;
+            }
             if (kind !== "batch" || this._failed) return;
             try {
                 ab = a;
                 orphans = null;
                 records.parse(a, sink);
-                if (orphans) for (const t of this._trackers) for (const ev of orphans) t._event(ev);
+                if (orphans) flushOrphans();
                 if (pending) flushPacket();
             } catch (err) {
                 // A listener threw: stop the capture cleanly, then report it.
@@ -145,6 +159,7 @@ class PcapSession extends EventEmitter {
         if (err) {
             if (this.listenerCount("error") === 0 && this._failed) throw err; // rethrown after a clean stop
             if (this.listenerCount("error") > 0) this.emit("error", err);
+            else warn(err.message);
         }
         if (wasOpen && !this.is_live) this.emit("complete");
         this.emit("end", end.stats);

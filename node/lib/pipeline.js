@@ -56,7 +56,12 @@ class Pipeline extends EventEmitter {
     get workers() { return this._info.workers; }
 
     _onNative(kind, a, sink) {
-        if (kind === "end") return this._onEnd(a);
+        if (kind === "end") {
+            // Nothing may throw into the native callback (Node would only
+            // warn): an error nobody listens for is rethrown on the next tick.
+            try { this._onEnd(a); } catch (e) { process.nextTick(() => { throw e; }); }
+            return;
+        }
         if (this._failed) return;
         try {
             if (kind === "batch") records.parse(a, sink);

@@ -91,7 +91,9 @@ private:
 	void Teardown();
 	Napi::Object StatsObject(Napi::Env env, const struct ft_stats &st);
 
-	struct ft_pipeline *p_ = nullptr;
+	struct ft_pipeline *p_ = nullptr; /* guarded by p_mu_ once started */
+	std::mutex p_mu_;                 /* held briefly, never while blocking on workers */
+	struct ft_stats final_stats_ {};
 	std::vector<Ring> rings_;
 	std::vector<std::string> warnings_;
 	bool want_packets_ = false, want_events_ = false, want_data_ = false, want_flows_ = false;
@@ -273,13 +275,20 @@ void
 Capture::Teardown()
 {
 	closing_ = true;
-	if (p_ != nullptr)
-		ft_pipeline_stop(p_);
+	{
+		std::lock_guard<std::mutex> g(p_mu_);
+		if (p_ != nullptr)
+			ft_pipeline_stop(p_);
+	}
 	if (waiter_.joinable())
 		waiter_.join();
 	if (p_ != nullptr) {
-		ft_pipeline_destroy(p_);
+		/* Never started. Destroying may wait for an RCU grace period, which
+		 * another pipeline's worker (waiting for this JavaScript thread to
+		 * drain it) would hold up: do it on a thread of its own. */
+		struct ft_pipeline *p = p_;
 		p_ = nullptr;
+		std::thread([p]() { ft_pipeline_destroy(p); }).detach();
 	}
 	for (auto &r : rings_) {
 		delete[] r.buf;
@@ -469,6 +478,17 @@ Capture::Start(const Napi::CallbackInfo &info)
 		rc_ = rc;
 		if (rc != 0)
 			errmsg_ = ft_pipeline_errmsg(p_);
+		ft_pipeline_stats(p_, &final_stats_);
+		/* Destroy here, not on the JavaScript thread: it may wait for an
+		 * RCU grace period, which a worker of another pipeline waiting for
+		 * JavaScript to drain it would otherwise hold up for ever. */
+		struct ft_pipeline *p;
+		{
+			std::lock_guard<std::mutex> g(p_mu_);
+			p = p_;
+			p_ = nullptr;
+		}
+		ft_pipeline_destroy(p);
 		done_.store(true, std::memory_order_release);
 		tsfn_.BlockingCall(nullptr);
 	});
@@ -529,8 +549,7 @@ Capture::Drain(Napi::Env env, Napi::Function cb)
 	ended_ = true;
 	if (waiter_.joinable())
 		waiter_.join();
-	struct ft_stats fin;
-	ft_pipeline_stats(p_, &fin);
+	const struct ft_stats &fin = final_stats_;
 	Napi::Object end = Napi::Object::New(env);
 	end.Set("rc", Napi::Number::New(env, rc_));
 	if (rc_ != 0) {
@@ -540,7 +559,12 @@ Capture::Drain(Napi::Env env, Napi::Function cb)
 	}
 	end.Set("stats", StatsObject(env, fin));
 	tsfn_.Release();
-	cb.Call({Napi::String::New(env, "end"), end});
+	try {
+		cb.Call({Napi::String::New(env, "end"), end});
+	} catch (...) {
+		self_ref_.Reset();
+		throw;
+	}
 	self_ref_.Reset();
 }
 
@@ -588,6 +612,7 @@ Capture::Stop(const Napi::CallbackInfo &info)
 {
 	if (info.Length() > 0 && info[0].ToBoolean())
 		closing_ = true; /* close(): nothing more is delivered */
+	std::lock_guard<std::mutex> g(p_mu_);
 	if (p_ != nullptr)
 		ft_pipeline_stop(p_);
 	return info.Env().Undefined();
@@ -597,10 +622,16 @@ Napi::Value
 Capture::Stats(const Napi::CallbackInfo &info)
 {
 	Napi::Env env = info.Env();
-	if (p_ == nullptr)
-		throw Napi::Error::New(env, "session already closed");
 	struct ft_stats st;
-	ft_pipeline_stats(p_, &st);
+	{
+		std::lock_guard<std::mutex> g(p_mu_);
+		if (p_ == nullptr && !done_.load())
+			throw Napi::Error::New(env, "session already closed");
+		if (p_ != nullptr)
+			ft_pipeline_stats(p_, &st);
+		else
+			st = final_stats_;
+	}
 	return StatsObject(env, st);
 }
 
@@ -610,12 +641,19 @@ Capture::Inject(const Napi::CallbackInfo &info)
 	Napi::Env env = info.Env();
 	if (info.Length() < 1 || !info[0].IsBuffer())
 		throw Napi::TypeError::New(env, "inject(buffer): a Buffer is required");
-	if (p_ == nullptr)
-		throw Napi::Error::New(env, "session already closed");
 	Napi::Buffer<uint8_t> b = info[0].As<Napi::Buffer<uint8_t>>();
-	int rc = ft_pipeline_inject(p_, b.Data(), b.Length());
+	int rc;
+	std::string msg;
+	{
+		std::lock_guard<std::mutex> g(p_mu_);
+		if (p_ == nullptr)
+			throw Napi::Error::New(env, "session already closed");
+		rc = ft_pipeline_inject(p_, b.Data(), b.Length());
+		if (rc < 0)
+			msg = ft_pipeline_errmsg(p_);
+	}
 	if (rc < 0)
-		throw FtError(env, rc, ft_pipeline_errmsg(p_));
+		throw FtError(env, rc, msg);
 	if ((size_t)rc != b.Length())
 		throw Napi::Error::New(env, "Pcap inject failed.");
 	return Napi::Number::New(env, rc);
@@ -635,6 +673,7 @@ Capture::Info(const Napi::CallbackInfo &info)
 {
 	Napi::Env env = info.Env();
 	Napi::Object o = Napi::Object::New(env);
+	std::lock_guard<std::mutex> g(p_mu_);
 	if (p_ != nullptr) {
 		o.Set("dlt", Napi::Number::New(env, ft_pipeline_datalink(p_)));
 		o.Set("link", Napi::String::New(env, ft_dlt_name(ft_pipeline_datalink(p_))));
