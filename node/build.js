@@ -10,7 +10,8 @@
 // FILE: where the addon goes (FLOWTAP_ADDON, default build/Release/flowtap.node).
 // Headers: node's from the running node's prefix or /usr/include/node (what
 // Debian's libnode-dev / nodejs ship); node-addon-api from node_modules or
-// Debian's node-addon-api package (/usr/share/nodejs/node-addon-api).
+// Debian's node-addon-api package (/usr/share/nodejs/node-addon-api); or
+// FLOWTAP_NAPI_INCLUDE (a folder holding napi.h).
 // FLOWTAP_SANITIZE=address,undefined builds with those sanitizers.
 "use strict";
 const fs = require("fs");
@@ -40,6 +41,7 @@ if (!nodeInc) die("node_api.h not found (install Debian's libnode-dev or nodejs 
 
 let napiInc = null;
 for (const cand of [
+    () => process.env.FLOWTAP_NAPI_INCLUDE || "",
     () => path.dirname(require.resolve("node-addon-api/napi.h", { paths: [here] })),
     () => "/usr/share/nodejs/node-addon-api",
     () => "/usr/include/node-addon-api",
