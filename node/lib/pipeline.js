@@ -2,7 +2,10 @@
 //
 //   const p = new Pipeline({ file: "x.pcap", workers: 2, filter: "tcp" });
 //   p.on("flow", (rec) => ...)   // the JSON contract's flow record, as an object
-//   p.on("data", (flow, dir, buf) => ...)   // with { data: true }: in-order payload
+//   p.on("data", (flow, dir, buf, ev) => ...)   // with { data: true }: in-order payload
+//   p.on("event", (ev) => ...)   // with { data: true }: every tracker event (start,
+//                                // data, retransmit, gap, reset, syn retry, end), in
+//                                // order per session; ev.ts_ns is a BigInt
 //   p.on("stats", (st) => ...)   // every stats_interval seconds (live default 1)
 //   p.on("error", (err) => ...); p.on("end", (finalStats) => ...)
 //
@@ -46,7 +49,10 @@ class Pipeline extends EventEmitter {
         for (const w of this._info.warnings) this.emit("warning", w);
         const sink = {
             packet: () => {},
-            event: (ev) => { if (ev.type === "data") this.emit("data", ev.flow, ev.dir, ev.data); },
+            event: (ev) => {
+                this.emit("event", ev);
+                if (ev.type === "data") this.emit("data", ev.flow, ev.dir, ev.data, ev);
+            },
             flow: (text) => this.emit("flow", JSON.parse(text)),
         };
         process.nextTick(() => this._native.start((kind, a) => this._onNative(kind, a, sink)));

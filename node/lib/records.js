@@ -54,6 +54,7 @@ function eventOf(ab, dv, u8, o) {
         type: EVENT_NAMES[u8[o + 8]] || "unknown",
         dir: DIRS[u8[o + 9] & 1],
         ts: u64(dv, o + 40) / 1e9,
+        ts_ns: dv.getBigUint64(o + 40, true),
         len: dv.getUint32(o + 20, true),
         seq: dv.getUint32(o + 24, true),
         data: dlen ? Buffer.from(ab, o + 176, dlen) : null,

@@ -120,6 +120,49 @@ test("live", { skip: why || false }, async (t) => {
         assert.ok(!cap.lines.some((x) => x.kind === "error"));
     });
 
+    await t.test("examples/http_trace.js prints the C tool's request/response lines on the same capture", async () => {
+        const www = fs.mkdtempSync(path.join(TMP, "www11-"));
+        fs.writeFileSync(path.join(www, "f0"), "");
+        fs.writeFileSync(path.join(www, "f1k"), Buffer.alloc(1024, 97));
+        fs.writeFileSync(path.join(www, "big"), Buffer.alloc(3 * 1024 * 1024 + 12345, 98));
+        const pcapFile = path.join(TMP, "http.pcap");
+        const { FLOWTAP } = require("./helpers");
+        const cap = child(NS_B, [FLOWTAP, "-i", IF_B, "-w", pcapFile, "--immediate-mode", "--stats-interval", "0", "tcp port 8080"], { raw: true });
+        const server = "import http.server as h, socket\n" +
+            "h.SimpleHTTPRequestHandler.protocol_version = 'HTTP/1.1'\n" +
+            "class S(h.ThreadingHTTPServer): address_family = socket.AF_INET6\n" +
+            "S(('::', 8080), h.SimpleHTTPRequestHandler).serve_forever()\n";
+        child(NS_B, ["python3", "-c", server], { cwd: www, raw: true });
+        const curl = (...a) => {
+            for (let i = 0; i < 50; i++) {
+                const r = spawnSync("ip", ["netns", "exec", NS_A, "curl", "-s", "-g", "-o", "/dev/null", ...a], { encoding: "utf8" });
+                if (r.status === 0) return;
+                spawnSync("sleep", ["0.1"]);
+            }
+            throw new Error("curl failed: " + a.join(" "));
+        };
+        // Keep-alive: several requests on one connection, a 404, HEAD, a POST (501), IPv6.
+        curl("http://10.200.0.2:8080/f0", "-o", "/dev/null", "http://10.200.0.2:8080/f1k", "-o", "/dev/null",
+            "http://10.200.0.2:8080/big", "-o", "/dev/null", "http://10.200.0.2:8080/missing");
+        curl("-I", "http://10.200.0.2:8080/f1k");
+        curl("-d", "x=1&y=2", "http://10.200.0.2:8080/f0");
+        curl("http://[fd00:200::2]:8080/big", "-o", "/dev/null", "http://[fd00:200::2]:8080/f1k");
+        spawnSync("sleep", ["0.5"]); // the last ACKs and FINs reach the capture
+        cap.kill("SIGINT");
+        await bounded(cap.exited, 20000, "flowtap -w exits on SIGINT");
+        const { BUILD } = require("./helpers");
+        const env = Object.assign({}, process.env, { TZ: "UTC" });
+        const cOut = spawnSync(path.join(BUILD, "http_trace"), ["-r", pcapFile, "--no-color", "-W", "1"], { encoding: "utf8", env });
+        const jsOut = spawnSync(process.execPath, [path.join(__dirname, "..", "examples", "http_trace.js"), "-r", pcapFile, "--no-color"], { encoding: "utf8", env });
+        assert.strictEqual(jsOut.status, 0, jsOut.stderr);
+        const lines = (o) => o.stdout.split("\n").filter(Boolean).sort();
+        const c = lines(cOut), js = lines(jsOut);
+        assert.ok(c.filter((l) => l.includes(" request: ")).length === 8, "the C tool saw the requests:\n" + c.join("\n"));
+        assert.ok(c.some((l) => l.includes("response: 404")) && c.some((l) => l.includes("(HEAD /f1k)")));
+        assert.ok(c.some((l) => l.includes("[fd00:200::1]")));
+        assert.deepStrictEqual(js, c);
+    });
+
     await t.test("close() on a quiet interface returns and the process exits", async () => {
         const cap = child(NS_A, [node, childJs, IF_A, "quiet"]);
         await until(cap, (l) => l.some((x) => x.kind === "ready"), "ready");
