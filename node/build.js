@@ -12,7 +12,8 @@
 // Debian's libnode-dev / nodejs ship); node-addon-api from node_modules or
 // Debian's node-addon-api package (/usr/share/nodejs/node-addon-api); or
 // FLOWTAP_NAPI_INCLUDE (a folder holding napi.h).
-// FLOWTAP_SANITIZE=address,undefined builds with those sanitizers.
+// FLOWTAP_SANITIZE=address,undefined builds with those sanitizers; CXX and
+// FLOWTAP_CXXFLAGS (e.g. -shared-libasan for clang) are honoured.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -62,13 +63,14 @@ function pkg(args) {
 }
 const mods = ["libpcap", "ck", "liburcu-qsbr", "liburcu-cds", "zlib", "libzstd"];
 const san = process.env.FLOWTAP_SANITIZE ? ["-fsanitize=" + process.env.FLOWTAP_SANITIZE, "-fno-omit-frame-pointer"] : [];
+const extra = (process.env.FLOWTAP_CXXFLAGS || "").split(/\s+/).filter(Boolean);
 const cxx = process.env.CXX || "c++";
 const argv = [
     "-std=c++17", "-O2", "-g", "-fPIC", "-shared", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter",
     "-fvisibility=hidden", "-DNAPI_VERSION=8", "-DNODE_ADDON_API_DISABLE_DEPRECATED",
     "-DNAPI_CPP_EXCEPTIONS", "-DNODE_ADDON_API_CPP_EXCEPTIONS", "-fexceptions",
     "-isystem", nodeInc, "-isystem", napiInc, "-I", path.join(here, "..", "include"),
-    ...pkg(["--cflags", ...mods]), ...san,
+    ...pkg(["--cflags", ...mods]), ...san, ...extra,
     path.join(here, "src", "addon.cc"), "-o", out + ".tmp",
     lib, ...pkg(["--libs", ...mods]), "-lpthread",
 ];

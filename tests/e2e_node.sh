@@ -29,7 +29,7 @@ case "$san" in
 *address*)
 	export FLOWTAP_SANITIZE=${san//;/,} CXX=${cxx:-c++}
 	if "$CXX" --version | grep -q clang; then
-		export FLOWTAP_SANITIZE="$FLOWTAP_SANITIZE -shared-libasan"
+		export FLOWTAP_CXXFLAGS=-shared-libasan
 		preload=$("$CXX" -print-file-name=libclang_rt.asan-x86_64.so)
 	else
 		preload=$("$CXX" -print-file-name=libasan.so)

@@ -92,30 +92,56 @@ class TCP {
         this.decoderName = "tcp";
         this.eventsOnDecode = true;
         const end = Math.min(b.length, o + len);
-        if (end - o < 20) { this._error = "truncated"; this.data = null; this.dataLength = 0; return this; }
+        if (end - o < 20) { this._error = "truncated"; this._data = null; this._options = new TCPOptions(); this.dataLength = 0; return this; }
         this.sport = b.readUInt16BE(o);
         this.dport = b.readUInt16BE(o + 2);
         this.seqno = b.readUInt32BE(o + 4);
         this.ackno = b.readUInt32BE(o + 8);
         this.headerLength = (b[o + 12] >> 4) * 4;
-        this.flags = new TCPFlags(((b[o + 12] & 1) << 8) | b[o + 13]);
+        this._b = b;
+        this._o = o;
+        this._flags = undefined;
+        this._options = undefined;
+        this._data = undefined;
         this.windowSize = b.readUInt16BE(o + 14);
         this.checksum = b.readUInt16BE(o + 16);
         this.urgentPointer = b.readUInt16BE(o + 18);
+        this._end = end;
         if (this.headerLength < 20 || this.headerLength > len) {
             this._error = "malformed";
-            this.options = new TCPOptions();
+            this._options = new TCPOptions();
             this.dataLength = 0;
-            this.data = null;
+            this._data = null;
             return this;
         }
-        this.options = new TCPOptions().decode(b, o + 20, Math.min(end, o + this.headerLength));
         this.dataLength = len - this.headerLength;
-        const dstart = o + this.headerLength;
-        this.data = this.dataLength > 0 && dstart < end ? b.subarray(dstart, Math.min(end, dstart + this.dataLength)) : null;
         if (this.emitter) emitTo(this.emitter, "tcp", this);
         return this;
     }
+    // Decoded when first read (most consumers never look at them).
+    get flags() {
+        if (this._flags === undefined) {
+            const b = this._b;
+            this._flags = b ? new TCPFlags(((b[this._o + 12] & 1) << 8) | b[this._o + 13]) : new TCPFlags(0);
+        }
+        return this._flags;
+    }
+    set flags(v) { this._flags = v; }
+    get options() {
+        if (this._options === undefined)
+            this._options = new TCPOptions().decode(this._b, this._o + 20, Math.min(this._end, this._o + this.headerLength));
+        return this._options;
+    }
+    set options(v) { this._options = v; }
+    get data() {
+        if (this._data === undefined) {
+            const dstart = this._o + this.headerLength;
+            this._data = this.dataLength > 0 && dstart < this._end
+                ? this._b.subarray(dstart, Math.min(this._end, dstart + this.dataLength)) : null;
+        }
+        return this._data;
+    }
+    set data(v) { this._data = v; }
     toString() {
         return this.sport + "->" + this.dport + " seq " + this.seqno + " ack " + this.ackno + " flags " +
             this.flags + " win " + this.windowSize + " csum " + this.checksum + " " + this.options +

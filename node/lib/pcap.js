@@ -96,6 +96,7 @@ class PcapSession extends EventEmitter {
         let ab = null;
         let pending = null; // the packet whose tracker events are being collected
         let orphans = null; // events before the batch's first packet
+        const flows = new Map(); // id -> the session's flow object (records.js)
         const flushPacket = () => {
             const p = pending;
             pending = null;
@@ -139,7 +140,7 @@ class PcapSession extends EventEmitter {
             try {
                 ab = a;
                 orphans = null;
-                records.parse(a, sink);
+                records.parse(a, sink, flows);
                 if (orphans) flushOrphans();
                 if (pending) flushPacket();
             } catch (err) {

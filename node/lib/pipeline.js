@@ -46,6 +46,7 @@ class Pipeline extends EventEmitter {
         this._info = this._native.info();
         this._ended = false;
         this._failed = null;
+        this._flows = new Map(); // id -> the session's flow object, updated by its events
         for (const w of this._info.warnings) this.emit("warning", w);
         const sink = {
             packet: () => {},
@@ -70,7 +71,7 @@ class Pipeline extends EventEmitter {
         }
         if (this._failed) return;
         try {
-            if (kind === "batch") records.parse(a, sink);
+            if (kind === "batch") records.parse(a, sink, this._flows);
             else if (kind === "stats") this.emit("stats", a);
         } catch (err) {
             // A listener threw: stop the capture cleanly (the workers finish,

@@ -20,8 +20,40 @@ function i64(dv, o) {
     return dv.getInt32(o + 4, true) * 4294967296 + dv.getUint32(o, true);
 }
 
-// The session snapshot carried by an event.
-function flowOf(dv, u8, o) {
+// The session snapshot carried by an event. With a cache (a Map per
+// pipeline), a session keeps one object, updated by each of its events (its
+// addresses are formatted once); it leaves the cache with its end event.
+function flowOf(dv, u8, o, cache) {
+    if (cache) {
+        const id = u64(dv, o + 32);
+        let f = cache.get(id);
+        if (f === undefined) {
+            f = freshFlow(dv, u8, o);
+            cache.set(id, f);
+        } else {
+            f.state = STATE_NAMES[u8[o + 11]] || null;
+            f.close = CLOSE_NAMES[u8[o + 12]] || null;
+            f.last = u64(dv, o + 56) / 1e9;
+            const connect = i64(dv, o + 64), rtt = i64(dv, o + 72);
+            f.connect_ms = connect < 0 ? null : connect / 1e6;
+            f.rtt_ms = rtt < 0 ? null : rtt / 1e6;
+            setCounters(f.send, dv, o + 112);
+            setCounters(f.recv, dv, o + 144);
+        }
+        if (u8[o + 8] === 7) cache.delete(id);
+        return f;
+    }
+    return freshFlow(dv, u8, o);
+}
+
+function setCounters(c, dv, p) {
+    c.packets = u64(dv, p);
+    c.bytes = u64(dv, p + 8);
+    c.retransmits = u64(dv, p + 16);
+    c.missed = u64(dv, p + 24);
+}
+
+function freshFlow(dv, u8, o) {
     const v = u8[o + 10];
     const ip = v === 6 ? addr.ipv6 : addr.ipv4;
     const counters = (p) => ({
@@ -48,22 +80,30 @@ function flowOf(dv, u8, o) {
     };
 }
 
-function eventOf(ab, dv, u8, o) {
-    const dlen = dv.getUint32(o + 28, true);
-    return {
-        type: EVENT_NAMES[u8[o + 8]] || "unknown",
-        dir: DIRS[u8[o + 9] & 1],
-        ts: u64(dv, o + 40) / 1e9,
-        ts_ns: dv.getBigUint64(o + 40, true),
-        len: dv.getUint32(o + 20, true),
-        seq: dv.getUint32(o + 24, true),
-        data: dlen ? Buffer.from(ab, o + 176, dlen) : null,
-        flow: flowOf(dv, u8, o),
-    };
+// One tracker event: type, dir ("send"/"recv"), ts (seconds), ts_ns (BigInt,
+// computed when read), len, seq, data (DATA: a Buffer JavaScript owns), flow.
+class FlowEvent {
+    constructor(ab, dv, u8, o, cache) {
+        const dlen = dv.getUint32(o + 28, true);
+        this.type = EVENT_NAMES[u8[o + 8]] || "unknown";
+        this.dir = DIRS[u8[o + 9] & 1];
+        this.ts = u64(dv, o + 40) / 1e9;
+        this.len = dv.getUint32(o + 20, true);
+        this.seq = dv.getUint32(o + 24, true);
+        this.data = dlen ? Buffer.from(ab, o + 176, dlen) : null;
+        this.flow = flowOf(dv, u8, o, cache);
+        this._dv = dv;
+        this._o = o;
+    }
+    get ts_ns() { return this._dv.getBigUint64(this._o + 40, true); }
+}
+function eventOf(ab, dv, u8, o, cache) {
+    return new FlowEvent(ab, dv, u8, o, cache);
 }
 
 // Calls sink.packet(o, caplen) / sink.event(ev) / sink.flow(text) in record order.
-function parse(ab, sink) {
+// cache: optional Map for flowOf().
+function parse(ab, sink, cache) {
     const dv = new DataView(ab);
     const u8 = new Uint8Array(ab);
     const end = ab.byteLength;
@@ -73,7 +113,7 @@ function parse(ab, sink) {
         const type = dv.getUint16(o + 4, true);
         if (size < 8 || o + size > end) throw new Error(`flowtap: corrupt batch record at ${o}`);
         if (type === 1) sink.packet(o, dv.getUint32(o + 16, true));
-        else if (type === 2) sink.event(eventOf(ab, dv, u8, o));
+        else if (type === 2) sink.event(eventOf(ab, dv, u8, o, cache));
         else if (type === 3) sink.flow(Buffer.from(ab, o + 16, dv.getUint32(o + 8, true)).toString("latin1"));
         o += size;
     }

@@ -31,6 +31,7 @@ class TCPSession extends EventEmitter {
         this.src_name = this.src;
         this.dst_name = this.dst;
         this.state = null;
+        this._state = null;
         this.current_cap_time = null;
         this.syn_time = flow.first;
         this.missed_syn = flow.midstream ? true : null;
@@ -52,8 +53,11 @@ class TCPSession extends EventEmitter {
     _update(flow, ts) {
         this.flow = flow;
         this.current_cap_time = ts;
-        this.state = STATE[flow.state] || flow.state;
-        if (flow.connect_ms !== null && this.connect_time === null) this.connect_time = this.syn_time + flow.connect_ms / 1e3;
+        if (this._state !== flow.state) {
+            this._state = flow.state;
+            this.state = STATE[flow.state] || flow.state;
+        }
+        if (this.connect_time === null && flow.connect_ms !== null) this.connect_time = this.syn_time + flow.connect_ms / 1e3;
     }
 
     session_stats() {
@@ -75,6 +79,7 @@ class TCPTracker extends EventEmitter {
     constructor() {
         super();
         this.sessions = {};
+        this._byId = new Map();
     }
 
     track_packet(packet) {
@@ -87,11 +92,12 @@ class TCPTracker extends EventEmitter {
     // One event of flowtap's tracker.
     _event(ev) {
         const f = ev.flow;
-        const key = String(f.id);
-        let s = this.sessions[key];
-        if (!s) {
+        let s = this._byId.get(f.id);
+        if (s === undefined) {
             s = new TCPSession(f);
-            this.sessions[key] = s;
+            s._key = String(f.id);
+            this.sessions[s._key] = s;
+            this._byId.set(f.id, s);
             s._update(f, ev.ts);
             this.emit("session", s);
         }
@@ -101,14 +107,20 @@ class TCPTracker extends EventEmitter {
             if (!f.midstream) s.emit("start", s);
             break;
         case "data":
-            s[ev.dir + "_bytes_payload"] += ev.len;
-            s.emit("data " + ev.dir, s, ev.data);
+            if (ev.dir === "send") {
+                s.send_bytes_payload += ev.len;
+                s.emit("data send", s, ev.data);
+            } else {
+                s.recv_bytes_payload += ev.len;
+                s.emit("data recv", s, ev.data);
+            }
             break;
         case "retransmit": {
             const k = (ev.seq + ev.len) >>> 0;
-            const m = s[ev.dir + "_retrans"];
+            const m = ev.dir === "send" ? s.send_retrans : s.recv_retrans;
             m[k] = (m[k] || 0) + 1;
-            s[ev.dir + "_retransmits"]++;
+            if (ev.dir === "send") s.send_retransmits++;
+            else s.recv_retransmits++;
             s.emit("retransmit", s, ev.dir, k);
             break;
         }
@@ -125,7 +137,8 @@ class TCPTracker extends EventEmitter {
             s.close = f.close;
             s.close_time = f.last;
             s.state = "CLOSED";
-            delete this.sessions[key];
+            delete this.sessions[s._key];
+            this._byId.delete(f.id);
             s.emit("end", s);
             break;
         default:

@@ -14,10 +14,10 @@
  *   JavaScript owns (one per worker per drain: a batch), and hands it to the
  *   onBatch callback; lib/records.js parses it. Views into a batch are never
  *   overwritten: the next batch is a new ArrayBuffer.
- * - Back pressure: a full ring makes the worker wait when the capture is
- *   lossless (files), and drops the record otherwise (live), counted per
- *   worker as js_drop. Closing turns waiting into dropping, so stop never
- *   hangs on a JavaScript side that stopped reading.
+ * - Back pressure: a full ring makes the worker wait (on a condition
+ *   variable that the drain signals) when the capture is lossless (files),
+ *   and drops the record otherwise (live), counted per worker as js_drop. Closing turns waiting
+ * into dropping, so stop never hangs on a JavaScript side that stopped reading.
  * - A waiter thread runs ft_pipeline_wait() and then posts the end; the
  *   JavaScript thread joins it and destroys the pipeline.
  */
@@ -26,19 +26,21 @@
 #include <pcap/pcap.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <mutex>
 #include <string>
 #include <thread>
-#include <time.h>
 #include <vector>
 
 extern "C" {
 #include <flowtap.h>
 }
 
-namespace {
+namespace
+{
 
 enum RecType : uint16_t { REC_PAD = 0, REC_PACKET = 1, REC_EVENT = 2, REC_FLOW = 3 };
 constexpr uint32_t HDR = 8;
@@ -57,17 +59,23 @@ struct Ring {
 	alignas(64) std::atomic<uint64_t> drops{0};
 	uint8_t *buf = nullptr;
 	uint64_t cap = 0;
+	/* Lossless only: a worker that found the ring full sleeps here until
+	 * JavaScript drains it (the slow path; never taken on a live capture). */
+	std::atomic<bool> waiting{false};
+	std::mutex mu;
+	std::condition_variable cv;
 };
 
-class Capture : public Napi::ObjectWrap<Capture> {
-public:
+class Capture : public Napi::ObjectWrap<Capture>
+{
+      public:
 	static Napi::Function Init(Napi::Env env);
 	explicit Capture(const Napi::CallbackInfo &info);
 	~Capture() override;
 
 	static std::atomic<int64_t> live_objects;
 
-private:
+      private:
 	/* JavaScript methods. */
 	Napi::Value Start(const Napi::CallbackInfo &info);
 	Napi::Value Stop(const Napi::CallbackInfo &info);
@@ -93,7 +101,8 @@ private:
 
 	struct ft_pipeline *p_ = nullptr; /* guarded by p_mu_ once started */
 	std::mutex p_mu_;                 /* held briefly, never while blocking on workers */
-	struct ft_stats final_stats_ {};
+	struct ft_stats final_stats_ {
+	};
 	std::vector<Ring> rings_;
 	std::vector<std::string> warnings_;
 	bool want_packets_ = false, want_events_ = false, want_data_ = false, want_flows_ = false;
@@ -113,7 +122,8 @@ private:
 	Tsfn tsfn_;
 	Napi::ObjectReference self_ref_;
 	std::mutex stats_mu_; /* the stats thread's periodic snapshot */
-	struct ft_stats pending_stats_ {};
+	struct ft_stats pending_stats_ {
+	};
 	bool stats_pending_ = false;
 };
 
@@ -211,7 +221,8 @@ Capture::Capture(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Capture>(inf
 	cfg.count = (uint64_t)OptNum(o, "count", (double)cfg.count);
 	cfg.write_rotate_bytes =
 		(uint64_t)OptNum(o, "write_rotate_bytes", (double)cfg.write_rotate_bytes);
-	cfg.write_rotate_secs = (unsigned)OptInt(o, "write_rotate_secs", (int)cfg.write_rotate_secs);
+	cfg.write_rotate_secs =
+		(unsigned)OptInt(o, "write_rotate_secs", (int)cfg.write_rotate_secs);
 	cfg.write_file_count = (unsigned)OptInt(o, "write_file_count", (int)cfg.write_file_count);
 	cfg.stats_interval = OptNum(o, "stats_interval", cfg.stats_interval);
 	cfg.decode = OptInt(o, "decode", cfg.decode);
@@ -299,7 +310,7 @@ Capture::Teardown()
 /* ---- worker side ---- */
 
 /* Room for a record of size bytes (8-aligned), or nullptr when it must be
- * dropped. Lossless: waits (sleeping 50 us at a time) until JavaScript makes room. */
+ * dropped. Lossless: waits until JavaScript makes room. */
 uint8_t *
 Capture::Reserve(Ring &r, uint32_t size, uint64_t *newhead)
 {
@@ -311,17 +322,21 @@ Capture::Reserve(Ring &r, uint32_t size, uint64_t *newhead)
 		r.drops.fetch_add(1, std::memory_order_relaxed);
 		return nullptr;
 	}
-	for (;;) {
-		uint64_t tail = r.tail.load(std::memory_order_acquire);
-		if (r.cap - (head - tail) >= need)
-			break;
+	auto room = [&]() {
+		return r.cap - (head - r.tail.load(std::memory_order_seq_cst)) >= need;
+	};
+	while (!room()) {
 		if (!lossless_ || closing_.load(std::memory_order_relaxed)) {
 			r.drops.fetch_add(1, std::memory_order_relaxed);
 			return nullptr;
 		}
 		Notify();
-		struct timespec ts = {0, 50000};
-		nanosleep(&ts, nullptr);
+		std::unique_lock<std::mutex> lk(r.mu);
+		r.waiting.store(true, std::memory_order_seq_cst);
+		/* The timeout only backs up the wake-up from Drain(). */
+		r.cv.wait_for(lk, std::chrono::milliseconds(10),
+			[&]() { return room() || closing_.load(std::memory_order_relaxed); });
+		r.waiting.store(false, std::memory_order_relaxed);
 	}
 	if (skip) {
 		uint32_t pad = (uint32_t)skip;
@@ -382,7 +397,8 @@ Capture::OnFlow(const struct ft_flow_event *ev, void *user)
 	Ring &r = self->rings_[f->worker < self->rings_.size() ? f->worker : 0];
 	uint64_t nh;
 	if (self->want_events_) {
-		uint32_t dlen = (ev->type == FT_FLOW_DATA && self->want_data_ && ev->data) ? ev->len : 0;
+		uint32_t dlen =
+			(ev->type == FT_FLOW_DATA && self->want_data_ && ev->data) ? ev->len : 0;
 		uint8_t *rec = self->Reserve(r, align8(EV_FIXED + dlen), &nh);
 		if (rec != nullptr) {
 			uint16_t t = REC_EVENT;
@@ -524,7 +540,11 @@ Capture::Drain(Napi::Env env, Napi::Function cb)
 		std::memcpy(dst, r.buf + pos, first);
 		if (first < n)
 			std::memcpy(dst + first, r.buf, n - first);
-		r.tail.store(head, std::memory_order_release);
+		r.tail.store(head, std::memory_order_seq_cst);
+		if (r.waiting.load(std::memory_order_seq_cst)) {
+			std::lock_guard<std::mutex> g(r.mu);
+			r.cv.notify_one();
+		}
 		if (closing_)
 			continue;
 		cb.Call({Napi::String::New(env, "batch"), ab, Napi::Number::New(env, (double)i)});
@@ -554,8 +574,8 @@ Capture::Drain(Napi::Env env, Napi::Function cb)
 	end.Set("rc", Napi::Number::New(env, rc_));
 	if (rc_ != 0) {
 		end.Set("code", Napi::String::New(env, ft_err_name(rc_)));
-		end.Set("message", Napi::String::New(env, errmsg_.empty() ? ft_strerror(rc_)
-									   : errmsg_));
+		end.Set("message",
+			Napi::String::New(env, errmsg_.empty() ? ft_strerror(rc_) : errmsg_));
 	}
 	end.Set("stats", StatsObject(env, fin));
 	tsfn_.Release();
