@@ -226,13 +226,14 @@ class IPv4 {
         this.length = b.readUInt16BE(o + 2);
         this.identification = b.readUInt16BE(o + 4);
         const fo = b.readUInt16BE(o + 6);
-        this.flags = new IPFlags(fo >> 13);
+        this._fo = fo;
+        this._b = b;
+        this._o = o;
+        this._flags = this._saddr = this._daddr = undefined;
         this.fragmentOffset = (fo & 0x1fff) * 8;
         this.ttl = b[o + 8];
         this.protocol = b[o + 9];
         this.headerChecksum = b.readUInt16BE(o + 10);
-        this.saddr = new IPv4Addr(b, o + 12);
-        this.daddr = new IPv4Addr(b, o + 16);
         if (this.version !== 4 || this.headerLength < 20 || this.length < this.headerLength) {
             this._error = "malformed";
             return this;
@@ -242,6 +243,13 @@ class IPv4 {
         if (this.emitter) emitTo(this.emitter, "ipv4", this);
         return this;
     }
+    // Made when first read.
+    get flags() { return this._flags || (this._flags = new IPFlags((this._fo || 0) >> 13)); }
+    set flags(v) { this._flags = v; }
+    get saddr() { return this._saddr || (this._saddr = this._b ? new IPv4Addr(this._b, this._o + 12) : undefined); }
+    set saddr(v) { this._saddr = v; }
+    get daddr() { return this._daddr || (this._daddr = this._b ? new IPv4Addr(this._b, this._o + 16) : undefined); }
+    set daddr(v) { this._daddr = v; }
     toString() {
         let s = this.saddr + " -> " + this.daddr + " ";
         if (this.flags && (this.flags.moreFragments || this.flags.doNotFragment || this.flags.reserved)) s += "flags " + this.flags + " ";
@@ -290,13 +298,19 @@ class IPv6 {
         this.payloadLength = b.readUInt16BE(o + 4);
         this.nextHeader = b[o + 6];
         this.hopLimit = b[o + 7];
-        this.saddr = new IPv6Addr(b, o + 8);
-        this.daddr = new IPv6Addr(b, o + 24);
+        this._b = b;
+        this._o = o;
+        this._saddr = this._daddr = undefined;
         if (this.version !== 6) { this._error = "malformed"; return this; }
         this.payload = ipv6Next(this.nextHeader, this.emitter, b, o + 40, this.payloadLength, this);
         if (this.emitter) emitTo(this.emitter, "ipv6", this);
         return this;
     }
+    // Made when first read.
+    get saddr() { return this._saddr || (this._saddr = this._b ? new IPv6Addr(this._b, this._o + 8) : undefined); }
+    set saddr(v) { this._saddr = v; }
+    get daddr() { return this._daddr || (this._daddr = this._b ? new IPv6Addr(this._b, this._o + 24) : undefined); }
+    set daddr(v) { this._daddr = v; }
     toString() {
         return this.saddr + " -> " + this.daddr + " " +
             (this.payload ? this.payload.constructor.name + " " + this.payload : "proto " + this.nextHeader);
@@ -363,8 +377,9 @@ class EthernetPacket {
         this.vlan = null;
         this.payload = null;
         if (b.length - o < 14) { this._error = "truncated"; return this; }
-        this.dhost = new EthernetAddr(b, o);
-        this.shost = new EthernetAddr(b, o + 6);
+        this._b = b;
+        this._o = o;
+        this._dhost = this._shost = undefined;
         let type = b.readUInt16BE(o + 12);
         o += 14;
         while (type === 0x8100 || type === 0x88a8 || type === 0x9100) {
@@ -379,6 +394,11 @@ class EthernetPacket {
         if (this.ethertype) this.payload = network(type, this.emitter, b, o, this);
         return this;
     }
+    // Made when first read.
+    get dhost() { return this._dhost || (this._dhost = this._b ? new EthernetAddr(this._b, this._o) : undefined); }
+    set dhost(v) { this._dhost = v; }
+    get shost() { return this._shost || (this._shost = this._b ? new EthernetAddr(this._b, this._o + 6) : undefined); }
+    set shost(v) { this._shost = v; }
     toString() {
         let s = this.shost + " -> " + this.dhost;
         if (this.vlan) s += " vlan " + this.vlan;
