@@ -95,10 +95,12 @@ JS
 	chmod -R a+rX "$U"
 	ft_as_user_prepare "$U"
 	chmod 755 "$T"
+	# The ASan runtime (if any) is preloaded into node only, not into the
+	# commands ft_as_user runs on the way.
 	(
 		export FLOWTAP_ADDON=$U/flowtap.node
-		[ -n "$preload" ] && export LD_PRELOAD=$U/$(basename "$preload")
-		ft_as_user nobody "$(command -v node)" "$U/perm.js"
+		ft_as_user nobody "$(command -v env)" ${preload:+LD_PRELOAD=$U/$(basename "$preload")} \
+			"$(command -v node)" "$U/perm.js"
 	) >"$T/perm.out" 2>"$T/perm.err" </dev/null
 	rc=$?
 	if [ "$rc" = 3 ] && grep -qE '^error FT_E(PERM|ACCES): .*(permission|Operation not permitted)' "$T/perm.out"; then

@@ -13,18 +13,27 @@ const FLOWTAP = process.env.FLOWTAP || path.join(BUILD, "flowtap");
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "flowtap-node-"));
 process.on("exit", () => fs.rmSync(TMP, { recursive: true, force: true }));
 
+// The environment for programs other than node: without LD_PRELOAD (under
+// an ASan build tests/e2e_node.sh preloads the ASan runtime for node only;
+// in curl or python it can deadlock).
+function plainEnv() {
+    const e = Object.assign({}, process.env);
+    delete e.LD_PRELOAD;
+    return e;
+}
+
 // ftgen --profile flows with these options; returns {pcap, truth}.
 function gen(name, args) {
     const pcap = path.join(TMP, name + ".pcap");
     const truth = path.join(TMP, name + ".json");
-    execFileSync(FTGEN, ["--profile", "flows", "-o", pcap, "--truth", truth, ...args], { stdio: "ignore" });
+    execFileSync(FTGEN, ["--profile", "flows", "-o", pcap, "--truth", truth, ...args], { stdio: "ignore", env: plainEnv() });
     return { pcap, truth: JSON.parse(fs.readFileSync(truth, "utf8")) };
 }
 
 // The CLI's JSON lines of one type.
 function cliRecords(args, type) {
     const out = execFileSync(FLOWTAP, [...args, "--json", "--stats-interval", "0"], {
-        encoding: "utf8", maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "ignore"],
+        encoding: "utf8", maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "ignore"], env: plainEnv(),
     });
     return out.split("\n").filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.type === type);
 }
@@ -41,4 +50,4 @@ function isRoot() {
     return typeof process.getuid === "function" && process.getuid() === 0;
 }
 
-module.exports = { BUILD, FTGEN, FLOWTAP, TMP, gen, cliRecords, fnv1a, isRoot };
+module.exports = { BUILD, FTGEN, FLOWTAP, TMP, gen, cliRecords, fnv1a, isRoot, plainEnv };

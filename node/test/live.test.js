@@ -12,15 +12,15 @@ const fs = require("fs");
 const path = require("path");
 const readline = require("readline");
 const { spawn, spawnSync, execFileSync } = require("child_process");
-const { TMP, isRoot } = require("./helpers");
+const { TMP, isRoot, plainEnv } = require("./helpers");
 
-const have = (c) => spawnSync("sh", ["-c", `command -v ${c}`]).status === 0;
+const have = (c) => spawnSync("sh", ["-c", `command -v ${c}`], { env: plainEnv() }).status === 0;
 const why = !isRoot() ? "needs root (network namespaces, capture)"
     : !have("ip") || !have("curl") || !have("python3") ? "needs ip, curl and python3" : null;
 
 const tag = `ftn${process.pid}`;
 const NS_A = `${tag}-a`, NS_B = `${tag}-b`, IF_A = `${tag}a`, IF_B = `${tag}b`;
-const ip = (...a) => execFileSync("ip", a, { stdio: ["ignore", "ignore", "pipe"] });
+const ip = (...a) => execFileSync("ip", a, { stdio: ["ignore", "ignore", "pipe"], env: plainEnv(), timeout: 30000 });
 const kids = [];
 
 function up() {
@@ -36,17 +36,18 @@ function up() {
     ip("-n", NS_A, "link", "set", IF_A, "up");
     ip("-n", NS_B, "link", "set", IF_B, "up");
     for (let i = 0; i < 50; i++)
-        if (spawnSync("ip", ["netns", "exec", NS_A, "ping", "-c1", "-W1", "10.200.0.2"]).status === 0) return;
+        if (spawnSync("ip", ["netns", "exec", NS_A, "ping", "-c1", "-W1", "10.200.0.2"], { env: plainEnv(), timeout: 30000 }).status === 0) return;
     throw new Error("10.200.0.2 unreachable");
 }
 function down() {
     for (const k of kids) try { k.kill("SIGKILL"); } catch (e) { /* gone */ }
-    for (const ns of [NS_A, NS_B]) spawnSync("ip", ["netns", "del", ns]);
+    for (const ns of [NS_A, NS_B]) spawnSync("ip", ["netns", "del", ns], { env: plainEnv(), timeout: 30000 });
 }
 
 // A child in a namespace; lines() yields its JSON lines.
 function child(ns, args, opts) {
-    const c = spawn("ip", ["netns", "exec", ns, ...args], { stdio: ["pipe", "pipe", "pipe"], cwd: opts && opts.cwd });
+    const env = args[0] === process.execPath ? process.env : plainEnv();
+    const c = spawn("ip", ["netns", "exec", ns, ...args], { stdio: ["pipe", "pipe", "pipe"], cwd: opts && opts.cwd, env });
     kids.push(c);
     c.stderrText = "";
     c.stderr.on("data", (d) => { c.stderrText += d; });
@@ -92,10 +93,10 @@ test("live", { skip: why || false }, async (t) => {
         const curl = (url) => {
             for (let i = 0; i < 50; i++) {
                 const r = spawnSync("ip", ["netns", "exec", NS_A, "curl", "-s", "-g", "-o", "/dev/null", "-w",
-                    "%{http_code} %{size_download} %{size_header} %{size_request} %{local_port}", url], { encoding: "utf8" });
+                    "%{http_code} %{size_download} %{size_header} %{size_request} %{local_port}", url], { encoding: "utf8", env: plainEnv(), timeout: 30000 });
                 const v = r.stdout.split(" ").map(Number);
                 if (v[0] === 200) return { down: v[1], header: v[2], request: v[3], port: v[4] };
-                spawnSync("sleep", ["0.1"]); // the server is still starting
+                spawnSync("sleep", ["0.1"], { env: plainEnv() }); // the server is still starting
             }
             throw new Error("curl " + url + " failed");
         };
@@ -135,9 +136,9 @@ test("live", { skip: why || false }, async (t) => {
         child(NS_B, ["python3", "-c", server], { cwd: www, raw: true });
         const curl = (...a) => {
             for (let i = 0; i < 50; i++) {
-                const r = spawnSync("ip", ["netns", "exec", NS_A, "curl", "-s", "-g", "-o", "/dev/null", ...a], { encoding: "utf8" });
+                const r = spawnSync("ip", ["netns", "exec", NS_A, "curl", "-s", "-g", "-o", "/dev/null", ...a], { encoding: "utf8", env: plainEnv(), timeout: 30000 });
                 if (r.status === 0) return;
-                spawnSync("sleep", ["0.1"]);
+                spawnSync("sleep", ["0.1"], { env: plainEnv() });
             }
             throw new Error("curl failed: " + a.join(" "));
         };
@@ -147,13 +148,14 @@ test("live", { skip: why || false }, async (t) => {
         curl("-I", "http://10.200.0.2:8080/f1k");
         curl("-d", "x=1&y=2", "http://10.200.0.2:8080/f0");
         curl("http://[fd00:200::2]:8080/big", "-o", "/dev/null", "http://[fd00:200::2]:8080/f1k");
-        spawnSync("sleep", ["0.5"]); // the last ACKs and FINs reach the capture
+        spawnSync("sleep", ["0.5"], { env: plainEnv() }); // the last ACKs and FINs reach the capture
         cap.kill("SIGINT");
         await bounded(cap.exited, 20000, "flowtap -w exits on SIGINT");
         const { BUILD } = require("./helpers");
-        const env = Object.assign({}, process.env, { TZ: "UTC" });
-        const cOut = spawnSync(path.join(BUILD, "http_trace"), ["-r", pcapFile, "--no-color", "-W", "1"], { encoding: "utf8", env });
-        const jsOut = spawnSync(process.execPath, [path.join(__dirname, "..", "examples", "http_trace.js"), "-r", pcapFile, "--no-color"], { encoding: "utf8", env });
+        const cOut = spawnSync(path.join(BUILD, "http_trace"), ["-r", pcapFile, "--no-color", "-W", "1"],
+            { encoding: "utf8", env: Object.assign(plainEnv(), { TZ: "UTC" }), timeout: 60000 });
+        const jsOut = spawnSync(process.execPath, [path.join(__dirname, "..", "examples", "http_trace.js"), "-r", pcapFile, "--no-color"],
+            { encoding: "utf8", env: Object.assign({}, process.env, { TZ: "UTC" }), timeout: 60000 });
         assert.strictEqual(jsOut.status, 0, jsOut.stderr);
         const lines = (o) => o.stdout.split("\n").filter(Boolean).sort();
         const c = lines(cOut), js = lines(jsOut);

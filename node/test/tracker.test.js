@@ -81,7 +81,7 @@ test("decode.packet: node_pcap's layers and fields, equal to the CLI's packet re
         "--udp", "0.2", "--other", "0.05", "--seed", "9"]);
     const { execFileSync } = require("child_process");
     const { FLOWTAP } = require("./helpers");
-    const cli = execFileSync(FLOWTAP, ["-r", file, "--packets", "--json", "-W", "1", "--no-track"], { encoding: "utf8", maxBuffer: 1 << 28 })
+    const cli = execFileSync(FLOWTAP, ["-r", file, "--packets", "--json", "-W", "1", "--no-track"], { encoding: "utf8", maxBuffer: 1 << 28, env: require("./helpers").plainEnv() })
         .split("\n").filter((l) => l.includes('"type":"packet"')).map((l) => JSON.parse(l));
     const pkts = [];
     await new Promise((resolve) => {
