@@ -17,7 +17,8 @@ BUILD=$(cd "$BUILD" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
 command -v node >/dev/null || { echo "skip: node is missing (scripts/install-deps.sh test installs it)" >&2; exit 77; }
-export FT_BUILD_DIR=$BUILD FTGEN=${FTGEN:-$BUILD/ftgen} FLOWTAP=${FLOWTAP:-$BUILD/flowtap}
+FTGEN=$(readlink -f "${FTGEN:-$BUILD/ftgen}") FLOWTAP=$(readlink -f "${FLOWTAP:-$BUILD/flowtap}")
+export FT_BUILD_DIR=$BUILD FTGEN FLOWTAP # absolute: the tests run in a folder of their own
 # shellcheck source=tests/lib_e2e.sh
 . "$HERE/lib_e2e.sh"
 

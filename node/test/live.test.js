@@ -156,7 +156,8 @@ test("live", { skip: why || false }, async (t) => {
             { encoding: "utf8", env: Object.assign(plainEnv(), { TZ: "UTC" }), timeout: 60000 });
         const jsOut = spawnSync(process.execPath, [path.join(__dirname, "..", "examples", "http_trace.js"), "-r", pcapFile, "--no-color"],
             { encoding: "utf8", env: Object.assign({}, process.env, { TZ: "UTC" }), timeout: 60000 });
-        assert.strictEqual(jsOut.status, 0, jsOut.stderr);
+        assert.strictEqual(cOut.status, 0, `${BUILD}/http_trace: ${cOut.error || cOut.stderr}`);
+        assert.strictEqual(jsOut.status, 0, `http_trace.js: ${jsOut.error || jsOut.stderr}`);
         const lines = (o) => o.stdout.split("\n").filter(Boolean).sort();
         const c = lines(cOut), js = lines(jsOut);
         assert.ok(c.filter((l) => l.includes(" request: ")).length === 8, "the C tool saw the requests:\n" + c.join("\n"));
