@@ -71,28 +71,12 @@ if [ ! -s "$PCAP" ]; then
 	mv "$tmp" "$PCAP"
 fi
 
-# node_pcap (npm package `pcap`), once, into BUILD/node_pcap. npm 11 does not
-# run a dependency's install script unless allowed, and node-gyp would fetch
-# node's headers from the network; so: install without scripts, then build
-# the native part with node-gyp against the headers nodejs ships in /usr.
+# node_pcap (npm package `pcap`), once, into BUILD/node_pcap (bench/node_pcap_setup.sh).
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 NODE_PCAP=""
-node_pcap_setup() {
-	local dir=$BUILD/node_pcap gyp
-	[ -f "$dir/node_modules/pcap/build/Release/pcap_binding.node" ] && return 0
-	command -v node >/dev/null && command -v npm >/dev/null || { echo "node or npm missing"; return 1; }
-	[ -f /usr/include/node/node.h ] || { echo "no node headers in /usr/include/node"; return 1; }
-	gyp=$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js
-	[ -f "$gyp" ] || { echo "npm's node-gyp not found ($gyp)"; return 1; }
-	mkdir -p "$dir"
-	(cd "$dir" && npm install --ignore-scripts --no-audit --no-fund pcap >"$dir/npm.log" 2>&1) ||
-		{ echo "npm install pcap failed: $(tail -3 "$dir/npm.log")"; return 1; }
-	(cd "$dir/node_modules/pcap" && node "$gyp" rebuild --nodedir=/usr >"$dir/gyp.log" 2>&1) ||
-		{ echo "node-gyp rebuild failed: $(grep -m3 -E 'error' "$dir/gyp.log")"; return 1; }
-}
 if [ "${FT_BENCH_NODE:-1}" != 0 ]; then
-	if why=$(node_pcap_setup); then
-		NODE_PCAP=$BUILD/node_pcap/node_modules
+	if why=$(bash "$SRC/bench/node_pcap_setup.sh" "$BUILD"); then
+		NODE_PCAP=$why
 	else
 		echo "bench.sh: node_pcap skipped: $why" >&2
 	fi

@@ -10,12 +10,20 @@ BUILD_PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev llvm
 TEST_PKGS="clang-format tcpdump tshark tcpreplay iproute2 iputils-ping curl python3 libcap2-bin
   redis-server redis-tools zstd groff-base prometheus netsniff-ng nfdump libfixbuf-tools"
 PEER_PKGS="libtins-dev softflowd"
+# The Node.js package (node/, tests/e2e_node.sh): node, npm, node's headers
+# and node-addon-api (header-only) from Debian. A node from elsewhere (e.g.
+# NodeSource, which ships its headers and npm and conflicts with Debian's
+# libnode-dev) keeps its own; node-addon-api then comes from npm (node/README.md).
+NODE_PKGS="nodejs npm libnode-dev node-addon-api"
+if dpkg-query -W -f='${Version}' nodejs 2>/dev/null | grep -q nodesource; then
+	NODE_PKGS=""
+fi
 
 want="$BUILD_PKGS"
 case "${1:-build}" in
 build) ;;
-test) want="$want $TEST_PKGS" ;;
-all) want="$want $TEST_PKGS $PEER_PKGS" ;;
+test) want="$want $TEST_PKGS $NODE_PKGS" ;;
+all) want="$want $TEST_PKGS $NODE_PKGS $PEER_PKGS" ;;
 *) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
 esac
 

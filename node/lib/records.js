@@ -1,0 +1,122 @@
+// records.js - reads one batch (an ArrayBuffer the addon filled from a worker's
+// queue; JavaScript owns it) into packets, flow events and flow records.
+// Record layout (little-endian, 8-byte aligned): u32 size, u16 type, u16 0, then
+//   packet (1): node_pcap's 16-byte header (tv_sec, tv_usec, caplen, len),
+//               u64 ts_ns, u64 frame number, the frame (caplen bytes)
+//   event  (2): see src/addon.cc OnFlow (176 fixed bytes, then DATA bytes)
+//   flow   (3): u32 length, u32 0, the library's JSON flow record
+"use strict";
+const addr = require("./addr");
+
+const EVENT_NAMES = [null, "start", "data", "retransmit", "gap", "reset", "syn retry", "end", "reset ignored"];
+const STATE_NAMES = [null, "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "CLOSED"];
+const CLOSE_NAMES = [null, "fin", "rst", "timeout", "eof", "evicted"];
+const DIRS = ["send", "recv"];
+
+function u64(dv, o) {
+    return dv.getUint32(o + 4, true) * 4294967296 + dv.getUint32(o, true);
+}
+function i64(dv, o) {
+    return dv.getInt32(o + 4, true) * 4294967296 + dv.getUint32(o, true);
+}
+
+// The session snapshot carried by an event. With a cache (a Map per
+// pipeline), a session keeps one object, updated by each of its events (its
+// addresses are formatted once); it leaves the cache with its end event.
+function flowOf(dv, u8, o, cache) {
+    if (cache) {
+        const id = u64(dv, o + 32);
+        let f = cache.get(id);
+        if (f === undefined) {
+            f = freshFlow(dv, u8, o);
+            cache.set(id, f);
+        } else {
+            f.state = STATE_NAMES[u8[o + 11]] || null;
+            f.close = CLOSE_NAMES[u8[o + 12]] || null;
+            f.last = u64(dv, o + 56) / 1e9;
+            const connect = i64(dv, o + 64), rtt = i64(dv, o + 72);
+            f.connect_ms = connect < 0 ? null : connect / 1e6;
+            f.rtt_ms = rtt < 0 ? null : rtt / 1e6;
+            setCounters(f.send, dv, o + 112);
+            setCounters(f.recv, dv, o + 144);
+        }
+        if (u8[o + 8] === 7) cache.delete(id);
+        return f;
+    }
+    return freshFlow(dv, u8, o);
+}
+
+function setCounters(c, dv, p) {
+    c.packets = u64(dv, p);
+    c.bytes = u64(dv, p + 8);
+    c.retransmits = u64(dv, p + 16);
+    c.missed = u64(dv, p + 24);
+}
+
+function freshFlow(dv, u8, o) {
+    const v = u8[o + 10];
+    const ip = v === 6 ? addr.ipv6 : addr.ipv4;
+    const counters = (p) => ({
+        packets: u64(dv, p), bytes: u64(dv, p + 8), retransmits: u64(dv, p + 16), missed: u64(dv, p + 24),
+    });
+    const connect = i64(dv, o + 64), rtt = i64(dv, o + 72);
+    return {
+        id: u64(dv, o + 32),
+        ip_v: v,
+        src: ip(u8, o + 80),
+        dst: ip(u8, o + 96),
+        sport: dv.getUint16(o + 16, true),
+        dport: dv.getUint16(o + 18, true),
+        state: STATE_NAMES[u8[o + 11]] || null,
+        close: CLOSE_NAMES[u8[o + 12]] || null,
+        midstream: u8[o + 13] !== 0,
+        worker: dv.getUint16(o + 14, true),
+        first: u64(dv, o + 48) / 1e9,
+        last: u64(dv, o + 56) / 1e9,
+        connect_ms: connect < 0 ? null : connect / 1e6,
+        rtt_ms: rtt < 0 ? null : rtt / 1e6,
+        send: counters(o + 112),
+        recv: counters(o + 144),
+    };
+}
+
+// One tracker event: type, dir ("send"/"recv"), ts (seconds), ts_ns (BigInt,
+// computed when read), len, seq, data (DATA: a Buffer JavaScript owns), flow.
+class FlowEvent {
+    constructor(ab, dv, u8, o, cache) {
+        const dlen = dv.getUint32(o + 28, true);
+        this.type = EVENT_NAMES[u8[o + 8]] || "unknown";
+        this.dir = DIRS[u8[o + 9] & 1];
+        this.ts = u64(dv, o + 40) / 1e9;
+        this.len = dv.getUint32(o + 20, true);
+        this.seq = dv.getUint32(o + 24, true);
+        this.data = dlen ? Buffer.from(ab, o + 176, dlen) : null;
+        this.flow = flowOf(dv, u8, o, cache);
+        this._dv = dv;
+        this._o = o;
+    }
+    get ts_ns() { return this._dv.getBigUint64(this._o + 40, true); }
+}
+function eventOf(ab, dv, u8, o, cache) {
+    return new FlowEvent(ab, dv, u8, o, cache);
+}
+
+// Calls sink.packet(o, caplen) / sink.event(ev) / sink.flow(text) in record order.
+// cache: optional Map for flowOf().
+function parse(ab, sink, cache) {
+    const dv = new DataView(ab);
+    const u8 = new Uint8Array(ab);
+    const end = ab.byteLength;
+    let o = 0;
+    while (o + 8 <= end) {
+        const size = dv.getUint32(o, true);
+        const type = dv.getUint16(o + 4, true);
+        if (size < 8 || o + size > end) throw new Error(`flowtap: corrupt batch record at ${o}`);
+        if (type === 1) sink.packet(o, dv.getUint32(o + 16, true));
+        else if (type === 2) sink.event(eventOf(ab, dv, u8, o, cache));
+        else if (type === 3) sink.flow(Buffer.from(ab, o + 16, dv.getUint32(o + 8, true)).toString("latin1"));
+        o += size;
+    }
+}
+
+module.exports = { parse, eventOf, u64, EVENT_NAMES, STATE_NAMES };
