@@ -53,6 +53,9 @@ function setCounters(c, dv, p) {
     c.missed = u64(dv, p + 24);
 }
 
+// The IP protocol as the JSON contract names it ("tcp", "udp", ... or the number).
+const PROTO_NAMES = { 6: "tcp", 17: "udp", 1: "icmp", 58: "icmp6", 132: "sctp" };
+
 function freshFlow(dv, u8, o) {
     const v = u8[o + 10];
     const ip = v === 6 ? addr.ipv6 : addr.ipv4;
@@ -62,6 +65,7 @@ function freshFlow(dv, u8, o) {
     const connect = i64(dv, o + 64), rtt = i64(dv, o + 72);
     return {
         id: u64(dv, o + 32),
+        proto: PROTO_NAMES[u8[o + 6]] || u8[o + 6],
         ip_v: v,
         src: ip(u8, o + 80),
         dst: ip(u8, o + 96),

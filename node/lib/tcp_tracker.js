@@ -12,7 +12,8 @@
 // - 'retransmit' (session, dir, seq+len) fires for segments whose bytes had
 //   all been seen; 'gap' (session, dir, bytes) for bytes never captured.
 // A packet that did not come from a flowtap session carries no events and is
-// ignored.
+// ignored, and so are the events of flows of other protocols (UDP, ICMP, ...:
+// flowtap tracks them, node_pcap's TCPTracker did not; see Pipeline).
 "use strict";
 const { EventEmitter } = require("events");
 
@@ -92,6 +93,7 @@ class TCPTracker extends EventEmitter {
     // One event of flowtap's tracker.
     _event(ev) {
         const f = ev.flow;
+        if (f.proto !== "tcp") return; // node_pcap's tracker is TCP's; UDP/ICMP flows: Pipeline
         let s = this._byId.get(f.id);
         if (s === undefined) {
             s = new TCPSession(f);

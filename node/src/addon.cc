@@ -403,6 +403,7 @@ Capture::OnFlow(const struct ft_flow_event *ev, void *user)
 		if (rec != nullptr) {
 			uint16_t t = REC_EVENT;
 			std::memcpy(rec + 4, &t, 2);
+			rec[6] = f->proto;
 			rec[8] = (uint8_t)ev->type;
 			rec[9] = (uint8_t)ev->dir;
 			rec[10] = f->ip_v;
