@@ -30,8 +30,9 @@ cleanup() { ft_netns_down; rm -rf "$T"; }
 PORT=5555
 
 cat >"$T/tcp.py" <<'PY'
-# server: accept one session and read until it ends; client: connect and send
-# 10 bytes every 50 ms. Both stop by themselves after 30 s.
+# server: accept one session and read until it ends; client: connect (retrying
+# until the server listens) and send 10 bytes every 50 ms. Both stop by
+# themselves after 30 s.
 import socket, sys, time
 mode, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 end = time.time() + 30
@@ -49,7 +50,16 @@ if mode == "server":
         except OSError:
             break
 else:
-    s = socket.create_connection((addr, port), timeout=5)
+    # the server may still be starting (python is slow to start on a busy
+    # machine): retry the connection instead of trusting a sleep
+    while True:
+        try:
+            s = socket.create_connection((addr, port), timeout=5)
+            break
+        except ConnectionRefusedError:
+            if time.time() > end:
+                raise
+            time.sleep(0.05)
     while time.time() < end:
         try:
             s.send(b"0123456789")

@@ -27,7 +27,7 @@ ft_netns_up tools || exit $?
 T=$(mktemp -d)
 trap 'ft_netns_down; rm -rf "$T"' EXIT
 trap 'echo "FAIL - timed out or interrupted"; exit 1' TERM INT
-( trap 'kill $s 2>/dev/null; exit 0' TERM; sleep 85 & s=$!; wait $s; kill -TERM $$ ) >/dev/null 2>&1 &
+( trap 'kill $s 2>/dev/null; exit 0' TERM; sleep 300 & s=$!; wait $s; kill -TERM $$ ) >/dev/null 2>&1 &
 watchdog=$!
 A() { timeout 15 ip netns exec "$FT_NS_A" "$@"; }
 B() { ip netns exec "$FT_NS_B" "$@"; }
