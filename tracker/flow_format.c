@@ -115,9 +115,9 @@ json_ms(struct ft_jw *w, const char *key, uint64_t ns)
 static int
 is_tcp(const struct ft_flow *f)
 {
-	/* (proto 0: a record from before flows of every protocol; a flow of TCP
-	 * fragments has no state and no TCP fields.) */
-	return (f->proto == FT__IPPROTO_TCP || f->proto == 0) && f->state != 0;
+	/* (a flow of TCP fragments, with defragmentation off, has no state and
+	 * no TCP fields) */
+	return f->proto == FT__IPPROTO_TCP && f->state != 0;
 }
 
 static void
@@ -155,7 +155,6 @@ static const char *
 proto_name(unsigned proto)
 {
 	switch (proto) {
-	case 0:
 	case FT__IPPROTO_TCP:
 		return "tcp";
 	case FT__IPPROTO_UDP:
@@ -174,7 +173,7 @@ proto_name(unsigned proto)
 static int
 has_ports(const struct ft_flow *f)
 {
-	return f->proto == 0 || f->proto == FT__IPPROTO_TCP || f->proto == FT__IPPROTO_UDP ||
+	return f->proto == FT__IPPROTO_TCP || f->proto == FT__IPPROTO_UDP ||
 	       f->proto == FT__IPPROTO_SCTP;
 }
 
