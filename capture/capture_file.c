@@ -91,29 +91,26 @@ open_compressed(
 }
 
 /*
- * Standard input: its first bytes tell gzip, zstd or a plain capture; they
- * cannot be read again, so every kind goes through one stream that reads
- * them first (capture_compress.c).
+ * Standard input, a FIFO, any file that is not a regular one: its first bytes
+ * tell gzip, zstd or a plain capture; they cannot be read again, so every kind
+ * goes through one stream that reads them first (capture_compress.c). The fd
+ * stays open throughout: closing a FIFO's only reader to reopen it by name
+ * would hand its writer an EPIPE.
  */
 static int
-open_stdin(struct ft_source *p, char *errbuf)
+open_stream(struct ft_source *p, int fd, char *errbuf)
 {
 	uint8_t magic[4];
 	size_t got = 0;
 	ssize_t n;
-	int fd, kind;
+	int kind;
 
-	fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(errbuf, FT_ERRBUF_SIZE, "standard input: %s", strerror(errno));
-		return -errno;
-	}
 	while (got < sizeof(magic)) {
 		n = read(fd, magic + got, sizeof(magic) - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			snprintf(errbuf, FT_ERRBUF_SIZE, "standard input: %s", strerror(errno));
+			snprintf(errbuf, FT_ERRBUF_SIZE, "%s: %s", p->file, strerror(errno));
 			close(fd);
 			return FT_EIO;
 		}
@@ -123,6 +120,18 @@ open_stdin(struct ft_source *p, char *errbuf)
 	}
 	kind = got == sizeof(magic) ? ft__zkind(magic) : 0;
 	return open_compressed(p, fd, kind != 0 ? kind : FT_Z_PLAIN, magic, got, errbuf);
+}
+
+static int
+open_stdin(struct ft_source *p, char *errbuf)
+{
+	int fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+
+	if (fd < 0) {
+		snprintf(errbuf, FT_ERRBUF_SIZE, "standard input: %s", strerror(errno));
+		return -errno;
+	}
+	return open_stream(p, fd, errbuf);
 }
 
 int
@@ -153,6 +162,8 @@ ft__file_open(struct ft_source *p, char *errbuf)
 		close(fd);
 		return FT_EINVAL;
 	}
+	if (fstat(fd, &sb) == 0 && !S_ISREG(sb.st_mode))
+		return open_stream(p, fd, errbuf);
 	if (pread(fd, magic, 4, 0) == 4) {
 		classic = is_classic_magic(magic, &nsec);
 		zkind = ft__zkind(magic);
