@@ -115,4 +115,14 @@ void ft__exporter_push(struct ft_exporter *e, unsigned w, const struct ft_flow *
 /* Any thread: the counters. */
 void ft__exporter_stats(const struct ft_exporter *e, struct ft_exporter_stats *st);
 
+/* The defaults every exporter's config shares (queue, interim table), with its
+ * own active timeout (seconds; 0: off). */
+static inline void
+ft__export_common_init(struct ft_exporter_common *c, double active_timeout)
+{
+	c->queue_slots = 4096;
+	c->active_timeout = active_timeout;
+	c->max_interim = 262144;
+}
+
 #endif

@@ -410,9 +410,7 @@ void
 ft_ipfix_config_init(struct ft_ipfix_config *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->common.queue_slots = 4096;
-	c->common.active_timeout = 60;
-	c->common.max_interim = 262144;
+	ft__export_common_init(&c->common, 60);
 	c->transport = FT_IPFIX_UDP;
 	snprintf(c->port, sizeof(c->port), "4739");
 	c->mtu = 1400;

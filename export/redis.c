@@ -202,9 +202,7 @@ void
 ft_redis_config_init(struct ft_redis_config *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->common.queue_slots = 4096;
-	c->common.active_timeout = 0;
-	c->common.max_interim = 262144;
+	ft__export_common_init(&c->common, 0);
 	snprintf(c->host, sizeof(c->host), "127.0.0.1");
 	c->port = 6379;
 	c->mode = FT_REDIS_XADD;
