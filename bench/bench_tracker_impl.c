@@ -30,13 +30,13 @@
 #include "flowtap/decode.h"
 #include "flowtap/flow.h"
 #include "flowtap/packet.h"
+#include "decode/flowkey.h"
 #include "tracker/tracker.h"
 
 #define PAYLOAD 100u
 #define BATCH   32u
-#ifndef PF_HASH
-#define PF_HASH 4u /* as workers/worker.c */
-#define PF_FLOW 2u
+#ifndef PF_FLOW
+#define PF_FLOW 3u /* as workers/worker.c */
 #endif
 #define T0 (UINT64_C(1767225600) * UINT64_C(1000000000))
 
@@ -54,11 +54,13 @@ struct btr_ctx {
 	double bytes_per_flow;
 	struct ft_decoded dec; /* the template packet, patched per packet */
 	struct ft_packet pkt;
-	/* A batch, processed as a worker does: hashes two packets ahead, the
-	 * session prefetched one packet ahead (ft__tracker_hash/_prefetch). */
+	/* A batch, processed as a worker does: keys made first (as the capture
+	 * thread does), index slots prefetched for the whole batch, sessions
+	 * PF_FLOW packets ahead (ft__tracker_prefetch_slot/_prefetch). */
 	struct ft_decoded decs[BATCH];
 	struct ft_packet pkts[BATCH];
-	unsigned long hash[BATCH];
+	struct ft_flow_key keys[BATCH];
+	uint32_t hash[BATCH];
 	int pipelined;
 	uint8_t frame[64 + PAYLOAD];
 };
@@ -289,22 +291,21 @@ btr_run(struct btr_ctx *c, uint32_t batches)
 
 			make_pkt_into(c, &c->decs[k], &c->pkts[k], i, 1, FT_TCP_ACK | FT_TCP_PSH,
 				seq, isn_s(i) + 1, PAYLOAD);
-			if (!c->pipelined)
+			if (!c->pipelined) {
 				ft__tracker_packet(c->t, &c->pkts[k]);
+				continue;
+			}
+			(void)ft__flow_key_of_decoded(&c->decs[k], NULL, &c->keys[k]);
+			c->hash[k] = ft__flow_key_hash(&c->keys[k]);
+			ft__tracker_prefetch_slot(c->t, c->hash[k]);
 		}
 		if (c->pipelined) {
-			/* Index slots PF_HASH packets ahead, sessions PF_FLOW ahead. */
-			for (uint32_t k = 0; k < PF_HASH && k < BATCH; k++)
-				c->hash[k] = ft__tracker_hash(c->t, &c->decs[k], NULL);
 			for (uint32_t k = 0; k < PF_FLOW && k < BATCH; k++)
 				ft__tracker_prefetch(c->t, c->hash[k]);
 			for (uint32_t k = 0; k < BATCH; k++) {
-				if (k + PF_HASH < BATCH)
-					c->hash[k + PF_HASH] =
-						ft__tracker_hash(c->t, &c->decs[k + PF_HASH], NULL);
 				if (k + PF_FLOW < BATCH)
 					ft__tracker_prefetch(c->t, c->hash[k + PF_FLOW]);
-				ft__tracker_packet_hashed(c->t, &c->pkts[k], c->hash[k]);
+				ft__tracker_packet_key(c->t, &c->pkts[k], &c->keys[k], c->hash[k]);
 			}
 		}
 		urcu_qsbr_quiescent_state();

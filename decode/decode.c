@@ -606,7 +606,7 @@ decode_udp(struct ft__dec *s, struct ft_rd *rd, uint32_t decl)
 	}
 	if (u->dport == FT_PORT_VXLAN)
 		return decode_vxlan(s, rd);
-	if (u->dport == FT_PORT_GENEVE || u->dport == FT_PORT_GTPU || u->sport == FT_PORT_GTPU) {
+	if (ft__udp_tunnel_ports(u->sport, u->dport)) { /* Geneve, GTP-U (the flow key's list) */
 		/* port 2152 may be another datagram's ephemeral port: DNS to it stays DNS */
 		uint8_t depth = d->n_tunnel;
 		enum ft_dec_status st = u->dport == FT_PORT_GENEVE ? ft__decode_geneve(s, rd)

@@ -2,11 +2,14 @@
  * decode/proto.h - the protocol numbers flowtap parses, named once (private),
  * as tcpdump's ethertype.h and ipproto.h: ethertypes (IEEE registry), IP
  * protocol numbers and IPv6 extension headers (IANA), the UDP ports that
- * select a tunnel or DNS, and the address families of DLT_NULL/DLT_LOOP.
- * Constants only; any layer that parses frames may include it.
+ * select a tunnel or DNS, the address families of DLT_NULL/DLT_LOOP, and
+ * the ICMP type pairs of the Community ID specification. Constants and pure
+ * helpers only; any layer that parses frames may include it, any thread.
  */
 #ifndef FT_DECODE_PROTO_H
 #define FT_DECODE_PROTO_H
+
+#include <stdint.h>
 
 /* Ethertypes. */
 #define FT_ETHERTYPE_IP4      0x0800
@@ -58,5 +61,47 @@
 #define FT_BSD_AF_INET6_FREEBSD 28
 #define FT_BSD_AF_INET6_DARWIN  30
 #define FT_LINUX_AF_INET6       10
+
+/* Does a UDP datagram with these ports carry a tunnel ft_decode() follows? */
+static inline int
+ft__udp_tunnel_ports(uint16_t sport, uint16_t dport)
+{
+	return dport == FT_PORT_VXLAN || dport == FT_PORT_GENEVE || dport == FT_PORT_GTPU ||
+	       sport == FT_PORT_GTPU;
+}
+
+/*
+ * The ICMP/ICMPv6 type that answers type, as the Community ID specification
+ * pairs them (echo, timestamp, information, router solicitation -> advert,
+ * address mask; ICMPv6 echo, router, neighbour, MLD, node information, home
+ * agent discovery), or -1: a one-way message.
+ */
+static inline int
+ft__icmp_peer_type(unsigned v, unsigned type)
+{
+	static const int8_t v4[19] = {
+		8, -1, -1, -1, -1, -1, -1, -1, 0, -1, 9, -1, -1, 14, 13, 16, 15, 18, 17};
+
+	if (v == 4)
+		return type < sizeof(v4) ? v4[type] : -1;
+	switch (type) {
+	case 128: /* echo request, reply */
+	case 130: /* MLD query, report */
+	case 133: /* router solicitation, advertisement */
+	case 135: /* neighbour solicitation, advertisement */
+	case 139: /* node information query, response */
+	case 144: /* home agent address discovery request, reply */
+		return (int)type + 1;
+	case 129:
+	case 131:
+	case 134:
+	case 136:
+	case 140:
+	case 145:
+		return (int)type - 1;
+	default:
+		return -1;
+	}
+}
 
 #endif

@@ -41,11 +41,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "core/tsan.h" /* not used here: the tracker still takes FT_TSAN_* from this header */
+#include "core/flowkey.h"
 
 #define FT_CACHELINE 64
 
-/* One frame in flight. 48 bytes. */
+/* One frame in flight. 96 bytes. */
 struct ft_desc {
 	const uint8_t *data; /* the frame: in the arena or in the mapped file */
 	uint64_t ts_ns;
@@ -54,6 +54,10 @@ struct ft_desc {
 	uint32_t caplen;
 	uint32_t len;
 	uint32_t flags; /* FT_DESC_* */
+	/* The frame's flow key and its hash, computed once on the capture
+	 * thread (it shards by them); the worker's tracker looks up with them. */
+	uint32_t hash;
+	struct ft_flow_key key;
 };
 
 /* A fragment the capture thread's reassembly took: decoded and shown, not tracked. */

@@ -45,6 +45,7 @@
 
 #include "flowtap/decode.h"
 #include "flowtap/packet.h"
+#include "decode/flowkey.h"
 #include "tests/ft_corpus.h"
 
 /* Bit of a layer in ft_decoded.layers. */
@@ -626,6 +627,28 @@ check_deterministic(const struct where *w, const struct ft_packet *base)
 			w->file, (unsigned long long)w->frame, w->cut, at, bt);
 }
 
+/*
+ * The capture thread's flow key (its fast path, or its decode) is the key the
+ * worker would make from its own decode, for every frame that has a flow:
+ * the worker trusts the key the descriptor carries.
+ */
+static void
+check_flow_key(const struct where *w, int dlt, const uint8_t *copy, uint32_t caplen,
+	const struct ft_decoded *d)
+{
+	struct ft_flow_key fast, slow;
+	uint32_t ipoff;
+
+	(void)ft__flow_key_of_frame(dlt, copy, caplen, &fast, &ipoff);
+	if (ft__flow_key_of_decoded(d, copy != NULL ? copy + caplen : NULL, &slow) != 0)
+		return;
+	if (memcmp(&fast, &slow, sizeof(fast)) != 0)
+		fail_msg("%s #%llu cut %u: the frame's flow key differs from the decoded packet's "
+			 "(proto %u/%u, ports %u-%u / %u-%u)",
+			w->file, (unsigned long long)w->frame, w->cut, fast.proto, slow.proto,
+			fast.pa, fast.pb, slow.pa, slow.pb);
+}
+
 /* Decode + format one frame from an exact-size heap copy; returns the decoded view. */
 static void
 run_frame(const struct where *w, int dlt, const struct pcap_pkthdr *h, const uint8_t *bytes,
@@ -642,6 +665,7 @@ run_frame(const struct where *w, int dlt, const struct pcap_pkthdr *h, const uin
 	}
 	st = ft_decode(dlt, copy, caplen, h->len, d);
 	check_decoded(w, d, st, copy, caplen);
+	check_flow_key(w, dlt, copy, caplen, d);
 	if (d->layers & LBIT(FT_L_DNS))
 		check_dns(w, d);
 

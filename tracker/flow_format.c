@@ -16,7 +16,7 @@
 #include "core/sha1.h"
 #include "output/jw.h"
 #include "flowtap/flow.h"
-#include "tracker/proto.h"
+#include "decode/proto.h"
 
 const char *
 ft_tcp_state_name(int state)
@@ -42,21 +42,21 @@ ft_community_id(const struct ft_flow *f, char *buf, size_t cap)
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	unsigned alen = f->ip_v == 6 ? 16 : 4;
 	const uint8_t *a = f->src, *b = f->dst;
-	uint8_t proto = f->proto != 0 ? f->proto : FT__IPPROTO_TCP;
+	uint8_t proto = f->proto != 0 ? f->proto : FT_IPPROTO_TCP;
 	uint16_t pa = f->sport, pb = f->dport;
 	uint8_t msg[2 + 32 + 2 + 4], dig[FT_SHA1_LEN];
 	char out[32];
 	size_t n = 0, o = 0;
 	int c = memcmp(a, b, alen), ports = 1, one_way = 0;
 
-	if (proto == FT__IPPROTO_ICMP || proto == FT__IPPROTO_ICMPV6) {
+	if (proto == FT_IPPROTO_ICMP || proto == FT_IPPROTO_ICMPV6) {
 		int peer = ft__icmp_peer_type(f->ip_v, f->icmp_type);
 
 		pa = f->icmp_type;
 		pb = peer < 0 ? f->icmp_code : (uint16_t)peer;
 		one_way = peer < 0;
-	} else if (proto != FT__IPPROTO_TCP && proto != FT__IPPROTO_UDP &&
-		   proto != FT__IPPROTO_SCTP) {
+	} else if (proto != FT_IPPROTO_TCP && proto != FT_IPPROTO_UDP &&
+		   proto != FT_IPPROTO_SCTP) {
 		ports = 0;
 		pa = pb = 0;
 	}
@@ -117,7 +117,7 @@ is_tcp(const struct ft_flow *f)
 {
 	/* (a flow of TCP fragments, with defragmentation off, has no state and
 	 * no TCP fields) */
-	return f->proto == FT__IPPROTO_TCP && f->state != 0;
+	return f->proto == FT_IPPROTO_TCP && f->state != 0;
 }
 
 static void
@@ -155,15 +155,15 @@ static const char *
 proto_name(unsigned proto)
 {
 	switch (proto) {
-	case FT__IPPROTO_TCP:
+	case FT_IPPROTO_TCP:
 		return "tcp";
-	case FT__IPPROTO_UDP:
+	case FT_IPPROTO_UDP:
 		return "udp";
-	case FT__IPPROTO_ICMP:
+	case FT_IPPROTO_ICMP:
 		return "icmp";
-	case FT__IPPROTO_ICMPV6:
+	case FT_IPPROTO_ICMPV6:
 		return "icmp6";
-	case FT__IPPROTO_SCTP:
+	case FT_IPPROTO_SCTP:
 		return "sctp";
 	default:
 		return NULL;
@@ -173,8 +173,8 @@ proto_name(unsigned proto)
 static int
 has_ports(const struct ft_flow *f)
 {
-	return f->proto == FT__IPPROTO_TCP || f->proto == FT__IPPROTO_UDP ||
-	       f->proto == FT__IPPROTO_SCTP;
+	return f->proto == FT_IPPROTO_TCP || f->proto == FT_IPPROTO_UDP ||
+	       f->proto == FT_IPPROTO_SCTP;
 }
 
 size_t
@@ -183,7 +183,7 @@ ft_format_flow_json(const struct ft_flow *f, char *buf, size_t cap)
 	struct ft_jw w;
 	char tmp[64];
 	const char *pn = proto_name(f->proto);
-	int tcp = is_tcp(f), icmp = f->proto == FT__IPPROTO_ICMP || f->proto == FT__IPPROTO_ICMPV6;
+	int tcp = is_tcp(f), icmp = f->proto == FT_IPPROTO_ICMP || f->proto == FT_IPPROTO_ICMPV6;
 	size_t n;
 
 	ft_jw_init(&w, buf, cap);
@@ -277,7 +277,7 @@ flow_text_ip(const struct ft_flow *f, struct ft_jw *w, uint64_t dur)
 		n = (size_t)snprintf(tmp, sizeof(tmp), ".%u", f->dport);
 		ft_jw_raw(w, tmp, n);
 	}
-	if (f->proto == FT__IPPROTO_ICMP || f->proto == FT__IPPROTO_ICMPV6) {
+	if (f->proto == FT_IPPROTO_ICMP || f->proto == FT_IPPROTO_ICMPV6) {
 		n = (size_t)snprintf(
 			tmp, sizeof(tmp), " type %u code %u", f->icmp_type, f->icmp_code);
 		ft_jw_raw(w, tmp, n);

@@ -26,13 +26,13 @@ ip_dir(const struct flow *f, const struct ft_packet *pkt)
 		return FT_DIR_RECV;
 	if (memcmp(f->pub.src, f->pub.dst, 16) != 0 || d->ip.frag)
 		return FT_DIR_SEND;
-	ft__pkt_ports(d, pkt->data != NULL ? pkt->data + pkt->caplen : NULL, &sp, &dp);
+	ft__flow_ports(d, pkt->data != NULL ? pkt->data + pkt->caplen : NULL, &sp, &dp);
 	return sp == f->pub.sport ? FT_DIR_SEND : FT_DIR_RECV;
 }
 
 void
-ft__ip_packet(
-	struct ft_tracker *t, const struct ft_packet *pkt, const struct key *k, unsigned long hash)
+ft__ip_packet(struct ft_tracker *t, const struct ft_packet *pkt, const struct ft_flow_key *k,
+	uint32_t hash)
 {
 	const struct ft_decoded *d = pkt->dec;
 	struct flow *f = ft__index_find(t, k, hash);

@@ -122,7 +122,7 @@ flow_alloc(struct ft_tracker *t)
 static void
 index_add(struct ft_tracker *t, struct flow *f)
 {
-	uint32_t i = (uint32_t)f->hash & t->index_mask;
+	uint32_t i = f->hash & t->index_mask;
 
 	while (t->index[i].tag != 0)
 		i = (i + 1) & t->index_mask;
@@ -134,7 +134,7 @@ index_add(struct ft_tracker *t, struct flow *f)
 void
 ft__index_del(struct ft_tracker *t, struct flow *f)
 {
-	uint32_t pos = (uint32_t)(f - t->flows), i = (uint32_t)f->hash & t->index_mask, j, home;
+	uint32_t pos = (uint32_t)(f - t->flows), i = f->hash & t->index_mask, j, home;
 
 	while (t->index[i].pos != pos || t->index[i].tag == 0)
 		i = (i + 1) & t->index_mask;
@@ -142,7 +142,7 @@ ft__index_del(struct ft_tracker *t, struct flow *f)
 		j = (j + 1) & t->index_mask;
 		if (t->index[j].tag == 0)
 			break;
-		home = (uint32_t)t->flows[t->index[j].pos].hash & t->index_mask;
+		home = t->flows[t->index[j].pos].hash & t->index_mask;
 		/* Move j into the hole at i unless its home lies cyclically in (i, j]. */
 		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
 			t->index[i] = t->index[j];
@@ -213,8 +213,8 @@ make_room(struct ft_tracker *t)
 
 /* A new session; swap: the packet's receiver is `src` (a SYN-ACK seen first). */
 struct flow *
-ft__new_flow(struct ft_tracker *t, const struct ft_packet *pkt, const struct key *k,
-	unsigned long hash, int swap)
+ft__new_flow(struct ft_tracker *t, const struct ft_packet *pkt, const struct ft_flow_key *k,
+	uint32_t hash, int swap)
 {
 	const struct ft_decoded *d = pkt->dec;
 	struct flow *f;
@@ -239,7 +239,7 @@ ft__new_flow(struct ft_tracker *t, const struct ft_packet *pkt, const struct key
 	f->pub.vlan[1] = k->vlan[1];
 	memcpy(f->pub.src, swap ? d->ip.dst : d->ip.src, 16);
 	memcpy(f->pub.dst, swap ? d->ip.src : d->ip.dst, 16);
-	ft__pkt_ports(d, pkt->data != NULL ? pkt->data + pkt->caplen : NULL, &sp, &dp);
+	ft__flow_ports(d, pkt->data != NULL ? pkt->data + pkt->caplen : NULL, &sp, &dp);
 	f->pub.sport = swap ? dp : sp;
 	f->pub.dport = swap ? sp : dp;
 	f->pub.proto = d->ip.proto;

@@ -321,28 +321,19 @@ of_old(const struct flow *f, const struct flow *o, const struct ft_decoded *d)
 	return seq_near(&o->h[dold], d->tcp.seq) && !seq_near(&f->h[dn], d->tcp.seq);
 }
 
-unsigned long
-ft__tracker_hash(struct ft_tracker *t, const struct ft_decoded *d, const uint8_t *end)
+void
+ft__tracker_prefetch_slot(struct ft_tracker *t, uint32_t hash)
 {
-	struct key k;
-	unsigned long hash;
-
-	if (ft__make_key(d, end, &k) != 0)
-		return 0;
-	hash = ft__key_hash(&k);
-	__builtin_prefetch(&t->index[(uint32_t)hash & t->index_mask]);
-	return hash;
+	__builtin_prefetch(&t->index[hash & t->index_mask]);
 }
 
 void
-ft__tracker_prefetch(struct ft_tracker *t, unsigned long hash)
+ft__tracker_prefetch(struct ft_tracker *t, uint32_t hash)
 {
 	const struct slot *e;
 	const char *f;
 
-	if (hash == 0)
-		return;
-	e = &t->index[(uint32_t)hash & t->index_mask];
+	e = &t->index[hash & t->index_mask];
 	if (e->tag != ft__tag_of(hash))
 		return; /* a new session, or a collision: nothing worth fetching */
 	/* The lines a data segment touches: node and key, counters, reassembly. */
@@ -358,19 +349,23 @@ ft__tracker_prefetch(struct ft_tracker *t, unsigned long hash)
 int
 ft__tracker_packet(struct ft_tracker *t, const struct ft_packet *pkt)
 {
-	return ft__tracker_packet_hashed(t, pkt, 0);
+	struct ft_flow_key k;
+
+	if (ft__flow_key_of_decoded(
+		    pkt->dec, pkt->data != NULL ? pkt->data + pkt->caplen : NULL, &k) != 0)
+		return 0;
+	return ft__tracker_packet_key(t, pkt, &k, ft__flow_key_hash(&k));
 }
 
 int
-ft__tracker_packet_hashed(struct ft_tracker *t, const struct ft_packet *pkt, unsigned long hint)
+ft__tracker_packet_key(struct ft_tracker *t, const struct ft_packet *pkt,
+	const struct ft_flow_key *key, uint32_t hash)
 {
 	const struct ft_decoded *d = pkt->dec;
 	struct flow *f = NULL, *old = NULL;
-	struct key k;
-	unsigned long hash;
 	int syn_only, synack;
 
-	if (ft__make_key(d, pkt->data != NULL ? pkt->data + pkt->caplen : NULL, &k) != 0)
+	if (!ft__flow_trackable(d))
 		return 0;
 	/* Events and latencies take the packet's own time: on a live link the
 	 * expiry clock may run ahead of packets still in the kernel's buffer. */
@@ -379,12 +374,11 @@ ft__tracker_packet_hashed(struct ft_tracker *t, const struct ft_packet *pkt, uns
 		t->now_ns = pkt->ts_ns;
 	if (t->q_head_due <= t->now_ns)
 		ft__run_queue(t);
-	hash = hint != 0 ? hint : ft__key_hash(&k);
 	if (ft__is_ipflow(d)) {
-		ft__ip_packet(t, pkt, &k, hash);
+		ft__ip_packet(t, pkt, key, hash);
 		return t->cb_failed ? t->cb_rc : 0;
 	}
-	f = ft__index_find(t, &k, hash);
+	f = ft__index_find(t, key, hash);
 	syn_only = (d->tcp.flags & (FT_TCP_SYN | FT_TCP_ACK | FT_TCP_RST)) == FT_TCP_SYN;
 	synack = (d->tcp.flags & (FT_TCP_SYN | FT_TCP_ACK | FT_TCP_RST)) ==
 		 (FT_TCP_SYN | FT_TCP_ACK);
@@ -450,7 +444,7 @@ ft__tracker_packet_hashed(struct ft_tracker *t, const struct ft_packet *pkt, uns
 		 * is the client. */
 		uint64_t old_id = old != NULL ? old->pub.id : 0;
 
-		f = ft__new_flow(t, pkt, &k, hash, synack);
+		f = ft__new_flow(t, pkt, key, hash, synack);
 		if (f == NULL) {
 			FT_CTR_ADD(t->untracked, 1);
 			return 0;

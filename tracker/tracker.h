@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "core/flowkey.h"
 #include "flowtap/flow.h"
 #include "flowtap/packet.h"
 
@@ -53,24 +54,23 @@ struct ft_tracker *ft__tracker_new(const struct ft_tracker_config *cfg, char *er
  * (an online QSBR reader goes offline meanwhile). */
 void ft__tracker_free(struct ft_tracker *t);
 
-/* One decoded packet (IP packets are looked at). Returns the first
- * non-zero value a callback returned (the caller stops), else 0. */
+/* One decoded packet (IP packets are looked at); its flow key is made from
+ * the decoded headers. Returns the first non-zero value a callback returned
+ * (the caller stops), else 0. */
 int ft__tracker_packet(struct ft_tracker *t, const struct ft_packet *pkt);
-/* The same, with the hash ft__tracker_hash() returned for this packet (0: compute it). */
-int ft__tracker_packet_hashed(
-	struct ft_tracker *t, const struct ft_packet *pkt, unsigned long hash);
+/* The same with the packet's flow key and hash already made (the capture
+ * thread's, carried in the frame's descriptor: decode/flowkey.h). */
+int ft__tracker_packet_key(struct ft_tracker *t, const struct ft_packet *pkt,
+	const struct ft_flow_key *key, uint32_t hash);
 
 /*
- * Prefetch for a packet that ft__tracker_packet() will see soon (a worker
- * pipelines its batch: two packets ahead it computes the hash and prefetches
- * the index slot, one packet ahead it prefetches the session the slot names).
- * Both are hints: they change nothing, and a wrong guess only costs time.
- * ft__tracker_hash() returns 0 for a packet the tracker ignores (end: the frame's
- * captured end, for ports it reads from the frame; NULL: none).
+ * Prefetch for a packet that ft__tracker_packet_key() will see soon (a worker
+ * pipelines its batch: a few packets ahead it prefetches the index slot of
+ * the packet's hash, fewer packets ahead the session the slot names). Both
+ * are hints: they change nothing, and a wrong guess only costs time.
  */
-unsigned long ft__tracker_hash(
-	struct ft_tracker *t, const struct ft_decoded *d, const uint8_t *end);
-void ft__tracker_prefetch(struct ft_tracker *t, unsigned long hash);
+void ft__tracker_prefetch_slot(struct ft_tracker *t, uint32_t hash);
+void ft__tracker_prefetch(struct ft_tracker *t, uint32_t hash);
 
 /* Expire idle sessions against now_ns (packet time, or the clock when live and quiet). */
 int ft__tracker_tick(struct ft_tracker *t, uint64_t now_ns);

@@ -81,7 +81,8 @@
 #include "core/counter.h"
 #include "core/hash.h"
 #include "core/tsan.h"
-#include "tracker/proto.h"
+#include "decode/flowkey.h"
+#include "decode/proto.h"
 #include "tracker/tracker.h"
 
 #define SEG_DATA 2048 /* payload bytes one held-segment node carries */
@@ -104,17 +105,6 @@ struct seg {
 	uint8_t data[SEG_DATA];
 };
 
-struct key {
-	uint8_t a[16], b[16];
-	uint16_t pa, pb;
-	uint16_t vlan[2];
-	uint8_t v;
-	uint8_t proto;  /* IP protocol */
-	uint8_t pad[6]; /* to 48 bytes: every byte is hashed */
-};
-
-_Static_assert(sizeof(struct key) % 8 == 0, "keys are hashed as whole words");
-
 /* One direction's reassembly and ACK-latency state. */
 struct half {
 	uint32_t next; /* next byte expected */
@@ -134,9 +124,9 @@ struct half {
 struct flow {
 	/* A lookup touches node and key only: one cache line (16 + 48 bytes). */
 	_Alignas(64) struct cds_lfht_node node;
-	struct key key;
+	struct ft_flow_key key;
 	struct ft_flow pub; /* what consumers see */
-	unsigned long hash;
+	uint32_t hash;      /* ft__flow_key_hash(&key) */
 	uint64_t queued_ns; /* when it was (re)queued on its LRU list */
 	struct rcu_head rcu;
 	struct cds_lfs_node free_node;
@@ -201,8 +191,8 @@ void ft__lru_requeue(struct ft_tracker *t, struct flow *f);
 void ft__index_del(struct ft_tracker *t, struct flow *f);
 void ft__remove_flow(struct ft_tracker *t, struct flow *f);
 /* A new session; swap: the packet's receiver is `src` (a SYN-ACK seen first). */
-struct flow *ft__new_flow(struct ft_tracker *t, const struct ft_packet *pkt, const struct key *k,
-	unsigned long hash, int swap);
+struct flow *ft__new_flow(struct ft_tracker *t, const struct ft_packet *pkt,
+	const struct ft_flow_key *k, uint32_t hash, int swap);
 
 /* ---------- reasm.c ---------- */
 void ft__give_up(struct ft_tracker *t, struct flow *f, int d, uint32_t len);
@@ -221,8 +211,8 @@ enum ft_close ft__close_reason(const struct flow *f, enum ft_close dflt);
 
 /* ---------- ipflow.c ---------- */
 /* One packet of a protocol other than TCP (k, hash: its key). */
-void ft__ip_packet(
-	struct ft_tracker *t, const struct ft_packet *pkt, const struct key *k, unsigned long hash);
+void ft__ip_packet(struct ft_tracker *t, const struct ft_packet *pkt, const struct ft_flow_key *k,
+	uint32_t hash);
 
 /* ---------- expire.c ---------- */
 void ft__q_push(struct ft_tracker *t, struct flow *f);
@@ -281,15 +271,15 @@ ft__seg_free(struct ft_tracker *t, struct seg *s)
  * removals (one per session) keep both in step.
  */
 static inline uint32_t
-ft__tag_of(unsigned long hash)
+ft__tag_of(uint32_t hash)
 {
-	return (uint32_t)((uint64_t)hash >> 32) | 1u;
+	return hash | 1u;
 }
 
 static inline struct flow *
-ft__index_find(struct ft_tracker *t, const struct key *k, unsigned long hash)
+ft__index_find(struct ft_tracker *t, const struct ft_flow_key *k, uint32_t hash)
 {
-	uint32_t tag = ft__tag_of(hash), i = (uint32_t)hash & t->index_mask;
+	uint32_t tag = ft__tag_of(hash), i = hash & t->index_mask;
 
 	for (;; i = (i + 1) & t->index_mask) {
 		const struct slot *e = &t->index[i];
@@ -299,99 +289,6 @@ ft__index_find(struct ft_tracker *t, const struct key *k, unsigned long hash)
 		if (e->tag == tag && memcmp(&t->flows[e->pos].key, k, sizeof(*k)) == 0)
 			return &t->flows[e->pos];
 	}
-}
-
-static inline unsigned long
-ft__key_hash(const struct key *k)
-{
-	/* Another seed than the shard hash: within a shard those bits are alike. */
-	return (unsigned long)ft__hash_words(k, sizeof(*k) / 8, 0x243f6a8885a308d3ULL);
-}
-
-/*
- * The packet's own ports: TCP, UDP, SCTP (read from the frame, bounds
- * checked against its captured end); 0 for other protocols and fragments.
- */
-static inline void
-ft__pkt_ports(const struct ft_decoded *d, const uint8_t *end, uint16_t *sp, uint16_t *dp)
-{
-	*sp = *dp = 0;
-	if (d->layers & FT_LAYER_TCP) {
-		*sp = d->tcp.sport;
-		*dp = d->tcp.dport;
-	} else if (d->layers & FT_LAYER_UDP) {
-		*sp = d->udp.sport;
-		*dp = d->udp.dport;
-	} else if (d->ip.proto == FT__IPPROTO_SCTP && !d->ip.frag && d->l3 != NULL) {
-		const uint8_t *l4 = d->l3 + d->ip.hlen + d->ip.ext_len;
-
-		if (end != NULL && l4 >= d->l3 && l4 + 4 <= end) {
-			*sp = (uint16_t)(l4[0] << 8 | l4[1]);
-			*dp = (uint16_t)(l4[2] << 8 | l4[3]);
-		}
-	}
-}
-
-/*
- * Build the ordered key of a decoded IP packet (frame end: its captured
- * end, for SCTP's ports). Returns 0, or -1 for a packet that is tracked by
- * no flow: not IP, or a TCP/UDP/ICMP packet whose header did not decode
- * (the worker counts it as a decode error).
- */
-static inline int
-ft__make_key(const struct ft_decoded *d, const uint8_t *end, struct key *k)
-{
-	unsigned alen = d->ip.v == 6 ? 16 : 4;
-	uint16_t sp, dp;
-	int c;
-
-	if (!(d->layers & (FT_LAYER_IP4 | FT_LAYER_IP6)))
-		return -1;
-	memset(k, 0, sizeof(*k));
-	k->v = d->ip.v;
-	k->proto = d->ip.proto;
-	for (unsigned i = 0; i < d->n_vlan && i < 2; i++)
-		k->vlan[i] = d->vlan[i].id;
-	c = memcmp(d->ip.src, d->ip.dst, alen);
-	if (d->ip.frag) {
-		/* Until fragments are reassembled: one flow per address pair and
-		 * protocol for all fragments, the first one (with ports) included. */
-		sp = dp = 0;
-	} else if (d->layers & (FT_LAYER_TCP | FT_LAYER_UDP)) {
-		sp = (d->layers & FT_LAYER_TCP) ? d->tcp.sport : d->udp.sport;
-		dp = (d->layers & FT_LAYER_TCP) ? d->tcp.dport : d->udp.dport;
-	} else if (d->ip.proto == FT__IPPROTO_TCP || d->ip.proto == FT__IPPROTO_UDP) {
-		return -1;
-	} else if (d->ip.proto == FT__IPPROTO_ICMP || d->ip.proto == FT__IPPROTO_ICMPV6) {
-		int peer;
-
-		if (!(d->layers & (FT_LAYER_ICMP | FT_LAYER_ICMP6)))
-			return -1;
-		/* Not ordered like ports: a request and its answer give equal keys. */
-		peer = ft__icmp_peer_type(d->ip.v, d->icmp.type);
-		k->pa = peer < 0 ? (uint16_t)(d->icmp.type | d->icmp.code << 8 | 0x8000u)
-				 : (uint16_t)(peer < d->icmp.type ? peer : d->icmp.type);
-		k->pb = d->icmp.echo ? d->icmp.id : 0;
-		sp = dp = 0;
-	} else {
-		ft__pkt_ports(d, end, &sp, &dp);
-	}
-	if (c < 0 || (c == 0 && sp <= dp)) {
-		memcpy(k->a, d->ip.src, alen);
-		memcpy(k->b, d->ip.dst, alen);
-		if (sp | dp) {
-			k->pa = sp;
-			k->pb = dp;
-		}
-	} else {
-		memcpy(k->a, d->ip.dst, alen);
-		memcpy(k->b, d->ip.src, alen);
-		if (sp | dp) {
-			k->pa = dp;
-			k->pb = sp;
-		}
-	}
-	return 0;
 }
 
 /* Is this packet's flow one of ipflow.c's (not the TCP state machine's)? */

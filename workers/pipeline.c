@@ -39,6 +39,7 @@
 #include "tracker/tracker.h"
 #include "workers/pipeline_internal.h"
 #include "workers/shard.h"
+#include "decode/flowkey.h"
 
 void
 ft_config_init(struct ft_config *cfg)
@@ -628,11 +629,14 @@ reserve(struct ft_pipeline *p, struct ft_worker *w, uint32_t len, int copy, uint
 	}
 }
 
-/* Fill and publish a descriptor; n is the frame just captured. */
+/* Fill and publish a descriptor; n is the frame just captured, k and hash its flow key. */
 static inline void
 commit(struct ft_pipeline *p, struct ft_worker *w, struct ft_desc *slot, const uint8_t *data,
-	uint32_t caplen, uint32_t len, uint64_t ts_ns, uint64_t end, uint32_t flags)
+	uint32_t caplen, uint32_t len, uint64_t ts_ns, uint64_t end, uint32_t flags,
+	const struct ft_flow_key *k, uint32_t hash)
 {
+	slot->hash = hash;
+	slot->key = *k;
 	slot->data = data;
 	slot->ts_ns = ts_ns;
 	slot->n = FT_CTR_GET(p->captured);
@@ -654,20 +658,22 @@ deliver_datagram(struct ft_pipeline *p, const uint8_t *frame, uint32_t ipoff, ui
 	uint32_t dglen, uint64_t ts_ns)
 {
 	uint8_t *f = dg - ipoff, *buf = NULL;
-	uint32_t len = ipoff + dglen;
+	uint32_t len = ipoff + dglen, hash, dg_ipoff;
+	struct ft_flow_key k;
 	struct ft_worker *w;
 	struct ft_desc *slot;
 	uint64_t end = 0;
 
 	memcpy(f, frame, ipoff);
-	w = &p->workers[ft__shard_of(ft__flow_hash(p->dlt, f, len), p->n_workers)];
+	hash = ft__flow_key_of_frame(p->dlt, f, len, &k, &dg_ipoff);
+	w = &p->workers[ft__shard_of(hash, p->n_workers)];
 	slot = len <= w->arena.size ? reserve(p, w, len, 1, &buf, &end) : NULL;
 	if (slot == NULL) {
 		FT_CTR_ADD(p->frag_handoff_drop, 1);
 		return;
 	}
 	memcpy(buf, f, len);
-	commit(p, w, slot, buf, len, len, ts_ns, end, FT_DESC_REASSEMBLED);
+	commit(p, w, slot, buf, len, len, ts_ns, end, FT_DESC_REASSEMBLED, &k, hash);
 }
 
 /* One frame to its worker's ring; -1 if stopped while waiting for room (not taken). */
@@ -681,11 +687,12 @@ deliver(struct ft_pipeline *p, const uint8_t *data, uint32_t caplen, uint32_t le
 	uint8_t *buf = NULL, *dg = NULL;
 	uint64_t end = 0;
 	uint32_t dglen = 0, flags = 0, ipoff, hash;
+	struct ft_flow_key k;
 	enum ft_defrag_verdict v = FT_DEFRAG_NONE;
 
-	hash = ft__flow_hash_ip(p->dlt, data, caplen, &ipoff);
-	/* What a frame that is not a fragment pays (with defrag on): the shard
-	 * hash found its IP header; a couple of compares say it is no fragment. */
+	hash = ft__flow_key_of_frame(p->dlt, data, caplen, &k, &ipoff);
+	/* What a frame that is not a fragment pays (with defrag on): the flow
+	 * key found its IP header; a couple of compares say it is no fragment. */
 	if (p->defrag != NULL && ipoff != FT_NO_IP &&
 		ft__defrag_candidate(data + ipoff, caplen - ipoff)) {
 		v = ft__defrag_ip(p->defrag, data + ipoff, caplen - ipoff, ts_ns, &dg, &dglen);
@@ -712,7 +719,7 @@ deliver(struct ft_pipeline *p, const uint8_t *data, uint32_t caplen, uint32_t le
 		data = buf;
 	}
 	FT_CTR_ADD(p->captured, 1);
-	commit(p, w, slot, data, caplen, len, ts_ns, end, flags);
+	commit(p, w, slot, data, caplen, len, ts_ns, end, flags, &k, hash);
 	FT_CTR_ADD(w->enqueued, 1);
 	if (v == FT_DEFRAG_DONE)
 		deliver_datagram(p, frame, ipoff, dg, dglen, ts_ns);

@@ -95,8 +95,7 @@ tick(struct ft_worker *w, uint64_t now_ns)
 
 /* Hand one decoded frame to the packet consumer, then to the tracker. */
 static void
-deliver(struct ft_worker *w, const struct ft_desc *d, const struct ft_decoded *dec,
-	unsigned long hash)
+deliver(struct ft_worker *w, const struct ft_desc *d, const struct ft_decoded *dec)
 {
 	struct ft_pipeline *p = w->p;
 	struct ft_packet pkt;
@@ -137,51 +136,43 @@ deliver(struct ft_worker *w, const struct ft_desc *d, const struct ft_decoded *d
 	}
 	/* A fragment's datagram is tracked whole, from its reassembled descriptor. */
 	if (w->tracker != NULL && !(d->flags & FT_DESC_FRAGMENT)) {
-		rc = ft__tracker_packet_hashed(w->tracker, &pkt, hash);
+		rc = ft__tracker_packet_key(w->tracker, &pkt, &d->key, d->hash);
 		if (rc != 0)
 			consumer_failed(p, "flow", rc, d->n);
 	}
 }
 
 /*
- * One batch: decode every frame first, then deliver them in order. With the
- * decodes done, the tracker's lookups are pipelined: PF_HASH frames ahead the
- * session's index slot is prefetched, PF_FLOW frames ahead the session itself,
- * so the cache misses of a large table overlap instead of adding up.
+ * One batch: decode every frame first, then deliver them in order. Every
+ * frame arrives with its flow key's hash (the capture thread's), so the
+ * tracker's lookups are pipelined: the session's index slot is prefetched
+ * while the frame is decoded, the session itself PF_FLOW frames ahead of its
+ * turn, so the cache misses of a large table overlap instead of adding up.
  */
-#define PF_HASH 4u
-#define PF_FLOW 2u
+#define PF_FLOW 3u
 
 static void
 process_batch(struct ft_worker *w, const struct ft_desc *batch, unsigned n, struct ft_decoded *decs)
 {
 	struct ft_pipeline *p = w->p;
 	struct ft_tracker *t = w->tracker;
-	unsigned long hash[FT_BATCH_MAX];
 	unsigned i;
 
 	for (i = 0; i < n; i++) {
 		if (i + 1 < n)
 			__builtin_prefetch(batch[i + 1].data);
+		if (t != NULL)
+			ft__tracker_prefetch_slot(t, batch[i].hash);
 		if (p->cfg.decode && ft_decode(p->dlt, batch[i].data, batch[i].caplen, batch[i].len,
 					     &decs[i]) != FT_DEC_OK)
 			FT_CTR_ADD(w->decode_errors, 1);
 	}
-	if (t != NULL) {
-		for (i = 0; i < PF_HASH && i < n; i++)
-			hash[i] = ft__tracker_hash(t, &decs[i], batch[i].data + batch[i].caplen);
-		for (i = 0; i < PF_FLOW && i < n; i++)
-			ft__tracker_prefetch(t, hash[i]);
-	}
+	for (i = 0; i < PF_FLOW && i < n && t != NULL; i++)
+		ft__tracker_prefetch(t, batch[i].hash);
 	for (i = 0; i < n; i++) {
-		if (t != NULL) {
-			if (i + PF_HASH < n)
-				hash[i + PF_HASH] = ft__tracker_hash(t, &decs[i + PF_HASH],
-					batch[i + PF_HASH].data + batch[i + PF_HASH].caplen);
-			if (i + PF_FLOW < n)
-				ft__tracker_prefetch(t, hash[i + PF_FLOW]);
-		}
-		deliver(w, &batch[i], &decs[i], t != NULL ? hash[i] : 0);
+		if (t != NULL && i + PF_FLOW < n)
+			ft__tracker_prefetch(t, batch[i + PF_FLOW].hash);
+		deliver(w, &batch[i], &decs[i]);
 	}
 }
 
