@@ -61,6 +61,21 @@ ft_fmt_epoch(char *out, uint64_t ts_ns, unsigned digits)
 	return n + ft_fmt_frac(out + n, ts_ns, digits);
 }
 
+/* A duration in milliseconds, "ms.mmm" (truncated to the microsecond; out
+ * needs 26 bytes). Returns the length. */
+static inline size_t
+ft_fmt_ms3(char *out, uint64_t ns)
+{
+	size_t n = ft_fmt_u64(out, ns / 1000000u);
+	uint64_t us = ns % 1000000u / 1000u;
+
+	out[n] = '.';
+	out[n + 1] = (char)('0' + us / 100);
+	out[n + 2] = (char)('0' + us / 10 % 10);
+	out[n + 3] = (char)('0' + us % 10);
+	return n + 4;
+}
+
 /* Two digits of v (0..99) into out. */
 static inline void
 ft_fmt_2d(char *out, uint64_t v)

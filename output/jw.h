@@ -246,6 +246,22 @@ ft_jw_cstr_q(struct ft_jw *w, const char *s)
 	return ft_jw_str(w, s, strlen(s));
 }
 
+/* A quoted name the program itself spells (printable ASCII, no quote or
+ * backslash: nothing to escape), e.g. a state or protocol name. */
+static inline int
+ft_jw_name_q(struct ft_jw *w, const char *s)
+{
+	char tmp[64];
+	size_t n = strlen(s);
+
+	if (n > sizeof tmp - 2)
+		return ft_jw_cstr_q(w, s);
+	tmp[0] = '"';
+	memcpy(tmp + 1, s, n);
+	tmp[n + 1] = '"';
+	return ft_jw_raw(w, tmp, n + 2);
+}
+
 static inline void
 ft_jw_kv_u64(struct ft_jw *w, const char *k, uint64_t v)
 {

@@ -41,6 +41,7 @@
 
 #include "flowtap.h"
 #include "flowtap/flow.h"
+#include "core/sha1.h"
 #include "gen/frame.h"
 #include "tracker/tracker.h"
 
@@ -2156,6 +2157,42 @@ test_visit(void **state)
 	tt_close(&t);
 }
 
+/* SHA-1 against FIPS 180 / RFC 3174 vectors, at every padding case: one
+ * block, the length spilling into a second block (56..63 bytes), several. */
+static void
+test_sha1_vectors(void **state)
+{
+	static const struct {
+		const char *msg;
+		unsigned repeat;
+		const char *hex;
+	} v[] = {
+		{"", 1, "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
+		{"abc", 1, "a9993e364706816aba3e25717850c26c9cd0d89d"},
+		{"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 1,
+			"84983e441c3bd26ebaae4aa1f95129e5e54670f1"},
+		{"a", 64, "0098ba824b5c16427bd7a1122a5a442a25ec644d"},
+		{"a", 1000000, "34aa973cd4c4daa4f61eeb2bdbad27316534016f"},
+		{"0123456701234567012345670123456701234567012345670123456701234567", 10,
+			"dea356a2cddd90c7a7ecedc5ebb563934f460452"},
+	};
+	static uint8_t buf[1000000];
+	uint8_t dig[FT_SHA1_LEN];
+	char hex[41];
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		size_t l = strlen(v[i].msg), n = 0;
+
+		for (unsigned r = 0; r < v[i].repeat; r++, n += l)
+			memcpy(buf + n, v[i].msg, l);
+		ft__sha1(buf, n, dig);
+		for (int k = 0; k < FT_SHA1_LEN; k++)
+			snprintf(hex + 2 * k, 3, "%02x", dig[k]);
+		assert_string_equal(hex, v[i].hex);
+	}
+}
+
 static void
 test_community_id(void **state)
 {
@@ -3114,6 +3151,7 @@ main(void)
 		cmocka_unit_test(test_no_reassembly),
 		cmocka_unit_test(test_callback_stop),
 		cmocka_unit_test(test_visit),
+		cmocka_unit_test(test_sha1_vectors),
 		cmocka_unit_test(test_community_id),
 		cmocka_unit_test(test_community_id_vectors),
 		cmocka_unit_test(test_udp_flow),

@@ -9,8 +9,6 @@
  * ordered) as ports; protocols without ports hash no port bytes. SHA-1 is
  * FIPS 180-4, section 6.1.
  */
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "core/sha1.h"
@@ -55,8 +53,7 @@ ft_community_id(const struct ft_flow *f, char *buf, size_t cap)
 		pa = f->icmp_type;
 		pb = peer < 0 ? f->icmp_code : (uint16_t)peer;
 		one_way = peer < 0;
-	} else if (proto != FT_IPPROTO_TCP && proto != FT_IPPROTO_UDP &&
-		   proto != FT_IPPROTO_SCTP) {
+	} else if (proto != FT_IPPROTO_TCP && proto != FT_IPPROTO_UDP && proto != FT_IPPROTO_SCTP) {
 		ports = 0;
 		pa = pb = 0;
 	}
@@ -95,7 +92,12 @@ ft_community_id(const struct ft_flow *f, char *buf, size_t cap)
 		out[o++] = i + 2 < 20 ? b64[v & 63] : '=';
 	}
 	out[o] = '\0';
-	snprintf(buf, cap, "%s", out);
+	if (cap > 0) {
+		if (o >= cap)
+			o = cap - 1;
+		memcpy(buf, out, o);
+		buf[o] = '\0';
+	}
 	return buf;
 }
 
@@ -105,11 +107,9 @@ static void
 json_ms(struct ft_jw *w, const char *key, uint64_t ns)
 {
 	char tmp[32];
-	size_t n = (size_t)snprintf(
-		tmp, sizeof(tmp), "%" PRIu64 ".%03" PRIu64, ns / 1000000u, ns % 1000000u / 1000u);
 
 	ft_jw_key(w, key);
-	ft_jw_raw(w, tmp, n);
+	ft_jw_raw(w, tmp, ft_fmt_ms3(tmp, ns));
 }
 
 static int
@@ -188,10 +188,10 @@ ft_format_flow_json(const struct ft_flow *f, char *buf, size_t cap)
 
 	ft_jw_init(&w, buf, cap);
 	ft_jw_ch(&w, '{');
-	ft_jw_kv_str(&w, "type", "flow", 4);
+	ft_jw_raw(&w, "\"type\":\"flow\"", 13);
 	if (pn != NULL) {
 		ft_jw_key(&w, "proto");
-		ft_jw_cstr_q(&w, pn);
+		ft_jw_name_q(&w, pn);
 	} else {
 		ft_jw_kv_u64(&w, "proto", f->proto);
 	}
@@ -226,10 +226,10 @@ ft_format_flow_json(const struct ft_flow *f, char *buf, size_t cap)
 	ft_jw_raw(&w, tmp, n);
 	if (tcp) {
 		ft_jw_key(&w, "state");
-		ft_jw_cstr_q(&w, ft_tcp_state_name(f->state));
+		ft_jw_name_q(&w, ft_tcp_state_name(f->state));
 	}
 	ft_jw_key(&w, "close");
-	ft_jw_cstr_q(&w, ft_close_name(f->close));
+	ft_jw_name_q(&w, ft_close_name(f->close));
 	if (tcp)
 		ft_jw_kv_bool(&w, "midstream", f->midstream);
 	json_dir(&w, "send", &f->dir[FT_DIR_SEND], tcp);
@@ -241,10 +241,49 @@ ft_format_flow_json(const struct ft_flow *f, char *buf, size_t cap)
 	if (f->rst_ignored > 0)
 		ft_jw_kv_u64(&w, "rst_ignored", f->rst_ignored);
 	ft_jw_key(&w, "community_id");
-	ft_jw_cstr_q(&w, ft_community_id(f, tmp, sizeof(tmp)));
+	ft_jw_name_q(&w, ft_community_id(f, tmp, sizeof(tmp))); /* base64 */
 	ft_jw_kv_u64(&w, "id", f->id);
 	ft_jw_ch(&w, '}');
 	return w.len;
+}
+
+/* ", send P pkts B B, recv P pkts B B" */
+static void
+text_counts(struct ft_jw *w, const struct ft_flow *f)
+{
+	ft_jw_cstr(w, ", send ");
+	ft_jw_u64(w, f->dir[0].packets);
+	ft_jw_cstr(w, " pkts ");
+	ft_jw_u64(w, f->dir[0].bytes);
+	ft_jw_cstr(w, " B, recv ");
+	ft_jw_u64(w, f->dir[1].packets);
+	ft_jw_cstr(w, " pkts ");
+	ft_jw_u64(w, f->dir[1].bytes);
+	ft_jw_cstr(w, " B");
+}
+
+/* "ADDR" or "ADDR.PORT" */
+static void
+text_endpoint(struct ft_jw *w, const struct ft_flow *f, const uint8_t *a, int ports, uint16_t port)
+{
+	char tmp[48];
+
+	ft_jw_raw(w, tmp, f->ip_v == 6 ? ft_fmt_ip6(tmp, a) : ft_fmt_ip4(tmp, a));
+	if (ports) {
+		ft_jw_ch(w, '.');
+		ft_jw_u64(w, port);
+	}
+}
+
+/* ": S.uuuuuus" (the duration) */
+static void
+text_duration(struct ft_jw *w, uint64_t dur)
+{
+	char tmp[32];
+
+	ft_jw_cstr(w, ": ");
+	ft_jw_raw(w, tmp, ft_fmt_epoch(tmp, dur, 6));
+	ft_jw_ch(w, 's');
 }
 
 /* The text line of a flow other than TCP: protocol, endpoints, duration,
@@ -252,46 +291,38 @@ ft_format_flow_json(const struct ft_flow *f, char *buf, size_t cap)
 static size_t
 flow_text_ip(const struct ft_flow *f, struct ft_jw *w, uint64_t dur)
 {
-	char tmp[160];
 	const char *pn = proto_name(f->proto);
-	size_t n;
+	int ports = has_ports(f);
 
 	if (pn != NULL) {
-		for (n = 0; pn[n] != '\0' && n < 8; n++)
+		char tmp[8];
+		size_t n;
+
+		for (n = 0; pn[n] != '\0' && n < sizeof tmp; n++)
 			tmp[n] = (char)(pn[n] >= 'a' && pn[n] <= 'z' ? pn[n] - 'a' + 'A' : pn[n]);
+		ft_jw_raw(w, tmp, n);
 	} else {
-		n = (size_t)snprintf(tmp, sizeof(tmp), "proto-%u", f->proto);
+		ft_jw_cstr(w, "proto-");
+		ft_jw_u64(w, f->proto);
 	}
-	tmp[n++] = ' ';
-	ft_jw_raw(w, tmp, n);
-	n = f->ip_v == 6 ? ft_fmt_ip6(tmp, f->src) : ft_fmt_ip4(tmp, f->src);
-	ft_jw_raw(w, tmp, n);
-	if (has_ports(f)) {
-		n = (size_t)snprintf(tmp, sizeof(tmp), ".%u", f->sport);
-		ft_jw_raw(w, tmp, n);
-	}
-	ft_jw_raw(w, " > ", 3);
-	n = f->ip_v == 6 ? ft_fmt_ip6(tmp, f->dst) : ft_fmt_ip4(tmp, f->dst);
-	ft_jw_raw(w, tmp, n);
-	if (has_ports(f)) {
-		n = (size_t)snprintf(tmp, sizeof(tmp), ".%u", f->dport);
-		ft_jw_raw(w, tmp, n);
-	}
+	ft_jw_ch(w, ' ');
+	text_endpoint(w, f, f->src, ports, f->sport);
+	ft_jw_cstr(w, " > ");
+	text_endpoint(w, f, f->dst, ports, f->dport);
 	if (f->proto == FT_IPPROTO_ICMP || f->proto == FT_IPPROTO_ICMPV6) {
-		n = (size_t)snprintf(
-			tmp, sizeof(tmp), " type %u code %u", f->icmp_type, f->icmp_code);
-		ft_jw_raw(w, tmp, n);
+		ft_jw_cstr(w, " type ");
+		ft_jw_u64(w, f->icmp_type);
+		ft_jw_cstr(w, " code ");
+		ft_jw_u64(w, f->icmp_code);
 		if (f->icmp_echo) {
-			n = (size_t)snprintf(tmp, sizeof(tmp), " id %u", f->icmp_id);
-			ft_jw_raw(w, tmp, n);
+			ft_jw_cstr(w, " id ");
+			ft_jw_u64(w, f->icmp_id);
 		}
 	}
-	n = (size_t)snprintf(tmp, sizeof(tmp),
-		": %" PRIu64 ".%06" PRIu64 "s, send %" PRIu64 " pkts %" PRIu64 " B, recv %" PRIu64
-		" pkts %" PRIu64 " B, close %s",
-		dur / 1000000000u, dur % 1000000000u / 1000u, f->dir[0].packets, f->dir[0].bytes,
-		f->dir[1].packets, f->dir[1].bytes, ft_close_name(f->close));
-	ft_jw_raw(w, tmp, n);
+	text_duration(w, dur);
+	text_counts(w, f);
+	ft_jw_cstr(w, ", close ");
+	ft_jw_cstr(w, ft_close_name(f->close));
 	return w->len;
 }
 
@@ -316,27 +347,29 @@ ft_format_flow_text_ts(
 	if (!is_tcp(f))
 		return flow_text_ip(f, &w, dur);
 	ft_jw_raw(&w, "TCP ", 4);
-	n = f->ip_v == 6 ? ft_fmt_ip6(tmp, f->src) : ft_fmt_ip4(tmp, f->src);
-	ft_jw_raw(&w, tmp, n);
-	n = (size_t)snprintf(tmp, sizeof(tmp), ".%u > ", f->sport);
-	ft_jw_raw(&w, tmp, n);
-	n = f->ip_v == 6 ? ft_fmt_ip6(tmp, f->dst) : ft_fmt_ip4(tmp, f->dst);
-	ft_jw_raw(&w, tmp, n);
-	n = (size_t)snprintf(tmp, sizeof(tmp),
-		".%u: %" PRIu64 ".%06" PRIu64 "s, send %" PRIu64 " pkts %" PRIu64
-		" B, recv %" PRIu64 " pkts %" PRIu64 " B, retrans %" PRIu64 "/%" PRIu64
-		", missed %" PRIu64 "/%" PRIu64,
-		f->dport, dur / 1000000000u, dur % 1000000000u / 1000u, f->dir[0].packets,
-		f->dir[0].bytes, f->dir[1].packets, f->dir[1].bytes, f->dir[0].retransmits,
-		f->dir[1].retransmits, f->dir[0].missed, f->dir[1].missed);
-	ft_jw_raw(&w, tmp, n);
+	text_endpoint(&w, f, f->src, 1, f->sport);
+	ft_jw_cstr(&w, " > ");
+	text_endpoint(&w, f, f->dst, 1, f->dport);
+	text_duration(&w, dur);
+	text_counts(&w, f);
+	ft_jw_cstr(&w, ", retrans ");
+	ft_jw_u64(&w, f->dir[0].retransmits);
+	ft_jw_ch(&w, '/');
+	ft_jw_u64(&w, f->dir[1].retransmits);
+	ft_jw_cstr(&w, ", missed ");
+	ft_jw_u64(&w, f->dir[0].missed);
+	ft_jw_ch(&w, '/');
+	ft_jw_u64(&w, f->dir[1].missed);
 	if (f->rtt_ns >= 0) {
-		n = (size_t)snprintf(tmp, sizeof(tmp), ", rtt %" PRIu64 ".%03" PRIu64 "ms",
-			(uint64_t)f->rtt_ns / 1000000u, (uint64_t)f->rtt_ns % 1000000u / 1000u);
-		ft_jw_raw(&w, tmp, n);
+		ft_jw_cstr(&w, ", rtt ");
+		ft_jw_raw(&w, tmp, ft_fmt_ms3(tmp, (uint64_t)f->rtt_ns));
+		ft_jw_cstr(&w, "ms");
 	}
-	n = (size_t)snprintf(tmp, sizeof(tmp), ", %s%s, close %s", ft_tcp_state_name(f->state),
-		f->midstream ? " (mid-stream)" : "", ft_close_name(f->close));
-	ft_jw_raw(&w, tmp, n);
+	ft_jw_cstr(&w, ", ");
+	ft_jw_cstr(&w, ft_tcp_state_name(f->state));
+	if (f->midstream)
+		ft_jw_cstr(&w, " (mid-stream)");
+	ft_jw_cstr(&w, ", close ");
+	ft_jw_cstr(&w, ft_close_name(f->close));
 	return w.len;
 }
