@@ -401,9 +401,9 @@ l2l3(const struct tt *t, const struct conn *c, int from, uint8_t proto, uint32_t
 			   proto == 6 ? 0x4000 : 0, FTG_IP4, FTG_IP4 + l4len);
 }
 
-/* Hand the decoded frame f[0..o) to the tracker at t->now + 10 us. */
+/* Hand the decoded frame f[0..o) (of wire length len) to the tracker at t->now + 10 us. */
 static int
-feed(struct tt *t, const uint8_t *f, size_t o, const struct ft_decoded *dec)
+feed_len(struct tt *t, const uint8_t *f, size_t o, size_t len, const struct ft_decoded *dec)
 {
 	struct ft_packet p;
 	int rc;
@@ -413,7 +413,7 @@ feed(struct tt *t, const uint8_t *f, size_t o, const struct ft_decoded *dec)
 	p.n = ++t->nframe;
 	p.ts_ns = t->now;
 	p.caplen = (uint32_t)o;
-	p.len = (uint32_t)o;
+	p.len = (uint32_t)len;
 	p.dlt = FT_DLT_EN10MB;
 	p.ts_digits = 9;
 	p.worker = (uint16_t)WORKER;
@@ -425,13 +425,34 @@ feed(struct tt *t, const uint8_t *f, size_t o, const struct ft_decoded *dec)
 	return rc;
 }
 
+static int
+feed(struct tt *t, const uint8_t *f, size_t o, const struct ft_decoded *dec)
+{
+	return feed_len(t, f, o, o, dec);
+}
+
 /*
  * One TCP frame from side `from` of c, at t->now + 10 us. SYNs carry MSS and
  * window scale. Returns the tracker's result.
  */
+static int tx_cut(struct tt *t, struct conn *c, int from, uint32_t seq, uint32_t ack,
+	uint16_t flags, const uint8_t *pl, uint32_t len, uint32_t cut, int lie);
+
 static int
 tx(struct tt *t, struct conn *c, int from, uint32_t seq, uint32_t ack, uint16_t flags,
 	const uint8_t *pl, uint32_t len)
+{
+	return tx_cut(t, c, from, seq, ack, flags, pl, len, 0, 0);
+}
+
+/*
+ * The same frame with its last `cut` bytes not captured: cut by the snap
+ * length (caplen < len), or, with lie, a frame that simply ends there while
+ * its IP header still claims them (caplen = len).
+ */
+static int
+tx_cut(struct tt *t, struct conn *c, int from, uint32_t seq, uint32_t ack, uint16_t flags,
+	const uint8_t *pl, uint32_t len, uint32_t cut, int lie)
 {
 	uint8_t f[2048];
 	size_t o = 0;
@@ -460,12 +481,14 @@ tx(struct tt *t, struct conn *c, int from, uint32_t seq, uint32_t ack, uint16_t 
 	while (o < 60)
 		o++; /* Ethernet padding: never payload */
 
+	assert_true(cut <= len && (cut == 0 || o == 14 + 20 + 20 + len));
 	memset(&dec, 0, sizeof(dec));
-	assert_int_equal(ft_decode(FT_DLT_EN10MB, f, (uint32_t)o, (uint32_t)o, &dec), FT_DEC_OK);
+	(void)ft_decode(FT_DLT_EN10MB, f, (uint32_t)(o - cut), (uint32_t)(lie ? o - cut : o), &dec);
 	assert_true(dec.layers & FT_LAYER_TCP);
 	assert_int_equal(dec.tcp.len, len);
+	assert_int_equal(dec.l4_payload_len, len - cut);
 
-	rc = feed(t, f, o, &dec);
+	rc = feed_len(t, f, o - cut, lie ? o - cut : o, &dec);
 	return rc;
 }
 
@@ -927,6 +950,70 @@ test_hole_acked_past(void **state)
 	assert_int_equal(f->dir[0].bytes, 300);
 	assert_int_equal(f->dir[0].retransmits, 0);
 	assert_int_equal(f->close, FT_CLOSE_FIN);
+	tt_close(&t);
+}
+
+/* Payload [off, off+len) of side `from`, the last `cut` bytes not captured. */
+static void
+dat_cut(struct tt *t, struct conn *c, int from, uint32_t off, uint32_t len, uint32_t cut, int lie)
+{
+	tx_cut(t, c, from, sq(c, from, off), ackv(c, from), FT_TCP_PSH | FT_TCP_ACK,
+		&stream[from][off], len, cut, lie);
+	if (off + len > c->hi[from])
+		c->hi[from] = off + len;
+}
+
+/*
+ * A snap length cuts segments: their declared payload counts (bytes: it was
+ * sent), the part not captured is a GAP counted as cut, not missed, and the
+ * next segment follows in order: no hole, nothing held. Also when the cut
+ * segment comes out of order (held, then drained), and not for a frame that
+ * was not cut but whose header claims more than it holds.
+ */
+static void
+test_snaplen_cut(void **state)
+{
+	struct tt t;
+	struct conn c;
+	const struct ft_flow *f;
+	const struct ev *e;
+
+	(void)state;
+	tt_open(&t, NULL);
+	conn_init(&c, 0, 0);
+	hs(&t, &c);
+	dat_cut(&t, &c, 0, 0, 300, 200, 0); /* 100 captured, 200 cut */
+	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_GAP), 1);
+	e = ev_k(t.rec, 0, FT_FLOW_GAP, 0);
+	assert_int_equal(e->seq, c.isn[0] + 1 + 100);
+	assert_int_equal(e->len, 200);
+	dat(&t, &c, 0, 300, 100); /* in order: delivered at once */
+	assert_int_equal(t.rec->s[0].n[0], 200);
+	/* out of order: [600,900) cut after 50 arrives before [400,600) */
+	dat_cut(&t, &c, 0, 600, 300, 250, 0);
+	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_GAP), 1);
+	dat(&t, &c, 0, 400, 200);
+	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_GAP), 2);
+	e = ev_k(t.rec, 0, FT_FLOW_GAP, 1);
+	assert_int_equal(e->seq, c.isn[0] + 1 + 650);
+	assert_int_equal(e->len, 250);
+	/* a retransmission of a cut segment is one */
+	dat_cut(&t, &c, 0, 600, 300, 250, 0);
+	dat(&t, &c, 1, 0, 100);
+	dat_cut(&t, &c, 1, 100, 120, 20, 1); /* not cut, only short: 100 bytes, the rest missed */
+	dat(&t, &c, 1, 220, 10);
+	ack(&t, &c, 0);
+	ack(&t, &c, 1);
+	close_fin(&t, &c);
+	check_order(t.rec, 1);
+	f = end_flow(t.rec, 0);
+	assert_int_equal(f->dir[0].bytes, 900);
+	assert_int_equal(f->dir[0].cut, 450);
+	assert_int_equal(f->dir[0].missed, 0);
+	assert_int_equal(f->dir[0].retransmits, 1);
+	assert_int_equal(f->dir[1].cut, 0);
+	assert_int_equal(f->dir[1].missed, 20);
+	assert_int_equal(f->dir[1].bytes, 210);
 	tt_close(&t);
 }
 
@@ -3118,6 +3205,7 @@ main(void)
 		cmocka_unit_test(test_retransmit_counting),
 		cmocka_unit_test(test_overlap),
 		cmocka_unit_test(test_hole_acked_past),
+		cmocka_unit_test(test_snaplen_cut),
 		cmocka_unit_test(test_hole_filled_late),
 		cmocka_unit_test(test_hole_at_close),
 		cmocka_unit_test(test_hole_at_rst),

@@ -134,6 +134,8 @@ json_dir(struct ft_jw *w, const char *key, const struct ft_flow_dir *d, int tcp)
 	}
 	ft_jw_kv_u64(w, "retransmits", d->retransmits);
 	ft_jw_kv_u64(w, "missed", d->missed);
+	if (d->cut)
+		ft_jw_kv_u64(w, "cut", d->cut);
 	if (d->mss)
 		ft_jw_kv_u64(w, "mss", d->mss);
 	if (d->has_wscale)

@@ -47,12 +47,14 @@ ft__flush_held(struct ft_tracker *t, struct flow *f, int d)
 
 /*
  * Hold [seq, seq+len) (after next). Only bytes not held yet are stored.
- * Returns the number of new bytes held, or -1 when buffers ran out (what
- * fitted is kept).
+ * cut: the range holds no data, only the place of bytes the snap length cut
+ * off (data is NULL; a node covers any length and counts nothing against the
+ * held-bytes bound). Returns the number of new bytes held, or -1 when buffers
+ * ran out (what fitted is kept).
  */
 int64_t
 ft__hold(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uint8_t *data,
-	uint32_t len)
+	uint32_t len, int cut)
 {
 	struct half *h = &f->h[d];
 	struct seg **pp = &h->held, *s;
@@ -69,7 +71,8 @@ ft__hold(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uint8_
 
 			if (covered >= end - seq)
 				break;
-			data += covered;
+			if (!cut)
+				data += covered;
 			seq += covered;
 			continue;
 		}
@@ -78,20 +81,24 @@ ft__hold(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uint8_
 
 		if (*pp != NULL && SEQ_LT((*pp)->seq, end))
 			piece = (*pp)->seq - seq;
-		if (piece > SEG_DATA)
+		if (piece > SEG_DATA && !cut)
 			piece = SEG_DATA;
-		if (h->held_bytes + piece > t->cfg.ooo_flow_bytes || (s = seg_alloc(t)) == NULL)
+		if ((!cut && h->held_bytes + piece > t->cfg.ooo_flow_bytes) ||
+			(s = seg_alloc(t)) == NULL)
 			return -1;
 		s->seq = seq;
 		s->len = piece;
-		if (t->cfg.reassemble)
+		s->cut = (uint32_t)(cut != 0);
+		if (!cut && t->cfg.reassemble)
 			memcpy(s->data, data, piece);
 		s->next = *pp;
 		*pp = s;
 		pp = &s->next;
-		h->held_bytes += piece;
+		if (!cut) {
+			h->held_bytes += piece;
+			data += piece;
+		}
 		added += piece;
-		data += piece;
 		seq += piece;
 	}
 	return added;

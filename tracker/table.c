@@ -323,6 +323,7 @@ snapshot(const struct flow *f, struct ft_flow *out)
 		o->octets = FT_PUB_GET(s->octets);
 		o->retransmits = FT_PUB_GET(s->retransmits);
 		o->missed = FT_PUB_GET(s->missed);
+		o->cut = FT_PUB_GET(s->cut);
 		o->mss = FT_PUB_GET(s->mss);
 		o->wscale = FT_PUB_GET(s->wscale);
 		o->has_wscale = FT_PUB_GET(s->has_wscale);

@@ -146,20 +146,29 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 	uint16_t fl = tcp->flags;
 	struct half *h = &f->h[d];
 	uint32_t plen = dec->l4_payload_len < tcp->len ? dec->l4_payload_len : tcp->len;
-	uint32_t seq = tcp->seq;
+	uint32_t seq = tcp->seq, cut = 0;
+
+	/* Payload the header declares beyond what was captured counts as sent
+	 * when the snap length cut the frame (and only as far as it did: a
+	 * header that merely claims more is believed no further). */
+	if (tcp->len > plen && pkt->len > pkt->caplen) {
+		cut = tcp->len - plen;
+		if (cut > pkt->len - pkt->caplen)
+			cut = pkt->len - pkt->caplen;
+	}
 
 	FT_PUB_ADD(f->pub.dir[d].packets, 1);
 	FT_PUB_ADD(f->pub.dir[d].octets, dec->ip.len);
 	FT_PUB_SET(f->pub.last_ns, pkt->ts_ns);
 
 	if (f->closing == FT_CLOSE_RST)
-		rst_contradicted(t, f, d, tcp, plen);
+		rst_contradicted(t, f, d, tcp, plen + cut);
 	if (fl & FT_TCP_RST) {
 		/* What it carries was on the wire. A refused or aborted handshake
 		 * never started: no START for it. */
-		if (plen > 0) {
+		if (plen + cut > 0) {
 			ft__established(t, f);
-			ft__segment(t, f, d, seq, dec->l4_payload, plen);
+			ft__segment(t, f, d, seq, dec->l4_payload, plen, cut);
 		}
 		if (!rst_plausible(f, d, seq)) {
 			rst_ignored(t, f, d, seq);
@@ -169,7 +178,7 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 		ft__emit(t, f, FT_FLOW_RESET, (enum ft_dir)d, NULL, seq, 0);
 		if (!f->closing) {
 			f->rst_dir = (uint8_t)d;
-			f->rst_end = seq + plen;
+			f->rst_end = seq + plen + cut;
 		}
 		ft__close_later(t, f, FT_CLOSE_RST);
 		if (!f->ended)
@@ -234,9 +243,9 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 		}
 		acked(t, f, !d, tcp->ack, (uint32_t)tcp->win << (shift > 14 ? 14 : shift));
 	}
-	if (plen > 0) {
+	if (plen + cut > 0) {
 		ft__established(t, f);
-		ft__segment(t, f, d, seq, dec->l4_payload, plen);
+		ft__segment(t, f, d, seq, dec->l4_payload, plen, cut);
 	} else if (!h->have_next && !(fl & FT_TCP_SYN)) {
 		h->next = seq;
 		h->high = seq;

@@ -102,6 +102,7 @@ enum lru_class { LRU_SYN, LRU_EST, LRU_FIN, LRU_UDP, LRU_ICMP, LRU_OTHER, LRU_CL
 struct seg {
 	struct seg *next; /* sorted by seq */
 	uint32_t seq, len;
+	uint32_t cut; /* 1: bytes the snap length cut off (no data; len may exceed SEG_DATA) */
 	uint8_t data[SEG_DATA];
 };
 
@@ -199,7 +200,7 @@ void ft__give_up(struct ft_tracker *t, struct flow *f, int d, uint32_t len);
 void ft__give_up_first_hole(struct ft_tracker *t, struct flow *f, int d);
 void ft__flush_held(struct ft_tracker *t, struct flow *f, int d);
 int64_t ft__hold(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uint8_t *data,
-	uint32_t len);
+	uint32_t len, int cut);
 void ft__retransmit(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, uint32_t len);
 void ft__give_up_acked(struct ft_tracker *t, struct flow *f, int d);
 
@@ -335,6 +336,23 @@ ft__deliver(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uin
 	FT_PUB_ADD(f->pub.dir[d].bytes, len);
 	ft__emit(t, f, FT_FLOW_DATA, (enum ft_dir)d, t->cfg.reassemble ? data : NULL, seq, len);
 }
+/*
+ * In order, len bytes the capture does not hold because its snap length cut
+ * them off: counted as sent (bytes) and as cut, handed over as a GAP.
+ */
+static inline void
+ft__deliver_cut(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, uint32_t len)
+{
+	struct half *h = &f->h[d];
+
+	h->next = seq + len;
+	if (h->hole && SEQ_LEQ(h->ack_hi, h->next))
+		h->hole = 0;
+	FT_PUB_ADD(f->pub.dir[d].bytes, len);
+	FT_PUB_ADD(f->pub.dir[d].cut, len);
+	ft__emit(t, f, FT_FLOW_GAP, (enum ft_dir)d, NULL, seq, len);
+}
+
 /* Deliver held segments that are now in order; drop what is already covered. */
 static inline void
 ft__drain(struct ft_tracker *t, struct flow *f, int d)
@@ -346,21 +364,28 @@ ft__drain(struct ft_tracker *t, struct flow *f, int d)
 		uint32_t skip = h->next - s->seq;
 
 		h->held = s->next;
-		h->held_bytes -= s->len;
-		if (skip < s->len)
+		if (!s->cut)
+			h->held_bytes -= s->len;
+		if (skip < s->len && s->cut)
+			ft__deliver_cut(t, f, d, h->next, s->len - skip);
+		else if (skip < s->len)
 			ft__deliver(t, f, d, h->next, s->data + skip, s->len - skip);
 		ft__seg_free(t, s);
 	}
 }
 
-/* One segment of direction d (the in-order case inline; holding, out of line). */
+/*
+ * One segment of direction d (the in-order case inline; holding, out of
+ * line): len captured bytes at seq, then cut bytes its header declares that
+ * the snap length cut off (0 for a whole segment).
+ */
 static inline __attribute__((always_inline)) void
 ft__segment(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uint8_t *data,
-	uint32_t len)
+	uint32_t len, uint32_t cut)
 {
 	struct half *h = &f->h[d];
-	uint32_t end = seq + len;
-	int64_t added;
+	uint32_t end = seq + len + cut;
+	int64_t added = 0;
 
 	if (!h->have_next) {
 		h->next = seq;
@@ -370,13 +395,20 @@ ft__segment(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uin
 	if (SEQ_LT(h->high, end))
 		h->high = end;
 	if (SEQ_LEQ(end, h->next)) {
-		ft__retransmit(t, f, d, seq, len);
+		ft__retransmit(t, f, d, seq, len + cut);
 		return;
 	}
 	if (SEQ_LT(seq, h->next)) {
-		data += h->next - seq;
+		uint32_t skip = h->next - seq;
+
+		if (skip >= len) { /* only some of the cut part is new */
+			cut -= skip - len;
+			len = 0;
+		} else {
+			data += skip;
+			len -= skip;
+		}
 		seq = h->next;
-		len = end - seq;
 	}
 	if (!h->probe) {
 		h->probe = 1;
@@ -384,13 +416,22 @@ ft__segment(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uin
 		h->probe_ns = t->ev_ns;
 	}
 	if (seq == h->next) {
-		ft__deliver(t, f, d, seq, data, len);
+		if (len > 0)
+			ft__deliver(t, f, d, seq, data, len);
+		if (cut > 0)
+			ft__deliver_cut(t, f, d, seq + len, cut);
 		ft__drain(t, f, d);
 		return;
 	}
-	added = ft__hold(t, f, d, seq, data, len);
+	if (len > 0)
+		added = ft__hold(t, f, d, seq, data, len, 0);
+	if (added >= 0 && cut > 0) {
+		int64_t more = ft__hold(t, f, d, seq + len, NULL, cut, 1);
+
+		added = more < 0 ? -1 : added + more;
+	}
 	if (added == 0) {
-		ft__retransmit(t, f, d, seq, len);
+		ft__retransmit(t, f, d, seq, len + cut);
 		return;
 	}
 	if (added < 0) {
@@ -400,13 +441,11 @@ ft__segment(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uin
 			ft__give_up_first_hole(t, f, d); /* only holes before this segment */
 		if (SEQ_LT(h->next, seq))
 			ft__give_up(t, f, d, seq - h->next);
-		if (SEQ_LT(seq, h->next)) { /* part of it was delivered from what was held */
-			if (SEQ_LEQ(end, h->next))
-				return;
-			data += h->next - seq;
-			seq = h->next;
-		}
-		ft__deliver(t, f, d, seq, data, end - seq);
+		/* What of it is still ahead of next (some may have come from what was held). */
+		if (SEQ_LT(h->next, seq + len))
+			ft__deliver(t, f, d, h->next, data + (h->next - seq), seq + len - h->next);
+		if (SEQ_LT(h->next, end))
+			ft__deliver_cut(t, f, d, h->next, end - h->next);
 		ft__drain(t, f, d);
 	}
 }

@@ -68,7 +68,8 @@ enum ft_dir {
 /** Counters of one direction. */
 struct ft_flow_dir {
 	uint64_t packets; /**< every frame sent this way (handshake, ACKs, retransmits too) */
-	/** TCP: distinct payload bytes, each counted once. Other protocols: IP payload
+	/** TCP: distinct payload bytes, each counted once, as the headers declare them
+	 * (bytes a snap length cut off included: see cut). Other protocols: IP payload
 	 * bytes (after the IP header and IPv6 extension headers) of every packet. */
 	uint64_t bytes;
 	/** IP-level bytes (IP header + payload) of every packet this way, as IPFIX
@@ -76,8 +77,11 @@ struct ft_flow_dir {
 	uint64_t octets;
 	uint64_t retransmits; /**< segments whose payload had all been seen before */
 	uint64_t missed;      /**< payload bytes never seen (holes given up) */
-	uint16_t mss;         /**< from this side's SYN (0: none seen) */
-	uint8_t wscale;       /**< from this side's SYN */
+	/** TCP: payload bytes of segments the capture's snap length cut off: counted
+	 * in bytes (they were sent), handed over as a GAP, not counted as missed. */
+	uint64_t cut;
+	uint16_t mss;   /**< from this side's SYN (0: none seen) */
+	uint8_t wscale; /**< from this side's SYN */
 	uint8_t has_wscale;
 	/** Data -> ACK latency of this side's data (the other side's ACK), nanoseconds. */
 	uint64_t ack_lat_min_ns, ack_lat_max_ns, ack_lat_sum_ns;
