@@ -216,14 +216,16 @@ stats_json(const struct ft_stats *st, int final)
 		",\"captured\":%" PRIu64 ",\"filtered\":%" PRIu64 ",\"packets\":%" PRIu64
 		",\"bytes\":%" PRIu64 ",\"ring_drop\":%" PRIu64 ",\"decode_errors\":%" PRIu64
 		",\"discarded\":%" PRIu64 ",\"flows_active\":%" PRIu64 ",\"flows_evicted\":%" PRIu64
-		",\"flows_untracked\":%" PRIu64 ",\"frag_seen\":%" PRIu64
+		",\"flows_untracked\":%" PRIu64 ",\"rst_ignored\":%" PRIu64
+		",\"ooo_dropped\":%" PRIu64 ",\"frag_seen\":%" PRIu64
 		",\"frag_reassembled\":%" PRIu64 ",\"frag_timeout\":%" PRIu64
 		",\"frag_dropped\":%" PRIu64 ",\"frag_overlap\":%" PRIu64
 		",\"frag_duplicate\":%" PRIu64 ",\"frag_invalid\":%" PRIu64 ",\"flows\":{",
 		st->captured, st->filtered, st->packets, st->bytes, st->ring_drop,
 		st->decode_errors, st->discarded, st->flows_active, st->flows_evicted,
-		st->flows_untracked, st->frag_seen, st->frag_reassembled, st->frag_timeout,
-		st->frag_dropped, st->frag_overlap, st->frag_duplicate, st->frag_invalid);
+		st->flows_untracked, st->rst_ignored, st->ooo_dropped, st->frag_seen,
+		st->frag_reassembled, st->frag_timeout, st->frag_dropped, st->frag_overlap,
+		st->frag_duplicate, st->frag_invalid);
 	for (int c = 0; c < FT_FLOW_CLASSES && len < sizeof(buf); c++)
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
 			"%s\"%s\":{\"active\":%" PRIu64 ",\"started\":%" PRIu64
@@ -297,6 +299,13 @@ stats_text(const struct ft_stats *st, int final)
 	if (st->discarded)
 		len += (size_t)snprintf(line + len, sizeof(line) - len,
 			", %" PRIu64 " discarded after a consumer error", st->discarded);
+	if (st->rst_ignored)
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+			", %" PRIu64 " RSTs ignored", st->rst_ignored);
+	if (st->ooo_dropped)
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+			", %" PRIu64 " out-of-order segments not held (buffers full)",
+			st->ooo_dropped);
 	len += (size_t)snprintf(line + len, sizeof(line) - len, "; flows started/ended:");
 	for (int c = 0; c < FT_FLOW_CLASSES && len < sizeof(line); c++)
 		len += (size_t)snprintf(line + len, sizeof(line) - len, " %s %" PRIu64 "/%" PRIu64,

@@ -96,6 +96,18 @@ assert len(c["workers"]) == 3, c
 for w, ns in zip(s["workers"], c["workers"]):
     assert math.isfinite(ns) and (ns > 0) == (w["packets"] > 0), (w, c)
 PY
+# Counters of the tracker reach the stats record: a RST the tracker does not
+# honour (tcpdump's tcp_rst_data.pcap: data after it) is counted in the flow
+# record and in the stats' rst_ignored alike.
+"$FLOWTAP" -r "$FT_DATA_DIR/tcpdump/tcp_rst_data.pcap" --json -W 2 >"$T/rst" 2>/dev/null
+python3 - "$T/rst" <<'PY' && ok "stats rst_ignored = the flow records' (> 0)" || bad "stats rst_ignored: $(tail -1 "$T/rst")"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+st = [r for r in recs if r["type"] == "stats"][-1]
+flows = sum(r.get("rst_ignored", 0) for r in recs if r["type"] == "flow")
+assert st["rst_ignored"] == flows > 0, (st["rst_ignored"], flows)
+assert st["ooo_dropped"] == 0, st
+PY
 # A reader that goes away (| head) ends flowtap quietly.
 "$FLOWTAP" -r "$T/f.pcap" --packets 2>"$T/err" | head -3 >/dev/null
 rc=${PIPESTATUS[0]}

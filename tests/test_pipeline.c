@@ -107,6 +107,9 @@ teardown(void **state)
 	return 0;
 }
 
+/* Out-of-order bytes a session may hold in run() (0: the default). */
+static uint32_t g_ooo_flow_bytes;
+
 /* Run a pipeline over path; returns ft_pipeline_wait's result. */
 static int
 run(const char *path, unsigned workers, int use_mmap, const char *filter, uint64_t count,
@@ -125,6 +128,8 @@ run(const char *path, unsigned workers, int use_mmap, const char *filter, uint64
 	cfg.count = count;
 	cfg.ring_slots = 256; /* small rings: the capture thread must wait often */
 	cfg.arena_bytes = 1u << 20;
+	if (g_ooo_flow_bytes != 0)
+		cfg.ooo_flow_bytes = g_ooo_flow_bytes;
 	cfg.on_packet = on_packet;
 	cfg.on_stats = on_stats;
 	cfg.user = s;
@@ -200,6 +205,29 @@ test_every_frame_once_libpcap_reader(void **state)
 	(void)state;
 	check_every_frame_once(2, 0);
 	check_every_frame_once(4, 0);
+}
+
+/*
+ * The tracker's counters reach the stats: with room for almost nothing out
+ * of order, segments are not held (ooo_dropped), summed over the workers.
+ */
+static void
+test_tracker_counters_in_stats(void **state)
+{
+	struct seen *s = calloc(1, sizeof(*s));
+	uint64_t sum = 0;
+
+	(void)state;
+	g_ooo_flow_bytes = 1;
+	assert_int_equal(run(cap, 2, 1, NULL, 0, s), 0);
+	g_ooo_flow_bytes = 0;
+	assert_int_equal(s->finals, 1);
+	for (unsigned i = 0; i < s->final.n_workers; i++)
+		sum += s->final.workers[i].ooo_dropped;
+	assert_true(s->final.ooo_dropped > 0);
+	assert_int_equal(s->final.ooo_dropped, sum);
+	assert_int_equal(s->final.rst_ignored, 0);
+	free(s);
 }
 
 static void
@@ -644,6 +672,7 @@ main(void)
 		cmocka_unit_test(test_every_frame_once_1_worker),
 		cmocka_unit_test(test_every_frame_once_3_workers),
 		cmocka_unit_test(test_every_frame_once_libpcap_reader),
+		cmocka_unit_test(test_tracker_counters_in_stats),
 		cmocka_unit_test(test_count),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_stop_from_callback),

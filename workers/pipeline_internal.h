@@ -47,6 +47,8 @@ struct ft_worker {
 	_Atomic uint64_t flows_active;
 	_Atomic uint64_t flows_evicted;
 	_Atomic uint64_t flows_untracked;
+	_Atomic uint64_t rst_ignored;
+	_Atomic uint64_t ooo_dropped;
 	_Atomic uint64_t cpu_ns;
 	_Atomic uint64_t flows_started[FT_FLOW_CLASSES];
 	_Atomic uint64_t flows_ended[FT_FLOW_CLASSES];

@@ -67,6 +67,8 @@ ft__stats_snapshot(const struct ft_pipeline *p, struct ft_stats *st)
 		ws->flows_active = FT_CTR_GET(w->flows_active);
 		ws->flows_evicted = FT_CTR_GET(w->flows_evicted);
 		ws->flows_untracked = FT_CTR_GET(w->flows_untracked);
+		ws->rst_ignored = FT_CTR_GET(w->rst_ignored);
+		ws->ooo_dropped = FT_CTR_GET(w->ooo_dropped);
 		ws->cpu_ns = FT_CTR_GET(w->cpu_ns);
 		for (int c = 0; c < FT_FLOW_CLASSES; c++) {
 			ws->flows_started[c] = FT_CTR_GET(w->flows_started[c]);
@@ -83,6 +85,8 @@ ft__stats_snapshot(const struct ft_pipeline *p, struct ft_stats *st)
 		st->flows_active += ws->flows_active;
 		st->flows_evicted += ws->flows_evicted;
 		st->flows_untracked += ws->flows_untracked;
+		st->rst_ignored += ws->rst_ignored;
+		st->ooo_dropped += ws->ooo_dropped;
 	}
 	st->n_exporters = p->n_exporters;
 	for (unsigned i = 0; i < p->n_exporters; i++) {

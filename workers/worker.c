@@ -76,6 +76,8 @@ publish_flows(struct ft_worker *w)
 	FT_CTR_SET(w->flows_active, c.active);
 	FT_CTR_SET(w->flows_evicted, c.evicted);
 	FT_CTR_SET(w->flows_untracked, c.untracked);
+	FT_CTR_SET(w->rst_ignored, c.rst_ignored);
+	FT_CTR_SET(w->ooo_dropped, c.ooo_dropped);
 	for (int i = 0; i < FT_FLOW_CLASSES; i++) {
 		FT_CTR_SET(w->flows_started[i], c.started[i]);
 		FT_CTR_SET(w->flows_ended[i], c.ended[i]);

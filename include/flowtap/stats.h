@@ -53,6 +53,10 @@ struct ft_worker_stats {
 	uint64_t flows_started[FT_FLOW_CLASSES];
 	uint64_t flows_ended[FT_FLOW_CLASSES];
 	uint64_t reassembled; /**< reassembled datagrams this worker took from its ring */
+	uint64_t rst_ignored; /**< TCP RSTs not honoured: implausible, or contradicted by
+				 later traffic (the flow record's rst_ignored, summed) */
+	uint64_t ooo_dropped; /**< out-of-order TCP segments not held (a session's or the
+				 worker's buffer was full): their holes were given up early */
 };
 
 /** One snapshot of the pipeline's counters. */
@@ -73,6 +77,8 @@ struct ft_stats {
 	uint64_t flows_active;
 	uint64_t flows_evicted;
 	uint64_t flows_untracked;
+	uint64_t rst_ignored;    /**< sum of workers[].rst_ignored */
+	uint64_t ooo_dropped;    /**< sum of workers[].ooo_dropped */
 	uint64_t buffer_bytes;   /**< live: the kernel buffer asked for (-B, or the default chosen
 				    for the mode); file: 0 */
 	uint64_t capture_cpu_ns; /**< CPU time the capture thread has used (read by itself: live

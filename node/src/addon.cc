@@ -611,6 +611,8 @@ Capture::StatsObject(Napi::Env env, const struct ft_stats &st)
 	num(o, "flows_active", (double)st.flows_active);
 	num(o, "flows_evicted", (double)st.flows_evicted);
 	num(o, "flows_untracked", (double)st.flows_untracked);
+	num(o, "rst_ignored", (double)st.rst_ignored);
+	num(o, "ooo_dropped", (double)st.ooo_dropped);
 	Napi::Array ws = Napi::Array::New(env, st.n_workers);
 	uint64_t js_drop = 0;
 	for (unsigned i = 0; i < st.n_workers; i++) {
