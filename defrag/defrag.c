@@ -34,9 +34,11 @@ struct fkey {
 	uint32_t id;
 	uint8_t v, proto; /* proto: IPv4 only (it is part of the v4 key) */
 	uint8_t pad[2];
+	uint32_t scope; /* the frame's link scope (VLAN ids): address spaces may repeat */
+	uint8_t pad2[4];
 };
 
-_Static_assert(sizeof(struct fkey) == 40, "keys are hashed as five words");
+_Static_assert(sizeof(struct fkey) == 48, "keys are hashed as six words");
 
 struct frag {
 	uint32_t start, end; /* payload offsets */
@@ -610,8 +612,8 @@ add(struct ft_defrag *d, uint32_t i, const struct fin *f, uint8_t **out, uint32_
 }
 
 enum ft_defrag_verdict
-ft__defrag_ip(struct ft_defrag *d, const uint8_t *ip, uint32_t len, uint64_t ts_ns, uint8_t **out,
-	uint32_t *out_len)
+ft__defrag_ip(struct ft_defrag *d, const uint8_t *ip, uint32_t len, uint32_t scope, uint64_t ts_ns,
+	uint8_t **out, uint32_t *out_len)
 {
 	struct fin f;
 	uint32_t b, i;
@@ -629,6 +631,7 @@ ft__defrag_ip(struct ft_defrag *d, const uint8_t *ip, uint32_t len, uint64_t ts_
 		bump(&d->invalid);
 		return FT_DEFRAG_DROP;
 	}
+	f.key.scope = scope;
 	ft__defrag_expire(d, ts_ns);
 	b = key_bucket(d, &f.key);
 	i = lookup(d, &f.key, b);

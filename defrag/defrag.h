@@ -109,7 +109,10 @@ ft__defrag_candidate(const uint8_t *ip, uint32_t len)
 
 /*
  * Take one frame's IP header (ip, len captured bytes from the IP header on)
- * at packet time ts_ns. First expires datagrams older than the timeout.
+ * at packet time ts_ns. scope: the frame's link scope, which the datagram's
+ * other fragments must share (the pipeline passes its two outer VLAN ids,
+ * vlan0 | vlan1 << 16: the same addresses and IP id on two VLANs are two
+ * datagrams). First expires datagrams older than the timeout.
  * On FT_DEFRAG_DONE, *out and *out_len give the whole datagram (IP header
  * with the fragment fields cleared, lengths and IPv4 checksum set, then the
  * payload). It lives in the context's output buffer, with FT_DEFRAG_HEADROOM
@@ -118,7 +121,7 @@ ft__defrag_candidate(const uint8_t *ip, uint32_t len)
  * never allocates, never blocks.
  */
 enum ft_defrag_verdict ft__defrag_ip(struct ft_defrag *d, const uint8_t *ip, uint32_t len,
-	uint64_t ts_ns, uint8_t **out, uint32_t *out_len);
+	uint32_t scope, uint64_t ts_ns, uint8_t **out, uint32_t *out_len);
 
 /*
  * Give up every datagram whose first fragment is older than now_ns - timeout

@@ -109,6 +109,9 @@ ctr(const struct ft_defrag *d)
 	return c;
 }
 
+/* The link scope v4(), v6() and feed() give their fragments (VLAN ids). */
+static uint32_t g_scope;
+
 /* The last complete datagram (ft__defrag_ip's out parameters). */
 static uint8_t *o;
 static uint32_t olen;
@@ -119,7 +122,7 @@ v4(struct ft_defrag *d, uint64_t ts, uint16_t id, uint8_t proto, uint32_t off, i
 {
 	static uint8_t b[65536 + 64];
 
-	return ft__defrag_ip(d, b, frag4(b, id, proto, off, mf, data, n), ts, &o, &olen);
+	return ft__defrag_ip(d, b, frag4(b, id, proto, off, mf, data, n), g_scope, ts, &o, &olen);
 }
 
 /* v4() with the frame cut short by cut bytes (a snap length). */
@@ -129,7 +132,8 @@ v4cut(struct ft_defrag *d, uint64_t ts, uint32_t cut, uint16_t id, uint8_t proto
 {
 	static uint8_t b[65536 + 64];
 
-	return ft__defrag_ip(d, b, frag4(b, id, proto, off, mf, data, n) - cut, ts, &o, &olen);
+	return ft__defrag_ip(
+		d, b, frag4(b, id, proto, off, mf, data, n) - cut, g_scope, ts, &o, &olen);
 }
 
 static enum ft_defrag_verdict
@@ -138,13 +142,14 @@ v6(struct ft_defrag *d, uint64_t ts, uint32_t id, uint8_t nh, uint32_t off, int 
 {
 	static uint8_t b[65536 + 64];
 
-	return ft__defrag_ip(d, b, frag6(b, id, nh, off, mf, dopt, data, n), ts, &o, &olen);
+	return ft__defrag_ip(
+		d, b, frag6(b, id, nh, off, mf, dopt, data, n), g_scope, ts, &o, &olen);
 }
 
 static enum ft_defrag_verdict
 feed(struct ft_defrag *d, const uint8_t *ip, uint32_t len, uint64_t ts)
 {
-	return ft__defrag_ip(d, ip, len, ts, &o, &olen);
+	return ft__defrag_ip(d, ip, len, g_scope, ts, &o, &olen);
 }
 
 static uint16_t
@@ -262,6 +267,31 @@ test_interleaved_and_protocols(void **state)
 	assert_int_equal(v4(d, 0, 7, 1, 0, 1, payload, 1200), FT_DEFRAG_DONE);
 	check4(2400, 1);
 	assert_int_equal(ctr(d).reassembled, 3);
+	ft__defrag_free(d);
+}
+
+/* The same addresses, protocol and id on two VLANs are two datagrams, v4 and v6. */
+static void
+test_vlan_scope(void **state)
+{
+	struct ft_defrag *d = mk(0, 0, 0, 0);
+
+	(void)state;
+	fill_payload(2400, 4);
+	g_scope = 10;
+	assert_int_equal(v4(d, 0, 7, 17, 0, 1, payload, 1200), FT_DEFRAG_HELD);
+	assert_int_equal(v6(d, 0, 7, 17, 0, 1, 0, payload, 1200), FT_DEFRAG_HELD);
+	g_scope = 20;
+	assert_int_equal(v4(d, 0, 7, 17, 1200, 0, payload + 1200, 1200), FT_DEFRAG_HELD);
+	assert_int_equal(v6(d, 0, 7, 17, 1200, 0, 0, payload + 1200, 1200), FT_DEFRAG_HELD);
+	assert_int_equal(ft__defrag_active(d), 4);
+	g_scope = 10;
+	assert_int_equal(v4(d, 0, 7, 17, 1200, 0, payload + 1200, 1200), FT_DEFRAG_DONE);
+	check4(2400, 17);
+	assert_int_equal(v6(d, 0, 7, 17, 1200, 0, 0, payload + 1200, 1200), FT_DEFRAG_DONE);
+	g_scope = 0;
+	assert_int_equal(ctr(d).reassembled, 2);
+	assert_int_equal(ft__defrag_active(d), 2);
 	ft__defrag_free(d);
 }
 
@@ -513,6 +543,7 @@ main(void)
 		cmocka_unit_test(test_v4_in_order_and_reversed),
 		cmocka_unit_test(test_not_fragments),
 		cmocka_unit_test(test_interleaved_and_protocols),
+		cmocka_unit_test(test_vlan_scope),
 		cmocka_unit_test(test_v6_reverse_plain),
 		cmocka_unit_test(test_v6_overlap_discards),
 		cmocka_unit_test(test_v4_overlap_first_wins),

@@ -695,7 +695,8 @@ deliver(struct ft_pipeline *p, const uint8_t *data, uint32_t caplen, uint32_t le
 	 * key found its IP header; a couple of compares say it is no fragment. */
 	if (p->defrag != NULL && ipoff != FT_NO_IP &&
 		ft__defrag_candidate(data + ipoff, caplen - ipoff)) {
-		v = ft__defrag_ip(p->defrag, data + ipoff, caplen - ipoff, ts_ns, &dg, &dglen);
+		v = ft__defrag_ip(p->defrag, data + ipoff, caplen - ipoff,
+			k.vlan[0] | (uint32_t)k.vlan[1] << 16, ts_ns, &dg, &dglen);
 		if (v != FT_DEFRAG_NONE)
 			flags = FT_DESC_FRAGMENT;
 	}

@@ -2,7 +2,8 @@
  * tests/fuzz/fuzz_defrag.c - libFuzzer target for IP reassembly (defrag/).
  *
  * One input = a sequence of IP packets, each as a record:
- *   2 bytes length (little endian) | 1 byte time step | that many bytes
+ *   2 bytes length (little endian) | 1 byte time step (its low bit: the
+ *   link scope, one of two VLANs) | that many bytes
  * (a short last record takes what is left). Every packet is copied to a heap
  * buffer of exactly its length (ASan sees a read one past it) and handed to
  * one small context (16 datagrams, 8 fragments each, 16 KiB held, 30 s): the
@@ -38,6 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	while (off + 3 <= size) {
 		uint32_t n = (uint32_t)data[off] | (uint32_t)data[off + 1] << 8, olen = 0;
+		uint32_t scope = data[off + 2] & 1u; /* two link scopes (VLANs) */
 		uint8_t *pkt, *out = NULL;
 
 		ts += (uint64_t)data[off + 2] * 250000000u;
@@ -49,7 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		memcpy(pkt, data + off, n);
 		off += n;
-		if (ft__defrag_ip(d, pkt, n, ts, &out, &olen) == FT_DEFRAG_DONE) {
+		if (ft__defrag_ip(d, pkt, n, scope, ts, &out, &olen) == FT_DEFRAG_DONE) {
 			if (olen < 20 || olen > 65535 + FT_DEFRAG_HDR_MAX ||
 				(out[0] >> 4) != (pkt[0] >> 4))
 				abort();
