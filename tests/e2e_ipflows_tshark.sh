@@ -27,8 +27,8 @@ mkdir -p "$HOME"
 #  arcnet-*: a link type flowtap does not decode (no IP seen);
 #  *_asan, *-oobr*, rip_error_hexdump, icmp-rfc8335-missing-bytes: fuzzed or
 #    cut headers: flowtap tracks no flow for a UDP/ICMP header that does not
-#    decode (a decode error), and fragments have no ports until IP
-#    reassembly lands (one flow per address pair and protocol);
+#    decode (a decode error), and fragments of a datagram that cannot be
+#    reassembled are one flow per address pair and protocol, without ports;
 #  mpls-over-udp: a tunnel flowtap does not follow (tshark sees the inner ICMP).
 EXCLUDE='^(arcnet-.*|.*_asan.*|.*-oobr.*|rip_error_hexdump|icmp-rfc8335-missing-bytes|mpls-over-udp)\.pcap$'
 
