@@ -188,89 +188,13 @@ out_interim(const struct ft_flow *f, void *user)
 	write_all(buf, n);
 }
 
-static double
-secs(uint64_t ns)
-{
-	return (double)ns / 1e9;
-}
-
-/* Names of enum ft_flow_class in the stats record. */
-static const char *const flow_class_names[FT_FLOW_CLASSES] = {"tcp", "udp", "icmp", "other"};
-
 static void
 stats_json(const struct ft_stats *st, int final)
 {
-	char buf[16384];
-	size_t len;
+	char buf[FT_STATS_FORMAT_MAX + 1];
+	size_t len = ft_format_stats_json(st, final, buf, FT_STATS_FORMAT_MAX);
 
-	len = (size_t)snprintf(buf, sizeof(buf),
-		"{\"type\":\"stats\",\"ts\":%.6f,\"final\":%s,\"live\":%s,\"ps_recv\":%" PRIu64
-		",\"ps_drop\":%" PRIu64,
-		secs(st->ts_ns), final ? "true" : "false", st->live ? "true" : "false", st->ps_recv,
-		st->ps_drop);
-	if (st->live)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
-			",\"ps_ifdrop\":%" PRIu64 ",\"buffer_bytes\":%" PRIu64, st->ps_ifdrop,
-			st->buffer_bytes);
-	len += (size_t)snprintf(buf + len, sizeof(buf) - len,
-		",\"captured\":%" PRIu64 ",\"filtered\":%" PRIu64 ",\"packets\":%" PRIu64
-		",\"bytes\":%" PRIu64 ",\"ring_drop\":%" PRIu64 ",\"decode_errors\":%" PRIu64
-		",\"discarded\":%" PRIu64 ",\"flows_active\":%" PRIu64 ",\"flows_evicted\":%" PRIu64
-		",\"flows_untracked\":%" PRIu64 ",\"rst_ignored\":%" PRIu64
-		",\"ooo_dropped\":%" PRIu64 ",\"frag_seen\":%" PRIu64
-		",\"frag_reassembled\":%" PRIu64 ",\"frag_timeout\":%" PRIu64
-		",\"frag_dropped\":%" PRIu64 ",\"frag_overlap\":%" PRIu64
-		",\"frag_duplicate\":%" PRIu64 ",\"frag_invalid\":%" PRIu64 ",\"flows\":{",
-		st->captured, st->filtered, st->packets, st->bytes, st->ring_drop,
-		st->decode_errors, st->discarded, st->flows_active, st->flows_evicted,
-		st->flows_untracked, st->rst_ignored, st->ooo_dropped, st->frag_seen,
-		st->frag_reassembled, st->frag_timeout, st->frag_dropped, st->frag_overlap,
-		st->frag_duplicate, st->frag_invalid);
-	for (int c = 0; c < FT_FLOW_CLASSES && len < sizeof(buf); c++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
-			"%s\"%s\":{\"active\":%" PRIu64 ",\"started\":%" PRIu64
-			",\"ended\":%" PRIu64 "}",
-			c ? "," : "", flow_class_names[c],
-			st->flows_started[c] - st->flows_ended[c], st->flows_started[c],
-			st->flows_ended[c]);
-	if (len < sizeof(buf))
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "},\"workers\":[");
-	for (unsigned i = 0; i < st->n_workers && len < sizeof(buf); i++) {
-		const struct ft_worker_stats *w = &st->workers[i];
-
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
-			"%s{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"enqueued\":%" PRIu64
-			",\"ring_drop\":%" PRIu64 ",\"decode_errors\":%" PRIu64
-			",\"flows_active\":%" PRIu64 "}",
-			i ? "," : "", w->packets, w->bytes, w->enqueued, w->ring_drop,
-			w->decode_errors, w->flows_active);
-	}
-	if (len < sizeof(buf))
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
-			"],\"cpu_ns_per_frame\":{\"capture\":%.1f,\"workers\":[",
-			ft_cpu_ns_per_frame(st->capture_cpu_ns, st->captured + st->filtered));
-	for (unsigned i = 0; i < st->n_workers && len < sizeof(buf); i++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%.1f", i ? "," : "",
-			ft_cpu_ns_per_frame(st->workers[i].cpu_ns,
-				st->workers[i].packets + st->workers[i].discarded));
-	if (len < sizeof(buf))
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "]}");
-	if (st->n_exporters > 0 && len < sizeof(buf)) {
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
-			",\"export_drop\":%" PRIu64 ",\"export\":[", st->export_drop);
-		for (unsigned i = 0; i < st->n_exporters && len < sizeof(buf); i++)
-			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
-				"%s{\"name\":\"%s\",\"delivered\":%" PRIu64 ",\"dropped\":%" PRIu64
-				",\"queued\":%" PRIu64 "}",
-				i ? "," : "", st->exporters[i].name, st->exporters[i].delivered,
-				st->exporters[i].dropped, st->exporters[i].queued);
-		if (len < sizeof(buf))
-			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "]");
-	}
-	if (len < sizeof(buf))
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "}\n");
-	if (len >= sizeof(buf))
-		len = sizeof(buf) - 1;
+	buf[len++] = '\n';
 	write_all(buf, len);
 }
 
@@ -309,7 +233,7 @@ stats_text(const struct ft_stats *st, int final)
 	len += (size_t)snprintf(line + len, sizeof(line) - len, "; flows started/ended:");
 	for (int c = 0; c < FT_FLOW_CLASSES && len < sizeof(line); c++)
 		len += (size_t)snprintf(line + len, sizeof(line) - len, " %s %" PRIu64 "/%" PRIu64,
-			flow_class_names[c], st->flows_started[c], st->flows_ended[c]);
+			ft_flow_class_name(c), st->flows_started[c], st->flows_ended[c]);
 	if (st->frag_seen)
 		len += (size_t)snprintf(line + len, sizeof(line) - len,
 			"; IP fragments: %" PRIu64 " seen, %" PRIu64

@@ -63,6 +63,7 @@ ft__exporter_new(const char *name, const struct ft_exporter_common *c,
 	e->common = *c;
 	e->ops = ops;
 	e->impl = impl;
+	pthread_mutex_init(&e->box_lock, NULL);
 	return e;
 }
 
@@ -96,6 +97,8 @@ ft_exporter_free(struct ft_exporter *e)
 		free(e->q[i].slots);
 	free(e->q);
 	free(e->tab);
+	free(e->box);
+	pthread_mutex_destroy(&e->box_lock);
 	free(e);
 }
 
@@ -111,7 +114,7 @@ pow2_at_least(uint64_t n)
 
 int
 ft__exporter_attach(struct ft_exporter *e, unsigned n_workers, int live, ft_walk_fn *walk,
-	void *walk_ctx, const _Atomic int *stop, char *errbuf)
+	ft_snap_fn *snap, void *walk_ctx, const _Atomic int *stop, char *errbuf)
 {
 	uint32_t slots = e->common.queue_slots;
 
@@ -140,8 +143,12 @@ ft__exporter_attach(struct ft_exporter *e, unsigned n_workers, int live, ft_walk
 			goto nomem;
 		e->tab_mask = cap - 1;
 	}
+	/* box[0]: the mailbox; box[1]: the exporter thread's copy. */
+	if (e->ops->stats != NULL && (e->box = calloc(2, sizeof(*e->box))) == NULL)
+		goto nomem;
 	e->live = live;
 	e->walk = walk;
+	e->snap = snap;
 	e->walk_ctx = walk_ctx;
 	e->stop = stop;
 	return 0;
@@ -329,10 +336,40 @@ drain(struct ft_exporter *e)
 	return n;
 }
 
+void
+ft__exporter_stats_push(struct ft_exporter *e, const struct ft_stats *st)
+{
+	if (e->box == NULL)
+		return;
+	pthread_mutex_lock(&e->box_lock);
+	*e->box = *st;
+	e->box_full = 1;
+	pthread_mutex_unlock(&e->box_lock);
+}
+
+/* Hand the periodic snapshot waiting in the box, if any, to the backend. */
+static void
+take_stats(struct ft_exporter *e, struct ft_stats *tmp)
+{
+	int full;
+
+	if (e->box == NULL)
+		return;
+	pthread_mutex_lock(&e->box_lock);
+	full = e->box_full;
+	if (full)
+		*tmp = *e->box;
+	e->box_full = 0;
+	pthread_mutex_unlock(&e->box_lock);
+	if (full)
+		e->ops->stats(e, tmp, 0);
+}
+
 static void *
 exporter_main(void *arg)
 {
 	struct ft_exporter *e = arg;
+	struct ft_stats *st = e->box != NULL ? &e->box[1] : NULL;
 	struct timespec nap = {0, 1000000};
 	uint64_t at_ns = (uint64_t)(e->common.active_timeout * 1e9), now;
 	int done;
@@ -349,6 +386,8 @@ exporter_main(void *arg)
 			(void)e->walk(e->walk_ctx, interim_visit, e);
 			e->next_walk_ns = now + at_ns;
 		}
+		if (st != NULL)
+			take_stats(e, st);
 		e->ops->poll(e, now, 0);
 		if (n == 0) {
 			if (done)
@@ -357,6 +396,11 @@ exporter_main(void *arg)
 		}
 	}
 	e->ops->poll(e, mono_ns(), 1);
+	/* Every record is delivered or dropped now: the final snapshot says so. */
+	if (st != NULL && e->snap != NULL) {
+		e->snap(e->walk_ctx, st);
+		e->ops->stats(e, st, 1);
+	}
 	return NULL;
 }
 
@@ -405,7 +449,7 @@ cb_poll(struct ft_exporter *e, uint64_t now_ns, int final)
 	(void) final;
 }
 
-static const struct ft_exporter_ops cb_ops = {cb_start, cb_record, cb_poll, NULL};
+static const struct ft_exporter_ops cb_ops = {cb_start, cb_record, cb_poll, NULL, NULL};
 
 int
 ft_exporter_interim_new(const struct ft_exporter_common *c, ft_interim_cb *fn, void *user,

@@ -17,6 +17,7 @@
 
 #include "flowtap/exporter.h"
 #include "flowtap/pipeline.h"
+#include "flowtap/stats.h"
 
 /* IPFIX flowEndReason (RFC 7011 / IANA IE 136). */
 enum {
@@ -47,6 +48,11 @@ struct ft_exporter_ops {
 	/* Flush what is due, reconnect, re-send templates. final: the last call. */
 	void (*poll)(struct ft_exporter *e, uint64_t now_ns, int final);
 	void (*free)(void *impl);
+	/* Optional (NULL: stats are not exported): one stats snapshot, at the
+	 * pipeline's stats interval and once at the end (final = 1, after the
+	 * final poll, with this exporter's counters complete). Not counted as a
+	 * record: delivered + dropped stay the flow records'. */
+	void (*stats)(struct ft_exporter *e, const struct ft_stats *st, int final);
 };
 
 CK_RING_PROTOTYPE(ftflow, ft_flow)
@@ -61,6 +67,8 @@ struct ft_xq {
 struct ft_xent; /* interim table entry (exporter.c) */
 
 typedef int ft_walk_fn(void *ctx, ft_flow_visit_cb *cb, void *user);
+/* A snapshot of the pipeline's counters, from any thread. */
+typedef void ft_snap_fn(void *ctx, struct ft_stats *st);
 
 struct ft_exporter {
 	const struct ft_exporter_ops *ops;
@@ -75,11 +83,19 @@ struct ft_exporter {
 	unsigned n_q;
 	int live;
 	ft_walk_fn *walk;
-	void *walk_ctx;
+	ft_snap_fn *snap;
+	void *walk_ctx; /* walk's and snap's */
 	const _Atomic int *stop;
 	pthread_t thread;
 	int started;
 	_Atomic int done;
+
+	/* The latest stats snapshot for ops->stats: written by the stats
+	 * thread (ft__exporter_stats_push), taken by the exporter thread; the
+	 * lock is held for one copy, never per packet. NULL without ops->stats. */
+	pthread_mutex_t box_lock;
+	struct ft_stats *box; /* [0] the box, [1] the exporter thread's copy */
+	int box_full;
 
 	/* Interim table (exporter thread only). */
 	struct ft_xent *tab;
@@ -102,7 +118,7 @@ uint64_t ft__export_now_ns(void); /* CLOCK_REALTIME */
 /* For the pipeline (workers/). */
 /* Create time: one queue per worker, the interim table; 0 or FT_ENOMEM. */
 int ft__exporter_attach(struct ft_exporter *e, unsigned n_workers, int live, ft_walk_fn *walk,
-	void *walk_ctx, const _Atomic int *stop, char *errbuf);
+	ft_snap_fn *snap, void *walk_ctx, const _Atomic int *stop, char *errbuf);
 int ft__exporter_start(struct ft_exporter *e);
 /* After every worker has been joined: drain, flush, join the thread. */
 void ft__exporter_finish(struct ft_exporter *e);
@@ -112,6 +128,10 @@ void ft__exporter_finish(struct ft_exporter *e);
  * the exporter is healthy and the pipeline is not stopping.
  */
 void ft__exporter_push(struct ft_exporter *e, unsigned w, const struct ft_flow *f);
+/* Any thread (the stats thread): the latest periodic stats snapshot, for a
+ * backend that exports stats; replaces one not taken yet. Never blocks
+ * beyond the exporter thread's copy of the previous one. */
+void ft__exporter_stats_push(struct ft_exporter *e, const struct ft_stats *st);
 /* Any thread: the counters. */
 void ft__exporter_stats(const struct ft_exporter *e, struct ft_exporter_stats *st);
 

@@ -404,7 +404,8 @@ ipfix_free(void *impl)
 	free(x);
 }
 
-static const struct ft_exporter_ops ipfix_ops = {ipfix_start, ipfix_record, ipfix_poll, ipfix_free};
+static const struct ft_exporter_ops ipfix_ops = {
+	ipfix_start, ipfix_record, ipfix_poll, ipfix_free, NULL}; /* IPFIX carries no stats */
 
 void
 ft_ipfix_config_init(struct ft_ipfix_config *c)

@@ -37,6 +37,7 @@ struct redis {
 	uint64_t last_poll_ns; /* monotonic time of the last poll */
 	int warned;            /* the last failure was reported */
 	char buf[FT_FLOW_FORMAT_MAX + 32];
+	char sbuf[FT_STATS_FORMAT_MAX]; /* a stats record */
 };
 
 static void
@@ -136,6 +137,20 @@ redis_start(struct ft_exporter *e)
 	return redis_connect(e, e->impl);
 }
 
+/* The command that adds one JSON record, by mode (appended, not sent). */
+static int
+append_record(struct redis *r, const char *json, size_t n)
+{
+	switch (r->cfg.mode) {
+	case FT_REDIS_LIST:
+		return redisAppendCommand(r->c, "RPUSH %s %b", r->cfg.key, json, n);
+	case FT_REDIS_PUBLISH:
+		return redisAppendCommand(r->c, "PUBLISH %s %b", r->cfg.key, json, n);
+	default:
+		return redisAppendCommand(r->c, "XADD %s * json %b", r->cfg.key, json, n);
+	}
+}
+
 static void
 redis_record(struct ft_exporter *e, const struct ft_export_rec *rec)
 {
@@ -152,23 +167,42 @@ redis_record(struct ft_exporter *e, const struct ft_export_rec *rec)
 		n += (size_t)snprintf(
 			     r->buf + n - 1, sizeof(r->buf) - n + 1, ",\"interim\":true}") -
 		     1;
-	switch (r->cfg.mode) {
-	case FT_REDIS_LIST:
-		rc = redisAppendCommand(r->c, "RPUSH %s %b", r->cfg.key, r->buf, n);
-		break;
-	case FT_REDIS_PUBLISH:
-		rc = redisAppendCommand(r->c, "PUBLISH %s %b", r->cfg.key, r->buf, n);
-		break;
-	default:
-		rc = redisAppendCommand(r->c, "XADD %s * json %b", r->cfg.key, r->buf, n);
-		break;
-	}
+	rc = append_record(r, r->buf, n);
 	if (rc != REDIS_OK) {
 		ft__export_done(e, 0, 1);
 		return;
 	}
 	if (++r->pending >= PIPELINE_MAX)
 		collect(e, r);
+}
+
+/*
+ * A stats record, the CLI's: sent after the flow records' replies are read
+ * (so that its reply is not taken for one of theirs), and waited for: once
+ * per stats interval, on the exporter's own thread. Not a flow record: a
+ * stats record that cannot be sent is reported, not counted.
+ */
+static void
+redis_stats(struct ft_exporter *e, const struct ft_stats *st, int final)
+{
+	struct redis *r = e->impl;
+	size_t n = ft_format_stats_json(st, final, r->sbuf, sizeof(r->sbuf));
+	redisReply *rep = NULL;
+
+	if (r->c != NULL)
+		collect(e, r);
+	if (r->c == NULL)
+		return;
+	if (append_record(r, r->sbuf, n) != REDIS_OK ||
+		redisGetReply(r->c, (void **)&rep) != REDIS_OK) {
+		drop_conn(e, r, r->c->errstr[0] ? r->c->errstr : "connection lost");
+		return;
+	}
+	if (rep->type == REDIS_REPLY_ERROR && !r->warned) {
+		fprintf(stderr, "flowtap: redis: stats record: %s\n", rep->str);
+		r->warned = 1;
+	}
+	freeReplyObject(rep);
 }
 
 static void
@@ -196,7 +230,8 @@ redis_free(void *impl)
 	free(r);
 }
 
-static const struct ft_exporter_ops redis_ops = {redis_start, redis_record, redis_poll, redis_free};
+static const struct ft_exporter_ops redis_ops = {
+	redis_start, redis_record, redis_poll, redis_free, redis_stats};
 
 void
 ft_redis_config_init(struct ft_redis_config *c)

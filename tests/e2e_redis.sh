@@ -2,8 +2,10 @@
 # Flow records into a real redis-server (Debian's), started here on
 # 127.0.0.1 and a free port, without persistence:
 #  - xadd (with --requirepass, the password from $FLOWTAP_REDIS_PASSWORD):
-#    XLEN == the flow records flowtap printed, and every entry's json field is
-#    byte for byte one of the CLI's records (the same multiset);
+#    the stream's flow entries are byte for byte the CLI's flow records (the
+#    same multiset), and after them comes the final stats record, the CLI's
+#    but for its export counters, which it has complete (delivered == every
+#    flow record); with --stats-interval, periodic stats records too;
 #  - list mode into --redis-db 3 with --redis-auth-file: LLEN in db 3, the same
 #    records; nothing in db 0;
 #  - publish: a redis-cli subscriber receives every record;
@@ -71,14 +73,27 @@ if FLOWTAP_REDIS_PASSWORD=s3cret "$FLOWTAP" -r "$T/gen.pcap" --json -W 2 --redis
 	n=$(flows "$T/x.json" | wc -l)
 	len=$(rcli "$P" s3cret XLEN flows)
 	# XRANGE --raw: id, field name, value, ...
-	rcli "$P" s3cret XRANGE flows - + | awk 'NR % 3 == 0' >"$T/x.entries"
+	rcli "$P" s3cret XRANGE flows - + | awk 'NR % 3 == 0' >"$T/x.all"
+	flows "$T/x.all" >"$T/x.entries"
 	flows "$T/x.json" >"$T/x.flows"
 	read -r del drop < <(export_counts "$T/x.json")
-	if [ "$len" = "$n" ] && [ "$n" -gt 1000 ] && same_records "$T/x.flows" "$T/x.entries"; then
-		ok "xadd: XLEN $len == $n flow records, every entry equals the CLI's record"
+	if [ "$len" = $((n + 1)) ] && [ "$n" -gt 1000 ] && same_records "$T/x.flows" "$T/x.entries"; then
+		ok "xadd: XLEN $len == $n flow records + 1 stats record, every flow entry equals the CLI's record"
 	else
 		bad "xadd: XLEN $len, $n flow records, entries equal: no"
 	fi
+	python3 - "$T/x.all" "$T/x.json" "$n" <<'PY' && ok "xadd: the last entry is the final stats record, export delivered $n" || bad "xadd: the stream's stats record"
+import json, sys
+ents = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+cli = [json.loads(l) for l in open(sys.argv[2]) if '"type":"stats"' in l][-1]
+last, n = ents[-1], int(sys.argv[3])
+assert last["type"] == "stats" and last["final"] is True, last
+assert sum(1 for e in ents if e["type"] == "stats") == 1, "one stats record without --stats-interval"
+r = [x for x in last["export"] if x["name"] == "redis"][0]
+assert r["delivered"] == n and r["dropped"] == 0 and r["queued"] == 0, r
+for k in ("captured", "packets", "bytes", "decode_errors", "flows", "rst_ignored"):
+    assert last[k] == cli[k], (k, last[k], cli[k])
+PY
 	[ "$del" = "$n" ] && [ "$drop" = 0 ] && ok "xadd: stats delivered $del, dropped 0" ||
 		bad "xadd: stats delivered $del dropped $drop (want $n, 0)"
 	if grep -q s3cret "$T/x.err"; then bad "xadd: the password showed"; else ok "xadd: password never on stderr"; fi
@@ -110,10 +125,12 @@ if "$FLOWTAP" -r "$T/gen.pcap" --json --redis "127.0.0.1:$P" --redis-mode list -
 	n=$(flows "$T/l.json" | wc -l)
 	len=$(rcli "$P" filepw -n 3 LLEN flowtap)
 	len0=$(rcli "$P" filepw -n 0 EXISTS flowtap)
-	rcli "$P" filepw -n 3 LRANGE flowtap 0 -1 >"$T/l.entries"
+	rcli "$P" filepw -n 3 LRANGE flowtap 0 -1 >"$T/l.all"
+	flows "$T/l.all" >"$T/l.entries"
 	flows "$T/l.json" >"$T/l.flows"
-	if [ "$len" = "$n" ] && [ "$len0" = 0 ] && same_records "$T/l.flows" "$T/l.entries"; then
-		ok "list: LLEN $len in db 3 == $n records, all equal, db 0 empty"
+	if [ "$len" = $((n + 1)) ] && [ "$len0" = 0 ] && same_records "$T/l.flows" "$T/l.entries" &&
+		tail -1 "$T/l.all" | grep -q '"type":"stats","ts":[0-9.]*,"final":true'; then
+		ok "list: LLEN $len in db 3 == $n records + the final stats, all equal, db 0 empty"
 	else
 		bad "list: LLEN $len (db 0 has it: $len0), $n records"
 	fi
@@ -164,7 +181,7 @@ while off + 16 <= len(data):
 out.close()
 EOF
 FEED=$!
-"$FLOWTAP" -r "$T/fifo" --json --redis "127.0.0.1:$P" --reorder-window 0 \
+"$FLOWTAP" -r "$T/fifo" --json --redis "127.0.0.1:$P" --reorder-window 0 --stats-interval 0.5 \
 	>"$T/k.json" 2>"$T/k.err" &
 FPID=$!
 # Kill once records arrive (a busy machine may take a while to start).
@@ -179,7 +196,8 @@ start_redis "$P" || bad "kill: redis did not restart"
 wait "$FEED"
 wait "$FPID"
 rc=$?
-after=$(rcli "$P" "" XLEN flowtap)
+rcli "$P" "" XRANGE flowtap - + | awk 'NR % 3 == 0' >"$T/k.all"
+after=$(grep -c '"type":"flow"' "$T/k.all")
 n=$(flows "$T/k.json" | wc -l)
 read -r del drop < <(export_counts "$T/k.json")
 if [ "$rc" = 0 ] && [ "$before" -gt 0 ] && [ "$after" -gt 0 ] && [ "$drop" -gt 0 ] &&
@@ -188,5 +206,13 @@ if [ "$rc" = 0 ] && [ "$before" -gt 0 ] && [ "$after" -gt 0 ] && [ "$drop" -gt 0
 else
 	bad "kill: rc $rc, before $before after $after, delivered $del dropped $drop, records $n; $(head -3 "$T/k.err")"
 fi
+# --stats-interval: periodic stats records reach the stream too, the final one last.
+python3 - "$T/k.all" <<'PY' && ok "kill: periodic stats records after the restart, the final one last" || bad "kill: stats records in the stream: $(grep -c '"type":"stats"' "$T/k.all")"
+import json, sys
+ents = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+st = [e for e in ents if e["type"] == "stats"]
+assert len(st) >= 2 and all(e["final"] is False for e in st[:-1]), len(st)
+assert ents[-1]["type"] == "stats" and ents[-1]["final"] is True
+PY
 stop_redis
 e2e_finish

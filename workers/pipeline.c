@@ -283,6 +283,7 @@ open_source(struct ft_pipeline *p, char *errbuf)
 }
 
 static int walk_flows(void *ctx, ft_flow_visit_cb *cb, void *user);
+static void snap_stats(void *ctx, struct ft_stats *st);
 
 int
 ft_pipeline_create(const struct ft_config *cfg, struct ft_pipeline **out, char *errbuf)
@@ -377,8 +378,8 @@ ft_pipeline_create(const struct ft_config *cfg, struct ft_pipeline **out, char *
 		}
 	}
 	for (unsigned i = 0; i < cfg->n_exporters; i++) {
-		rc = ft__exporter_attach(
-			cfg->exporters[i], p->n_workers, p->live, walk_flows, p, &p->stop, errbuf);
+		rc = ft__exporter_attach(cfg->exporters[i], p->n_workers, p->live, walk_flows,
+			snap_stats, p, &p->stop, errbuf);
 		if (rc != 0)
 			goto fail;
 	}
@@ -390,6 +391,13 @@ fail:
 		snprintf(errbuf, FT_ERRBUF_SIZE, "%s", ft_strerror(rc));
 	ft_pipeline_destroy(p);
 	return rc;
+}
+
+/* The exporters' view of the counters (any thread). */
+static void
+snap_stats(void *ctx, struct ft_stats *st)
+{
+	ft__stats_snapshot(ctx, st);
 }
 
 static int

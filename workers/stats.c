@@ -126,6 +126,8 @@ ft__stats_main(void *arg)
 		pthread_mutex_unlock(&p->stats_lock);
 		ft__stats_snapshot(p, &st);
 		p->cfg.on_stats(&st, 0, p->cfg.user);
+		for (unsigned i = 0; i < p->n_exporters; i++)
+			ft__exporter_stats_push(p->cfg.exporters[i], &st);
 		pthread_mutex_lock(&p->stats_lock);
 	}
 	pthread_mutex_unlock(&p->stats_lock);

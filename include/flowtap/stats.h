@@ -16,6 +16,8 @@
 
 #include <stdint.h>
 
+#include <stddef.h>
+
 #include "flowtap/flow.h" /* FT_FLOW_CLASSES */
 
 #ifdef __cplusplus
@@ -112,6 +114,21 @@ ft_cpu_ns_per_frame(uint64_t cpu_ns, uint64_t frames)
 {
 	return frames != 0 ? (double)cpu_ns / (double)frames : 0.0;
 }
+
+/** Room ft_format_stats_json() may need at most (FT_MAX_WORKERS workers and
+ * FT_MAX_EXPORTERS exporters). */
+#define FT_STATS_FORMAT_MAX 16384
+
+/**
+ * The `stats` JSON record of docs/design.md (one object, no newline) into
+ * buf (cap bytes, NUL-terminated); returns its length, cut short (and then
+ * not valid JSON) only if cap < FT_STATS_FORMAT_MAX. final: the last
+ * snapshot of a run ("final": true). Thread-safety: any thread.
+ */
+FT_EXTERN size_t ft_format_stats_json(const struct ft_stats *st, int final, char *buf, size_t cap);
+
+/** "tcp", "udp", "icmp", "other": the name of an enum ft_flow_class. */
+FT_EXTERN const char *ft_flow_class_name(int c);
 
 #ifdef __cplusplus
 }
