@@ -11,8 +11,10 @@
 #    1, 100, 1400, 3000 and 8000 bytes (the last two fragmented on the
 #    1500-byte veth, reassembled by flowtap before tracking), IPv4 and IPv6,
 #    a one-way stream of 20 datagrams, a long QUIC-like exchange (1,000
-#    datagrams of 1,200 bytes each way), and ping / ping -6 (5 echo requests
-#    of 56 bytes each: one ICMP flow per ping, request and reply alike);
+#    datagrams of 1,200 bytes each way), ping / ping -6 (5 echo requests of
+#    56 bytes each: one ICMP flow per ping, request and reply alike), and an
+#    IP protocol with no ports (253, RFC 3692's experimental number) over raw
+#    sockets, IPv4 and IPv6, answered the same way;
 #  - a VXLAN tunnel between the hosts (VNI 42 over the veth, inner addresses
 #    10.200.0.129 and .130): UDP through it is tracked as its inner flow (the
 #    carrier gets no flow of its own), counted with the inner IP lengths;
@@ -72,9 +74,17 @@ def serve(fam, addr, port, answer):
         b, peer = s.recvfrom(65535)
         if answer:
             s.sendto(b"r" * (len(b) + 7), peer)
+def raw(fam):
+    # IP protocol 253: every packet of it answered with 7 bytes more.
+    s = socket.socket(fam, socket.SOCK_RAW, 253)
+    while True:
+        b, peer = s.recvfrom(65535)
+        n = len(b) - (((b[0] & 15) * 4) if fam == socket.AF_INET else 0)  # v4: the header comes too
+        s.sendto(b"r" * (n + 7), (peer[0], 0))
 for fam, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
     for port, answer in ((9000, True), (9001, False)):
         threading.Thread(target=serve, args=(fam, addr, port, answer), daemon=True).start()
+    threading.Thread(target=raw, args=(fam,), daemon=True).start()
 threading.Event().wait()
 PY
 
@@ -109,6 +119,19 @@ for fam, addr, hdr, port, size, n in cases:
         "sport": s.getsockname()[1], "dport": port,
         "send": {"packets": n, "bytes": n * (size + 8), "octets": n * (size + 8 + hdr)},
         "recv": {"packets": got, "bytes": got * (rep + 8), "octets": got * (rep + 8 + hdr)}}))
+    s.close()
+# IP protocol 253 over raw sockets: no ports, one flow per address pair.
+for fam, addr, hdr in ((socket.AF_INET, v4, 20), (socket.AF_INET6, v6, 40)):
+    s = socket.socket(fam, socket.SOCK_RAW, 253)
+    s.settimeout(2)
+    n, size, got = 8, 300, 0
+    for _ in range(n):
+        s.sendto(b"q" * size, (addr, 0))
+        b = s.recv(65535)
+        got += 1
+    print(json.dumps({"proto": 253, "v": 4 if fam == socket.AF_INET else 6, "dst": addr,
+        "send": {"packets": n, "bytes": n * size, "octets": n * (size + hdr)},
+        "recv": {"packets": got, "bytes": got * (size + 7), "octets": got * (size + 7 + hdr)}}))
     s.close()
 PY
 
@@ -171,9 +194,14 @@ def find(proto, pred):
     got = [f for f in flows if f["proto"] == proto and pred(f)]
     return got
 
-for t in map(json.loads, open(os.path.join(work, "truth.jsonl"))):
-    what = "udp v%d %d -> %s:%d" % (t["v"], t["sport"], t["dst"], t["dport"])
-    got = find("udp", lambda f: f["sport"] == t["sport"] and f["dport"] == t["dport"])
+truth = [json.loads(l) for l in open(os.path.join(work, "truth.jsonl"))]
+for t in truth:
+    if t["proto"] != "udp":
+        what = "proto %d v%d -> %s" % (t["proto"], t["v"], t["dst"])
+        got = find(t["proto"], lambda f: f["dst"] == t["dst"] or f["src"] == t["dst"])
+    else:
+        what = "udp v%d %d -> %s:%d" % (t["v"], t["sport"], t["dst"], t["dport"])
+        got = find("udp", lambda f: f["sport"] == t["sport"] and f["dport"] == t["dport"])
     if len(got) == 1 and got[0]["dst"] != t["dst"]:
         errors.append("%s: the flow's dst is %s" % (what, got[0]["dst"]))
     if len(got) != 1:
@@ -219,8 +247,8 @@ if os.path.exists(conv):
         pa, rest = int(left.strip().rsplit(":", 1)[1]), right.split()
         pb, nums = int(rest[0].rsplit(":", 1)[1]), rest[1:]
         back, fwd = int(nums[0]), int(nums[3])
-        for t in map(json.loads, open(os.path.join(work, "truth.jsonl"))):
-            if {pa, pb} != {t["sport"], t["dport"]}:
+        for t in truth:
+            if t["proto"] != "udp" or {pa, pb} != {t["sport"], t["dport"]}:
                 continue
             a_is_client = pa == t["sport"]
             c2s, s2c = (fwd, back) if a_is_client else (back, fwd)
@@ -229,7 +257,7 @@ if os.path.exists(conv):
                 errors.append("udp %d -> %d: flowtap %d/%d packets, tshark %d/%d frames" % (
                     t["sport"], t["dport"], f[0]["send"]["packets"], f[0]["recv"]["packets"], c2s, s2c))
             seen += 1
-    if seen != sum(1 for _ in open(os.path.join(work, "truth.jsonl"))):
+    if seen != sum(1 for t in truth if t["proto"] == "udp"):
         errors.append("tshark's conv,udp has %d of the client's conversations" % seen)
 
 if stats["frag_reassembled"] < 2 * (5 * 2 + 5 * 2):
@@ -238,6 +266,6 @@ if stats["frag_reassembled"] < 2 * (5 * 2 + 5 * 2):
 if errors:
     print("e2e_netns_ipflows: FAIL:\n  " + "\n  ".join(errors))
     sys.exit(1)
-print("e2e_netns_ipflows: %d UDP flows and 2 ping flows exact against what was sent"
-      % sum(1 for _ in open(os.path.join(work, "truth.jsonl"))))
+print("e2e_netns_ipflows: %d UDP flows, 2 flows of IP protocol 253 and 2 ping flows exact"
+      " against what was sent" % sum(1 for t in truth if t["proto"] == "udp"))
 PY
