@@ -42,6 +42,7 @@ enum {
 	OPT_DEFRAG_PACKETS,
 	OPT_IPFIX,
 	OPT_ACTIVE_TIMEOUT,
+	OPT_IPFIX_RICH,
 	OPT_INTERIM,
 	OPT_REDIS,
 	OPT_REDIS_MODE,
@@ -117,6 +118,8 @@ static const char usage_text[] =
 	"export (records leave through a bounded queue; what cannot be sent is counted):\n"
 	"  --ipfix udp:HOST:PORT|tcp:HOST:PORT|file:PATH\n"
 	"                         IPFIX flow records (RFC 7011, biflows; octets are IP-level)\n"
+	"  --ipfix-rich           richer IPFIX templates: VLAN ids, icmpTypeCode,\n"
+	"                         biflowDirection, flowId (for YAF/SiLK-like collectors)\n"
 	"  --active-timeout SEC   interim records of open flows every SEC (default 60 for\n"
 	"                         IPFIX; 0 = off)\n"
 	"  --interim              also print interim JSON flow records (\"interim\": true)\n"
@@ -231,6 +234,7 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 		{"defrag-packets", no_argument, NULL, OPT_DEFRAG_PACKETS},
 		{"ipfix", required_argument, NULL, OPT_IPFIX},
 		{"active-timeout", required_argument, NULL, OPT_ACTIVE_TIMEOUT},
+		{"ipfix-rich", no_argument, NULL, OPT_IPFIX_RICH},
 		{"interim", no_argument, NULL, OPT_INTERIM},
 		{"redis", required_argument, NULL, OPT_REDIS},
 		{"redis-mode", required_argument, NULL, OPT_REDIS_MODE},
@@ -462,6 +466,9 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 		}
 		case OPT_INTERIM:
 			o->interim = 1;
+			break;
+		case OPT_IPFIX_RICH:
+			o->ipfix_rich = 1;
 			break;
 		case OPT_REDIS:
 			o->redis = optarg;

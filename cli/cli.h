@@ -20,6 +20,7 @@ struct cli_opts {
 
 	/* Exporters (flowtap/exporter.h); main() makes them from these. */
 	const char *ipfix;           /* --ipfix udp:H:P|tcp:H:P|file:PATH */
+	int ipfix_rich;              /* --ipfix-rich */
 	double active_timeout;       /* --active-timeout SEC; < 0: each exporter's default */
 	int interim;                 /* --interim: JSON interim flow records */
 	const char *redis;           /* --redis HOST:PORT */

@@ -162,6 +162,7 @@ make_exporters(struct cli_opts *o)
 		ft_ipfix_config_init(&ic);
 		if (o->active_timeout >= 0)
 			ic.common.active_timeout = o->active_timeout;
+		ic.rich = o->ipfix_rich;
 		rc = ft_ipfix_parse(o->ipfix, &ic, err);
 		if (rc == 0)
 			rc = ft_exporter_ipfix_new(&ic, &e, err);

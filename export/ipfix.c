@@ -13,6 +13,11 @@
  *    any other reverse element overwrites its forward field, so the templates
  *    carry those two and nothing else reversed;
  *  - messages stay within the MTU (default 1400 bytes): no IP fragments.
+ * With cfg.rich (--ipfix-rich), for collectors that read RFC 5102/5103 in
+ * full (YAF/SiLK, libfixbuf's tools; not nfcapd 1.7, see above), the
+ * templates also carry the VLAN ids, ICMP type and code in their own
+ * element, biflowDirection and flowId (flowtap's record id, so interim and
+ * final records of one flow can be joined).
  * Counters are 8 bytes; tcpControlBits is the 1-byte form (pmacct reads only
  * that). Octets are IP-level (header + payload), as octetDeltaCount defines.
  *
@@ -59,6 +64,19 @@ static const struct ie fields_tail[] = {
 };
 #define N_TAIL   (sizeof(fields_tail) / sizeof(fields_tail[0]))
 #define REC_TAIL (2 + 2 + 1 + 1 + 1 + 8 * 6)
+
+/* The rich templates' elements after the tail (icmpTypeCode: per family). */
+#define IE_ICMP_TYPE_CODE_V4 32
+#define IE_ICMP_TYPE_CODE_V6 139
+static const struct ie fields_rich[] = {
+	{243, 2, 0}, /* dot1qVlanId (the outer tag; 0: none) */
+	{245, 2, 0}, /* dot1qCustomerVlanId (the inner tag of QinQ; 0: none) */
+	{0, 2, 0},   /* icmpTypeCodeIPv4 / IPv6 (type << 8 | code; 0 for other protocols) */
+	{239, 1, 0}, /* biflowDirection: 1 initiator (src opened it), 0 arbitrary (mid-stream) */
+	{148, 8, 0}, /* flowId: the JSON record's id */
+};
+#define N_RICH   (sizeof(fields_rich) / sizeof(fields_rich[0]))
+#define REC_RICH (2 + 2 + 2 + 1 + 8)
 #define REC_V4   (4 + 4 + REC_TAIL)
 #define REC_V6   (16 + 16 + REC_TAIL)
 
@@ -106,26 +124,34 @@ put64(uint8_t *p, uint64_t v)
 }
 
 static size_t
-put_template(uint8_t *p, uint16_t id, uint16_t src_ie, uint16_t dst_ie, uint16_t alen)
+put_ie(uint8_t *p, const struct ie *f, uint16_t id)
+{
+	put16(p, (uint16_t)(id | (f->pen ? 0x8000 : 0)));
+	put16(p + 2, f->len);
+	if (!f->pen)
+		return 4;
+	put32(p + 4, f->pen);
+	return 8;
+}
+
+static size_t
+put_template(uint8_t *p, uint16_t id, uint16_t src_ie, uint16_t dst_ie, uint16_t alen, int rich,
+	uint16_t icmp_ie)
 {
 	size_t n = 4;
 
 	put16(p, id);
-	put16(p + 2, (uint16_t)(2 + N_TAIL));
+	put16(p + 2, (uint16_t)(2 + N_TAIL + (rich ? N_RICH : 0)));
 	put16(p + n, src_ie);
 	put16(p + n + 2, alen);
 	put16(p + n + 4, dst_ie);
 	put16(p + n + 6, alen);
 	n += 8;
-	for (size_t i = 0; i < N_TAIL; i++) {
-		put16(p + n, (uint16_t)(fields_tail[i].id | (fields_tail[i].pen ? 0x8000 : 0)));
-		put16(p + n + 2, fields_tail[i].len);
-		n += 4;
-		if (fields_tail[i].pen) {
-			put32(p + n, fields_tail[i].pen);
-			n += 4;
-		}
-	}
+	for (size_t i = 0; i < N_TAIL; i++)
+		n += put_ie(p + n, &fields_tail[i], fields_tail[i].id);
+	for (size_t i = 0; rich && i < N_RICH; i++)
+		n += put_ie(
+			p + n, &fields_rich[i], fields_rich[i].id ? fields_rich[i].id : icmp_ie);
 	return n;
 }
 
@@ -134,9 +160,10 @@ build_templates(struct ipfix *x)
 {
 	size_t n = 4;
 
-	n += put_template(x->tpl + n, TPL_V4, 8, 12, 4);   /* source/destinationIPv4Address */
-	n += put_template(x->tpl + n, TPL_V6, 27, 28, 16); /* source/destinationIPv6Address */
-	put16(x->tpl, 2);                                  /* template set */
+	/* source/destinationIPv4Address, source/destinationIPv6Address */
+	n += put_template(x->tpl + n, TPL_V4, 8, 12, 4, x->cfg.rich, IE_ICMP_TYPE_CODE_V4);
+	n += put_template(x->tpl + n, TPL_V6, 27, 28, 16, x->cfg.rich, IE_ICMP_TYPE_CODE_V6);
+	put16(x->tpl, 2); /* template set */
 	put16(x->tpl + 2, (uint16_t)n);
 	x->tpl_len = n;
 }
@@ -289,7 +316,7 @@ ipfix_record(struct ft_exporter *e, const struct ft_export_rec *r)
 	const struct ft_flow *f = r->f;
 	int v6 = f->ip_v == 6;
 	uint16_t tpl = v6 ? TPL_V6 : TPL_V4;
-	size_t need = v6 ? REC_V6 : REC_V4;
+	size_t need = (v6 ? REC_V6 : REC_V4) + (x->cfg.rich ? REC_RICH : 0);
 	uint8_t *p;
 
 	if (x->fd < 0 && x->cfg.transport == FT_IPFIX_TCP) {
@@ -331,6 +358,16 @@ ipfix_record(struct ft_exporter *e, const struct ft_export_rec *r)
 	put64(p + 31, r->packets[FT_DIR_SEND]);
 	put64(p + 39, r->octets[FT_DIR_RECV]);
 	put64(p + 47, r->packets[FT_DIR_RECV]);
+	if (x->cfg.rich) {
+		int icmp = f->proto == 1 || f->proto == 58;
+
+		p += 55;
+		put16(p, f->n_vlan > 0 ? f->vlan[0] : 0);
+		put16(p + 2, f->n_vlan > 1 ? f->vlan[1] : 0);
+		put16(p + 4, icmp ? (uint16_t)(f->icmp_type << 8 | f->icmp_code) : 0);
+		p[6] = f->midstream ? 0 : 1;
+		put64(p + 7, f->id);
+	}
 	x->len += need;
 	x->n_recs++;
 }

@@ -132,6 +132,44 @@ if "$FLOWTAP" -r "$T/gen.pcap" --json -W 2 --ipfix "file:$T/out.ipfix" >"$T/file
 else
 	bad "file: flowtap failed: $(head -3 "$T/file.err")"
 fi
+# --ipfix-rich: every record carries its flow's id, VLAN tags, ICMP type and
+# code and direction, as the JSON record of the same id says.
+if "$FLOWTAP" -r "$T/gen.pcap" --json -W 2 --ipfix "file:$T/rich.ipfix" --ipfix-rich >"$T/rich.json" 2>"$T/rich.err"; then
+	ipfixDump -i "$T/rich.ipfix" >"$T/rich.dump" 2>&1
+	python3 - "$T/rich.dump" "$T/rich.json" <<'PY' && ok "file --ipfix-rich: every record's flowId, VLAN ids, icmpTypeCode, biflowDirection and counts equal its JSON record" || bad "file --ipfix-rich: $(tail -3 "$T/rich.dump")"
+import json, re, sys
+recs, cur = [], None
+for line in open(sys.argv[1]):
+    if line.startswith("--- data record"):
+        cur = {}
+        recs.append(cur)
+    elif line.startswith("---") or line.startswith("***"):
+        cur = None
+    elif cur is not None:
+        m = re.match(r"\s*\(([0-9/]+)\)\s+(\w+) : (.*)$", line)
+        if m:
+            cur[m.group(2)] = m.group(3).strip()
+flows = {r["id"]: r for r in map(json.loads, open(sys.argv[2])) if r.get("type") == "flow"}
+assert len(recs) == len(flows) > 1000, (len(recs), len(flows))
+seen = set()
+for r in recs:
+    f = flows[int(r["flowId"])]
+    seen.add(f["id"])
+    vl = f.get("vlan", [])
+    assert int(r["dot1qVlanId"]) == (vl[0] if vl else 0), (r, f)
+    assert int(r["dot1qCustomerVlanId"]) == (vl[1] if len(vl) > 1 else 0), (r, f)
+    icmp = r.get("icmpTypeCodeIPv4", r.get("icmpTypeCodeIPv6"))
+    want = f["icmp_type"] << 8 | f["icmp_code"] if f["proto"] in ("icmp", "icmp6") else 0
+    assert int(icmp) == want, (r, f)
+    assert int(r["biflowDirection"]) == (0 if f.get("midstream") else 1), (r, f)
+    assert int(r["packetDeltaCount"]) == f["send"]["packets"], (r, f)
+    assert int(r["reversePacketDeltaCount"]) == f["recv"]["packets"], (r, f)
+assert seen == set(flows), "flowIds are not the JSON ids"
+assert any(f.get("vlan") for f in flows.values()) and any(f["proto"] == "icmp" for f in flows.values())
+PY
+else
+	bad "file --ipfix-rich: flowtap failed: $(head -3 "$T/rich.err")"
+fi
 if "$FLOWTAP" -r "$T/gen.pcap" --ipfix "file:$T/no/such/dir/x.ipfix" >/dev/null 2>"$T/nofile.err"; then
 	bad "file: an unwritable path did not fail"
 elif grep -q "x.ipfix" "$T/nofile.err"; then

@@ -73,6 +73,10 @@ struct ft_ipfix_config {
 	 * Linux default, is ~150 messages. Default 20000 (~28 MB/s, ~400k flows/s);
 	 * 0: no pacing. */
 	unsigned udp_rate;
+	/** 1: richer templates (VLAN ids, icmpTypeCode, biflowDirection, flowId), for
+	 * collectors that map every RFC 5102/5103 element (YAF/SiLK, libfixbuf's
+	 * tools). 0 (default): the elements nfdump 1.7's nfcapd maps right. */
+	int rich;
 };
 
 /** Redis output settings. */
