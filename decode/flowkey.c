@@ -272,7 +272,7 @@ ft__flow_key_of_frame(
 	default:
 		goto slow;
 	}
-	if (caplen < off)
+	if (caplen <= off) /* (nothing after the link header: and pkt may be NULL) */
 		goto slow;
 	*ip_off = off;
 	if (key_ip(pkt + off, caplen - off, k) == 0)

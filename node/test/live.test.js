@@ -128,7 +128,10 @@ test("live", { skip: why || false }, async (t) => {
         fs.writeFileSync(path.join(www, "big"), Buffer.alloc(3 * 1024 * 1024 + 12345, 98));
         const pcapFile = path.join(TMP, "http.pcap");
         const { FLOWTAP } = require("./helpers");
-        const cap = child(NS_B, [FLOWTAP, "-i", IF_B, "-w", pcapFile, "--immediate-mode", "--stats-interval", "0", "tcp port 8080"], { raw: true });
+        // Its periodic stats records say the capture is open: no request is sent before.
+        const cap = child(NS_B, [FLOWTAP, "-i", IF_B, "-w", pcapFile, "--immediate-mode", "--json", "--no-flows",
+            "--stats-interval", "0.1", "tcp port 8080"]);
+        await until(cap, (ls) => ls.some((x) => x.type === "stats"), "flowtap -w's first stats record");
         const server = "import http.server as h, socket\n" +
             "h.SimpleHTTPRequestHandler.protocol_version = 'HTTP/1.1'\n" +
             "class S(h.ThreadingHTTPServer): address_family = socket.AF_INET6\n" +
