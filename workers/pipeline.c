@@ -518,6 +518,10 @@ ft_pipeline_destroy(struct ft_pipeline *p)
 		ft_pipeline_stop(p);
 		ft_pipeline_wait(p);
 	}
+	/* Start failed before wait: stop the exporters before the workers go
+	 * (an exporter's last stats snapshot reads the workers' counters). */
+	for (unsigned i = 0; i < p->n_exporters; i++)
+		ft__exporter_finish(p->cfg.exporters[i]);
 	if (p->workers != NULL) {
 		for (unsigned i = 0; i < p->n_workers; i++) {
 			ft__tracker_free(p->workers[i].tracker);
@@ -526,10 +530,8 @@ ft_pipeline_destroy(struct ft_pipeline *p)
 		}
 		free(p->workers);
 	}
-	for (unsigned i = 0; i < p->n_exporters; i++) {
-		ft__exporter_finish(p->cfg.exporters[i]); /* start failed before wait */
+	for (unsigned i = 0; i < p->n_exporters; i++)
 		ft_exporter_free(p->cfg.exporters[i]);
-	}
 	ft__defrag_free(p->defrag);
 	ft__writer_close(p->wr);
 	ft__source_close(p->src);
