@@ -37,26 +37,7 @@ done
 . "$HERE/netns.sh"
 ft_netns_up http || exit $?
 
-WORK=$(mktemp -d)
-# The whole test is bounded: a watchdog ends it after 60 s. (Its sleep is
-# killed with it, so it does not hold ctest's output pipe open.)
-(
-	trap 'kill "$s" 2>/dev/null; exit 0' TERM
-	sleep 60 &
-	s=$!
-	wait "$s" && echo "e2e_netns_http: timed out" >&2 && kill -TERM $$
-) &
-WATCHDOG=$!
-cleanup() {
-	kill "$WATCHDOG" 2>/dev/null
-	ft_netns_down # also kills what runs in the namespaces
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-fail() { echo "e2e_netns_http: FAIL: $*" >&2; exit 1; }
-NSA() { ip netns exec "$FT_NS_A" "$@"; }
-NSB() { ip netns exec "$FT_NS_B" "$@"; }
+ft_netns_bounded e2e_netns_http 60
 
 # The files to serve.
 mkdir -p "$WORK/www"

@@ -42,24 +42,7 @@ done
 . "$HERE/netns.sh"
 ft_netns_up ipf || exit $?
 
-WORK=$(mktemp -d)
-(
-	trap 'kill "$s" 2>/dev/null; exit 0' TERM
-	sleep 60 &
-	s=$!
-	wait "$s" && echo "e2e_netns_ipflows: timed out" >&2 && kill -TERM $$
-) &
-WATCHDOG=$!
-cleanup() {
-	kill "$WATCHDOG" 2>/dev/null
-	ft_netns_down # also kills what runs in the namespaces
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-fail() { echo "e2e_netns_ipflows: FAIL: $*" >&2; exit 1; }
-NSA() { ip netns exec "$FT_NS_A" "$@"; }
-NSB() { ip netns exec "$FT_NS_B" "$@"; }
+ft_netns_bounded e2e_netns_ipflows 60
 
 cat >"$WORK/server.py" <<'PY'
 # UDP: port 9000 answers n bytes with n + 7; port 9001 only reads. Every

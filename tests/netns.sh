@@ -47,6 +47,32 @@ ft_netns_up() {
 	return 1
 }
 
+# ft_netns_bounded NAME SECS: after ft_netns_up, a test's own frame: a work
+# directory $WORK; a watchdog that ends the test (SIGTERM to it) after SECS,
+# its sleep killed with it so that it does not hold ctest's output pipe open;
+# an EXIT trap that stops the watchdog, removes both namespaces (and what runs
+# in them) and $WORK; fail MSG; NSA/NSB CMD... run CMD on host A or B.
+ft_netns_bounded() {
+	FT_TEST_NAME=$1
+	WORK=$(mktemp -d)
+	(
+		trap 'kill "$s" 2>/dev/null; exit 0' TERM
+		sleep "$2" &
+		s=$!
+		wait "$s" && echo "$FT_TEST_NAME: timed out" >&2 && kill -TERM $$
+	) &
+	FT_WATCHDOG=$!
+	trap ft_netns_cleanup EXIT
+}
+ft_netns_cleanup() {
+	kill "$FT_WATCHDOG" 2>/dev/null
+	ft_netns_down
+	rm -rf "$WORK"
+}
+fail() { echo "$FT_TEST_NAME: FAIL: $*" >&2; exit 1; }
+NSA() { ip netns exec "$FT_NS_A" "$@"; }
+NSB() { ip netns exec "$FT_NS_B" "$@"; }
+
 ft_netns_down() {
 	[ -n "${FT_NS_A:-}" ] && ip netns pids "$FT_NS_A" 2>/dev/null | xargs -r kill 2>/dev/null
 	[ -n "${FT_NS_B:-}" ] && ip netns pids "$FT_NS_B" 2>/dev/null | xargs -r kill 2>/dev/null
