@@ -37,7 +37,7 @@ timeout_of(const struct ft_tracker *t, enum lru_class c)
 void
 ft__q_push(struct ft_tracker *t, struct flow *f)
 {
-	uint32_t me = (uint32_t)(f - t->flows) + 1;
+	uint32_t me = ft__pos1(t, f);
 
 	if (f->in_q)
 		return;

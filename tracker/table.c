@@ -15,16 +15,17 @@ static void
 lru_unlink(struct ft_tracker *t, struct flow *f)
 {
 	struct lru *l = &t->lru[f->lru];
+	struct flow *prev = ft__q_at(t, f->l_prev), *next = ft__q_at(t, f->l_next);
 
-	if (f->prev != NULL)
-		f->prev->next = f->next;
+	if (prev != NULL)
+		prev->l_next = f->l_next;
 	else
-		l->head = f->next;
-	if (f->next != NULL)
-		f->next->prev = f->prev;
+		l->head = next;
+	if (next != NULL)
+		next->l_prev = f->l_prev;
 	else
-		l->tail = f->prev;
-	f->prev = f->next = NULL;
+		l->tail = prev;
+	f->l_prev = f->l_next = 0;
 }
 
 /*
@@ -37,20 +38,22 @@ static void
 lru_push(struct ft_tracker *t, struct flow *f, enum lru_class c, uint64_t queued_ns)
 {
 	struct lru *l = &t->lru[c];
-	struct flow *p = l->tail;
+	struct flow *p = l->tail, *next;
+	uint32_t me = ft__pos1(t, f);
 
 	for (int steps = 0; p != NULL && p->queued_ns > queued_ns && steps < 64; steps++)
-		p = p->prev;
+		p = ft__q_at(t, p->l_prev);
 	f->lru = (uint8_t)c;
 	f->queued_ns = queued_ns;
-	f->prev = p;
-	f->next = p != NULL ? p->next : l->head;
-	if (f->next != NULL)
-		f->next->prev = f;
+	next = p != NULL ? ft__q_at(t, p->l_next) : l->head;
+	f->l_prev = ft__pos1(t, p);
+	f->l_next = ft__pos1(t, next);
+	if (next != NULL)
+		next->l_prev = me;
 	else
 		l->tail = f;
 	if (p != NULL)
-		p->next = f;
+		p->l_next = me;
 	else
 		l->head = f;
 }

@@ -106,18 +106,18 @@ struct seg {
 	uint8_t data[SEG_DATA];
 };
 
-/* One direction's reassembly and ACK-latency state. */
+/* One direction's reassembly and ACK-latency state (64 bytes: no holes). */
 struct half {
 	uint32_t next; /* next byte expected */
 	uint32_t isn;
 	uint32_t fin_seq;   /* sequence number of the FIN */
 	uint32_t probe_end; /* data up to here awaits an ACK (latency sample) */
 	uint64_t probe_ns;
-	uint32_t high;    /* end of the highest segment seen (bounds what an ACK may give up) */
-	struct seg *held; /* out-of-order segments, sorted */
+	uint32_t high; /* end of the highest segment seen (bounds what an ACK may give up) */
 	uint32_t held_bytes;
 	uint32_t ack_hi;  /* the other side acknowledged up to here (valid while hole) */
 	uint32_t ack_max; /* the highest plausible ACK of this side's bytes (if have_ack) */
+	struct seg *held; /* out-of-order segments, sorted */
 	uint64_t hole_ns; /* when an ACK first passed next: the hole's window runs from it */
 	uint8_t have_next, syn, syn_acked, fin, fin_acked, probe, hole, have_ack;
 };
@@ -128,28 +128,35 @@ struct flow {
 	struct ft_flow_key key;
 	struct ft_flow pub; /* what consumers see */
 	uint32_t hash;      /* ft__flow_key_hash(&key) */
+	uint32_t rst_end;   /* closing by RST: its sender had sent up to here */
 	uint64_t queued_ns; /* when it was (re)queued on its LRU list */
-	struct rcu_head rcu;
-	struct cds_lfs_node free_node;
+	/* A removed session waits out its grace period on rcu; once the callback
+	 * runs liburcu is done with it (as with free()), and it goes on the free
+	 * stack through free_node: never both at once. */
+	union {
+		struct rcu_head rcu;
+		struct cds_lfs_node free_node;
+	};
 	struct ft_tracker *t;
-	struct flow *prev, *next; /* LRU list */
-	uint8_t lru;
-	uint8_t started, ended, in_table;
-	uint8_t ipflow;          /* tracked by ipflow.c (not TCP's state machine) */
 	uint64_t syn_ns;         /* the first SYN: connect time counts from it */
 	uint64_t last_syn_ns;    /* the last SYN: RTT counts from it (a retry restarts it) */
 	uint64_t close_ns;       /* when the FIN close or the RST was seen (closing) */
+	uint32_t l_prev, l_next; /* LRU list links: pool position + 1, 0 = none */
 	uint32_t q_prev, q_next; /* pending queue links: pool position + 1, 0 = none */
-	uint32_t rst_end;        /* closing by RST: its sender had sent up to here */
-	uint8_t closing;         /* enum ft_close the session ends with once its window is over */
-	uint8_t rst_dir, in_q;
 	/* Port reuse while the old connection is still closing: the new session
 	 * takes the index, the old one (superseded) finishes within its window,
 	 * and packets go to the one whose sequence space they fit. */
-	uint8_t superseded, in_index;
 	uint32_t old, succ; /* pool position + 1 of the one it superseded / that superseded it */
+	uint8_t lru;
+	uint8_t started, ended, in_table;
+	uint8_t ipflow;  /* tracked by ipflow.c (not TCP's state machine) */
+	uint8_t closing; /* enum ft_close the session ends with once its window is over */
+	uint8_t rst_dir, in_q;
+	uint8_t superseded, in_index;
 	struct half h[2];
 };
+/* Nine cache lines: what a session costs in the pool (README "Memory"). */
+_Static_assert(sizeof(struct flow) == 576, "struct flow grew past nine cache lines");
 
 struct lru {
 	struct flow *head, *tail;
@@ -248,10 +255,17 @@ ft__emit(struct ft_tracker *t, struct flow *f, enum ft_flow_event_type type, enu
 	return rc;
 }
 
+/* Links between sessions are pool positions + 1 (0: none), 4 bytes, not 8. */
 static inline struct flow *
 ft__q_at(struct ft_tracker *t, uint32_t pos1)
 {
 	return pos1 != 0 ? &t->flows[pos1 - 1] : NULL;
+}
+
+static inline uint32_t
+ft__pos1(const struct ft_tracker *t, const struct flow *f)
+{
+	return f != NULL ? (uint32_t)(f - t->flows) + 1 : 0;
 }
 
 static inline void
