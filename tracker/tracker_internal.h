@@ -155,7 +155,7 @@ struct flow {
 	uint8_t superseded, in_index;
 	struct half h[2];
 };
-/* Nine cache lines: what a session costs in the pool (README "Memory"). */
+/* Nine cache lines: what a session costs in the pool (README "Performance"). */
 _Static_assert(sizeof(struct flow) == 576, "struct flow grew past nine cache lines");
 
 struct lru {
