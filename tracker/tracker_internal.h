@@ -152,7 +152,7 @@ struct flow {
 	uint8_t ipflow;  /* tracked by ipflow.c (not TCP's state machine) */
 	uint8_t closing; /* enum ft_close the session ends with once its window is over */
 	uint8_t rst_dir, in_q;
-	uint8_t superseded, in_index;
+	uint8_t superseded, in_index; /* port reuse (old, succ above) */
 	struct half h[2];
 };
 /* Nine cache lines: what a session costs in the pool (README "Performance"). */
