@@ -9,12 +9,15 @@ UDP conversation (address and port pair) flowtap must have one flow whose
 packets each way equal tshark's frames each way (tshark's A is the sender
 of the conversation's first frame, as flowtap's src). ICMP flows are summed
 per address pair (flowtap splits echo exchanges by identifier, tshark
-does not) and compared the same way. Exit 0 when all agree, 1 otherwise.
+does not) and compared the same way. A UDP conversation that flowtap's idle
+timeout split into flows is summed over them. Exit 0 when all agree, 1 otherwise.
 """
 import ipaddress
 import json
 import sys
 from collections import defaultdict
+
+UDP_TIMEOUT = 60  # flowtap's default --timeout-udp, in seconds
 
 def split_ep(s, ports):
     if not ports:
@@ -41,20 +44,30 @@ def conv_rows(path, ports):
 def main():
     ft, conv_udp, conv_icmp, label = sys.argv[1:5]
     errors = []
-    udp, icmp = {}, defaultdict(lambda: [0, 0])
-    for line in open(ft):
-        r = json.loads(line)
-        if r.get("type") != "flow":
-            continue
+    udp, udp_last, icmp = {}, {}, defaultdict(lambda: [0, 0])
+    flows = [json.loads(line) for line in open(ft)]
+    flows = sorted((r for r in flows if r.get("type") == "flow"), key=lambda r: r["first"])
+    for r in flows:
         src, dst = ipaddress.ip_address(r["src"]), ipaddress.ip_address(r["dst"])
         if r["proto"] == "udp":
             k = ((src, r["sport"]), (dst, r["dport"]))
-            if k in udp:
-                errors.append(f"two UDP flows for {k}")
-            udp[k] = [r["send"]["packets"], r["recv"]["packets"]]
+            sr = [r["send"]["packets"], r["recv"]["packets"]]
+            # tshark has no timeouts: the flows flowtap's idle timeout split
+            # (the next one starts UDP_TIMEOUT or more after the last ended)
+            # are one conversation. Closer than that, two flows are a bug.
+            kk = k if k in udp else (k[1], k[0]) if (k[1], k[0]) in udp else None
+            if kk is None:
+                udp[k], udp_last[k] = sr, r["last"]
+                continue
+            if r["first"] - udp_last[kk] < UDP_TIMEOUT:
+                errors.append(f"two UDP flows for {k} less than {UDP_TIMEOUT} s apart")
+            if kk != k:
+                sr.reverse()
+            udp[kk] = [udp[kk][0] + sr[0], udp[kk][1] + sr[1]]
+            udp_last[kk] = max(udp_last[kk], r["last"])
         elif r["proto"] in ("icmp", "icmp6"):
             # By address pair, in the direction it was first seen.
-            if (dst, src) in icmp:
+            if (dst, src) in icmp and dst != src:
                 c = icmp[(dst, src)]
                 c[1] += r["send"]["packets"]
                 c[0] += r["recv"]["packets"]

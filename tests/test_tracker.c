@@ -1143,6 +1143,50 @@ test_ooo_flow_cap(void **state)
 	tt_close(&t);
 }
 
+/*
+ * A loss before the tap: the data after the hole overflows the buffer, the
+ * hole is given up for want of it, then the retransmission comes. Its bytes
+ * count (and are no longer missed), whole or in parts, one split among them:
+ * the record is what a bigger buffer would have given. The stream has moved
+ * on: the late data is a RETRANSMIT, not delivered again.
+ */
+static void
+test_ooo_cap_refill(void **state)
+{
+	struct tt t;
+	struct conn c;
+	struct ft_tracker_config cfg = cfg_default();
+	const struct ft_flow *f;
+	static const uint32_t seen[] = {0, 100, 300, 800};
+
+	(void)state;
+	cfg.ooo_flow_bytes = 250;
+	tt_open(&t, &cfg);
+	conn_init(&c, 0, 0);
+	hs(&t, &c);
+	dat(&t, &c, 0, 0, 100);
+	dat(&t, &c, 0, 300, 100); /* [100,300) lost before the tap */
+	dat(&t, &c, 0, 400, 100);
+	dat(&t, &c, 0, 500, 100); /* 300 > 250: [100,300) given up */
+	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_GAP), 1);
+	assert_int_equal(t.rec->s[0].gap[0], 200);
+	dat(&t, &c, 0, 600, 100);
+	dat(&t, &c, 0, 150, 50); /* the retransmissions, the middle one first */
+	dat(&t, &c, 0, 100, 50);
+	dat(&t, &c, 0, 200, 100);
+	dat(&t, &c, 0, 100, 200); /* once more: nothing new */
+	dat(&t, &c, 0, 700, 100);
+	assert_int_equal(ft__tracker_flush(t.tr, FT_CLOSE_EOF, t.now), 0);
+	check_order(t.rec, 1);
+	f = end_flow(t.rec, 0);
+	assert_int_equal(f->dir[0].bytes, 800);
+	assert_int_equal(f->dir[0].missed, 0);
+	assert_int_equal(f->dir[0].retransmits, 4);
+	assert_stream(t.rec, 0, 0, 0, seen, 2);
+	assert_int_equal(t.rec->s[0].gap[0], 200);
+	tt_close(&t);
+}
+
 /* A per-tracker cap (ooo_bytes) shared by sessions: whatever is done, bytes stay consistent. */
 static void
 test_ooo_tracker_cap(void **state)
@@ -2603,6 +2647,62 @@ test_udp_timeout(void **state)
 	tt_close(&t);
 }
 
+/*
+ * A packet after its flow's idle timeout starts a new flow whether or not a
+ * tick ran in between (a file's batching decides that): UDP after 61 s, a TCP
+ * session after 301 s, a lingering closed one after 31 s.
+ */
+static void
+test_timeout_without_tick(void **state)
+{
+	for (int ticked = 0; ticked < 2; ticked++) {
+		struct tt t;
+		struct conn u, c, k;
+		struct ft_tracker_config cfg = cfg_default();
+		uint64_t t0;
+
+		(void)state;
+		init_streams();
+		cfg.timeout_udp_ns = 60 * SEC;
+		tt_open(&t, &cfg);
+		conn_init(&u, 2, 0);
+		conn_init(&c, 0, 0);
+		conn_init(&k, 1, 0);
+		tx_udp(&t, &u, 0, 0, 40);
+		hs(&t, &c);
+		dat(&t, &c, 0, 0, 100);
+		hs(&t, &k);
+		close_fin(&t, &k);
+		t0 = t.now;
+		assert_int_equal(t.rec->ns, 3);
+		t.now = t0 + 59 * SEC;
+		tx_udp(&t, &u, 1, 0, 10); /* 59 s: the same flow */
+		assert_int_equal(t.rec->ns, 3);
+		t.now += 61 * SEC;
+		if (ticked)
+			assert_int_equal(ft__tracker_tick(t.tr, t.now - 1), 0);
+		tx_udp(&t, &u, 0, 0, 10); /* 61 s after the last: a new one */
+		assert_int_equal(t.rec->ns, 4);
+		assert_int_equal(end_flow(t.rec, 0)->close, FT_CLOSE_TIMEOUT);
+		assert_int_equal(end_flow(t.rec, 0)->dir[FT_DIR_SEND].packets, 1);
+		assert_int_equal(end_flow(t.rec, 0)->dir[FT_DIR_RECV].packets, 1);
+		ack(&t, &k, 0); /* 120 s after its close: a new session, mid-stream */
+		assert_int_equal(t.rec->ns, 5);
+		assert_int_equal(t.rec->ev[t.rec->nev - 1].f.midstream, 1);
+		t.now = t0 + 301 * SEC;
+		if (ticked)
+			assert_int_equal(ft__tracker_tick(t.tr, t.now - 1), 0);
+		ack(&t, &c, 1); /* 301 s idle: the session timed out */
+		assert_int_equal(t.rec->ns, 6);
+		assert_int_equal(end_flow(t.rec, 1)->close, FT_CLOSE_TIMEOUT);
+		assert_int_equal(end_flow(t.rec, 1)->dir[FT_DIR_SEND].bytes, 100);
+		assert_int_equal(t.rec->ev[t.rec->nev - 1].f.midstream, 1);
+		assert_int_equal(ft__tracker_flush(t.tr, FT_CLOSE_EOF, t.now), 0);
+		check_order(t.rec, 1);
+		tt_close(&t);
+	}
+}
+
 static void
 test_icmp_echo(void **state)
 {
@@ -3210,6 +3310,7 @@ main(void)
 		cmocka_unit_test(test_hole_at_close),
 		cmocka_unit_test(test_hole_at_rst),
 		cmocka_unit_test(test_ooo_flow_cap),
+		cmocka_unit_test(test_ooo_cap_refill),
 		cmocka_unit_test(test_ooo_tracker_cap),
 		cmocka_unit_test(test_ooo_cap_middle),
 		cmocka_unit_test(test_syn_retry_after_synack),
@@ -3244,6 +3345,7 @@ main(void)
 		cmocka_unit_test(test_community_id_vectors),
 		cmocka_unit_test(test_udp_flow),
 		cmocka_unit_test(test_udp_timeout),
+		cmocka_unit_test(test_timeout_without_tick),
 		cmocka_unit_test(test_icmp_echo),
 		cmocka_unit_test(test_other_proto),
 		cmocka_unit_test(test_ip_eviction),

@@ -34,6 +34,7 @@ ft__end_flow(struct ft_tracker *t, struct flow *f, enum ft_close why)
 		if (f->h[d].hole)
 			ft__give_up_acked(t, f, d);
 		ft__flush_held(t, f, d);
+		ft__skipped_free(t, &f->h[d]); /* what comes after the END does not count */
 	}
 	/* A close (or a superseded session) that waited out its window ended
 	 * with its last packet. */

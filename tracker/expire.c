@@ -137,6 +137,67 @@ ft__run_queue(struct ft_tracker *t)
 		settle(t, f);
 	}
 }
+/* Whether time ns is at least to before the clock. */
+static inline int
+over(const struct ft_tracker *t, uint64_t ns, uint64_t to)
+{
+	return ns <= t->now_ns && t->now_ns - ns >= to;
+}
+
+/* f's idle time is over: it ends as a timeout (removed, or moved to the
+ * closed list when both FINs were seen), or, lingering closed, it leaves. */
+static void
+time_out(struct ft_tracker *t, struct flow *f)
+{
+	if (f->lru == LRU_CLOSED)
+		ft__remove_flow(t, f);
+	else
+		ft__end_flow(t, f, ft__close_reason(f, FT_CLOSE_TIMEOUT));
+}
+
+/*
+ * What a file yields must not depend on how its frames were batched: the
+ * lists are swept when the packet clock has moved FT_SWEEP_NS since the last
+ * sweep (a function of the packets alone; a live worker on a quiet link also
+ * ticks by the clock), and a packet that finds its session idle past its
+ * timeout, by its own time, ends it there: a packet after a long silence
+ * starts a new flow, exactly at the timeout, whenever the sweep comes.
+ */
+struct flow *
+ft__expire_idle(struct ft_tracker *t, struct flow *f, uint64_t ts_ns)
+{
+	uint64_t ev_ns = t->ev_ns;
+
+	if (f == NULL || f->pub.last_ns > ts_ns ||
+		ts_ns - f->pub.last_ns < timeout_of(t, (enum lru_class)f->lru))
+		return f;
+	t->ev_ns = t->now_ns; /* as a sweep would have stamped it */
+	time_out(t, f);
+	t->ev_ns = ev_ns;
+	return f->in_table ? f : NULL; /* (f is freed after a grace period, not before) */
+}
+
+void
+ft__sweep(struct ft_tracker *t)
+{
+	uint64_t ev_ns = t->ev_ns;
+
+	t->ev_ns = t->now_ns;
+	t->sweep_ns = t->now_ns + FT_SWEEP_NS;
+	for (int c = 0; c < LRU__N; c++) {
+		uint64_t to = timeout_of(t, (enum lru_class)c);
+		struct flow *f;
+
+		while ((f = t->lru[c].head) != NULL && over(t, f->queued_ns, to)) {
+			if (!over(t, f->pub.last_ns, to))
+				ft__lru_requeue(t, f); /* touched since: look again later */
+			else                           /* leaves this list */
+				time_out(t, f);
+		}
+	}
+	t->ev_ns = ev_ns;
+}
+
 int
 ft__tracker_tick(struct ft_tracker *t, uint64_t now_ns)
 {
@@ -144,20 +205,7 @@ ft__tracker_tick(struct ft_tracker *t, uint64_t now_ns)
 		t->now_ns = now_ns;
 	t->ev_ns = t->now_ns;
 	ft__run_queue(t);
-	for (int c = 0; c < LRU__N; c++) {
-		uint64_t to = timeout_of(t, (enum lru_class)c);
-		struct flow *f;
-
-		while ((f = t->lru[c].head) != NULL && f->queued_ns <= t->now_ns &&
-			t->now_ns - f->queued_ns >= to) {
-			if (f->pub.last_ns > t->now_ns || t->now_ns - f->pub.last_ns < to)
-				ft__lru_requeue(t, f); /* touched since: look again later */
-			else if (c == LRU_CLOSED)
-				ft__remove_flow(t, f);
-			else /* ends and leaves this list (removed, or moved to the closed list) */
-				ft__end_flow(t, f, ft__close_reason(f, FT_CLOSE_TIMEOUT));
-		}
-	}
+	ft__sweep(t);
 	return t->cb_failed ? t->cb_rc : 0;
 }
 

@@ -35,7 +35,7 @@ ft__ip_packet(struct ft_tracker *t, const struct ft_packet *pkt, const struct ft
 	uint32_t hash)
 {
 	const struct ft_decoded *d = pkt->dec;
-	struct flow *f = ft__index_find(t, k, hash);
+	struct flow *f = ft__expire_idle(t, ft__index_find(t, k, hash), pkt->ts_ns);
 	uint32_t hdr = (uint32_t)d->ip.hlen + d->ip.ext_len;
 	uint32_t payload = d->ip.len > hdr ? d->ip.len - hdr : 0;
 	int dir;

@@ -26,15 +26,137 @@ ft__give_up(struct ft_tracker *t, struct flow *f, int d, uint32_t len)
 	h->next += len;
 }
 
-/* Give up the first hole: everything up to the first held segment is missed. */
+/* ---------- holes given up for want of buffer ----------
+ *
+ * A hole given up because the session's reorder buffer was full, not because
+ * an ACK passed it, may still fill: after a loss before the tap, the
+ * retransmission comes as late as the sender's timers make it, and a fast
+ * sender's window holds more than the buffer. Its range is remembered (up to
+ * SKIP_MAX ranges a direction, in seg nodes, while there are any), so that
+ * when its data comes, behind next, it counts in bytes and no longer as
+ * missed: what a session counts does not depend on the buffer's size. The
+ * stream has moved on: the data is not delivered (a RETRANSMIT event is).
+ */
+#define SKIP_MAX 8
+
+static inline struct seg *
+skip_at(struct ft_tracker *t, uint32_t pos1)
+{
+	return pos1 != 0 ? &t->segs[pos1 - 1] : NULL;
+}
+
+static inline uint32_t
+skip_pos1(struct ft_tracker *t, const struct seg *s)
+{
+	return s != NULL ? (uint32_t)(s - t->segs) + 1 : 0;
+}
+
 void
-ft__give_up_first_hole(struct ft_tracker *t, struct flow *f, int d)
+ft__give_up_full(struct ft_tracker *t, struct flow *f, int d, uint32_t len)
+{
+	struct half *h = &f->h[d];
+	struct seg *s, *last = NULL, *n;
+	uint32_t seq = h->next;
+	unsigned k = 0;
+
+	ft__give_up(t, f, d, len);
+	for (s = skip_at(t, h->skipped); s != NULL; s = s->next, k++)
+		last = s;
+	if (last != NULL && last->seq + last->len == seq) {
+		last->len += len;
+		return;
+	}
+	if (len == 0 || k >= SKIP_MAX || (n = seg_alloc(t)) == NULL)
+		return; /* missed for good */
+	n->seq = seq;
+	n->len = len;
+	n->cut = 0;
+	n->next = NULL;
+	if (last != NULL)
+		last->next = n;
+	else
+		h->skipped = skip_pos1(t, n);
+}
+
+/* [seq, seq+len) came again, behind next: what of it was given up for want
+ * of buffer was sent after all. */
+void
+ft__refill(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, uint32_t len)
+{
+	struct half *h = &f->h[d];
+	struct ft_flow_dir *fd = &f->pub.dir[d];
+	struct seg *s = skip_at(t, h->skipped), *prev = NULL, *next, *r;
+	uint32_t end = seq + len, got = 0;
+
+	for (; s != NULL; s = next) {
+		uint32_t s_end = s->seq + s->len;
+		uint32_t lo = SEQ_LT(s->seq, seq) ? seq : s->seq;
+		uint32_t hi = SEQ_LT(end, s_end) ? end : s_end;
+
+		next = s->next;
+		if (!SEQ_LT(lo, hi)) {
+			prev = s;
+			continue;
+		}
+		got += hi - lo;
+		if (lo == s->seq && hi == s_end) { /* all of it: unlink */
+			if (prev != NULL)
+				prev->next = next;
+			else
+				h->skipped = skip_pos1(t, next);
+			ft__seg_free(t, s);
+			continue;
+		}
+		if (lo == s->seq) {
+			s->seq = hi;
+			s->len = s_end - hi;
+		} else if (hi == s_end) {
+			s->len = lo - s->seq;
+		} else {
+			/* The middle: split (without a node, the right part stays missed). */
+			s->len = lo - s->seq;
+			if ((r = seg_alloc(t)) != NULL) {
+				r->seq = hi;
+				r->len = s_end - hi;
+				r->cut = 0;
+				r->next = next;
+				s->next = r;
+				s = r;
+			}
+		}
+		prev = s;
+	}
+	if (got > 0) {
+		FT_PUB_ADD(fd->bytes, got);
+		FT_PUB_SET(fd->missed, FT_PUB_GET(fd->missed) - got);
+	}
+}
+
+void
+ft__skipped_free(struct ft_tracker *t, struct half *h)
+{
+	struct seg *s = skip_at(t, h->skipped), *n;
+
+	for (; s != NULL; s = n) {
+		n = s->next;
+		ft__seg_free(t, s);
+	}
+	h->skipped = 0;
+}
+
+/* Give up the first hole: everything up to the first held segment is missed
+ * (full: for want of buffer). */
+void
+ft__give_up_first_hole(struct ft_tracker *t, struct flow *f, int d, int full)
 {
 	struct half *h = &f->h[d];
 
 	if (h->held == NULL)
 		return;
-	ft__give_up(t, f, d, h->held->seq - h->next);
+	if (full)
+		ft__give_up_full(t, f, d, h->held->seq - h->next);
+	else
+		ft__give_up(t, f, d, h->held->seq - h->next);
 	ft__drain(t, f, d);
 }
 
@@ -42,7 +164,7 @@ void
 ft__flush_held(struct ft_tracker *t, struct flow *f, int d)
 {
 	while (f->h[d].held != NULL)
-		ft__give_up_first_hole(t, f, d);
+		ft__give_up_first_hole(t, f, d, 0);
 }
 
 /*

@@ -164,6 +164,7 @@ ft__remove_flow(struct ft_tracker *t, struct flow *f)
 	lru_unlink(t, f);
 	ft__q_del(t, f);
 	for (int d = 0; d < 2; d++) {
+		ft__skipped_free(t, &f->h[d]);
 		for (s = f->h[d].held; s != NULL; s = n) {
 			n = s->next;
 			ft__seg_free(t, s);

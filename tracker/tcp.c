@@ -194,6 +194,7 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 					h->isn = seq;
 					h->next = seq + 1;
 					h->high = seq + 1;
+					ft__skipped_free(t, h);
 				}
 			} else if (d == FT_DIR_RECV && f->pub.state == FT_TCP_SYN_SENT) {
 				/* Simultaneous open (RFC 9293 3.5, figure 7). */
@@ -220,6 +221,7 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 				h->next = seq + 1;
 				h->high = seq + 1;
 				h->have_next = 1;
+				ft__skipped_free(t, h);
 			}
 		}
 		syn_options(f, d, tcp);
@@ -383,11 +385,13 @@ ft__tracker_packet_key(struct ft_tracker *t, const struct ft_packet *pkt,
 		t->now_ns = pkt->ts_ns;
 	if (t->q_head_due <= t->now_ns)
 		ft__run_queue(t);
+	if (t->now_ns >= t->sweep_ns)
+		ft__sweep(t);
 	if (ft__is_ipflow(d)) {
 		ft__ip_packet(t, pkt, key, hash);
 		return t->cb_failed ? t->cb_rc : 0;
 	}
-	f = ft__index_find(t, key, hash);
+	f = ft__expire_idle(t, ft__index_find(t, key, hash), pkt->ts_ns);
 	syn_only = (d->tcp.flags & (FT_TCP_SYN | FT_TCP_ACK | FT_TCP_RST)) == FT_TCP_SYN;
 	synack = (d->tcp.flags & (FT_TCP_SYN | FT_TCP_ACK | FT_TCP_RST)) ==
 		 (FT_TCP_SYN | FT_TCP_ACK);

@@ -119,7 +119,10 @@ struct half {
 	uint32_t ack_max; /* the highest plausible ACK of this side's bytes (if have_ack) */
 	struct seg *held; /* out-of-order segments, sorted */
 	uint64_t hole_ns; /* when an ACK first passed next: the hole's window runs from it */
-	uint8_t have_next, syn, syn_acked, fin, fin_acked, probe, hole, have_ack;
+	uint32_t
+		skipped; /* holes given up for want of buffer: seg pool position + 1 of the first */
+	uint8_t have_next : 1, syn : 1, syn_acked : 1, fin : 1, fin_acked : 1, probe : 1, hole : 1,
+		have_ack : 1;
 };
 
 struct flow {
@@ -185,8 +188,10 @@ struct ft_tracker {
 	uint64_t next_id;
 	uint32_t in_table; /* sessions in the table, lingering ones included */
 	uint64_t now_ns;   /* expiry clock: the latest packet time, or the live clock */
-	uint64_t ev_ns;    /* time of what is being processed: the packet's, or now_ns */
-	int cb_failed;     /* a callback returned non-zero: no more callbacks */
+	uint64_t
+		sweep_ns; /* the next look at the LRU lists for idle sessions (FT_SWEEP_NS apart) */
+	uint64_t ev_ns;   /* time of what is being processed: the packet's, or now_ns */
+	int cb_failed;    /* a callback returned non-zero: no more callbacks */
 	int cb_rc;
 	/* Counters (single writer, read relaxed). */
 	_Alignas(64) _Atomic uint64_t active, evicted, untracked, ooo_dropped, rst_ignored;
@@ -204,7 +209,12 @@ struct flow *ft__new_flow(struct ft_tracker *t, const struct ft_packet *pkt,
 
 /* ---------- reasm.c ---------- */
 void ft__give_up(struct ft_tracker *t, struct flow *f, int d, uint32_t len);
-void ft__give_up_first_hole(struct ft_tracker *t, struct flow *f, int d);
+/* The same, for want of buffer: the range is remembered, as its data may come later. */
+void ft__give_up_full(struct ft_tracker *t, struct flow *f, int d, uint32_t len);
+void ft__refill(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, uint32_t len);
+/* Forget h's remembered ranges (its session ended, or its sequence space restarted). */
+void ft__skipped_free(struct ft_tracker *t, struct half *h);
+void ft__give_up_first_hole(struct ft_tracker *t, struct flow *f, int d, int full);
 void ft__flush_held(struct ft_tracker *t, struct flow *f, int d);
 int64_t ft__hold(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uint8_t *data,
 	uint32_t len, int cut);
@@ -228,6 +238,13 @@ void ft__q_del(struct ft_tracker *t, struct flow *f);
 uint64_t ft__due_ns(const struct ft_tracker *t, const struct flow *f);
 void ft__close_later(struct ft_tracker *t, struct flow *f, enum ft_close why);
 void ft__run_queue(struct ft_tracker *t);
+/* Packet time between two looks at the LRU lists for idle sessions. */
+#define FT_SWEEP_NS 1000000000ull
+/* End (or, lingering, remove) the sessions idle past their timeout by now_ns. */
+void ft__sweep(struct ft_tracker *t);
+/* f as a packet of time ts_ns finds it: a session idle that long past its
+ * timeout has ended (a timeout) or, lingering, left; NULL when it is gone. */
+struct flow *ft__expire_idle(struct ft_tracker *t, struct flow *f, uint64_t ts_ns);
 
 /* ---------- hot helpers (inline) ---------- */
 
@@ -409,11 +426,16 @@ ft__segment(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uin
 	if (SEQ_LT(h->high, end))
 		h->high = end;
 	if (SEQ_LEQ(end, h->next)) {
+		if (h->skipped != 0)
+			ft__refill(t, f, d, seq, len + cut);
 		ft__retransmit(t, f, d, seq, len + cut);
 		return;
 	}
 	if (SEQ_LT(seq, h->next)) {
 		uint32_t skip = h->next - seq;
+
+		if (h->skipped != 0)
+			ft__refill(t, f, d, seq, skip);
 
 		if (skip >= len) { /* only some of the cut part is new */
 			cut -= skip - len;
@@ -452,9 +474,9 @@ ft__segment(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uin
 		/* Out of buffer: give holes up until this segment fits. */
 		FT_CTR_ADD(t->ooo_dropped, 1);
 		while (h->held != NULL && SEQ_LT(h->held->seq, seq))
-			ft__give_up_first_hole(t, f, d); /* only holes before this segment */
+			ft__give_up_first_hole(t, f, d, 1); /* only holes before this segment */
 		if (SEQ_LT(h->next, seq))
-			ft__give_up(t, f, d, seq - h->next);
+			ft__give_up_full(t, f, d, seq - h->next);
 		/* What of it is still ahead of next (some may have come from what was held). */
 		if (SEQ_LT(h->next, seq + len))
 			ft__deliver(t, f, d, h->next, data + (h->next - seq), seq + len - h->next);
