@@ -59,10 +59,10 @@ tsan)
 	(cd build-tsan && FT_SANITIZED=1 ctest --output-on-failure -L threaded)
 	;;
 fuzz)
-	stage "decoder and defragmenter fuzz smoke (${FUZZ_SECONDS}s each)"
+	stage "decoder, defragmenter and tracker fuzz smoke (${FUZZ_SECONDS}s each)"
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DFT_BUILD_FUZZ=ON \
 		-DFT_BUILD_TESTS=OFF -DFT_SANITIZE="address;undefined" >/dev/null
-	cmake --build build-fuzz -j "$JOBS" --target fuzz_decode fuzz_defrag
+	cmake --build build-fuzz -j "$JOBS" --target fuzz_decode fuzz_defrag fuzz_tracker
 	scripts/fuzz-smoke.sh build-fuzz "$FUZZ_SECONDS"
 	;;
 install)

@@ -12,6 +12,8 @@
 #  4. When BUILD_DIR holds tests/fuzz/fuzz_defrag too: SECONDS of it, seeded
 #     with fragment sequences (tests/tools/fragpcap.py's captures and tcpdump's
 #     afs.pcap, as fuzz_defrag.c's records), crashes in BUILD_DIR/fuzz-artifacts.
+#  5. When BUILD_DIR holds tests/fuzz/fuzz_tracker too: SECONDS of it, seeded
+#     with TCP session sequences written in its record format.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:?usage: $0 BUILD_DIR SECONDS}
@@ -100,5 +102,40 @@ PY
 		exit 1
 	}
 	grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' "$BUILD/fuzz-defrag.log" || true
+fi
+TRACKER="$BUILD/tests/fuzz/fuzz_tracker"
+if [ -x "$TRACKER" ]; then
+	# Seeds in fuzz_tracker.c's records: a handshake, data both ways with a
+	# hole filled late, a RST, a SYN retry, a close; the same over the
+	# connections whose sequence numbers wrap.
+	TSEEDS="$BUILD/fuzz-tracker-seeds"
+	rm -rf "$TSEEDS"
+	mkdir -p "$TSEEDS" "$BUILD/fuzz-tracker-corpus"
+	python3 - "$TSEEDS" <<'PY'
+import os, struct, sys
+SYN, ACK, FIN, RST, PSH, OPT = 2, 16, 1, 4, 8, 64
+def rec(fl, d, conn, step, seq, ack, n, win=255):
+    return struct.pack("<BBhhHB", fl, d | conn << 1 | step << 3, seq, ack, n, win)
+for conn in range(4):
+    s = [rec(SYN | OPT, 0, conn, 1, 0, 0, 0), rec(SYN | ACK | OPT, 1, conn, 1, 0, 1, 0),
+         rec(ACK, 0, conn, 1, 1, 1, 0), rec(ACK | PSH, 0, conn, 1, 1, 1, 300)]
+    for i in range(8):  # a hole at 1, filled after the buffer is full
+        s.append(rec(ACK, 1, conn, 0, 1 + 1000 * (i + 1), 301, 1000))
+    s += [rec(ACK, 0, conn, 1, 301, 1, 0), rec(ACK, 1, conn, 2, 1, 301, 1000),
+          rec(RST, 0, conn, 1, 301, 0, 0), rec(FIN | ACK, 1, conn, 1, 9001, 301, 0),
+          rec(FIN | ACK, 0, conn, 1, 301, 9002, 0), rec(SYN, 0, conn, 31, 5000, 0, 0)]
+    with open(os.path.join(sys.argv[1], f"conn{conn}"), "wb") as f:
+        f.write(b"".join(s))
+PY
+	echo "fuzz-smoke: fuzz_tracker, $(ls "$TSEEDS" | wc -l) seeds, ${SECONDS_TO_RUN}s"
+	"$TRACKER" -max_total_time="$SECONDS_TO_RUN" -timeout=5 -rss_limit_mb=2048 -max_len=4096 \
+		-print_final_stats=1 -artifact_prefix="$ARTIFACTS/" "$BUILD/fuzz-tracker-corpus" "$TSEEDS" \
+		>"$BUILD/fuzz-tracker.log" 2>&1 || {
+		grep -E -A40 '^==[0-9]+==|runtime error|^SUMMARY|Test unit written|ALARM|out-of-memory' \
+			"$BUILD/fuzz-tracker.log" | head -80 >&2 || true
+		echo "fuzz-smoke: FAILED: fuzz_tracker found a crash, hang or leak (log: $BUILD/fuzz-tracker.log)" >&2
+		exit 1
+	}
+	grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' "$BUILD/fuzz-tracker.log" || true
 fi
 echo "fuzz-smoke: passed"
