@@ -135,6 +135,36 @@ ft__decode_ethertype(struct ft__dec *s, struct ft_rd *rd, uint16_t type)
 }
 
 /*
+ * Arista's vendor-specific header (ethertype 0xd28b; tcpdump's
+ * print-arista.c): a subtype, then for subtype 1 (a timestamp the switch
+ * added) a version word whose bits 4-7 give the format, 1: 64-bit (seconds,
+ * nanoseconds), 2: 48-bit; then the frame's own ethertype. *type becomes that
+ * ethertype, or 0 when the header is of another kind (not decoded further).
+ */
+static enum ft_dec_status
+skip_arista(struct ft__dec *s, struct ft_rd *rd, uint16_t *type)
+{
+	uint32_t fmt, hl;
+
+	*type = 0;
+	if (!ft__rd_need(rd, 4))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_ETH, rd->p);
+	/* SAFE: checked by ft__rd_need(rd, 4) */
+	if (ft__rd_be16(rd, 0) != 1)
+		return FT_DEC_OK;
+	fmt = (ft__rd_be16(rd, 2) >> 4) & 0xf;
+	if (fmt != 1 && fmt != 2)
+		return FT_DEC_OK;
+	hl = 4 + (fmt == 1 ? 8 : 6);
+	if (!ft__rd_need(rd, hl + 2))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_ETH, rd->p);
+	/* SAFE: checked by ft__rd_need(rd, hl + 2) */
+	*type = ft__rd_be16(rd, hl);
+	ft__rd_skip(rd, hl + 2);
+	return FT_DEC_OK;
+}
+
+/*
  * Ethernet II / IEEE 802.3 (IEEE 802.3-2018 clause 3): destination, source,
  * then an ethertype (>= 0x0600) or an 802.3 length (<= 1500) followed by LLC.
  * inner: a frame inside a tunnel (stored in tunnel.eth / tunnel.vlan).
@@ -161,6 +191,11 @@ ft__decode_ether(struct ft__dec *s, struct ft_rd *rd, int inner)
 		d->layers |= FT_LAYER_ETH;
 	}
 	eth->type = type;
+	if (type == FT_ETHERTYPE_ARISTA && !inner) {
+		st = skip_arista(s, rd, &type);
+		if (st != FT_DEC_OK || type == 0)
+			return st;
+	}
 	if (is_vlan_tpid(type)) {
 		st = decode_vlans(s, rd, &type, inner ? d->tunnel.vlan : d->vlan,
 			inner ? &d->tunnel.n_vlan : &d->n_vlan, !inner);
@@ -606,11 +641,13 @@ decode_udp(struct ft__dec *s, struct ft_rd *rd, uint32_t decl)
 	}
 	if (u->dport == FT_PORT_VXLAN)
 		return decode_vxlan(s, rd);
-	if (ft__udp_tunnel_ports(u->sport, u->dport)) { /* Geneve, GTP-U (the flow key's list) */
+	if (ft__udp_tunnel_ports(
+		    u->sport, u->dport)) { /* Geneve, GTP-U, MPLS (the flow key's list) */
 		/* port 2152 may be another datagram's ephemeral port: DNS to it stays DNS */
 		uint8_t depth = d->n_tunnel;
-		enum ft_dec_status st = u->dport == FT_PORT_GENEVE ? ft__decode_geneve(s, rd)
-								   : ft__decode_gtpu(s, rd);
+		enum ft_dec_status st = u->dport == FT_PORT_GENEVE     ? ft__decode_geneve(s, rd)
+					: u->dport == FT_PORT_MPLS_UDP ? ft__decode_mpls_udp(s, rd)
+								       : ft__decode_gtpu(s, rd);
 
 		if (st != FT_DEC_OK || d->n_tunnel != depth)
 			return st;
@@ -836,6 +873,124 @@ decode_ipoib(struct ft__dec *s, struct ft_rd *rd)
 }
 
 /*
+ * ARCNET (tcpdump's print-arcnet.c; RFC 1051, RFC 1201). DLT_ARCNET: source
+ * and destination station, a protocol byte, and for the RFC 1201 protocols a
+ * split flag and a sequence number (after a 0xff flag, the exception form:
+ * 4 more bytes, then the flag and sequence number again). DLT_ARCNET_LINUX:
+ * source, destination, a 2-byte offset, the protocol byte, and for RFC 1201
+ * protocols flag and sequence number (the kernel has joined the splits). The
+ * RFC 1051 protocols (240, 241) and diagnostics carry no flag. A split
+ * packet's pieces (flag not 0) are not joined here: only the link is decoded.
+ */
+static enum ft_dec_status
+decode_arcnet(struct ft__dec *s, struct ft_rd *rd, int linux_hdr)
+{
+	uint32_t at = linux_hdr ? 4 : 2, hl = at + 1;
+	uint8_t type, flag = 0;
+	uint16_t et;
+
+	if (!ft__rd_need(rd, hl))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LINK, rd->p);
+	/* SAFE: checked by ft__rd_need(rd, hl) */
+	type = ft__rd_u8(rd, at);
+	if (type != 240 && type != 241 && type != 0x80) { /* RFC 1201: flag, sequence number */
+		hl += 3;
+		if (!ft__rd_need(rd, hl))
+			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LINK, rd->p);
+		/* SAFE: checked by ft__rd_need(rd, hl) */
+		flag = ft__rd_u8(rd, at + 1);
+		if (!linux_hdr && flag == 0xff) {
+			hl += 4;
+			if (!ft__rd_need(rd, hl))
+				return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LINK, rd->p);
+			/* SAFE: checked by ft__rd_need(rd, hl) */
+			flag = ft__rd_u8(rd, at + 5);
+		}
+		if (linux_hdr)
+			flag = 0;
+	}
+	ft__rd_skip(rd, hl);
+	if (flag != 0)
+		return FT_DEC_OK; /* a piece of a split packet */
+	switch (type) {
+	case 212: /* IP */
+	case 240: /* IP, RFC 1051 */
+		et = FT_ETHERTYPE_IP4;
+		break;
+	case 0xc4:
+		et = FT_ETHERTYPE_IP6;
+		break;
+	case 213: /* ARP */
+	case 241: /* ARP, RFC 1051 */
+		et = FT_ETHERTYPE_ARP;
+		break;
+	case 214:
+		et = FT_ETHERTYPE_RARP;
+		break;
+	default:
+		return FT_DEC_OK; /* not decoded: not an error */
+	}
+	return ft__decode_ethertype(s, rd, et);
+}
+
+/*
+ * Frame Relay (DLT_FRELAY; tcpdump's print-fr.c, RFC 2427): a Q.922 address
+ * of 2 to 4 bytes (the EA bit ends it), then either RFC 2427's UI control
+ * 0x03, an optional pad 0x00 and an NLPID (0xcc IPv4, 0x8e IPv6, 0x80 SNAP:
+ * OUI and ethertype), or Cisco's encapsulation: an ethertype at once.
+ * Other NLPIDs (OSI, Q.933 signalling) are not decoded.
+ */
+static enum ft_dec_status
+decode_frelay(struct ft__dec *s, struct ft_rd *rd)
+{
+	uint32_t al = 0, hl;
+	uint8_t nlpid;
+
+	do {
+		if (!ft__rd_need(rd, al + 1))
+			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LINK, rd->p);
+		/* SAFE: checked by ft__rd_need(rd, al + 1) */
+		if (al == 0 && (ft__rd_u8(rd, 0) & 1))
+			return ft__fail(
+				s, FT_DEC_MALFORMED, FT_L_LINK, rd->p); /* EA on the first byte */
+		al++;
+	} while (!(ft__rd_u8(rd, al - 1) & 1) && al < 4); /* SAFE: byte al - 1 was checked */
+	if (al < 2 || !(ft__rd_u8(rd, al - 1) & 1))       /* SAFE: as above */
+		return ft__fail(s, FT_DEC_MALFORMED, FT_L_LINK, rd->p);
+	if (!ft__rd_need(rd, al + 2))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LINK, rd->p);
+	/* SAFE: checked by ft__rd_need(rd, al + 2) */
+	if (ft__rd_u8(rd, al) != 0x03) { /* Cisco: an ethertype */
+		uint16_t type = ft__rd_be16(rd, al);
+
+		ft__rd_skip(rd, al + 2);
+		return ft__decode_ethertype(s, rd, type);
+	}
+	hl = al + (ft__rd_u8(rd, al + 1) == 0 ? 3 : 2); /* UI, a pad?, the NLPID */
+	if (!ft__rd_need(rd, hl))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LINK, rd->p);
+	/* SAFE: checked by ft__rd_need(rd, hl) */
+	nlpid = ft__rd_u8(rd, hl - 1);
+	if (nlpid == 0x80) { /* SNAP: OUI, ethertype */
+		if (!ft__rd_need(rd, hl + 5))
+			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LINK, rd->p);
+		/* SAFE: checked by ft__rd_need(rd, hl + 5) */
+		uint16_t type = ft__rd_be16(rd, hl + 3);
+		int oui0 = ft__rd_u8(rd, hl) == 0 && ft__rd_u8(rd, hl + 1) == 0 &&
+			   ft__rd_u8(rd, hl + 2) == 0;
+
+		ft__rd_skip(rd, hl + 5);
+		return oui0 ? ft__decode_ethertype(s, rd, type) : FT_DEC_OK;
+	}
+	ft__rd_skip(rd, hl);
+	if (nlpid == 0xcc)
+		return ft__decode_ip4(s, rd);
+	if (nlpid == 0x8e)
+		return ft__decode_ip6(s, rd);
+	return FT_DEC_OK; /* not decoded: not an error */
+}
+
+/*
  * DLT_JUNIPER_ETHER (tcpdump's print-juniper.c): the magic "MGC", a flags
  * byte, and when flag 0x80 is set a 2-byte length of the extension TLVs that
  * follow; then the Ethernet frame. Flag 0x02 ("no L2 header") is only used
@@ -939,6 +1094,13 @@ ft_decode(int dlt, const uint8_t *pkt, uint32_t caplen, uint32_t wirelen, struct
 		break;
 	case FT_DLT_JUNIPER_ETHER:
 		decode_juniper_ether(&s, &rd);
+		break;
+	case FT_DLT_FRELAY:
+		decode_frelay(&s, &rd);
+		break;
+	case FT_DLT_ARCNET:
+	case FT_DLT_ARCNET_LINUX:
+		decode_arcnet(&s, &rd, dlt == FT_DLT_ARCNET_LINUX);
 		break;
 	default:
 		ft__fail(&s, FT_DEC_UNSUPPORTED, FT_L_NONE, pkt);

@@ -246,6 +246,25 @@ ft__decode_mpls(struct ft__dec *s, struct ft_rd *rd)
 }
 
 /*
+ * MPLS in UDP (RFC 7510): the UDP payload is an MPLS label stack. An empty
+ * datagram is left as UDP.
+ */
+enum ft_dec_status
+ft__decode_mpls_udp(struct ft__dec *s, struct ft_rd *rd)
+{
+	struct ft_decoded *d = s->d;
+	uint16_t sport = d->udp.sport, dport = d->udp.dport;
+
+	if (d->udp.len <= 8 || !ft__enter_tunnel(s, FT_TUN_MPLS_UDP))
+		return FT_DEC_OK;
+	if (d->n_tunnel == 1) {
+		d->tunnel.sport = sport;
+		d->tunnel.dport = dport;
+	}
+	return ft__decode_mpls(s, rd);
+}
+
+/*
  * Geneve (RFC 8926 section 3.4): version 2 bits, options length 6 bits (in
  * 4-byte units), O and C flags, protocol type, VNI, reserved; then options.
  * Another version is not Geneve as this decoder knows it: left as UDP payload.

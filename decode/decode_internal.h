@@ -63,6 +63,7 @@ enum ft_dec_status ft__decode_ppp_link(struct ft__dec *s, struct ft_rd *rd, int 
 enum ft_dec_status ft__decode_chdlc(struct ft__dec *s, struct ft_rd *rd);
 enum ft_dec_status ft__decode_geneve(struct ft__dec *s, struct ft_rd *rd);
 enum ft_dec_status ft__decode_gtpu(struct ft__dec *s, struct ft_rd *rd);
+enum ft_dec_status ft__decode_mpls_udp(struct ft__dec *s, struct ft_rd *rd);
 
 /* decode_icmp.c */
 enum ft_dec_status ft__decode_arp(struct ft__dec *s, struct ft_rd *rd);

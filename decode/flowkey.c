@@ -247,8 +247,8 @@ ft__flow_key_of_frame(
 		}
 		if (type == FT_ETHERTYPE_IP4 || type == FT_ETHERTYPE_IP6 || type < 0x0600 ||
 			nv > 2 || type == FT_ETHERTYPE_MPLS || type == FT_ETHERTYPE_MPLS_MC ||
-			type == FT_ETHERTYPE_PPPOE_S)
-			goto slow; /* odd IP, 802.3/LLC, MPLS, PPPoE */
+			type == FT_ETHERTYPE_PPPOE_S || type == FT_ETHERTYPE_ARISTA)
+			goto slow; /* odd IP, 802.3/LLC, MPLS, PPPoE, Arista's timestamp */
 		memset(k, 0, sizeof(*k));
 		for (unsigned i = 0; i < nv && i < 2; i++)
 			k->vlan[i] = rd16(pkt + 14 + 4 * i) & 0x0fff;

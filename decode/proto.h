@@ -27,6 +27,7 @@
 #define FT_ETHERTYPE_MPLS_MC  0x8848
 #define FT_ETHERTYPE_PPPOE_D  0x8863
 #define FT_ETHERTYPE_PPPOE_S  0x8864
+#define FT_ETHERTYPE_ARISTA   0xd28b /* Arista's vendor header (a timestamp), then an ethertype */
 
 /* IP protocol numbers (IPv4 protocol, IPv6 next header). */
 #define FT_IPPROTO_HOPOPTS  0
@@ -49,11 +50,12 @@
 #define FT_IPPROTO_SHIM6    140
 
 /* UDP ports. */
-#define FT_PORT_DNS    53
-#define FT_PORT_MDNS   5353
-#define FT_PORT_VXLAN  4789
-#define FT_PORT_GENEVE 6081
-#define FT_PORT_GTPU   2152
+#define FT_PORT_DNS      53
+#define FT_PORT_MDNS     5353
+#define FT_PORT_VXLAN    4789
+#define FT_PORT_GENEVE   6081
+#define FT_PORT_GTPU     2152
+#define FT_PORT_MPLS_UDP 6635 /* RFC 7510 */
 
 /* DLT_NULL / DLT_LOOP address families (the BSDs disagree on AF_INET6). */
 #define FT_BSD_AF_INET          2
@@ -67,7 +69,7 @@ static inline int
 ft__udp_tunnel_ports(uint16_t sport, uint16_t dport)
 {
 	return dport == FT_PORT_VXLAN || dport == FT_PORT_GENEVE || dport == FT_PORT_GTPU ||
-	       sport == FT_PORT_GTPU;
+	       sport == FT_PORT_GTPU || dport == FT_PORT_MPLS_UDP;
 }
 
 /*

@@ -2918,7 +2918,7 @@ gen_raw(struct ft_pctx *c, const char *dir)
 	return pfile_close(c, dir, "raw.pcap");
 }
 
-/* ---- encapsulations on Ethernet: PPPoE, MPLS, Geneve, GTP-U, IP in IP ---- */
+/* ---- encapsulations on Ethernet: PPPoE, MPLS, Geneve, GTP-U, MPLS in UDP, IP in IP ---- */
 
 static const uint8_t ft_out_a[4] = {10, 202, 0, 1};
 static const uint8_t ft_out_b[4] = {10, 202, 0, 2};
@@ -3050,6 +3050,16 @@ gen_encap(struct ft_pctx *c, const char *dir)
 			k ? "GTP-U TEID 0x2000, sequence, PDU session container: IPv6 UDP"
 			  : "GTP-U TEID 0x1000: IPv4 TCP SYN");
 	}
+	/* MPLS in UDP (RFC 7510): a label over IPv4 ICMP, as tcpdump's mpls-over-udp.pcap */
+	p = pb(c);
+	eth(p, false, 0x0800);
+	ipoff = ip4_begin(p, ft_out_a, ft_out_b, 17, 64, c->ipid++, 0, NULL, 0);
+	l4off = udp_begin(p, 58699, 6635);
+	put32(p, 21u << 12 | 0x100 | 63);
+	l3 = l3_build(c, FT_L3_V4_ICMP);
+	udp_end(p, ipoff, l4off);
+	ip_end(p, ipoff);
+	pemit2(c, "eth,ip,udp,mpls", l3, "MPLS in UDP, label 21: ICMP echo request");
 	/* IP in IP (RFC 2003, RFC 2473, RFC 4213) */
 	for (size_t i = 0; i < sizeof(ipip) / sizeof(ipip[0]); i++) {
 		p = pb(c);
@@ -3462,7 +3472,8 @@ usage(FILE *f)
 	      "\n"
 	      "protocols profile (one small capture per link type, every decoded protocol):\n"
 	      "  -d, --outdir DIR      writes en10mb, sll, sll2, null, loop, raw, radiotap,\n"
-	      "                        wifi, encap (PPPoE, MPLS, Geneve, GTP-U, IP in IP), ppp,\n"
+	      "                        wifi, encap (PPPoE, MPLS, Geneve, GTP-U, MPLS in UDP,\n"
+	      "                        IP in IP), ppp,\n"
 	      "                        ppp_serial, chdlc, ppp_ether .pcap files and manifest.json\n"
 	      "  -h, --help            this text\n",
 		f);

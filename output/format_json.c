@@ -360,6 +360,8 @@ tunnel_type_name(unsigned type)
 		return "gtp";
 	case FT_TUN_MPLS:
 		return "mpls";
+	case FT_TUN_MPLS_UDP:
+		return "mpls_udp";
 	default:
 		return "ipip";
 	}
@@ -429,7 +431,8 @@ json_tunnel(struct ft_jw *w, const struct ft_decoded *d)
 		ft_jw_kv_u64(w, "teid", t->teid);
 		ft_jw_kv_u64(w, "gtp_type", t->gtp_type);
 	}
-	if (t->type == FT_TUN_VXLAN || t->type == FT_TUN_GENEVE || t->type == FT_TUN_GTP) {
+	if (t->type == FT_TUN_VXLAN || t->type == FT_TUN_GENEVE || t->type == FT_TUN_GTP ||
+		t->type == FT_TUN_MPLS_UDP) {
 		ft_jw_kv_u64(w, "sport", t->sport);
 		ft_jw_kv_u64(w, "dport", t->dport);
 	}

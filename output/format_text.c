@@ -740,7 +740,8 @@ text_tunnel(struct ft_jw *w, const struct ft_decoded *d)
 {
 	const struct ft_tunnel *t = &d->tunnel;
 	const struct ft_ip *o = &d->outer_ip;
-	int udp = t->type == FT_TUN_VXLAN || t->type == FT_TUN_GENEVE || t->type == FT_TUN_GTP;
+	int udp = t->type == FT_TUN_VXLAN || t->type == FT_TUN_GENEVE || t->type == FT_TUN_GTP ||
+		  t->type == FT_TUN_MPLS_UDP;
 
 	if (o->v != 0) {
 		tw_s(w, o->v == 6 ? "IP6 " : "IP ");
@@ -800,7 +801,7 @@ text_tunnel(struct ft_jw *w, const struct ft_decoded *d)
 			tw_u(w, t->erspan_id);
 		}
 	}
-	if (t->type != FT_TUN_IPIP) {
+	if (t->type != FT_TUN_IPIP && t->type != FT_TUN_MPLS_UDP) { /* (the labels follow) */
 		ft_jw_ch(w, ':');
 		ft_jw_ch(w, ' ');
 	}

@@ -20,7 +20,7 @@ BUILD=${1:?usage: $0 BUILD_DIR SECONDS}
 SECONDS_TO_RUN=${2:-60}
 FUZZ="$BUILD/tests/fuzz/fuzz_decode"
 # The selector table of tests/fuzz/fuzz_decode.c, in order.
-FUZZ_DLTS=0,1,12,14,101,105,108,113,127,228,229,276,9,104,-1,50,51,147,242,178
+FUZZ_DLTS=0,1,12,14,101,105,108,113,127,228,229,276,9,104,-1,50,51,147,242,178,7,129,107
 [ -x "$FUZZ" ] || { echo "fuzz-smoke: $FUZZ not built (cmake -DFT_BUILD_FUZZ=ON, target fuzz_decode)" >&2; exit 1; }
 
 SEEDS="$BUILD/fuzz-seeds"

@@ -68,6 +68,17 @@ enum fe_kind {
 	FE_JUNIPER,     /* DLT_JUNIPER_ETHER: MGC, flags 0x80, 4 bytes of TLVs, Ethernet, IPv4 */
 	FE_WCCP2,       /* Ethernet, IPv4, GRE 0x883e, WCCPv2 redirect header, IPv4 */
 	FE_WCCP1,       /* Ethernet, IPv4, GRE 0x883e, IPv4 (WCCPv1: no redirect header) */
+	FE_MPLS_UDP,    /* Ethernet, IPv4, UDP 6635, label, IPv4 (RFC 7510) */
+	FE_ARISTA,      /* Ethernet 0xd28b: Arista's 64-bit timestamp, 0x0800, IPv4 */
+	FE_ARISTA48,    /* ... the 48-bit timestamp, 0x86dd, IPv6 */
+	FE_FRELAY,      /* DLT_FRELAY: 2-byte Q.922 address, Cisco's ethertype 0x86dd, IPv6 */
+	FE_FRELAY_SNAP, /* DLT_FRELAY: 3-byte address, UI, pad, NLPID 0x80 SNAP 0x0800, IPv4 */
+	FE_FRELAY_IP,   /* DLT_FRELAY: 4-byte address, UI, NLPID 0xcc, IPv4 */
+	FE_ARCNET,      /* DLT_ARCNET: src, dst, protocol 212, flag 0, sequence number, IPv4 */
+	FE_ARCNET_EXC,  /* ... the exception form: flag 0xff, 4 bytes, flag 0, sequence, IPv6 */
+	FE_ARCNET_LINUX, /* DLT_ARCNET_LINUX: src, dst, offset, protocol 212, flag, sequence, IPv4
+			  */
+	FE_ARCNET_1051,  /* DLT_ARCNET_LINUX: src, dst, offset, protocol 240 (RFC 1051), IPv4 */
 	FE_N
 };
 
@@ -466,6 +477,84 @@ fe_build(struct fe *f, enum fe_kind kind, int dir)
 		if (kind == FE_WCCP1)
 			fe_peek_inner(f); /* GRE reads the version nibble */
 		fe_ip_end(f, ip, f->n);
+		break;
+	case FE_MPLS_UDP:
+		fe_eth(f, dir, 0x0800);
+		ip = dir ? fe_ip4(f, 0x0a0000fe, 0x0a000001, 17)
+			 : fe_ip4(f, 0x0a000001, 0x0a0000fe, 17);
+		udp = fe_udp(f, dir ? 51348 : 58699, 6635);
+		fe_mpls(f, dir ? 46 : 21, 0, 1, 63);
+		fe_inner(f, dir, 0);
+		fe_peek_inner(f);
+		fe_udp_tunnel_end(f, ip, udp);
+		break;
+	case FE_ARISTA:
+	case FE_ARISTA48:
+		fe_eth(f, dir, 0xd28b);
+		fe_be16(f, 0x0001);                              /* timestamp */
+		fe_be16(f, kind == FE_ARISTA ? 0x0010 : 0x0121); /* format, UTC, R3 */
+		fe_be32(f, 0x5ceeed57);
+		if (kind == FE_ARISTA)
+			fe_be32(f, 0x384f59c8);
+		else
+			fe_be16(f, 0x384f);
+		fe_be16(f, kind == FE_ARISTA ? 0x0800 : 0x86dd);
+		fe_inner(f, dir, kind == FE_ARISTA48);
+		break;
+	case FE_FRELAY:
+	case FE_FRELAY_SNAP:
+	case FE_FRELAY_IP:
+		f->dlt = FT_DLT_FRELAY;
+		fe_layer(f, FT_L_LINK);
+		fe_u8(f, 0x48); /* DLCI high bits, EA 0 */
+		if (kind == FE_FRELAY) {
+			fe_u8(f, (uint8_t)(dir ? 0xf1 : 0xe1)); /* EA 1 */
+			fe_be16(f, 0x86dd);
+		} else if (kind == FE_FRELAY_SNAP) {
+			fe_u8(f, 0xe0);
+			fe_u8(f, 0x01);     /* third byte, EA 1 */
+			fe_be16(f, 0x0300); /* UI, pad */
+			fe_u8(f, 0x80);     /* SNAP */
+			fe_u8(f, 0);
+			fe_be32(f, 0x00000800); /* OUI 0, ethertype */
+		} else {
+			fe_be16(f, 0xe000);
+			fe_u8(f, 0x01);     /* fourth byte, EA 1 */
+			fe_be16(f, 0x03cc); /* UI, NLPID IPv4 */
+		}
+		fe_inner(f, dir, kind == FE_FRELAY);
+		break;
+	case FE_ARCNET:
+	case FE_ARCNET_EXC:
+		f->dlt = FT_DLT_ARCNET;
+		fe_layer(f, FT_L_LINK);
+		fe_u8(f, (uint8_t)(dir ? 0x50 : 0xbe));
+		fe_u8(f, (uint8_t)(dir ? 0xbe : 0x50));
+		fe_u8(f, kind == FE_ARCNET ? 212 : 0xc4);
+		if (kind == FE_ARCNET_EXC) {
+			fe_u8(f, 0xff);     /* the exception flag, */
+			fe_be16(f, 0x0000); /* a sequence number, the protocol again, */
+			fe_u8(f, 0xc4);     /* then flag and sequence number as usual */
+		}
+		fe_u8(f, 0);        /* not split */
+		fe_be16(f, 0x0102); /* sequence number */
+		fe_inner(f, dir, kind == FE_ARCNET_EXC);
+		break;
+	case FE_ARCNET_LINUX:
+	case FE_ARCNET_1051:
+		f->dlt = FT_DLT_ARCNET_LINUX;
+		fe_layer(f, FT_L_LINK);
+		fe_u8(f, (uint8_t)(dir ? 0x50 : 0xbe));
+		fe_u8(f, (uint8_t)(dir ? 0xbe : 0x50));
+		fe_be16(f, 0xab08); /* offset */
+		if (kind == FE_ARCNET_LINUX) {
+			fe_u8(f, 212);
+			fe_u8(f, 0);
+			fe_be16(f, 0x0304);
+		} else {
+			fe_u8(f, 240);
+		}
+		fe_inner(f, dir, 0);
 		break;
 	case FE_N:
 		break;

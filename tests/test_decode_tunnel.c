@@ -26,7 +26,8 @@
 static const char *const kind_name[FE_N] = {"pppoe4", "pppoe6", "ppp", "ppp_pfc", "ppp_serial",
 	"serial_hdlc", "ppp_ether", "chdlc", "mpls", "mpls6", "mpls_pw_cw", "mpls_pw", "gre_mpls",
 	"ppp_mpls", "geneve_eth", "geneve_ip", "gtp", "gtp_ext", "ip4in6", "ip6in6", "ip4in4",
-	"ip6in4", "ipoib", "juniper", "wccp2", "wccp1"};
+	"ip6in4", "ipoib", "juniper", "wccp2", "wccp1", "mpls_udp", "arista", "arista48", "frelay",
+	"frelay_snap", "frelay_ip", "arcnet", "arcnet_exc", "arcnet_linux", "arcnet_1051"};
 
 /* Layers each kind must decode (besides IP and TCP), and its tunnel type (0: none). */
 static const struct {
@@ -60,6 +61,16 @@ static const struct {
 	[FE_JUNIPER] = {FT_LAYER_ETH, 0, 0},
 	[FE_WCCP2] = {FT_LAYER_ETH | FT_LAYER_GRE, FT_TUN_GRE, 0},
 	[FE_WCCP1] = {FT_LAYER_ETH | FT_LAYER_GRE, FT_TUN_GRE, 0},
+	[FE_MPLS_UDP] = {FT_LAYER_ETH | FT_LAYER_MPLS, FT_TUN_MPLS_UDP, 0},
+	[FE_ARISTA] = {FT_LAYER_ETH, 0, 0},
+	[FE_ARISTA48] = {FT_LAYER_ETH, 0, 1},
+	[FE_FRELAY] = {0, 0, 1},
+	[FE_FRELAY_SNAP] = {0, 0, 0},
+	[FE_FRELAY_IP] = {0, 0, 0},
+	[FE_ARCNET] = {0, 0, 0},
+	[FE_ARCNET_EXC] = {0, 0, 1},
+	[FE_ARCNET_LINUX] = {0, 0, 0},
+	[FE_ARCNET_1051] = {0, 0, 0},
 };
 
 static char g_buf[FT_PACKET_FORMAT_MAX];
@@ -529,6 +540,72 @@ test_bounds_and_odd_fields(void **state)
 	expect(&f, FT_DEC_OK, FT_L_NONE, "Juniper without extensions");
 	ft_decode(f.dlt, f.b, f.n, f.n, &d);
 	assert_true(d.layers & FT_LAYER_TCP);
+	/* MPLS in UDP: tcpdump's line, the carrier's ports; an empty datagram is UDP */
+	fe_build(&f, FE_MPLS_UDP, 0);
+	assert_string_equal(decode_fmt(&f, &d, 0),
+		"22:13:20.000000 IP 10.0.0.1.58699 > 10.0.0.254.6635: MPLS (label 21, tc 0, [S], "
+		"ttl 63) IP 192.168.1.1.40000 > 10.9.9.9.80: Flags [P.], seq 268435457:268435461, "
+		"ack 536870913, win 512, length 4");
+	assert_contains(decode_fmt(&f, &d, 1), "\"tunnel\":{\"type\":\"mpls_udp\",\"depth\":1,");
+	assert_contains(g_buf, "\"sport\":58699,\"dport\":6635}");
+	f.n = 14 + 20 + 8;
+	fe_set16(&f, 14 + 2, 28);
+	fe_set16(&f, 14 + 20 + 4, 8);
+	expect(&f, FT_DEC_OK, FT_L_NONE, "MPLS in UDP, empty");
+	ft_decode(f.dlt, f.b, f.n, f.n, &d);
+	assert_true(d.layers & FT_LAYER_UDP);
+	assert_false(d.layers & FT_LAYER_TUNNEL);
+	/* Arista's timestamp header: another subtype or format is not decoded */
+	fe_build(&f, FE_ARISTA48, 0);
+	f.b[17] = 0x31; /* format 3 */
+	expect(&f, FT_DEC_OK, FT_L_NONE, "Arista, format 3");
+	ft_decode(f.dlt, f.b, f.n, f.n, &d);
+	assert_false(d.layers & FT_LAYER_IP6);
+	fe_build(&f, FE_ARISTA, 1);
+	f.b[15] = 0x02; /* subtype 2 */
+	expect(&f, FT_DEC_OK, FT_L_NONE, "Arista, subtype 2");
+	ft_decode(f.dlt, f.b, f.n, f.n, &d);
+	assert_false(d.layers & FT_LAYER_IP4);
+	/* Frame Relay: the link type's name; an EA bit on the first address
+	 * byte, an address of 5 bytes, an OSI NLPID */
+	fe_build(&f, FE_FRELAY, 0);
+	assert_contains(decode_fmt(&f, &d, 1), "\"link\":\"FRELAY\",\"ip\":{\"v\":6,");
+	f.b[0] = 0x49;
+	expect(&f, FT_DEC_MALFORMED, FT_L_LINK, "Frame Relay, EA on the first byte");
+	fe_build(&f, FE_FRELAY_IP, 0);
+	f.b[3] = 0x00;
+	expect(&f, FT_DEC_MALFORMED, FT_L_LINK, "Frame Relay, 5-byte address");
+	fe_build(&f, FE_FRELAY_IP, 0);
+	f.b[5] = 0x83; /* IS-IS */
+	expect(&f, FT_DEC_OK, FT_L_NONE, "Frame Relay, OSI");
+	ft_decode(f.dlt, f.b, f.n, f.n, &d);
+	assert_false(d.layers & FT_LAYER_IP4);
+	/* ARCNET: the link type's name; a piece of a split packet, an unknown
+	 * protocol: only the link; the header cut in each form */
+	fe_build(&f, FE_ARCNET_LINUX, 0);
+	assert_contains(decode_fmt(&f, &d, 1), "\"link\":\"ARCNET_LINUX\",\"ip\":");
+	f.b[5] = 0x03; /* (Linux: the kernel has joined the pieces; the flag is not read) */
+	expect(&f, FT_DEC_OK, FT_L_NONE, "ARCNET Linux, flag set");
+	ft_decode(f.dlt, f.b, f.n, f.n, &d);
+	assert_true(d.layers & FT_LAYER_TCP);
+	fe_build(&f, FE_ARCNET, 1);
+	assert_contains(decode_fmt(&f, &d, 1), "\"link\":\"ARCNET\",\"ip\":");
+	f.b[3] = 0x02; /* a later piece of a split packet */
+	expect(&f, FT_DEC_OK, FT_L_NONE, "ARCNET split piece");
+	ft_decode(f.dlt, f.b, f.n, f.n, &d);
+	assert_false(d.layers & FT_LAYER_IP4);
+	fe_build(&f, FE_ARCNET, 0);
+	f.b[2] = 250; /* IPX */
+	expect(&f, FT_DEC_OK, FT_L_NONE, "ARCNET IPX");
+	ft_decode(f.dlt, f.b, f.n, f.n, &d);
+	assert_false(d.layers & FT_LAYER_IP4);
+	fe_build(&f, FE_ARCNET_EXC, 0);
+	expect(&f, FT_DEC_OK, FT_L_NONE, "ARCNET exception form");
+	f.n = 9;
+	expect(&f, FT_DEC_TRUNCATED, FT_L_LINK, "ARCNET exception header cut");
+	fe_build(&f, FE_ARCNET_1051, 0);
+	f.n = 4;
+	expect(&f, FT_DEC_TRUNCATED, FT_L_LINK, "ARCNET Linux header cut");
 	/* IPoIB: the ethertype at offset 40, not decoded further when unknown */
 	fe_build(&f, FE_IPOIB, 0);
 	assert_contains(decode_fmt(&f, &d, 1), "\"link\":\"IPOIB\",\"ip\":");

@@ -70,8 +70,8 @@ enum ft_layer {
 	FT_L_MPLS,      /**< MPLS label stack (mpls[], n_mpls) */
 	FT_L_GENEVE,    /**< Geneve header (tunnel.vni, tunnel.geneve_*) */
 	FT_L_GTP,       /**< GTPv1-U header (tunnel.teid, tunnel.gtp_type) */
-	FT_L_LINK,      /**< a link pseudo-header with no fields kept (IPoIB, Juniper) */
-	FT_L__COUNT     /* keep last; must stay <= 32 */
+	FT_L_LINK,  /**< a link header with no fields kept (IPoIB, Juniper, ARCNET, Frame Relay) */
+	FT_L__COUNT /* keep last; must stay <= 32 */
 };
 
 #define FT_LAYER(id)       (1u << (id))
@@ -120,6 +120,7 @@ enum ft_layer {
  */
 #define FT_DLT_NULL             0   /**< BSD loopback, host-order AF_ value */
 #define FT_DLT_EN10MB           1   /**< Ethernet */
+#define FT_DLT_ARCNET           7   /**< ARCNET (BSD): source, destination, type, RFC 1201 split */
 #define FT_DLT_PPP              9   /**< PPP, with or without HDLC framing (ff 03) */
 #define FT_DLT_RAW              12  /**< raw IP (Linux value) */
 #define FT_DLT_RAW_BSD          14  /**< raw IP (OpenBSD value) */
@@ -128,8 +129,10 @@ enum ft_layer {
 #define FT_DLT_LINKTYPE_RAW     101 /**< LINKTYPE_RAW, when it reaches us unmapped */
 #define FT_DLT_C_HDLC           104 /**< Cisco HDLC */
 #define FT_DLT_IEEE802_11       105 /**< 802.11 MAC frames */
+#define FT_DLT_FRELAY           107 /**< Frame Relay: Q.922 address, then NLPID or Cisco's ethertype */
 #define FT_DLT_LOOP             108 /**< OpenBSD loopback, network-order AF_ value */
 #define FT_DLT_LINUX_SLL        113 /**< Linux cooked capture v1 */
+#define FT_DLT_ARCNET_LINUX     129 /**< ARCNET (Linux): source, destination, offset, type */
 #define FT_DLT_JUNIPER_ETHER    178 /**< Juniper's pseudo-header, then Ethernet */
 #define FT_DLT_IPOIB            242 /**< IP over InfiniBand: 44-byte pseudo-header */
 #define FT_DLT_IEEE802_11_RADIO 127 /**< radiotap + 802.11 */
@@ -420,12 +423,13 @@ struct ft_mpls {
 /** Tunnel types (ft_tunnel.type). */
 enum ft_tunnel_type {
 	FT_TUN_NONE = 0,
-	FT_TUN_GRE,    /**< GRE (RFC 2784, RFC 2890) */
-	FT_TUN_VXLAN,  /**< VXLAN (RFC 7348) */
-	FT_TUN_IPIP,   /**< IPv4/IPv6 in IPv4/IPv6 (RFC 2003, RFC 2473, RFC 4213) */
-	FT_TUN_GENEVE, /**< Geneve (RFC 8926) */
-	FT_TUN_GTP,    /**< GTPv1-U T-PDU (3GPP TS 29.281) */
-	FT_TUN_MPLS,   /**< Ethernet pseudowire over MPLS (RFC 4448, RFC 4385) */
+	FT_TUN_GRE,      /**< GRE (RFC 2784, RFC 2890) */
+	FT_TUN_VXLAN,    /**< VXLAN (RFC 7348) */
+	FT_TUN_IPIP,     /**< IPv4/IPv6 in IPv4/IPv6 (RFC 2003, RFC 2473, RFC 4213) */
+	FT_TUN_GENEVE,   /**< Geneve (RFC 8926) */
+	FT_TUN_GTP,      /**< GTPv1-U T-PDU (3GPP TS 29.281) */
+	FT_TUN_MPLS,     /**< Ethernet pseudowire over MPLS (RFC 4448, RFC 4385) */
+	FT_TUN_MPLS_UDP, /**< MPLS in UDP (RFC 7510), UDP port 6635 */
 };
 
 /** The outermost encapsulation (see DESIGN NOTES: Nesting). */
@@ -434,7 +438,7 @@ struct ft_tunnel {
 	uint8_t erspan_ver;      /**< ERSPAN version: 1 (type II) or 2 (type III) */
 	uint16_t gre_flags;      /**< GRE flags and version word */
 	uint16_t gre_proto;      /**< GRE protocol type */
-	uint16_t sport, dport;   /**< VXLAN, Geneve, GTP-U: outer UDP ports */
+	uint16_t sport, dport;   /**< VXLAN, Geneve, GTP-U, MPLS in UDP: outer UDP ports */
 	uint16_t erspan_id;      /**< ERSPAN session id */
 	uint32_t gre_key;        /**< valid when gre_flags has K (0x2000) */
 	uint32_t gre_seq;        /**< valid when gre_flags has S (0x1000) */

@@ -46,6 +46,9 @@ static const int ft_fuzz_dlts[] = {
 	147, /* USER0: not supported */
 	242, /* IPOIB */
 	178, /* JUNIPER_ETHER */
+	7,   /* ARCNET */
+	129, /* ARCNET_LINUX */
+	107, /* FRELAY */
 };
 
 #define N_DLTS (sizeof(ft_fuzz_dlts) / sizeof(ft_fuzz_dlts[0]))
