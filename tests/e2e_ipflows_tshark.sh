@@ -7,8 +7,9 @@
 # (DNS pairs) and ICMP/ICMPv6 echo, IPv4 and IPv6, VLAN tagged in part, read
 # with 1 and 3 workers; and the tcpdump regression captures with UDP or ICMP
 # in their names (DNS, DHCP, NTP, SNMP, RADIUS, BFD, RIP, ...), less those
-# listed below with the reason they differ by design. Real captures between
-# the test hosts: e2e_netns_ipflows.sh.
+# listed below with the reason they differ by design; then the flows of every
+# other IP protocol on the corpus (tests/other_compare.py). Real captures
+# between the test hosts: e2e_netns_ipflows.sh.
 # Env (set by ctest): FLOWTAP, FTGEN. Exit 77: no tshark or python3.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -24,13 +25,14 @@ export HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/home/.config"
 mkdir -p "$HOME"
 
 # Differ by design (flowtap's documented behaviour, not tshark's):
-#  arcnet-*: a link type flowtap does not decode (no IP seen);
 #  *_asan, *-oobr*, rip_error_hexdump, icmp-rfc8335-missing-bytes: fuzzed or
 #    cut headers: flowtap tracks no flow for a UDP/ICMP header that does not
 #    decode (a decode error), and fragments of a datagram that cannot be
 #    reassembled are one flow per address pair and protocol, without ports;
-#  mpls-over-udp: a tunnel flowtap does not follow (tshark sees the inner ICMP).
-EXCLUDE='^(arcnet-.*|.*_asan.*|.*-oobr.*|rip_error_hexdump|icmp-rfc8335-missing-bytes|mpls-over-udp)\.pcap$'
+#  mpls-over-udp: a tunnel (RFC 7510): flowtap tracks the inner ICMP flow, as
+#    for VXLAN, Geneve and GTP-U; tshark's tables also list the carrier's UDP
+#    and its address pair (the inner flow is checked in test_decode_tunnel).
+EXCLUDE='^(.*_asan.*|.*-oobr.*|rip_error_hexdump|icmp-rfc8335-missing-bytes|mpls-over-udp)\.pcap$'
 
 fail=0 n=0
 compare() { # label capture [flowtap options]
@@ -56,11 +58,41 @@ done
 
 for f in "$DATA"/*.pcap; do
 	b=$(basename "$f")
-	echo "$b" | grep -qiE 'dns|ntp|dhcp|udp|snmp|syslog|icmp|ping|quic|tftp|radius|sip|mdns|rip|bfd' ||
+	echo "$b" | grep -qiE 'dns|ntp|dhcp|udp|snmp|syslog|icmp|ping|quic|tftp|radius|sip|mdns|rip|bfd|arcnet' ||
 		continue
 	echo "$b" | grep -qE "$EXCLUDE" && continue
 	compare "$b" "$f"
 done
 [ "$n" -ge 90 ] || { echo "FAIL: only $n captures compared"; fail=1; }
-[ "$fail" = 0 ] && echo "e2e_ipflows_tshark: $n captures agree with tshark"
+
+# Every other IP protocol (OSPF, EIGRP, PIM, IGMP, VRRP, ESP, AH, RSVP, ...)
+# against tshark's fields (tests/other_compare.py), on every capture where
+# flowtap sees such a flow or whose name says it holds one. Differ by design:
+#  802_15_4-data: IEEE 802.15.4 (6LoWPAN), a link type flowtap does not decode;
+#  arista_ether: tshark decodes 4 frames of Arista's 48-bit TAI timestamp header
+#    no further (tcpdump and flowtap do);
+#  hoobr_rt6_print, ipv6-srh-tlv-pad1-padn-5-trunc, ipv6_frag6_negative_len,
+#    ipv6hdr-heapoverflow: IPv6 extension headers cut or malformed: flowtap
+#    keys the flow by the last header it could read, tshark by what it guessed;
+#  ipv6_missing_jumbo_payload_option: payload length 0 and no jumbo option:
+#    tshark decodes nothing past the header, flowtap takes the frame's length;
+#  various_gre: Cisco MetaData (TrustSec, GRE protocol 0x8909) is not followed
+#    (nor by tcpdump), and a GRE packet whose payload flowtap does not decode
+#    belongs to no flow (a known gap: its 2 PIM frames are in none).
+EXCLUDE_OTHER='^(802_15_4-data|arista_ether|various_gre|hoobr_rt6_print|ipv6-srh-tlv-pad1-padn-5-trunc|ipv6_frag6_negative_len|ipv6hdr-heapoverflow|ipv6_missing_jumbo_payload_option)\.pcap$'
+OTHER_NAMES='ospf|eigrp|igrp|pim|igmp|vrrp|carp|esp|aes|rsvp|nhrp|pgm|mobility|arista|erspan|gre|isis|ldp|l2tp|ipcomp|mip|ah|frf|q933|ipv6|rt6|mrinfo|mtrace'
+read -r -a OTHER_ARGS <<<"$(python3 "$HERE/other_compare.py" --fields)"
+no=0
+for f in "$DATA"/*.pcap "$DATA"/*.pcapng; do
+	b=$(basename "$f")
+	echo "$b" | grep -qE "$EXCLUDE|$EXCLUDE_OTHER" && continue
+	"$FLOWTAP" -r "$f" --json -W 1 >"$WORK/ft.json" 2>/dev/null
+	grep -q '"type":"flow","proto":[0-9]' "$WORK/ft.json" || echo "$b" | grep -qiE "$OTHER_NAMES" ||
+		continue
+	tshark -r "$f" "${OTHER_ARGS[@]}" >"$WORK/fields" 2>/dev/null
+	out=$(python3 "$HERE/other_compare.py" "$WORK/ft.json" "$WORK/fields" "$b") || { echo "$out"; fail=1; }
+	case $out in *" 0 address pairs"*) ;; *) no=$((no + 1)); echo "$out" | head -1 ;; esac
+done
+[ "$no" -ge 55 ] || { echo "FAIL: only $no captures with flows of other protocols compared"; fail=1; }
+[ "$fail" = 0 ] && echo "e2e_ipflows_tshark: $n captures agree with tshark (UDP, ICMP), $no (other protocols)"
 exit "$fail"
