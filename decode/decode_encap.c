@@ -246,16 +246,39 @@ ft__decode_mpls(struct ft__dec *s, struct ft_rd *rd)
 }
 
 /*
- * MPLS in UDP (RFC 7510): the UDP payload is an MPLS label stack. An empty
- * datagram is left as UDP.
+ * MPLS in UDP (RFC 7510): the UDP payload is an MPLS label stack. What does
+ * not look like one is left as UDP (port 6635 may be another datagram's
+ * ephemeral port): an empty datagram, no bottom of stack within FT_MAX_MPLS
+ * entries, or after it a first nibble MPLS does not carry (IPv4 4, IPv6 6,
+ * a pseudowire 0 or 1). A stack the snap length cut is taken as one.
  */
+static int
+looks_like_mpls(const struct ft_rd *rd)
+{
+	for (uint32_t n = 0; n < FT_MAX_MPLS; n++) {
+		uint8_t nibble;
+
+		if (!ft__rd_need(rd, 4 * n + 4))
+			return 1;
+		/* SAFE: checked by ft__rd_need(rd, 4 * n + 4) */
+		if (!(ft__rd_u8(rd, 4 * n + 2) & 1))
+			continue;
+		if (!ft__rd_need(rd, 4 * n + 5))
+			return 1;
+		/* SAFE: checked by ft__rd_need(rd, 4 * n + 5) */
+		nibble = ft__rd_u8(rd, 4 * n + 4) >> 4;
+		return nibble == 4 || nibble == 6 || nibble <= 1;
+	}
+	return 0;
+}
+
 enum ft_dec_status
 ft__decode_mpls_udp(struct ft__dec *s, struct ft_rd *rd)
 {
 	struct ft_decoded *d = s->d;
 	uint16_t sport = d->udp.sport, dport = d->udp.dport;
 
-	if (d->udp.len <= 8 || !ft__enter_tunnel(s, FT_TUN_MPLS_UDP))
+	if (d->udp.len <= 8 || !looks_like_mpls(rd) || !ft__enter_tunnel(s, FT_TUN_MPLS_UDP))
 		return FT_DEC_OK;
 	if (d->n_tunnel == 1) {
 		d->tunnel.sport = sport;

@@ -47,5 +47,12 @@ for late in 50 250; do
 	python3 "$HERE/wire_loss.py" "$GEN/long.pcap" "$GEN/gen-wire-loss-$late.pcap" "$late" >/dev/null &&
 		one "$GEN/gen-wire-loss-$late.pcap" "$OUT" ||
 		{ echo "FAIL: could not make gen-wire-loss-$late.pcap"; exit 1; }
+	# Every byte was captured: nothing may stay counted as missed.
+	python3 - "$OUT/gen-wire-loss-$late.pcap.jsonl" <<'PY' || { echo "FAIL: gen-wire-loss-$late.pcap"; exit 1; }
+import json, sys
+fl = [r for r in map(json.loads, open(sys.argv[1])) if r["type"] == "flow"]
+bad = [(r["sport"], d, r[d].get("missed")) for r in fl for d in ("send", "recv") if r[d].get("missed", 0)]
+assert len(fl) == 1 and not bad, (len(fl), bad)
+PY
 done
 python3 "$HERE/seq_union.py" "$OUT" "$HERE/corpus_bytes_known.txt"

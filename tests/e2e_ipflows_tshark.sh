@@ -86,10 +86,11 @@ no=0
 for f in "$DATA"/*.pcap "$DATA"/*.pcapng; do
 	b=$(basename "$f")
 	echo "$b" | grep -qE "$EXCLUDE|$EXCLUDE_OTHER" && continue
-	"$FLOWTAP" -r "$f" --json -W 1 >"$WORK/ft.json" 2>/dev/null
+	"$FLOWTAP" -r "$f" --json -W 1 >"$WORK/ft.json" 2>"$WORK/ft.err" ||
+		{ echo "FAIL $b: flowtap exited non-zero: $(head -3 "$WORK/ft.err")"; fail=1; continue; }
 	grep -q '"type":"flow","proto":[0-9]' "$WORK/ft.json" || echo "$b" | grep -qiE "$OTHER_NAMES" ||
 		continue
-	tshark -r "$f" "${OTHER_ARGS[@]}" >"$WORK/fields" 2>/dev/null
+	tshark -r "$f" "${OTHER_ARGS[@]}" >"$WORK/fields" 2>/dev/null || true # (a cut file: what it read)
 	out=$(python3 "$HERE/other_compare.py" "$WORK/ft.json" "$WORK/fields" "$b") || { echo "$out"; fail=1; }
 	case $out in *" 0 address pairs"*) ;; *) no=$((no + 1)); echo "$out" | head -1 ;; esac
 done

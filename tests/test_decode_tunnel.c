@@ -555,6 +555,14 @@ test_bounds_and_odd_fields(void **state)
 	ft_decode(f.dlt, f.b, f.n, f.n, &d);
 	assert_true(d.layers & FT_LAYER_UDP);
 	assert_false(d.layers & FT_LAYER_TUNNEL);
+	/* ... and a datagram to port 6635 that is not a label stack (after the
+	 * bottom of stack, a nibble MPLS does not carry) */
+	fe_build(&f, FE_MPLS_UDP, 0);
+	f.b[f.inner] = 0x55;
+	expect(&f, FT_DEC_OK, FT_L_NONE, "port 6635, not MPLS");
+	ft_decode(f.dlt, f.b, f.n, f.n, &d);
+	assert_true(d.layers & FT_LAYER_UDP);
+	assert_false(d.layers & (FT_LAYER_TUNNEL | FT_LAYER_MPLS));
 	/* Arista's timestamp header: another subtype or format is not decoded */
 	fe_build(&f, FE_ARISTA48, 0);
 	f.b[17] = 0x31; /* format 3 */

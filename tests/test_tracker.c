@@ -1187,6 +1187,38 @@ test_ooo_cap_refill(void **state)
 	tt_close(&t);
 }
 
+/* Hostile retransmissions that split a remembered range again and again:
+ * the ranges stay bounded (a split past the bound keeps the larger part), and
+ * every byte counts once, in bytes or in missed. */
+static void
+test_ooo_cap_refill_splits(void **state)
+{
+	struct tt t;
+	struct conn c;
+	struct ft_tracker_config cfg = cfg_default();
+	const struct ft_flow *f;
+
+	(void)state;
+	cfg.ooo_flow_bytes = 250;
+	tt_open(&t, &cfg);
+	conn_init(&c, 0, 0);
+	hs(&t, &c);
+	dat(&t, &c, 0, 0, 100);
+	dat(&t, &c, 0, 1100, 100); /* [100,1100) lost before the tap */
+	dat(&t, &c, 0, 1200, 100);
+	dat(&t, &c, 0, 1300, 100); /* over the cap: [100,1100) given up */
+	for (uint32_t off = 110; off < 1090; off += 20)
+		dat(&t, &c, 0, off, 1); /* 49 one-byte pieces, each in the middle */
+	dat(&t, &c, 0, 100, 1000);  /* then all of it */
+	assert_int_equal(ft__tracker_flush(t.tr, FT_CLOSE_EOF, t.now), 0);
+	check_order(t.rec, 1);
+	f = end_flow(t.rec, 0);
+	assert_int_equal(f->dir[0].bytes + f->dir[0].missed, 1400);
+	assert_true(f->dir[0].bytes >= 400 + 49);
+	assert_true(f->dir[0].missed <= 1000 - 49);
+	tt_close(&t);
+}
+
 /* A per-tracker cap (ooo_bytes) shared by sessions: whatever is done, bytes stay consistent. */
 static void
 test_ooo_tracker_cap(void **state)
@@ -3311,6 +3343,7 @@ main(void)
 		cmocka_unit_test(test_hole_at_rst),
 		cmocka_unit_test(test_ooo_flow_cap),
 		cmocka_unit_test(test_ooo_cap_refill),
+		cmocka_unit_test(test_ooo_cap_refill_splits),
 		cmocka_unit_test(test_ooo_tracker_cap),
 		cmocka_unit_test(test_ooo_cap_middle),
 		cmocka_unit_test(test_syn_retry_after_synack),

@@ -168,13 +168,17 @@ ft__expire_idle(struct ft_tracker *t, struct flow *f, uint64_t ts_ns)
 {
 	uint64_t ev_ns = t->ev_ns;
 
-	if (f == NULL || f->pub.last_ns > ts_ns ||
-		ts_ns - f->pub.last_ns < timeout_of(t, (enum lru_class)f->lru))
-		return f;
-	t->ev_ns = t->now_ns; /* as a sweep would have stamped it */
-	time_out(t, f);
-	t->ev_ns = ev_ns;
-	return f->in_table ? f : NULL; /* (f is freed after a grace period, not before) */
+	/* (Again while it lingers: ended, it may be past the closed timeout too,
+	 * as a sweep would find it on the closed list.) */
+	while (f != NULL && f->pub.last_ns <= ts_ns &&
+		ts_ns - f->pub.last_ns >= timeout_of(t, (enum lru_class)f->lru)) {
+		t->ev_ns = t->now_ns; /* as a sweep would have stamped it */
+		time_out(t, f);
+		t->ev_ns = ev_ns;
+		if (!f->in_table) /* (f is freed after a grace period, not before) */
+			f = NULL;
+	}
+	return f;
 }
 
 void

@@ -62,7 +62,8 @@ ft__ip_packet(struct ft_tracker *t, const struct ft_packet *pkt, const struct ft
 	FT_PUB_ADD(f->pub.dir[dir].packets, 1);
 	FT_PUB_ADD(f->pub.dir[dir].bytes, payload);
 	FT_PUB_ADD(f->pub.dir[dir].octets, d->ip.len);
-	FT_PUB_SET(f->pub.last_ns, pkt->ts_ns);
+	if (pkt->ts_ns > f->pub.last_ns) /* (a packet stamped earlier does not age it) */
+		FT_PUB_SET(f->pub.last_ns, pkt->ts_ns);
 	if ((d->layers & FT_LAYER_UDP) && !d->ip.frag && d->l4_payload_len > 0)
 		ft__emit(t, f, FT_FLOW_DATA, (enum ft_dir)dir,
 			t->cfg.reassemble ? d->l4_payload : NULL, 0, d->l4_payload_len);

@@ -31,13 +31,19 @@ ft__give_up(struct ft_tracker *t, struct flow *f, int d, uint32_t len)
  * A hole given up because the session's reorder buffer was full, not because
  * an ACK passed it, may still fill: after a loss before the tap, the
  * retransmission comes as late as the sender's timers make it, and a fast
- * sender's window holds more than the buffer. Its range is remembered (up to
- * SKIP_MAX ranges a direction, in seg nodes, while there are any), so that
- * when its data comes, behind next, it counts in bytes and no longer as
+ * sender's window holds more than the buffer. Its range is remembered, so
+ * that when its data comes, behind next, it counts in bytes and no longer as
  * missed: what a session counts does not depend on the buffer's size. The
  * stream has moved on: the data is not delivered (a RETRANSMIT event is).
+ *
+ * Bounded, as hostile input may try to grow it: SKIP_MAX ranges a direction
+ * (a split that would pass it keeps the larger part: the other stays
+ * missed), ranges 2^30 behind next are dropped (the sequence space wraps),
+ * and the ranges of all sessions take at most an eighth of the worker's seg
+ * nodes, so the reorder buffers of the others keep theirs.
  */
 #define SKIP_MAX 8
+#define SKIP_AGE (1u << 30)
 
 static inline struct seg *
 skip_at(struct ft_tracker *t, uint32_t pos1)
@@ -51,26 +57,46 @@ skip_pos1(struct ft_tracker *t, const struct seg *s)
 	return s != NULL ? (uint32_t)(s - t->segs) + 1 : 0;
 }
 
+static struct seg *
+skip_alloc(struct ft_tracker *t, struct half *h)
+{
+	struct seg *s;
+
+	if (h->n_skipped >= SKIP_MAX || t->skip_nodes >= t->n_segs / 8 ||
+		(s = seg_alloc(t)) == NULL)
+		return NULL;
+	h->n_skipped++;
+	t->skip_nodes++;
+	s->cut = 0;
+	return s;
+}
+
+static void
+skip_free(struct ft_tracker *t, struct half *h, struct seg *s)
+{
+	h->n_skipped--;
+	t->skip_nodes--;
+	ft__seg_free(t, s);
+}
+
 void
 ft__give_up_full(struct ft_tracker *t, struct flow *f, int d, uint32_t len)
 {
 	struct half *h = &f->h[d];
 	struct seg *s, *last = NULL, *n;
 	uint32_t seq = h->next;
-	unsigned k = 0;
 
 	ft__give_up(t, f, d, len);
-	for (s = skip_at(t, h->skipped); s != NULL; s = s->next, k++)
+	for (s = skip_at(t, h->skipped); s != NULL; s = s->next) /* (SKIP_MAX at most) */
 		last = s;
 	if (last != NULL && last->seq + last->len == seq) {
 		last->len += len;
 		return;
 	}
-	if (len == 0 || k >= SKIP_MAX || (n = seg_alloc(t)) == NULL)
+	if (len == 0 || (n = skip_alloc(t, h)) == NULL)
 		return; /* missed for good */
 	n->seq = seq;
 	n->len = len;
-	n->cut = 0;
 	n->next = NULL;
 	if (last != NULL)
 		last->next = n;
@@ -92,19 +118,21 @@ ft__refill(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, uint32_t l
 		uint32_t s_end = s->seq + s->len;
 		uint32_t lo = SEQ_LT(s->seq, seq) ? seq : s->seq;
 		uint32_t hi = SEQ_LT(end, s_end) ? end : s_end;
+		int old = SEQ_LT(s_end + SKIP_AGE, h->next);
 
 		next = s->next;
-		if (!SEQ_LT(lo, hi)) {
+		if (!old && !SEQ_LT(lo, hi)) {
 			prev = s;
 			continue;
 		}
-		got += hi - lo;
-		if (lo == s->seq && hi == s_end) { /* all of it: unlink */
+		if (!old)
+			got += hi - lo;
+		if (old || (lo == s->seq && hi == s_end)) { /* too old, or all of it: unlink */
 			if (prev != NULL)
 				prev->next = next;
 			else
 				h->skipped = skip_pos1(t, next);
-			ft__seg_free(t, s);
+			skip_free(t, h, s);
 			continue;
 		}
 		if (lo == s->seq) {
@@ -112,17 +140,18 @@ ft__refill(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, uint32_t l
 			s->len = s_end - hi;
 		} else if (hi == s_end) {
 			s->len = lo - s->seq;
-		} else {
-			/* The middle: split (without a node, the right part stays missed). */
+		} else if ((r = skip_alloc(t, h)) != NULL) { /* the middle: split */
 			s->len = lo - s->seq;
-			if ((r = seg_alloc(t)) != NULL) {
-				r->seq = hi;
-				r->len = s_end - hi;
-				r->cut = 0;
-				r->next = next;
-				s->next = r;
-				s = r;
-			}
+			r->seq = hi;
+			r->len = s_end - hi;
+			r->next = next;
+			s->next = r;
+			s = r;
+		} else if (lo - s->seq < s_end - hi) { /* no node: keep the larger part */
+			s->seq = hi;
+			s->len = s_end - hi;
+		} else {
+			s->len = lo - s->seq;
 		}
 		prev = s;
 	}
@@ -139,7 +168,7 @@ ft__skipped_free(struct ft_tracker *t, struct half *h)
 
 	for (; s != NULL; s = n) {
 		n = s->next;
-		ft__seg_free(t, s);
+		skip_free(t, h, s);
 	}
 	h->skipped = 0;
 }

@@ -159,7 +159,8 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 
 	FT_PUB_ADD(f->pub.dir[d].packets, 1);
 	FT_PUB_ADD(f->pub.dir[d].octets, dec->ip.len);
-	FT_PUB_SET(f->pub.last_ns, pkt->ts_ns);
+	if (pkt->ts_ns > f->pub.last_ns) /* (a packet stamped earlier does not age it) */
+		FT_PUB_SET(f->pub.last_ns, pkt->ts_ns);
 
 	if (f->closing == FT_CLOSE_RST)
 		rst_contradicted(t, f, d, tcp, plen + cut);
@@ -376,10 +377,10 @@ ft__tracker_packet_key(struct ft_tracker *t, const struct ft_packet *pkt,
 	struct flow *f = NULL, *old = NULL;
 	int syn_only, synack;
 
-	if (!ft__flow_trackable(d))
-		return 0;
 	/* Events and latencies take the packet's own time: on a live link the
-	 * expiry clock may run ahead of packets still in the kernel's buffer. */
+	 * expiry clock may run ahead of packets still in the kernel's buffer.
+	 * Every frame moves the clock, tracked or not (a worker fed only
+	 * frames of no flow still ages its sessions). */
 	t->ev_ns = pkt->ts_ns;
 	if (pkt->ts_ns > t->now_ns)
 		t->now_ns = pkt->ts_ns;
@@ -387,6 +388,8 @@ ft__tracker_packet_key(struct ft_tracker *t, const struct ft_packet *pkt,
 		ft__run_queue(t);
 	if (t->now_ns >= t->sweep_ns)
 		ft__sweep(t);
+	if (!ft__flow_trackable(d))
+		return t->cb_failed ? t->cb_rc : 0;
 	if (ft__is_ipflow(d)) {
 		ft__ip_packet(t, pkt, key, hash);
 		return t->cb_failed ? t->cb_rc : 0;

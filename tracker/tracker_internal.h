@@ -123,6 +123,7 @@ struct half {
 		skipped; /* holes given up for want of buffer: seg pool position + 1 of the first */
 	uint8_t have_next : 1, syn : 1, syn_acked : 1, fin : 1, fin_acked : 1, probe : 1, hole : 1,
 		have_ack : 1;
+	uint8_t n_skipped; /* how many (SKIP_MAX at most) */
 };
 
 struct flow {
@@ -181,6 +182,7 @@ struct ft_tracker {
 	struct cds_lfs_stack free_flows; /* returned by call_rcu (any thread), popped here only */
 	struct seg *segs;
 	uint32_t n_segs, seg_bump;
+	uint32_t skip_nodes;   /* seg nodes remembering holes given up for want of buffer */
 	struct seg *free_segs; /* worker-only */
 	struct lru lru[LRU__N];
 	uint32_t q_head, q_tail; /* the pending queue: sessions waiting out a reorder window */

@@ -13,7 +13,7 @@
  *   8     receive window (<< 4)
  * Each segment is built as IPv4 and TCP in a heap buffer of exactly its length
  * (ASan sees a read one past it), decoded and handed to one small tracker: 4
- * sessions (eviction), 2 KiB held per session and 8 KiB in all (the buffer
+ * sessions (eviction), 2 KiB held per session and 32 KiB in all (the buffer
  * caps and the ranges remembered when they force a hole), a 100 ms reorder
  * window. Every flow record is checked for a counter that went below zero
  * and for more data delivered than counted; at the end every session is
@@ -34,16 +34,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MS  1000000ull
 #define REC 9
 
-/* What DATA events delivered per session slot and direction. */
-static uint64_t delivered[64][2];
+/* What DATA events delivered, per session (a slot holds the last started). */
+static struct {
+	uint64_t id, n[2];
+} delivered[64];
 
 static int
 on_flow(const struct ft_flow_event *ev, void *user)
 {
 	const struct ft_flow *f = ev->flow;
-	uint64_t *dv = delivered[(f->id >> 8) % 64]; /* (the low 8 bits: the worker) */
+	unsigned slot = (unsigned)(f->id >> 8) % 64; /* (the low 8 bits: the worker) */
+	uint64_t *dv = delivered[slot].n;
 
 	(void)user;
+	if (ev->type == FT_FLOW_START) {
+		delivered[slot].id = f->id;
+		dv[0] = dv[1] = 0;
+	}
+	if (delivered[slot].id != f->id)
+		return 0; /* never started, or its slot taken since */
 	if (ev->type == FT_FLOW_DATA)
 		dv[ev->dir] += ev->len;
 	if (ev->type != FT_FLOW_END || f->proto != 6)
@@ -109,7 +118,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ft_tracker_config cfg = {
 		.max_flows = 4,
 		.ooo_flow_bytes = 2048,
-		.ooo_bytes = 8192,
+		.ooo_bytes = 32768, /* 16 nodes: 2 may remember given-up holes */
 		.reassemble = 1,
 		.timeout_syn_ns = 1000 * MS,
 		.timeout_idle_ns = 5000 * MS,
