@@ -1209,7 +1209,7 @@ test_ooo_cap_refill_splits(void **state)
 	dat(&t, &c, 0, 1300, 100); /* over the cap: [100,1100) given up */
 	for (uint32_t off = 110; off < 1090; off += 20)
 		dat(&t, &c, 0, off, 1); /* 49 one-byte pieces, each in the middle */
-	dat(&t, &c, 0, 100, 1000);  /* then all of it */
+	dat(&t, &c, 0, 100, 1000);      /* then all of it */
 	assert_int_equal(ft__tracker_flush(t.tr, FT_CLOSE_EOF, t.now), 0);
 	check_order(t.rec, 1);
 	f = end_flow(t.rec, 0);
