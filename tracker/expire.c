@@ -164,7 +164,7 @@ time_out(struct ft_tracker *t, struct flow *f)
  * starts a new flow, exactly at the timeout, whenever the sweep comes.
  */
 struct flow *
-ft__expire_idle(struct ft_tracker *t, struct flow *f, uint64_t ts_ns)
+ft__expire_idle_slow(struct ft_tracker *t, struct flow *f, uint64_t ts_ns)
 {
 	uint64_t ev_ns = t->ev_ns;
 

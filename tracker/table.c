@@ -390,6 +390,16 @@ ft__tracker_new(const struct ft_tracker_config *cfg, char *errbuf, size_t cap)
 	if (t == NULL)
 		goto nomem;
 	t->cfg = *cfg;
+	{
+		const uint64_t to[] = {cfg->timeout_syn_ns, cfg->timeout_idle_ns,
+			cfg->timeout_closed_ns, cfg->timeout_udp_ns, cfg->timeout_icmp_ns,
+			cfg->timeout_other_ns};
+
+		t->min_timeout_ns = UINT64_MAX;
+		for (size_t i = 0; i < sizeof(to) / sizeof(to[0]); i++)
+			if (to[i] < t->min_timeout_ns)
+				t->min_timeout_ns = to[i];
+	}
 	/* Slack for sessions still waiting out their grace period. */
 	t->n_flows = cfg->max_flows + cfg->max_flows / 8 + 256;
 	t->n_segs = (uint32_t)(cfg->ooo_bytes / SEG_DATA);

@@ -192,8 +192,9 @@ struct ft_tracker {
 	uint64_t now_ns;   /* expiry clock: the latest packet time, or the live clock */
 	uint64_t
 		sweep_ns; /* the next look at the LRU lists for idle sessions (FT_SWEEP_NS apart) */
-	uint64_t ev_ns;   /* time of what is being processed: the packet's, or now_ns */
-	int cb_failed;    /* a callback returned non-zero: no more callbacks */
+	uint64_t min_timeout_ns; /* the shortest of the cfg's timeouts */
+	uint64_t ev_ns;          /* time of what is being processed: the packet's, or now_ns */
+	int cb_failed;           /* a callback returned non-zero: no more callbacks */
 	int cb_rc;
 	/* Counters (single writer, read relaxed). */
 	_Alignas(64) _Atomic uint64_t active, evicted, untracked, ooo_dropped, rst_ignored;
@@ -245,8 +246,16 @@ void ft__run_queue(struct ft_tracker *t);
 /* End (or, lingering, remove) the sessions idle past their timeout by now_ns. */
 void ft__sweep(struct ft_tracker *t);
 /* f as a packet of time ts_ns finds it: a session idle that long past its
- * timeout has ended (a timeout) or, lingering, left; NULL when it is gone. */
-struct flow *ft__expire_idle(struct ft_tracker *t, struct flow *f, uint64_t ts_ns);
+ * timeout has ended (a timeout) or, lingering, left; NULL when it is gone.
+ * (Inline: a session idle less than the shortest timeout costs a compare.) */
+struct flow *ft__expire_idle_slow(struct ft_tracker *t, struct flow *f, uint64_t ts_ns);
+static inline struct flow *
+ft__expire_idle(struct ft_tracker *t, struct flow *f, uint64_t ts_ns)
+{
+	if (f == NULL || ts_ns <= f->pub.last_ns || ts_ns - f->pub.last_ns < t->min_timeout_ns)
+		return f;
+	return ft__expire_idle_slow(t, f, ts_ns);
+}
 
 /* ---------- hot helpers (inline) ---------- */
 
