@@ -49,6 +49,7 @@ enum {
 	OPT_REDIS_KEY,
 	OPT_REDIS_DB,
 	OPT_REDIS_AUTH_FILE,
+	OPT_REDIS_PACKETS,
 };
 
 static const char usage_text[] =
@@ -128,6 +129,7 @@ static const char usage_text[] =
 	"  --redis-key NAME       stream, list or channel (default flowtap)\n"
 	"  --redis-db N           SELECT this database\n"
 	"  --redis-auth-file F    AUTH with the password in F (or $FLOWTAP_REDIS_PASSWORD)\n"
+	"  --redis-packets        every packet's JSON record into Redis too\n"
 	"  --version              print the version and libpcap's, and exit\n"
 	"  --help                 this text\n"
 	"\n"
@@ -241,6 +243,7 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 		{"redis-key", required_argument, NULL, OPT_REDIS_KEY},
 		{"redis-db", required_argument, NULL, OPT_REDIS_DB},
 		{"redis-auth-file", required_argument, NULL, OPT_REDIS_AUTH_FILE},
+		{"redis-packets", no_argument, NULL, OPT_REDIS_PACKETS},
 		{NULL, 0, NULL, 0},
 	};
 	long long v;
@@ -499,6 +502,9 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 		case OPT_REDIS_AUTH_FILE:
 			o->redis_auth_file = optarg;
 			break;
+		case OPT_REDIS_PACKETS:
+			o->redis_packets = 1;
+			break;
 		case OPT_VERSION:
 			printf("%s\n", ft_version());
 			return 1;
@@ -527,10 +533,11 @@ cli_parse(int argc, char **argv, struct cli_opts *o)
 		fprintf(stderr, "flowtap: --linger needs --metrics-listen\n");
 		return -1;
 	}
-	if ((o->redis_mode || o->redis_key || o->redis_db || o->redis_auth_file) &&
+	if ((o->redis_mode || o->redis_key || o->redis_db || o->redis_auth_file ||
+		    o->redis_packets) &&
 		o->redis == NULL) {
-		fprintf(stderr, "flowtap: --redis-mode, --redis-key, --redis-db and "
-				"--redis-auth-file need --redis HOST:PORT\n");
+		fprintf(stderr, "flowtap: --redis-mode, --redis-key, --redis-db, "
+				"--redis-auth-file and --redis-packets need --redis HOST:PORT\n");
 		return -1;
 	}
 	if ((o->ipfix || o->redis || o->interim) && !o->cfg.track) {

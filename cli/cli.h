@@ -28,6 +28,7 @@ struct cli_opts {
 	const char *redis_key;       /* --redis-key */
 	int redis_db;                /* --redis-db */
 	const char *redis_auth_file; /* --redis-auth-file */
+	int redis_packets;           /* --redis-packets */
 };
 
 /* args.c: parse argv into o. Returns -1 on a usage error (message printed),

@@ -191,6 +191,7 @@ make_exporters(struct cli_opts *o)
 		if (o->redis_key != NULL)
 			snprintf(rcfg.key, sizeof(rcfg.key), "%s", o->redis_key);
 		rcfg.db = o->redis_db;
+		rcfg.packets = o->redis_packets;
 		if (redis_password(o, rcfg.password, sizeof(rcfg.password)) != 0)
 			return -1;
 		rc = ft_exporter_redis_new(&rcfg, &e, err);

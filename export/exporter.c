@@ -24,9 +24,12 @@
 
 #include "export/exporter_internal.h"
 #include "flowtap/error.h"
+#include "flowtap/packet.h"
+#include "core/counter.h"
 #include "core/tsan.h"
 
-#define DRAIN_MAX 256u /* records taken from one queue per round */
+#define DRAIN_MAX 256u        /* records taken from one queue per round */
+#define LQ_WRAP   0xffffffffu /* an lq entry length: the rest up to the end is unused */
 
 struct ft_xent {
 	uint64_t key; /* flow id + 1; 0: empty */
@@ -71,13 +74,9 @@ void
 ft__export_done(struct ft_exporter *e, uint64_t delivered, uint64_t dropped)
 {
 	if (delivered)
-		atomic_store_explicit(&e->delivered,
-			atomic_load_explicit(&e->delivered, memory_order_relaxed) + delivered,
-			memory_order_relaxed);
+		FT_CTR_ADD(e->delivered, delivered);
 	if (dropped)
-		atomic_store_explicit(&e->dropped,
-			atomic_load_explicit(&e->dropped, memory_order_relaxed) + dropped,
-			memory_order_relaxed);
+		FT_CTR_ADD(e->dropped, dropped);
 }
 
 void
@@ -96,6 +95,11 @@ ft_exporter_free(struct ft_exporter *e)
 	for (unsigned i = 0; e->q != NULL && i < e->n_q; i++)
 		free(e->q[i].slots);
 	free(e->q);
+	for (unsigned i = 0; e->lq != NULL && i < e->n_q; i++) {
+		free(e->lq[i].buf);
+		free(e->lq[i].scratch);
+	}
+	free(e->lq);
 	free(e->tab);
 	free(e->box);
 	pthread_mutex_destroy(&e->box_lock);
@@ -133,6 +137,25 @@ ft__exporter_attach(struct ft_exporter *e, unsigned n_workers, int live, ft_walk
 			goto nomem;
 		ck_ring_init(&e->q[i].ring, slots);
 	}
+	if (e->lq_bytes != 0) {
+		if (e->ops->packet == NULL || e->lq_bytes < 16384 ||
+			(e->lq_bytes & (e->lq_bytes - 1)) != 0) {
+			snprintf(errbuf, FT_ERRBUF_SIZE,
+				"exporter %s: packet queue bytes must be a power of two >= 16384",
+				e->name);
+			return FT_EINVAL;
+		}
+		e->lq = calloc(n_workers, sizeof(*e->lq));
+		if (e->lq == NULL)
+			goto nomem;
+		for (unsigned i = 0; i < n_workers; i++) {
+			e->lq[i].buf = malloc(e->lq_bytes);
+			e->lq[i].scratch = malloc(FT_PACKET_FORMAT_MAX);
+			if (e->lq[i].buf == NULL || e->lq[i].scratch == NULL)
+				goto nomem;
+			e->lq[i].mask = e->lq_bytes - 1;
+		}
+	}
 	if (e->common.active_timeout > 0) {
 		/* Half full at most: probes stay short. */
 		uint32_t cap =
@@ -158,6 +181,15 @@ nomem:
 	return FT_ENOMEM;
 }
 
+/* A worker's queue is full: may it wait for room? A live capture never
+ * waits; a file waits while the exporter is healthy and nothing stops. */
+static int
+may_wait(const struct ft_exporter *e)
+{
+	return !e->live && atomic_load_explicit(&e->healthy, memory_order_relaxed) &&
+	       !atomic_load_explicit(e->stop, memory_order_relaxed);
+}
+
 void
 ft__exporter_push(struct ft_exporter *e, unsigned w, const struct ft_flow *f)
 {
@@ -170,14 +202,78 @@ ft__exporter_push(struct ft_exporter *e, unsigned w, const struct ft_flow *f)
 		FT_TSAN_RELEASE(&q->slots[p & (q->ring.mask)]);
 		if (ck_ring_enqueue_spsc_ftflow(&q->ring, q->slots, (struct ft_flow *)f))
 			return;
-		/* Full. A live capture never waits; a file waits for a healthy exporter. */
-		if (e->live || !atomic_load_explicit(&e->healthy, memory_order_relaxed) ||
-			atomic_load_explicit(e->stop, memory_order_relaxed))
+		if (!may_wait(e))
 			break;
 		nanosleep(&ts, NULL);
 	}
-	atomic_store_explicit(&q->dropped,
-		atomic_load_explicit(&q->dropped, memory_order_relaxed) + 1, memory_order_relaxed);
+	FT_CTR_ADD(q->dropped, 1);
+}
+
+/* Room for need bytes at the producer's tail? (re-reads head only when short) */
+static int
+lq_room(struct ft_lq *q, uint64_t tail, uint64_t need)
+{
+	if (tail + need - q->head_seen <= (uint64_t)q->mask + 1)
+		return 1;
+	q->head_seen = atomic_load_explicit(&q->head, memory_order_acquire);
+	return tail + need - q->head_seen <= (uint64_t)q->mask + 1;
+}
+
+void
+ft__exporter_packet(struct ft_exporter *e, unsigned w, const struct ft_packet *pkt)
+{
+	struct ft_lq *q = &e->lq[w];
+	struct timespec ts = {0, 50000};
+	size_t n = ft_format_packet_json(pkt, q->scratch, FT_PACKET_FORMAT_MAX);
+	uint64_t tail = atomic_load_explicit(&q->tail, memory_order_relaxed);
+	uint32_t pos = (uint32_t)tail & q->mask, size = (uint32_t)((4 + n + 3) & ~(size_t)3);
+	/* An entry never wraps: skip to 0 when it does not fit before the end. */
+	uint64_t skip = pos + size > q->mask + 1 ? q->mask + 1 - pos : 0;
+
+	while (!lq_room(q, tail, skip + size)) {
+		if (!may_wait(e)) {
+			FT_CTR_ADD(q->dropped, 1);
+			return;
+		}
+		nanosleep(&ts, NULL);
+	}
+	if (skip != 0) {
+		uint32_t wrap = LQ_WRAP;
+
+		memcpy(q->buf + pos, &wrap, 4);
+		pos = 0;
+	}
+	uint32_t len = (uint32_t)n;
+
+	memcpy(q->buf + pos, &len, 4);
+	memcpy(q->buf + pos + 4, q->scratch, n);
+	atomic_store_explicit(&q->tail, tail + skip + size, memory_order_release);
+	FT_CTR_ADD(q->n_in, 1);
+}
+
+/* The packet records worker i queued, to the backend (DRAIN_MAX at most). */
+static unsigned
+lq_drain(struct ft_exporter *e, struct ft_lq *q)
+{
+	uint64_t head = atomic_load_explicit(&q->head, memory_order_relaxed);
+	uint64_t tail = atomic_load_explicit(&q->tail, memory_order_acquire);
+	unsigned n = 0;
+
+	while (head != tail && n < DRAIN_MAX) {
+		uint32_t pos = (uint32_t)head & q->mask, len;
+
+		memcpy(&len, q->buf + pos, 4);
+		if (len == LQ_WRAP) {
+			head += q->mask + 1 - pos;
+			continue;
+		}
+		e->ops->packet(e, (const char *)q->buf + pos + 4, len);
+		head += (4 + len + 3) & ~3u;
+		n++;
+	}
+	atomic_store_explicit(&q->head, head, memory_order_release);
+	FT_CTR_ADD(q->n_out, n);
+	return n;
 }
 
 void
@@ -187,11 +283,17 @@ ft__exporter_stats(const struct ft_exporter *e, struct ft_exporter_stats *st)
 
 	memset(st, 0, sizeof(*st));
 	snprintf(st->name, sizeof(st->name), "%s", e->name);
-	st->delivered = atomic_load_explicit(&m->delivered, memory_order_relaxed);
-	st->dropped = atomic_load_explicit(&m->dropped, memory_order_relaxed);
+	st->delivered = FT_CTR_GET(m->delivered);
+	st->dropped = FT_CTR_GET(m->dropped);
 	for (unsigned i = 0; i < e->n_q; i++) {
-		st->dropped += atomic_load_explicit(&m->q[i].dropped, memory_order_relaxed);
+		st->dropped += FT_CTR_GET(m->q[i].dropped);
 		st->queued += ck_ring_size(&m->q[i].ring);
+		if (m->lq != NULL) {
+			uint64_t out = FT_CTR_GET(m->lq[i].n_out), in = FT_CTR_GET(m->lq[i].n_in);
+
+			st->dropped += FT_CTR_GET(m->lq[i].dropped);
+			st->queued += in > out ? in - out : 0;
+		}
 	}
 }
 
@@ -332,6 +434,8 @@ drain(struct ft_exporter *e)
 			final_record(e, &f);
 			n++;
 		}
+		if (e->lq != NULL)
+			n += lq_drain(e, &e->lq[i]);
 	}
 	return n;
 }
@@ -449,7 +553,8 @@ cb_poll(struct ft_exporter *e, uint64_t now_ns, int final)
 	(void) final;
 }
 
-static const struct ft_exporter_ops cb_ops = {cb_start, cb_record, cb_poll, NULL, NULL};
+static const struct ft_exporter_ops cb_ops = {
+	.start = cb_start, .record = cb_record, .poll = cb_poll};
 
 int
 ft_exporter_interim_new(const struct ft_exporter_common *c, ft_interim_cb *fn, void *user,

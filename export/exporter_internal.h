@@ -53,6 +53,9 @@ struct ft_exporter_ops {
 	 * final poll, with this exporter's counters complete). Not counted as a
 	 * record: delivered + dropped stay the flow records'. */
 	void (*stats)(struct ft_exporter *e, const struct ft_stats *st, int final);
+	/* Optional (NULL: no packet records): one packet record, n bytes of JSON
+	 * (borrowed for the call). Counted as a record, like record(). */
+	void (*packet)(struct ft_exporter *e, const char *json, size_t n);
 };
 
 CK_RING_PROTOTYPE(ftflow, ft_flow)
@@ -62,6 +65,23 @@ struct ft_xq {
 	struct ck_ring ring;
 	struct ft_flow *slots;
 	_Alignas(64) _Atomic uint64_t dropped; /* written by the worker */
+};
+
+/*
+ * One worker's packet-record queue: a byte ring (SPSC) of entries, each a
+ * 32-bit length then that many bytes of JSON, padded to 4 bytes; an entry
+ * never wraps: where one does not fit before the end, a length of LQ_WRAP
+ * says "go on at 0". Positions are free-running byte counts: the worker
+ * writes tail (release, after the bytes), the exporter thread head (release,
+ * after reading them). n_in and n_out count entries, for `queued`.
+ */
+struct ft_lq {
+	uint8_t *buf;
+	uint32_t mask;      /* size - 1 */
+	char *scratch;      /* the worker's formatting buffer (FT_PACKET_FORMAT_MAX) */
+	uint64_t head_seen; /* producer's last read of head */
+	_Alignas(64) _Atomic uint64_t tail, n_in, dropped; /* written by the worker */
+	_Alignas(64) _Atomic uint64_t head, n_out;         /* written by the exporter thread */
 };
 
 struct ft_xent; /* interim table entry (exporter.c) */
@@ -81,6 +101,8 @@ struct ft_exporter {
 	/* Set by ft__exporter_attach(). */
 	struct ft_xq *q;
 	unsigned n_q;
+	struct ft_lq *lq;  /* packet records, one per worker; NULL when not taken */
+	uint32_t lq_bytes; /* set by the backend before attach: 0, or each lq's size */
 	int live;
 	ft_walk_fn *walk;
 	ft_snap_fn *snap;
@@ -128,6 +150,16 @@ void ft__exporter_finish(struct ft_exporter *e);
  * the exporter is healthy and the pipeline is not stopping.
  */
 void ft__exporter_push(struct ft_exporter *e, unsigned w, const struct ft_flow *f);
+/* Does e take packet records (then ft__exporter_packet() is called for each)? */
+static inline int
+ft__exporter_wants_packets(const struct ft_exporter *e)
+{
+	return e->lq != NULL;
+}
+/* Worker w: format pkt's JSON record and queue it, under ft__exporter_push()'s
+ * rules (never allocates; a live capture never waits). */
+struct ft_packet;
+void ft__exporter_packet(struct ft_exporter *e, unsigned w, const struct ft_packet *pkt);
 /* Any thread (the stats thread): the latest periodic stats snapshot, for a
  * backend that exports stats; replaces one not taken yet. Never blocks
  * beyond the exporter thread's copy of the previous one. */

@@ -441,8 +441,9 @@ ipfix_free(void *impl)
 	free(x);
 }
 
+/* IPFIX carries no stats records and no packet records. */
 static const struct ft_exporter_ops ipfix_ops = {
-	ipfix_start, ipfix_record, ipfix_poll, ipfix_free, NULL}; /* IPFIX carries no stats */
+	.start = ipfix_start, .record = ipfix_record, .poll = ipfix_poll, .free = ipfix_free};
 
 void
 ft_ipfix_config_init(struct ft_ipfix_config *c)

@@ -15,6 +15,10 @@
  *
  * Interim records (active timeout > 0): the same record with "interim":true;
  * its counters are the flow's totals so far.
+ *
+ * Packet records (cfg.packets): the CLI's JSON `packet` record, formatted on
+ * the worker and queued to this thread (exporter.c), sent and counted like a
+ * flow record, into the same key.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -151,12 +155,23 @@ append_record(struct redis *r, const char *json, size_t n)
 	}
 }
 
+/* One record to send: appended to the pipeline, or counted dropped. */
+static void
+send_record(struct ft_exporter *e, struct redis *r, const char *json, size_t n)
+{
+	if (r->c == NULL || append_record(r, json, n) != REDIS_OK) {
+		ft__export_done(e, 0, 1);
+		return;
+	}
+	if (++r->pending >= PIPELINE_MAX)
+		collect(e, r);
+}
+
 static void
 redis_record(struct ft_exporter *e, const struct ft_export_rec *rec)
 {
 	struct redis *r = e->impl;
 	size_t n;
-	int rc;
 
 	if (r->c == NULL) {
 		ft__export_done(e, 0, 1);
@@ -167,13 +182,14 @@ redis_record(struct ft_exporter *e, const struct ft_export_rec *rec)
 		n += (size_t)snprintf(
 			     r->buf + n - 1, sizeof(r->buf) - n + 1, ",\"interim\":true}") -
 		     1;
-	rc = append_record(r, r->buf, n);
-	if (rc != REDIS_OK) {
-		ft__export_done(e, 0, 1);
-		return;
-	}
-	if (++r->pending >= PIPELINE_MAX)
-		collect(e, r);
+	send_record(e, r, r->buf, n);
+}
+
+/* A packet record, formatted by its worker (exporter.c). */
+static void
+redis_packet(struct ft_exporter *e, const char *json, size_t n)
+{
+	send_record(e, e->impl, json, n);
 }
 
 /*
@@ -230,8 +246,12 @@ redis_free(void *impl)
 	free(r);
 }
 
-static const struct ft_exporter_ops redis_ops = {
-	redis_start, redis_record, redis_poll, redis_free, redis_stats};
+static const struct ft_exporter_ops redis_ops = {.start = redis_start,
+	.record = redis_record,
+	.poll = redis_poll,
+	.free = redis_free,
+	.stats = redis_stats,
+	.packet = redis_packet};
 
 void
 ft_redis_config_init(struct ft_redis_config *c)
@@ -242,6 +262,7 @@ ft_redis_config_init(struct ft_redis_config *c)
 	c->port = 6379;
 	c->mode = FT_REDIS_XADD;
 	snprintf(c->key, sizeof(c->key), "flowtap");
+	c->packet_queue_bytes = 4u << 20;
 }
 
 int
@@ -265,5 +286,7 @@ ft_exporter_redis_new(const struct ft_redis_config *c, struct ft_exporter **out,
 		free(r);
 		return FT_ENOMEM;
 	}
+	if (c->packets)
+		(*out)->lq_bytes = c->packet_queue_bytes; /* checked when attached */
 	return 0;
 }

@@ -6,6 +6,8 @@
 #    same multiset), and after them comes the final stats record, the CLI's
 #    but for its export counters, which it has complete (delivered == every
 #    flow record); with --stats-interval, periodic stats records too;
+#  - --redis-packets: the packet entries are byte for byte the CLI's
+#    --packets --json records, and delivered == packet + flow records;
 #  - list mode into --redis-db 3 with --redis-auth-file: LLEN in db 3, the same
 #    records; nothing in db 0;
 #  - publish: a redis-cli subscriber receives every record;
@@ -99,6 +101,27 @@ PY
 	if grep -q s3cret "$T/x.err"; then bad "xadd: the password showed"; else ok "xadd: password never on stderr"; fi
 else
 	bad "xadd: flowtap failed: $(head -3 "$T/x.err")"
+fi
+
+# --redis-packets: packet records too, the CLI's, into the same stream.
+rcli "$P" s3cret DEL flows >/dev/null
+if FLOWTAP_REDIS_PASSWORD=s3cret "$FLOWTAP" -r "$T/gen.pcap" --json --packets -W 2 \
+	--redis "127.0.0.1:$P" --redis-key flows --redis-packets >"$T/pk.json" 2>"$T/pk.err"; then
+	grep '"type":"packet"' "$T/pk.json" >"$T/pk.cli"
+	np=$(wc -l <"$T/pk.cli")
+	n=$(flows "$T/pk.json" | wc -l)
+	len=$(rcli "$P" s3cret XLEN flows)
+	rcli "$P" s3cret XRANGE flows - + | awk 'NR % 3 == 0' >"$T/pk.all"
+	grep '"type":"packet"' "$T/pk.all" >"$T/pk.entries"
+	read -r del drop < <(export_counts "$T/pk.json")
+	if [ "$np" -gt 30000 ] && [ "$len" = $((np + n + 1)) ] && [ "$del" = $((np + n)) ] &&
+		[ "$drop" = 0 ] && same_records "$T/pk.cli" "$T/pk.entries"; then
+		ok "packets: XLEN $len == $np packet + $n flow records + 1 stats, packet entries equal the CLI's, delivered $del"
+	else
+		bad "packets: XLEN $len, $np packet + $n flow records, delivered $del dropped $drop"
+	fi
+else
+	bad "packets: flowtap failed: $(head -3 "$T/pk.err")"
 fi
 
 # A wrong password: the cause on stderr, every record counted as dropped.

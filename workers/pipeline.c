@@ -382,6 +382,7 @@ ft_pipeline_create(const struct ft_config *cfg, struct ft_pipeline **out, char *
 			snap_stats, p, &p->stop, errbuf);
 		if (rc != 0)
 			goto fail;
+		p->packet_exporters |= ft__exporter_wants_packets(cfg->exporters[i]);
 	}
 	p->n_exporters = cfg->n_exporters; /* ours from here on */
 	*out = p;

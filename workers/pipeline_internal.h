@@ -74,6 +74,7 @@ struct ft_pipeline {
 	unsigned n_workers;
 	struct ft_defrag *defrag; /* capture thread's; NULL when cfg.defrag is 0 */
 	unsigned n_exporters; /* owned: cfg.exporters[0..n_exporters) (set once create succeeds) */
+	int packet_exporters; /* some exporter takes packet records */
 
 	pthread_t capture_thread;
 	pthread_t stats_thread;

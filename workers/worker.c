@@ -137,6 +137,10 @@ deliver(struct ft_worker *w, const struct ft_desc *d, const struct ft_decoded *d
 			return;
 		}
 	}
+	if (CK_CC_UNLIKELY(p->packet_exporters) && (!pkt.reassembled || p->cfg.packets_reassembled))
+		for (unsigned i = 0; i < p->n_exporters; i++)
+			if (ft__exporter_wants_packets(p->cfg.exporters[i]))
+				ft__exporter_packet(p->cfg.exporters[i], w->idx, &pkt);
 	/* A fragment's datagram is tracked whole, from its reassembled descriptor. */
 	if (w->tracker != NULL && !(d->flags & FT_DESC_FRAGMENT)) {
 		rc = ft__tracker_packet_key(w->tracker, &pkt, &d->key, d->hash);

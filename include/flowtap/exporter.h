@@ -18,7 +18,8 @@
  *     to send): then the record is dropped and counted.
  * Every record is either delivered or counted as dropped; after
  * ft_pipeline_wait() the stats snapshot (stats.h: exporters[]) is exact, and
- * delivered + dropped == records produced (ended flows, plus interim records).
+ * delivered + dropped == records produced (ended flows, plus interim records,
+ * plus packet records for an exporter that takes them: Redis with packets = 1).
  *
  * Active timeout: every active_timeout seconds (wall clock) the exporter thread
  * walks the open flows (ft_pipeline_flows(), RCU, without stopping workers) and
@@ -93,6 +94,14 @@ struct ft_redis_config {
 	char key[256];      /**< stream, list or channel; default "flowtap" */
 	int db;             /**< SELECT this database when > 0 */
 	char password[256]; /**< AUTH with it when not empty */
+	/** 1: every packet's JSON `packet` record too (ft_format_packet_json(), what
+	 * `flowtap --packets --json` prints; reassembled datagrams only with
+	 * ft_config.packets_reassembled), into the same key. The worker formats
+	 * the record and copies it into a byte queue of its own (packet_queue_bytes),
+	 * the exporter's thread sends it; a full queue drops and counts it, as for
+	 * flow records. Costs the worker the formatting (~1 us a packet). */
+	int packets;
+	unsigned packet_queue_bytes; /**< per worker, power of two >= 16 KiB; default 4 MiB */
 };
 
 /**

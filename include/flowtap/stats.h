@@ -28,7 +28,8 @@ extern "C" {
 #define FT_MAX_EXPORTERS 4
 
 /** Per-exporter counters (exporter.h). After ft_pipeline_wait():
- *  delivered + dropped == records produced (ended flows + interim records). */
+ *  delivered + dropped == records produced (ended flows + interim records +
+ *  packet records, where the exporter takes them). */
 struct ft_exporter_stats {
 	char name[16];      /**< "ipfix", "redis", "interim" */
 	uint64_t delivered; /**< records handed to the collector (UDP: to the kernel) */
