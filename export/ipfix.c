@@ -21,9 +21,8 @@
  * Counters are 8 bytes; tcpControlBits is the 1-byte form (pmacct reads only
  * that). Octets are IP-level (header + payload), as octetDeltaCount defines.
  *
- * tcpControlBits: struct ft_flow keeps no OR of the flags seen, so they are
- * derived from what it keeps: SYN when the handshake was seen, ACK when more
- * than the SYN was seen, FIN / RST from how the session closed.
+ * tcpControlBits: the OR of the TCP flags of every segment of the flow, both
+ * directions (struct ft_flow_dir.tcp_flags), as NetFlow's tcp_flags.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -300,23 +299,12 @@ open_msg(struct ipfix *x, uint64_t now_ns)
 	}
 }
 
+/* A biflow's tcpControlBits: the flags of both directions (the default
+ * template has no reverse element for them: nfcapd 1.7 would overwrite). */
 static uint8_t
 tcp_flags(const struct ft_flow *f)
 {
-	uint8_t fl = 0;
-
-	if (f->proto != 6)
-		return 0;
-
-	if (!f->midstream)
-		fl |= 0x02;
-	if (f->dir[0].packets + f->dir[1].packets > 1 || f->midstream)
-		fl |= 0x10;
-	if (f->close == FT_CLOSE_FIN || (f->state >= FT_TCP_FIN_WAIT && f->state != FT_TCP_CLOSED))
-		fl |= 0x01;
-	if (f->close == FT_CLOSE_RST)
-		fl |= 0x04;
-	return fl;
+	return f->proto == 6 ? (uint8_t)(f->dir[0].tcp_flags | f->dir[1].tcp_flags) : 0;
 }
 
 static void

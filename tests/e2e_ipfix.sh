@@ -63,6 +63,35 @@ print(e["delivered"], e["dropped"], st["export_drop"])
 EOF
 }
 flow_count() { grep -c '"type":"flow"' "$1"; }
+# nfdump's flags (%flg, "CEUAPRSF" or '.') OR'ed over the records of each TCP
+# endpoint pair, against the OR of tshark's tcp.flags over its segments.
+tcp_flags_compare() { # nfdump-flags tshark-flags
+	python3 - "$1" "$2" <<'EOF'
+import collections, sys
+def pair(a, pa, b, pb):
+    return tuple(sorted([(a, int(pa)), (b, int(pb))]))
+nf = collections.Counter()
+for l in open(sys.argv[1]):
+    f = [x.strip() for x in l.split("|")]
+    if len(f) < 6 or f[4] != "6":
+        continue
+    bits = sum(0x80 >> i for i, c in enumerate(f[5][:8]) if c != ".")
+    k = pair(f[0], f[1], f[2], f[3])
+    nf[k] |= bits
+ts = collections.Counter()
+for l in open(sys.argv[2]):
+    f = l.rstrip("\n").split("|")
+    if len(f) < 7 or "," in l or not f[2] or not f[6]:
+        continue  # (a tunnel's inner TCP: two values per field)
+    k = pair(f[0] or f[1], f[2], f[3] or f[4], f[5])
+    ts[k] |= int(f[6], 16) & 0xFF
+bad = [(k, nf.get(k), v) for k, v in ts.items() if nf.get(k) != v]
+if bad or not ts:
+    print("%d of %d pairs differ, e.g. %s" % (len(bad), len(ts), bad[:3]))
+    sys.exit(1)
+print("%d pairs" % len(ts))
+EOF
+}
 
 collector_case() { # name pcap flowtap-options...
 	local name=$1 pcap=$2 dir="$T/$1"
@@ -80,6 +109,14 @@ collector_case() { # name pcap flowtap-options...
 		ok "$name: nfcapd stored every flow once, packets and octets exact"
 	else
 		bad "$name: collector and flowtap differ"
+	fi
+	nfdump -6 -R "$dir" -q -N -o 'fmt:%sa|%sp|%da|%dp|%pr|%flg' >"$dir.nfflg" 2>/dev/null
+	tshark -r "$pcap" -Y tcp -T fields -E separator='|' -e ip.src -e ipv6.src -e tcp.srcport \
+		-e ip.dst -e ipv6.dst -e tcp.dstport -e tcp.flags >"$dir.tsflg" 2>/dev/null
+	if out=$(tcp_flags_compare "$dir.nfflg" "$dir.tsflg"); then
+		ok "$name: tcpControlBits of every TCP connection == the OR of its segments' flags (tshark): $out"
+	else
+		bad "$name: tcpControlBits: $out"
 	fi
 	if grep -q "Sequence Errors: 0" "$dir.log" && ! grep -qi "sequence fail\|sequence error:" "$dir.log"; then
 		ok "$name: nfcapd saw no sequence error"

@@ -772,6 +772,9 @@ test_in_order(void **state)
 	assert_int_equal(f->dir[1].mss, 1400);
 	assert_int_equal(f->dir[1].wscale, 8);
 	assert_int_equal(f->dir[1].has_wscale, 1);
+	/* The OR of each side's flags: SYN, ACK and FIN on both, no RST (PSH as sent). */
+	assert_int_equal(f->dir[0].tcp_flags & ~FT_TCP_PSH, FT_TCP_SYN | FT_TCP_ACK | FT_TCP_FIN);
+	assert_int_equal(f->dir[1].tcp_flags & ~FT_TCP_PSH, FT_TCP_SYN | FT_TCP_ACK | FT_TCP_FIN);
 	assert_int_equal(counter(&t, 0), 0);
 	tt_close(&t);
 }

@@ -331,6 +331,7 @@ snapshot(const struct flow *f, struct ft_flow *out)
 		o->mss = FT_PUB_GET(s->mss);
 		o->wscale = FT_PUB_GET(s->wscale);
 		o->has_wscale = FT_PUB_GET(s->has_wscale);
+		o->tcp_flags = FT_PUB_GET(s->tcp_flags);
 		o->ack_lat_min_ns = FT_PUB_GET(s->ack_lat_min_ns);
 		o->ack_lat_max_ns = FT_PUB_GET(s->ack_lat_max_ns);
 		o->ack_lat_sum_ns = FT_PUB_GET(s->ack_lat_sum_ns);

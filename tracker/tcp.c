@@ -159,6 +159,7 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 
 	FT_PUB_ADD(f->pub.dir[d].packets, 1);
 	FT_PUB_ADD(f->pub.dir[d].octets, dec->ip.len);
+	FT_PUB_SET(f->pub.dir[d].tcp_flags, f->pub.dir[d].tcp_flags | (uint8_t)fl);
 	if (pkt->ts_ns > f->pub.last_ns) /* (a packet stamped earlier does not age it) */
 		FT_PUB_SET(f->pub.last_ns, pkt->ts_ns);
 

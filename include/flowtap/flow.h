@@ -83,6 +83,9 @@ struct ft_flow_dir {
 	uint16_t mss;   /**< from this side's SYN (0: none seen) */
 	uint8_t wscale; /**< from this side's SYN */
 	uint8_t has_wscale;
+	/** TCP: the OR of the flags (FIN 0x01 ... CWR 0x80) of every segment sent
+	 * this way, as IPFIX tcpControlBits and NetFlow's tcp_flags (0 otherwise). */
+	uint8_t tcp_flags;
 	/** Data -> ACK latency of this side's data (the other side's ACK), nanoseconds. */
 	uint64_t ack_lat_min_ns, ack_lat_max_ns, ack_lat_sum_ns;
 	uint64_t ack_lat_samples;
