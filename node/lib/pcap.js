@@ -61,7 +61,9 @@ class PcapSession extends EventEmitter {
         this._failed = null;
         const o = {
             filter: this.filter,
-            packets: true, flow_events: true, data: true,
+            // TCPTracker takes TCP sessions only: other flows' events (a DATA
+            // event per UDP datagram) would be queued and parsed for nothing.
+            packets: true, flow_events: true, data: true, tcp_events_only: true,
             workers: (extra && extra.workers) || 1,
         };
         if (extra && extra.queue_bytes) o.queue_bytes = extra.queue_bytes;

@@ -106,6 +106,7 @@ class Capture : public Napi::ObjectWrap<Capture>
 	std::vector<Ring> rings_;
 	std::vector<std::string> warnings_;
 	bool want_packets_ = false, want_events_ = false, want_data_ = false, want_flows_ = false;
+	bool tcp_events_only_ = false; /* events of TCP sessions only (node_pcap's TCPTracker) */
 	bool lossless_ = false, live_ = false;
 	std::atomic<bool> closing_{false};
 	std::atomic<bool> notified_{false};
@@ -239,6 +240,7 @@ Capture::Capture(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Capture>(inf
 	want_packets_ = OptInt(o, "packets", 0) != 0;
 	want_events_ = OptInt(o, "flow_events", 0) != 0;
 	want_data_ = OptInt(o, "data", 0) != 0;
+	tcp_events_only_ = OptInt(o, "tcp_events_only", 0) != 0;
 	want_flows_ = OptInt(o, "flow_records", 0) != 0;
 	live_ = has_dev;
 	lossless_ = OptInt(o, "lossless", live_ ? 0 : 1) != 0;
@@ -396,7 +398,7 @@ Capture::OnFlow(const struct ft_flow_event *ev, void *user)
 	const struct ft_flow *f = ev->flow;
 	Ring &r = self->rings_[f->worker < self->rings_.size() ? f->worker : 0];
 	uint64_t nh;
-	if (self->want_events_) {
+	if (self->want_events_ && (!self->tcp_events_only_ || f->proto == 6)) {
 		uint32_t dlen =
 			(ev->type == FT_FLOW_DATA && self->want_data_ && ev->data) ? ev->len : 0;
 		uint8_t *rec = self->Reserve(r, align8(EV_FIXED + dlen), &nh);
