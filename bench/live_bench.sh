@@ -30,10 +30,7 @@ done
 ft_netns_up lb || exit $?
 T=$(mktemp -d)
 trap 'ft_netns_down; rm -rf "$T"' EXIT
-for ns_if in "$FT_NS_A $FT_IF_A" "$FT_NS_B $FT_IF_B"; do
-	set -- $ns_if
-	ip -n "$1" link set "$2" mtu 9000
-done
+ft_netns_mtu 9000
 PCAP=$T/live.pcap
 ft_netns_capture "$BUILD/ftgen" "$PCAP" --sessions 20000 --frames "$FRAMES" ||
 	{ echo "live_bench: ftgen failed" >&2; exit 1; }

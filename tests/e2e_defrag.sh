@@ -129,8 +129,7 @@ fr2=$(grep -c '"type":"packet"' "$T/pk2.out")
 live() {
 	. "$HERE/netns.sh"
 	ft_netns_up defrag || return $?
-	ip -n "$FT_NS_A" link set "$FT_IF_A" mtu 1280
-	ip -n "$FT_NS_B" link set "$FT_IF_B" mtu 1280
+	ft_netns_mtu 1280
 	ip netns exec "$FT_NS_B" "$FLOWTAP" -i "$FT_IF_B" --json --no-flows --immediate-mode \
 		-w "$T/live.pcap" udp or ip[6:2] '&' 0x3fff != 0 or ip6 >"$T/live.out" 2>"$T/live.err" &
 	local pid=$! i

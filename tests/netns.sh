@@ -81,6 +81,11 @@ ft_netns_down() {
 	return 0
 }
 
+# ft_netns_mtu MTU: both ends of the veth pair (after ft_netns_up).
+ft_netns_mtu() {
+	ip -n "$FT_NS_A" link set "$FT_IF_A" mtu "$1" && ip -n "$FT_NS_B" link set "$FT_IF_B" mtu "$1"
+}
+
 # ft_netns_capture FTGEN OUT [FTGEN-ARGS...]: a flows capture for the live
 # benchmarks whose every address is a test-host one (IPv6 fd00:200::/64 only,
 # A's MAC as source, B's as destination), so that sending it on the veth keeps

@@ -453,27 +453,70 @@ function rawIp(emitter, b, o) {
     return null;
 }
 
+// A frame as the session hands it out ({buf, header, link_type}): buf and
+// header are views into the batch (JavaScript owns it), made when first read.
+class RawPacket {
+    constructor(ab, o, caplen, link_type, session) {
+        this._ab = ab;
+        this._o = o;
+        this._caplen = caplen;
+        this.link_type = link_type;
+        this._ft_events = null;
+        this._ft_session = session;
+        this._buf = undefined;
+        this._hdr = undefined;
+    }
+    get buf() { return this._buf || (this._buf = Buffer.from(this._ab, this._o + 40, this._caplen)); }
+    set buf(v) { this._buf = v; }
+    get header() { return this._hdr || (this._hdr = Buffer.from(this._ab, this._o + 8, 16)); }
+    set header(v) { this._hdr = v; }
+}
+
+// decode.packet(raw). For a RawPacket (whose bytes nothing overwrites) and
+// no emitter, the layers are decoded when pcap_header or payload is first
+// read, as gopacket's Lazy option does: a program that only hands packets to
+// TCPTracker never pays for them. A plain {buf, header} (perhaps a buffer the
+// caller reuses) and a decode with an emitter (its events fire during the
+// decode) are decoded at once.
 class PcapPacket {
     constructor(emitter) { this.emitter = emitter; }
     decode(raw) {
-        const h = raw.header;
         this.link_type = raw.link_type;
-        this.pcap_header = {
-            tv_sec: h.readUInt32LE(0), tv_usec: h.readUInt32LE(4), caplen: h.readUInt32LE(8), len: h.readUInt32LE(12),
-        };
-        const b = raw.buf.length > this.pcap_header.caplen ? raw.buf.subarray(0, this.pcap_header.caplen) : raw.buf;
-        this.payload = null;
-        switch (this.link_type) {
-        case "LINKTYPE_ETHERNET": this.payload = new EthernetPacket(this.emitter).decode(b, 0); break;
-        case "LINKTYPE_NULL": this.payload = new NullPacket(this.emitter).decode(b, 0); break;
-        case "LINKTYPE_RAW": this.payload = rawIp(this.emitter, b, 0); break;
-        case "LINKTYPE_LINUX_SLL": this.payload = new SLLPacket(this.emitter).decode(b, 0); break;
-        default: this._error = "unsupported link type " + this.link_type;
-        }
         // flowtap: the tracker's events for this frame ride along to TCPTracker.
         this._ft_events = raw._ft_events || null;
         this._ft_session = raw._ft_session || null;
+        this._raw = null;
+        if (raw instanceof RawPacket && !this.emitter) this._raw = raw;
+        else this._layers(raw);
         return this;
+    }
+    _layers(raw) {
+        const h = raw.header;
+        this._raw = null;
+        this._ph = {
+            tv_sec: h.readUInt32LE(0), tv_usec: h.readUInt32LE(4), caplen: h.readUInt32LE(8), len: h.readUInt32LE(12),
+        };
+        const b = raw.buf.length > this._ph.caplen ? raw.buf.subarray(0, this._ph.caplen) : raw.buf;
+        this._payload = null;
+        switch (this.link_type) {
+        case "LINKTYPE_ETHERNET": this._payload = new EthernetPacket(this.emitter).decode(b, 0); break;
+        case "LINKTYPE_NULL": this._payload = new NullPacket(this.emitter).decode(b, 0); break;
+        case "LINKTYPE_RAW": this._payload = rawIp(this.emitter, b, 0); break;
+        case "LINKTYPE_LINUX_SLL": this._payload = new SLLPacket(this.emitter).decode(b, 0); break;
+        default: this._err = "unsupported link type " + this.link_type;
+        }
+    }
+    get pcap_header() { if (this._raw) this._layers(this._raw); return this._ph; }
+    set pcap_header(v) { if (this._raw) this._layers(this._raw); this._ph = v; }
+    get payload() { if (this._raw) this._layers(this._raw); return this._payload; }
+    set payload(v) { if (this._raw) this._layers(this._raw); this._payload = v; }
+    get _error() { if (this._raw) this._layers(this._raw); return this._err; }
+    set _error(v) { this._err = v; }
+    toJSON() {
+        return { link_type: this.link_type, pcap_header: this.pcap_header, payload: this.payload };
+    }
+    [require("util").inspect.custom](depth, opts, inspect) {
+        return "PcapPacket " + inspect(this.toJSON(), opts);
     }
     toString() { return this.link_type + " " + this.payload; }
 }
@@ -491,6 +534,6 @@ function linkTypeName(dlt) {
 }
 
 module.exports = {
-    decode, PcapPacket, EthernetPacket, SLLPacket, NullPacket, IPv4, IPv6, HeaderExtension, Arp, TCP, UDP, ICMP,
+    decode, PcapPacket, RawPacket, EthernetPacket, SLLPacket, NullPacket, IPv4, IPv6, HeaderExtension, Arp, TCP, UDP, ICMP,
     Vlan, EthernetAddr, IPv4Addr, IPv6Addr, TCPFlags, TCPOptions, linkTypeName,
 };

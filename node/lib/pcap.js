@@ -5,8 +5,9 @@
 // options.workers may ask for more, and then order holds per TCP session
 // only). Frames reach JavaScript in batches through a thread-safe function;
 // each 'packet' gets {buf, header, link_type} where buf (caplen bytes) and
-// header (node_pcap's 16 bytes) are views into that batch: JavaScript owns
-// them and nothing overwrites them, so they may be kept.
+// header (node_pcap's 16 bytes) are views into that batch, made when first
+// read (decode.RawPacket): JavaScript owns them and nothing overwrites them,
+// so they may be kept.
 //
 // Reading a file never blocks the event loop (batches arrive as events) and
 // loses nothing (the workers wait for JavaScript). A live capture never
@@ -117,13 +118,7 @@ class PcapSession extends EventEmitter {
             packet(o, caplen) {
                 if (orphans) flushOrphans();
                 if (pending) flushPacket();
-                pending = {
-                    buf: Buffer.from(ab, o + 40, caplen),
-                    header: Buffer.from(ab, o + 8, 16),
-                    link_type: self.link_type,
-                    _ft_events: null,
-                    _ft_session: self,
-                };
+                pending = new decode.RawPacket(ab, o, caplen, self.link_type, self);
             },
             event(ev) {
                 if (pending) (pending._ft_events || (pending._ft_events = [])).push(ev);

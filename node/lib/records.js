@@ -86,19 +86,29 @@ function freshFlow(dv, u8, o) {
 
 // One tracker event: type, dir ("send"/"recv"), ts (seconds), ts_ns (BigInt,
 // computed when read), len, seq, data (DATA: a Buffer JavaScript owns), flow.
+// data is a view into the batch, made when first read (most events' payload
+// is never looked at).
 class FlowEvent {
     constructor(ab, dv, u8, o, cache) {
-        const dlen = dv.getUint32(o + 28, true);
         this.type = EVENT_NAMES[u8[o + 8]] || "unknown";
         this.dir = DIRS[u8[o + 9] & 1];
         this.ts = u64(dv, o + 40) / 1e9;
         this.len = dv.getUint32(o + 20, true);
         this.seq = dv.getUint32(o + 24, true);
-        this.data = dlen ? Buffer.from(ab, o + 176, dlen) : null;
         this.flow = flowOf(dv, u8, o, cache);
+        this._ab = ab;
         this._dv = dv;
         this._o = o;
+        this._data = undefined;
     }
+    get data() {
+        if (this._data === undefined) {
+            const dlen = this._dv.getUint32(this._o + 28, true);
+            this._data = dlen ? Buffer.from(this._ab, this._o + 176, dlen) : null;
+        }
+        return this._data;
+    }
+    set data(v) { this._data = v; }
     get ts_ns() { return this._dv.getBigUint64(this._o + 40, true); }
 }
 function eventOf(ab, dv, u8, o, cache) {

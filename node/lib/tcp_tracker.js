@@ -102,19 +102,21 @@ class TCPTracker extends EventEmitter {
             this._byId.set(f.id, s);
             s._update(f, ev.ts);
             this.emit("session", s);
+        } else {
+            s._update(f, ev.ts);
         }
-        s._update(f, ev.ts);
         switch (ev.type) {
         case "start":
             if (!f.midstream) s.emit("start", s);
             break;
         case "data":
+            // (The payload's Buffer is made only for a listener.)
             if (ev.dir === "send") {
                 s.send_bytes_payload += ev.len;
-                s.emit("data send", s, ev.data);
+                if (s.listenerCount("data send") > 0) s.emit("data send", s, ev.data);
             } else {
                 s.recv_bytes_payload += ev.len;
-                s.emit("data recv", s, ev.data);
+                if (s.listenerCount("data recv") > 0) s.emit("data recv", s, ev.data);
             }
             break;
         case "retransmit": {

@@ -123,6 +123,28 @@ test("decode.packet: node_pcap's layers and fields, equal to the CLI's packet re
     assert.match(pkts[0].toString(), /^LINKTYPE_ETHERNET /);
 });
 
+test("decode.packet of a session's packet is lazy and equals an eager decode of copies", async () => {
+    const { pcap: file } = gen("lazy", ["--sessions", "20", "--frames", "1500", "--ipv6", "0.5", "--vlan", "0.3",
+        "--udp", "0.2", "--seed", "4"]);
+    const raws = [], lazy = [];
+    await new Promise((resolve) => {
+        const s = pcap.createOfflineSession(file, {});
+        s.on("packet", (raw) => { raws.push(raw); lazy.push(pcap.decode.packet(raw)); });
+        s.on("complete", resolve);
+    });
+    assert.ok(lazy.length > 1000);
+    // Read only now, after every batch: the layers come from bytes nothing overwrote.
+    for (let i = 0; i < lazy.length; i++) {
+        const eager = pcap.decode.packet({ buf: Buffer.from(raws[i].buf), header: Buffer.from(raws[i].header),
+            link_type: raws[i].link_type });
+        assert.strictEqual(JSON.stringify(lazy[i]), JSON.stringify(eager), `frame ${i + 1}`);
+        assert.strictEqual(String(lazy[i]), String(eager));
+    }
+    const j = JSON.parse(JSON.stringify(lazy[0]));
+    assert.ok(j.payload && j.pcap_header && j.pcap_header.caplen === raws[0].buf.length, "toJSON shows the layers");
+    assert.match(require("util").inspect(lazy[0]), /payload/);
+});
+
 test("decode.packet never throws on truncated or corrupted frames", () => {
     const { pcap: file } = gen("fuzz", ["--sessions", "20", "--frames", "800", "--ipv6", "0.5", "--vlan", "0.3", "--udp", "0.2"]);
     return new Promise((resolve) => {
