@@ -33,21 +33,25 @@ python3 scripts/pcap_frames.py --dlts "$FUZZ_DLTS" --outdir "$SEEDS" --max-per-f
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
-echo "fuzz-smoke: $(ls "$SEEDS" | wc -l) seeds, ${SECONDS_TO_RUN}s"
-rc=0
-"$FUZZ" -max_total_time="$SECONDS_TO_RUN" -timeout=5 -rss_limit_mb=2048 -max_len=16384 \
-	-print_final_stats=1 -artifact_prefix="$ARTIFACTS/" "$CORPUS" "$SEEDS" \
-	>"$BUILD/fuzz-smoke.log" 2>&1 || rc=$?
-grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' \
-	"$BUILD/fuzz-smoke.log" || true
-if [ "$rc" -ne 0 ]; then
-	grep -E -A40 '^==[0-9]+==|runtime error|^SUMMARY|Test unit written|ALARM|out-of-memory' \
-		"$BUILD/fuzz-smoke.log" | head -80 >&2 || true
-	echo "fuzz-smoke: FAILED (exit $rc): the fuzzer found a crash, hang or leak (log: $BUILD/fuzz-smoke.log)" >&2
-	ls -l "$ARTIFACTS" >&2
-	echo "Reproduce: $FUZZ $ARTIFACTS/<file>; keep the input in tests/data/fuzz-regress/." >&2
-	exit 1
-fi
+# fuzz TARGET MAX_LEN LOG CORPUS SEEDS: SECONDS_TO_RUN of one target; a crash,
+# hang or leak prints its report and fails the script.
+fuzz() {
+	local target=$1 max_len=$2 log=$3 rc=0
+	echo "fuzz-smoke: $(basename "$target"), $(ls "$5" | wc -l) seeds, ${SECONDS_TO_RUN}s"
+	"$target" -max_total_time="$SECONDS_TO_RUN" -timeout=5 -rss_limit_mb=2048 -max_len="$max_len" \
+		-print_final_stats=1 -artifact_prefix="$ARTIFACTS/" "$4" "$5" >"$log" 2>&1 || rc=$?
+	grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' \
+		"$log" || true
+	if [ "$rc" -ne 0 ]; then
+		grep -E -A40 '^==[0-9]+==|runtime error|^SUMMARY|Test unit written|ALARM|out-of-memory' \
+			"$log" | head -80 >&2 || true
+		echo "fuzz-smoke: FAILED (exit $rc): $(basename "$target") found a crash, hang or leak (log: $log)" >&2
+		ls -l "$ARTIFACTS" >&2
+		echo "Reproduce: $target $ARTIFACTS/<file>; keep the input in tests/data/fuzz-regress/." >&2
+		exit 1
+	fi
+}
+fuzz "$FUZZ" 16384 "$BUILD/fuzz-smoke.log" "$CORPUS" "$SEEDS"
 
 shopt -s nullglob
 regress=(tests/data/fuzz-regress/*)
@@ -92,16 +96,7 @@ for path in sys.argv[2:]:
         n += 1
 PY
 	rm -f "$DSEEDS"/*.pcap
-	echo "fuzz-smoke: fuzz_defrag, $(ls "$DSEEDS" | wc -l) seeds, ${SECONDS_TO_RUN}s"
-	"$DEFRAG" -max_total_time="$SECONDS_TO_RUN" -timeout=5 -rss_limit_mb=2048 -max_len=65536 \
-		-print_final_stats=1 -artifact_prefix="$ARTIFACTS/" "$BUILD/fuzz-defrag-corpus" "$DSEEDS" \
-		>"$BUILD/fuzz-defrag.log" 2>&1 || {
-		grep -E -A40 '^==[0-9]+==|runtime error|^SUMMARY|Test unit written|ALARM|out-of-memory' \
-			"$BUILD/fuzz-defrag.log" | head -80 >&2 || true
-		echo "fuzz-smoke: FAILED: fuzz_defrag found a crash, hang or leak (log: $BUILD/fuzz-defrag.log)" >&2
-		exit 1
-	}
-	grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' "$BUILD/fuzz-defrag.log" || true
+	fuzz "$DEFRAG" 65536 "$BUILD/fuzz-defrag.log" "$BUILD/fuzz-defrag-corpus" "$DSEEDS"
 fi
 TRACKER="$BUILD/tests/fuzz/fuzz_tracker"
 if [ -x "$TRACKER" ]; then
@@ -127,15 +122,6 @@ for conn in range(4):
     with open(os.path.join(sys.argv[1], f"conn{conn}"), "wb") as f:
         f.write(b"".join(s))
 PY
-	echo "fuzz-smoke: fuzz_tracker, $(ls "$TSEEDS" | wc -l) seeds, ${SECONDS_TO_RUN}s"
-	"$TRACKER" -max_total_time="$SECONDS_TO_RUN" -timeout=5 -rss_limit_mb=2048 -max_len=4096 \
-		-print_final_stats=1 -artifact_prefix="$ARTIFACTS/" "$BUILD/fuzz-tracker-corpus" "$TSEEDS" \
-		>"$BUILD/fuzz-tracker.log" 2>&1 || {
-		grep -E -A40 '^==[0-9]+==|runtime error|^SUMMARY|Test unit written|ALARM|out-of-memory' \
-			"$BUILD/fuzz-tracker.log" | head -80 >&2 || true
-		echo "fuzz-smoke: FAILED: fuzz_tracker found a crash, hang or leak (log: $BUILD/fuzz-tracker.log)" >&2
-		exit 1
-	}
-	grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' "$BUILD/fuzz-tracker.log" || true
+	fuzz "$TRACKER" 4096 "$BUILD/fuzz-tracker.log" "$BUILD/fuzz-tracker-corpus" "$TSEEDS"
 fi
 echo "fuzz-smoke: passed"

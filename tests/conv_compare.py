@@ -17,6 +17,8 @@ import json
 import sys
 from collections import defaultdict
 
+from oracle_report import verdict
+
 UDP_TIMEOUT = 60  # flowtap's default --timeout-udp, in seconds
 
 def split_ep(s, ports):
@@ -97,13 +99,7 @@ def main():
         for k in got:
             if k not in seen:
                 errors.append(f"{what} {k}: a flowtap flow tshark has no conversation for")
-    if errors:
-        print(f"FAIL {label}: {len(errors)} problem(s); first ones:")
-        for e in errors[:15]:
-            print("   " + e)
-        return 1
-    print(f"ok {label}: {n} conversations agree")
-    return 0
+    return verdict(label, errors, f"{n} conversations agree")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ import json
 import sys
 from collections import defaultdict
 
+from oracle_report import verdict
+
 FIELDS = ["frame.protocols", "ip.src", "ip.dst", "ip.proto", "ip.flags.mf", "ip.frag_offset",
           "ipv6.src", "ipv6.dst", "ipv6.nxt", "ipv6.hopopts.nxt", "ipv6.dstopts.nxt",
           "ipv6.routing.nxt", "ah.next_header", "mip6.proto", "ipv6.fraghdr.nxt"]
@@ -106,13 +108,7 @@ def main():
     for k in got:
         if k not in want and (k[0], k[2], k[1]) not in want:
             errors.append(f"proto {k[0]} {k[1]} <-> {k[2]}: a flowtap flow tshark has no frame for")
-    if errors:
-        print(f"FAIL {label}: {len(errors)} problem(s); first ones:")
-        for e in errors[:15]:
-            print("   " + e)
-        return 1
-    print(f"ok {label}: {len(want)} address pairs of other protocols agree")
-    return 0
+    return verdict(label, errors, f"{len(want)} address pairs of other protocols agree")
 
 
 if __name__ == "__main__":
