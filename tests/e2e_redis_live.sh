@@ -9,7 +9,8 @@
 #  - once Redis thaws and flowtap stops, the final stats add up:
 #    delivered + dropped == packet records + flow records, queued 0; the
 #    stream holds at least what was delivered and at most delivered + dropped
-#    (a command on a connection given up may still have reached the server).
+#    (a command on a connection given up may still have reached the server);
+#  - with no Redis listening at all, every record is dropped and counted.
 # Root only (namespaces); 77 otherwise. Bounded: about 30 s.
 set -u
 : "${FLOWTAP:?}"
@@ -100,5 +101,33 @@ assert e["dropped"] > 0 and e["delivered"] > 0 and e["queued"] == 0, e
 assert e["delivered"] <= xlen - xstats <= e["delivered"] + e["dropped"], (xlen, xstats, e)
 PY
 kill "$RS" 2>/dev/null
+
+# No Redis at all (nothing listens): every record is dropped and counted,
+# none waited for, and the capture gets every frame.
+ip netns exec "$FT_NS_B" "$FLOWTAP" -i "$FT_IF_B" --packets --json -W 1 --stats-interval 0 \
+	--redis 127.0.0.1:$((RP + 1)) --redis-packets "udp and dst port $PORT" \
+	>"$WORK/down.json" 2>"$WORK/down.err" </dev/null &
+FPID=$!
+sleep 1
+NSA python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(2000):
+    s.sendto(b"d" * 64, (sys.argv[1], int(sys.argv[2])))' "$FT_IP_B" $PORT
+sleep 1
+kill -INT "$FPID"
+wait "$FPID"
+rc=$?
+python3 - "$WORK/down.json" "$rc" <<'PY' && ok "redis down: every record dropped and counted, every frame captured" || bad "redis down: rc $rc; $(tail -c 300 "$WORK/down.json"); $(head -2 "$WORK/down.err")"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+pk = sum(1 for l in lines if l["type"] == "packet")
+fl = sum(1 for l in lines if l["type"] == "flow")
+last = lines[-1]
+e = [x for x in last["export"] if x["name"] == "redis"][0]
+assert int(sys.argv[2]) == 0
+assert pk == last["packets"] >= 1900 and last["ring_drop"] == 0, (pk, last["packets"])
+assert e["delivered"] == 0 and e["dropped"] == pk + fl and e["queued"] == 0, (e, pk, fl)
+PY
 echo "# $passes passed, $fails failed"
 [ "$fails" = 0 ]
