@@ -130,14 +130,18 @@ deliver(struct ft_worker *w, const struct ft_desc *d, const struct ft_decoded *d
 	pkt.worker = (uint16_t)w->idx;
 	pkt.data = d->data;
 	pkt.dec = dec;
-	if (p->cfg.on_packet != NULL && (!pkt.reassembled || p->cfg.packets_reassembled)) {
+	/* Packet consumers (the callback, exporters of packet records) see a
+	 * reassembled datagram only when asked to. */
+	int as_packet = !pkt.reassembled || p->cfg.packets_reassembled;
+
+	if (p->cfg.on_packet != NULL && as_packet) {
 		rc = p->cfg.on_packet(&pkt, p->cfg.user);
 		if (rc != 0) {
 			consumer_failed(p, "packet", rc, d->n);
 			return;
 		}
 	}
-	if (CK_CC_UNLIKELY(p->packet_exporters) && (!pkt.reassembled || p->cfg.packets_reassembled))
+	if (CK_CC_UNLIKELY(p->packet_exporters) && as_packet)
 		for (unsigned i = 0; i < p->n_exporters; i++)
 			if (ft__exporter_wants_packets(p->cfg.exporters[i]))
 				ft__exporter_packet(p->cfg.exporters[i], w->idx, &pkt);
