@@ -27,14 +27,7 @@ for t in tcpreplay tcpdump python3; do
 	command -v $t >/dev/null || { echo "live_bench: $t is needed" >&2; exit 77; }
 done
 [ -x "$FLOWTAP" ] && [ -x "$BUILD/ftgen" ] || { echo "live_bench: build flowtap and ftgen first" >&2; exit 1; }
-ft_netns_up lb || exit $?
-T=$(mktemp -d)
-trap 'ft_netns_down; rm -rf "$T"' EXIT
-ft_netns_mtu 9000
-PCAP=$T/live.pcap
-ft_netns_capture "$BUILD/ftgen" "$PCAP" --sessions 20000 --frames "$FRAMES" ||
-	{ echo "live_bench: ftgen failed" >&2; exit 1; }
-cat "$PCAP" >/dev/null # into the page cache
+ft_netns_live_bench lb "$BUILD/ftgen" "$FRAMES" || exit $?
 
 # run NAME CPU-LIST TOOL-COMMAND...: start the tool in B, replay, stop it, save outputs.
 run() {

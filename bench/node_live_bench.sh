@@ -29,14 +29,7 @@ mkdir -p "$COMPAT"
 ln -sfn "$SRC/node" "$COMPAT/pcap"
 export FLOWTAP_ADDON=$BUILD/node-bench/flowtap.node
 node "$SRC/node/build.js" --build-dir "$BUILD" --out "$FLOWTAP_ADDON" >/dev/null || exit 1
-ft_netns_up nl || exit $?
-T=$(mktemp -d)
-trap 'ft_netns_down; rm -rf "$T"' EXIT
-ft_netns_mtu 9000
-PCAP=$T/live.pcap
-ft_netns_capture "$BUILD/ftgen" "$PCAP" --sessions 20000 --frames "$FRAMES" ||
-	{ echo "node_live_bench: ftgen failed" >&2; exit 1; }
-cat "$PCAP" >/dev/null
+ft_netns_live_bench nl "$BUILD/ftgen" "$FRAMES" || exit $?
 
 run() { # NAME NODE_PATH MODE
 	local name=$1 np=$2 mode=$3 pid

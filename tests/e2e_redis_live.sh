@@ -27,6 +27,13 @@ ok() { passes=$((passes + 1)); echo "ok - $*"; }
 bad() { fails=$((fails + 1)); echo "FAIL - $*"; }
 
 N=60000 PORT=$((20000 + $$ % 20000)) RP=6379
+send_udp() { # COUNT: datagrams of 128 bytes from A to B's PORT
+	NSA python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(int(sys.argv[3])):
+    s.sendto(b"%08d" % i + b"r" * 120, (sys.argv[1], int(sys.argv[2])))' "$FT_IP_B" $PORT "$1"
+}
 # Not through NSB (a function: $! would be its subshell): ip netns exec execs
 # the program, so $! is its pid.
 ip netns exec "$FT_NS_B" redis-server --port $RP --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
@@ -41,11 +48,7 @@ ip netns exec "$FT_NS_B" "$FLOWTAP" -i "$FT_IF_B" --packets --json -W 1 -B 65536
 	>"$WORK/out.json" 2>"$WORK/err" </dev/null &
 FPID=$!
 sleep 1
-NSA python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for i in range(int(sys.argv[3])):
-    s.sendto(b"%08d" % i + b"r" * 120, (sys.argv[1], int(sys.argv[2])))' "$FT_IP_B" $PORT $N
+send_udp $N
 
 # With Redis frozen, the worker must still get through every frame captured:
 # the periodic stats records (the stats thread's) show it, and drops.
@@ -109,11 +112,7 @@ ip netns exec "$FT_NS_B" "$FLOWTAP" -i "$FT_IF_B" --packets --json -W 1 --stats-
 	>"$WORK/down.json" 2>"$WORK/down.err" </dev/null &
 FPID=$!
 sleep 1
-NSA python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for i in range(2000):
-    s.sendto(b"d" * 64, (sys.argv[1], int(sys.argv[2])))' "$FT_IP_B" $PORT
+send_udp 2000
 sleep 1
 kill -INT "$FPID"
 wait "$FPID"

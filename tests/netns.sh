@@ -86,6 +86,23 @@ ft_netns_mtu() {
 	ip -n "$FT_NS_A" link set "$FT_IF_A" mtu "$1" && ip -n "$FT_NS_B" link set "$FT_IF_B" mtu "$1"
 }
 
+# ft_netns_live_bench TAG FTGEN FRAMES: the live benchmarks' set-up
+# (bench/live_bench.sh, bench/node_live_bench.sh): the test hosts at MTU
+# 9000, a work directory $T (removed with the hosts on exit) and in it $PCAP,
+# the benchmark capture (20000 sessions, FRAMES frames, test-host addresses
+# only), read once into the page cache. Returns non-zero (77: cannot run
+# here) when something fails.
+ft_netns_live_bench() {
+	ft_netns_up "$1" || return $?
+	T=$(mktemp -d)
+	trap 'ft_netns_down; rm -rf "$T"' EXIT
+	ft_netns_mtu 9000 || return 1
+	PCAP=$T/live.pcap
+	ft_netns_capture "$2" "$PCAP" --sessions 20000 --frames "$3" ||
+		{ echo "ft_netns_live_bench: ftgen failed" >&2; return 1; }
+	cat "$PCAP" >/dev/null
+}
+
 # ft_netns_capture FTGEN OUT [FTGEN-ARGS...]: a flows capture for the live
 # benchmarks whose every address is a test-host one (IPv6 fd00:200::/64 only,
 # A's MAC as source, B's as destination), so that sending it on the veth keeps
