@@ -8,7 +8,9 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "ring/ring.h"
 
@@ -53,6 +55,23 @@ ft__arena_init(struct ft_arena *a, uint64_t bytes)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+void
+ft__ring_prefault(struct ft_ring *r, struct ft_arena *a)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	memset(r->slots, 0, ((size_t)r->mask + 1) * sizeof(struct ft_desc));
+	if (a->base == NULL)
+		return;
+#ifdef MADV_POPULATE_WRITE
+	if (madvise(a->base, a->size, MADV_POPULATE_WRITE) == 0)
+		return;
+#endif
+	/* An older kernel: write one byte a page. */
+	for (uint64_t off = 0; off < a->size; off += (uint64_t)page)
+		((volatile uint8_t *)a->base)[off] = 0;
 }
 
 void

@@ -27,6 +27,10 @@ BUILD=$(cd "${1:?usage: scripts/knee.sh BUILD_DIR}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROUNDS=${KNEE_ROUNDS:-2}
 FRAMES=${KNEE_FRAMES:-100000}
+# Each send is the capture KNEE_LOOPS times (500k frames by default): long
+# enough that the per-frame CPU figures are those of a sustained rate, not of
+# the start-up and the last poll.
+LOOPS=${KNEE_LOOPS:-5}
 RATES=${KNEE_RATES:-"50000 100000 150000 200000 300000 0"} # 0: flat out
 FLOWTAP=$BUILD/flowtap
 SEND=$BUILD/bench/ft_send
@@ -112,7 +116,7 @@ run() { # NAME RATE ROUND TOOL-COMMAND...
 	pid=$!
 	ready "$base.out" "$base.err"
 	sleep 0.3
-	inA "$SEND" -i "$FT_IF_A" -r "$PCAP" --pps "$rate" >"$base.send" 2>&1
+	inA "$SEND" -i "$FT_IF_A" -r "$PCAP" --loops "$LOOPS" --pps "$rate" >"$base.send" 2>&1
 	sleep 1 # let it drain
 	kill -INT "$pid"
 	wait "$pid"
@@ -124,7 +128,7 @@ for round in $(seq "$ROUNDS"); do
 		run tcpdump "$rate" "$round" tcpdump -i "$FT_IF_B" -w /dev/null
 	done
 done
-python3 - "$T" "$ROUNDS" "$FRAMES" $RATES <<'PY'
+python3 - "$T" "$ROUNDS" "$((FRAMES * LOOPS))" $RATES <<'PY'
 import json, re, statistics as st, sys
 T, rounds, frames, rates = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), [int(x) for x in sys.argv[4:]]
 def flowtap(base):

@@ -371,6 +371,8 @@ ft_pipeline_create(const struct ft_config *cfg, struct ft_pipeline **out, char *
 				i, cfg->ring_slots, (unsigned long long)arena);
 			goto fail;
 		}
+		if (p->live)
+			ft__ring_prefault(&w->ring, &w->arena);
 		if (p->cfg.track && p->cfg.decode) {
 			rc = make_tracker(p, w, errbuf);
 			if (rc != 0)

@@ -85,8 +85,10 @@ struct ft_config {
 	/* Pipeline shape. */
 	unsigned workers;    /**< 0: number of cores - 1, at least 1 */
 	unsigned ring_slots; /**< descriptors per worker ring, power of two; default 16384 */
-	size_t arena_bytes;  /**< frame copy space per worker (live, libpcap reader); default 32 MiB
-			      */
+	size_t arena_bytes;  /**< frame copy space per worker (live, libpcap reader); default
+			      * 32 MiB. A live capture touches it (and the ring) at
+			      * creation, so no page fault falls on the capture thread:
+			      * it is resident from the start. */
 	unsigned batch;      /**< frames a worker dequeues at once; default 32 */
 
 	/* Stopping and side outputs. */
