@@ -1648,6 +1648,46 @@ test_syn_retry(void **state)
 	tt_close(&t);
 }
 
+/* A SYN-ACK with a new ISN before the handshake completes restarts the
+ * responder's sequence space: what it held from the old one (data behind a
+ * hole) cannot be placed in the new one. It is dropped and counted
+ * (ooo_dropped), not kept to be measured against the new space, where the
+ * close would count a 4 GB-wide hole. */
+static void
+test_synack_new_isn_held(void **state)
+{
+	struct tt t;
+	struct conn c;
+	const struct ft_flow *f;
+
+	(void)state;
+	tt_open(&t, NULL);
+	conn_init(&c, 0, 0);
+	syn(&t, &c);
+	t.now += 2 * MS;
+	synack(&t, &c);
+	dat(&t, &c, 1, 100, 100); /* held: [0, 100) not seen */
+	assert_int_equal(counter(&t, 3), 0);
+	t.now += 1 * SEC;
+	c.isn[1] -= 1000000u; /* the new SYN-ACK's ISN, "behind" the old one */
+	c.hi[1] = 0;
+	synack(&t, &c);
+	assert_int_equal(counter(&t, 3), 1);
+	t.now += 1 * MS;
+	tx(&t, &c, 0, c.isn[0] + 1, c.isn[1] + 1, FT_TCP_ACK, NULL, 0);
+	dat(&t, &c, 1, 0, 10);
+	close_fin(&t, &c);
+	check_order(t.rec, 1);
+	assert_int_equal(t.rec->ns, 1);
+	assert_whole(t.rec, 0, 1, 1, 10);
+	f = end_flow(t.rec, 0);
+	assert_int_equal(f->dir[1].bytes, 10);
+	assert_int_equal(f->dir[1].missed, 0);
+	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_GAP), 0);
+	assert_int_equal(f->close, FT_CLOSE_FIN);
+	tt_close(&t);
+}
+
 static void
 test_port_reuse(void **state)
 {
@@ -3359,6 +3399,7 @@ main(void)
 		cmocka_unit_test(test_simultaneous_close),
 		cmocka_unit_test(test_simultaneous_open),
 		cmocka_unit_test(test_syn_retry),
+		cmocka_unit_test(test_synack_new_isn_held),
 		cmocka_unit_test(test_port_reuse),
 		cmocka_unit_test(test_syn_replaces_open),
 		cmocka_unit_test(test_midstream),

@@ -56,6 +56,28 @@ acked(struct ft_tracker *t, struct flow *f, int d, uint32_t ack, uint32_t rwnd)
 		ft__give_up_acked(t, f, d);
 }
 
+/*
+ * Direction d's sequence space restarts (a SYN or SYN-ACK with a new ISN):
+ * what it holds from the old one cannot be placed in the new one, nor handed
+ * over (the stream's DATA and GAP events are contiguous). It is dropped and
+ * counted as ooo_dropped, one per segment, not kept to be measured against
+ * the new space (a 4 GB-wide hole at the close).
+ */
+static void
+leave_space(struct ft_tracker *t, struct flow *f, int d)
+{
+	struct half *h = &f->h[d];
+	struct seg *s;
+
+	while ((s = h->held) != NULL) {
+		h->held = s->next;
+		ft__seg_free(t, s);
+		FT_CTR_ADD(t->ooo_dropped, 1);
+	}
+	h->held_bytes = 0;
+	h->hole = 0;
+}
+
 static void
 syn_options(struct flow *f, int d, const struct ft_tcp *tcp)
 {
@@ -193,6 +215,7 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 				ft__emit(t, f, FT_FLOW_SYN_RETRY, FT_DIR_SEND, NULL, seq, 0);
 				f->last_syn_ns = pkt->ts_ns;
 				if (seq != h->isn) { /* a new ISN: restart the count from it */
+					leave_space(t, f, d);
 					h->isn = seq;
 					h->next = seq + 1;
 					h->high = seq + 1;
@@ -220,6 +243,7 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 			if (h->have_ack && SEQ_LT(seq, h->ack_max))
 				h->syn_acked = 1; /* its ACK was captured first */
 			if (!late) {
+				leave_space(t, f, d);
 				h->next = seq + 1;
 				h->high = seq + 1;
 				h->have_next = 1;
