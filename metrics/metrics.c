@@ -79,7 +79,7 @@ static const struct metric pipeline_metrics[] = {
 	C("tcp_rst_ignored_total", rst_ignored,
 		"TCP RSTs not honoured (implausible or contradicted)."),
 	C("tcp_ooo_dropped_total", ooo_dropped,
-		"Out-of-order TCP segments not held (buffers full)."),
+		"Out-of-order TCP segments not held (buffers full) or dropped (a new ISN)."),
 	{"flowtap_capture_cpu_seconds_total", "counter", "CPU time of the capture thread.",
 		offsetof(struct ft_stats, capture_cpu_ns), U_SECONDS},
 	G("flows_active", flows_active, "Flows (every IP protocol) tracked now."),

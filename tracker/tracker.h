@@ -41,7 +41,8 @@ struct ft_tracker_counters {
 	uint64_t ended[FT_FLOW_CLASSES];   /* flows ended (END given), by class */
 	uint64_t evicted;                  /* ended to make room */
 	uint64_t untracked;   /* IP packets that could not get a flow (no free entry) */
-	uint64_t ooo_dropped; /* out-of-order segments not held (buffers full) */
+	uint64_t ooo_dropped; /* out-of-order segments not held (buffers full) or dropped
+			       * (their sequence space restarted) */
 	uint64_t rst_ignored; /* RSTs not honoured: implausible, or contradicted by later traffic */
 };
 

@@ -59,7 +59,9 @@ struct ft_worker_stats {
 	uint64_t rst_ignored; /**< TCP RSTs not honoured: implausible, or contradicted by
 				 later traffic (the flow record's rst_ignored, summed) */
 	uint64_t ooo_dropped; /**< out-of-order TCP segments not held (a session's or the
-				 worker's buffer was full): their holes were given up early */
+				 worker's buffer was full): their holes were given up early;
+				 and held segments dropped because their direction's
+				 sequence space restarted (a SYN or SYN-ACK with a new ISN) */
 };
 
 /** One snapshot of the pipeline's counters. */
