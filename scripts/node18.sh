@@ -23,17 +23,21 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 W=$(mktemp -d /tmp/flowtap-node18.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 chmod 0755 "$W" # e2e_node runs one check as nobody, through this node
-V=18.20.4+dfsg-1~deb12u3
+# The bookworm version (NODE18_VERSION overrides it after a point release).
+V=${NODE18_VERSION:-18.20.4+dfsg-1~deb12u3}
+ARCH=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 
 cd "$W"
 apt-get download -q "nodejs=$V" "libnode108=$V" "libnode-dev=$V" node-acorn node-cjs-module-lexer node-undici >apt.log 2>&1 ||
 	{ cat apt.log >&2; echo "scripts/node18.sh: apt-get download failed" >&2; exit 1; }
 for f in ./*.deb; do dpkg-deb -x "$f" root; done
-[ -d /usr/share/nodejs ] && cp -an /usr/share/nodejs/. root/usr/share/nodejs/
+# The bind mount needs its mount point: an empty folder if the machine has none.
+mkdir -p /usr/share/nodejs
+cp -an /usr/share/nodejs/. root/usr/share/nodejs/
 mkdir bin
 cat >bin/node <<EOF
 #!/bin/sh
-LD_LIBRARY_PATH=$W/root/usr/lib/x86_64-linux-gnu\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH} exec $W/root/usr/bin/node "\$@"
+LD_LIBRARY_PATH=$W/root/usr/lib/$ARCH\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH} exec $W/root/usr/bin/node "\$@"
 EOF
 chmod +x bin/node
 # With the machine's npm and node: node-addon-api for step 1, npm 9 for step 2.
@@ -53,15 +57,19 @@ unshare -m --propagation private bash -euo pipefail -c '
 	W=$1 SRC=$2 BUILD=$3 CAPTURE=$4
 	mount --bind "$W/root/usr/share/nodejs" /usr/share/nodejs
 	export PATH=$W/bin:$PATH
-	echo "node $(node --version)"
+	v=$(node --version)
+	echo "node $v"
+	case $v in v18.*) ;; *) echo "scripts/node18.sh: node is $v, not 18" >&2; exit 1 ;; esac
 	FLOWTAP_NAPI_INCLUDE=$W/napi/node_modules/node-addon-api bash "$SRC/tests/e2e_node.sh" "$BUILD"
 	export PATH=$W/npm9/node_modules/.bin:$PATH
 	echo "npm $(npm --version)"
 	cd "$W/pkg/node" && npm install --no-audit --no-fund
 	node -e "
+		process.exitCode = 1; /* until the capture is read through */
 		const pcap = require(\"./lib/index.js\");
 		const s = pcap.createOfflineSession(process.argv[1], {});
 		let n = 0;
+		s.on(\"error\", (e) => { console.error(e.message); process.exitCode = 1; });
 		s.on(\"packet\", (raw) => { n++; pcap.decode.packet(raw); });
 		s.on(\"complete\", () => {
 			console.log(\"npm install + offline session on node\", process.version + \":\", n, \"packets\");
