@@ -228,7 +228,7 @@ stats_text(const struct ft_stats *st, int final)
 			", %" PRIu64 " RSTs ignored", st->rst_ignored);
 	if (st->ooo_dropped)
 		len += (size_t)snprintf(line + len, sizeof(line) - len,
-			", %" PRIu64 " out-of-order segments not held (buffers full)",
+			", %" PRIu64 " out-of-order segments dropped (buffers full, or a new ISN)",
 			st->ooo_dropped);
 	len += (size_t)snprintf(line + len, sizeof(line) - len, "; flows started/ended:");
 	for (int c = 0; c < FT_FLOW_CLASSES && len < sizeof(line); c++)

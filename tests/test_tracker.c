@@ -1688,6 +1688,47 @@ test_synack_new_isn_held(void **state)
 	tt_close(&t);
 }
 
+/*
+ * The same with a snap-cut segment held: its captured bytes and its cut tail
+ * are two pieces of one segment, which counts once. (The SYN retry's restart
+ * never finds anything held: data makes the session established, and a SYN
+ * with a new ISN then starts a new session.)
+ */
+static void
+test_synack_new_isn_held_cut(void **state)
+{
+	struct tt t;
+	struct conn c;
+	const struct ft_flow *f;
+
+	(void)state;
+	tt_open(&t, NULL);
+	conn_init(&c, 0, 0);
+	syn(&t, &c);
+	t.now += 2 * MS;
+	synack(&t, &c);
+	dat(&t, &c, 1, 100, 100); /* held: [0, 100) not seen */
+	tx_cut(&t, &c, 1, sq(&c, 1, 300), ackv(&c, 1), FT_TCP_PSH | FT_TCP_ACK, &stream[1][300],
+		1000, 600, 0); /* held: 400 bytes and a 600-byte cut tail */
+	assert_int_equal(counter(&t, 3), 0);
+	t.now += 1 * SEC;
+	c.isn[1] -= 1000000u;
+	c.hi[1] = 0;
+	synack(&t, &c);
+	assert_int_equal(counter(&t, 3), 2);
+	t.now += 1 * MS;
+	tx(&t, &c, 0, c.isn[0] + 1, c.isn[1] + 1, FT_TCP_ACK, NULL, 0);
+	dat(&t, &c, 1, 0, 10);
+	close_fin(&t, &c);
+	check_order(t.rec, 1);
+	assert_whole(t.rec, 0, 1, 1, 10);
+	f = end_flow(t.rec, 0);
+	assert_int_equal(f->dir[1].bytes, 10);
+	assert_int_equal(f->dir[1].missed, 0);
+	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_GAP), 0);
+	tt_close(&t);
+}
+
 static void
 test_port_reuse(void **state)
 {
@@ -3400,6 +3441,7 @@ main(void)
 		cmocka_unit_test(test_simultaneous_open),
 		cmocka_unit_test(test_syn_retry),
 		cmocka_unit_test(test_synack_new_isn_held),
+		cmocka_unit_test(test_synack_new_isn_held_cut),
 		cmocka_unit_test(test_port_reuse),
 		cmocka_unit_test(test_syn_replaces_open),
 		cmocka_unit_test(test_midstream),

@@ -60,20 +60,31 @@ acked(struct ft_tracker *t, struct flow *f, int d, uint32_t ack, uint32_t rwnd)
  * Direction d's sequence space restarts (a SYN or SYN-ACK with a new ISN):
  * what it holds from the old one cannot be placed in the new one, nor handed
  * over (the stream's DATA and GAP events are contiguous). It is dropped and
- * counted as ooo_dropped, one per segment, not kept to be measured against
- * the new space (a 4 GB-wide hole at the close).
+ * counted as ooo_dropped, not kept to be measured against the new space (a
+ * hole from the new ISN up to the old bytes at the close). The count is per
+ * segment as ft__hold() stored it: a piece that continues the one before it
+ * (after a full SEG_DATA piece, or the snap-cut tail of captured bytes) is
+ * the same segment and counts once.
  */
 static void
 leave_space(struct ft_tracker *t, struct flow *f, int d)
 {
 	struct half *h = &f->h[d];
-	struct seg *s;
+	struct seg *s, *prev = NULL;
 
 	while ((s = h->held) != NULL) {
+		int cont = prev != NULL && prev->seq + prev->len == s->seq && !prev->cut &&
+			   (prev->len == SEG_DATA || s->cut);
+
+		if (!cont)
+			FT_CTR_ADD(t->ooo_dropped, 1);
 		h->held = s->next;
-		ft__seg_free(t, s);
-		FT_CTR_ADD(t->ooo_dropped, 1);
+		if (prev != NULL)
+			ft__seg_free(t, prev);
+		prev = s;
 	}
+	if (prev != NULL)
+		ft__seg_free(t, prev);
 	h->held_bytes = 0;
 	h->hole = 0;
 }

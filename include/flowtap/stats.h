@@ -61,7 +61,8 @@ struct ft_worker_stats {
 	uint64_t ooo_dropped; /**< out-of-order TCP segments not held (a session's or the
 				 worker's buffer was full): their holes were given up early;
 				 and held segments dropped because their direction's
-				 sequence space restarted (a SYN or SYN-ACK with a new ISN) */
+				 sequence space restarted (a SYN or SYN-ACK with a new ISN; a
+				 segment held as several pieces counts once) */
 };
 
 /** One snapshot of the pipeline's counters. */
