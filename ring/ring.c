@@ -62,11 +62,17 @@ ft__ring_prefault(struct ft_ring *r, struct ft_arena *a)
 {
 	long page = sysconf(_SC_PAGESIZE);
 
+	if (page <= 0)
+		page = 4096;
 	memset(r->slots, 0, ((size_t)r->mask + 1) * sizeof(struct ft_desc));
 	if (a->base == NULL)
 		return;
 #ifdef MADV_POPULATE_WRITE
-	if (madvise(a->base, a->size, MADV_POPULATE_WRITE) == 0)
+	/* Only a kernel without it (EINVAL, before 5.14) falls back to touching
+	 * every page; any other failure (ENOMEM under a memory limit) leaves the
+	 * arena to fault in as it is used: a pre-fault is an optimisation, and
+	 * touching the pages would only turn that error into the OOM killer. */
+	if (madvise(a->base, a->size, MADV_POPULATE_WRITE) == 0 || errno != EINVAL)
 		return;
 #endif
 	/* An older kernel: write one byte a page. */
