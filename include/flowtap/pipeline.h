@@ -84,7 +84,9 @@ struct ft_config {
 
 	/* Pipeline shape. */
 	unsigned workers;    /**< 0: number of cores - 1, at least 1 */
-	unsigned ring_slots; /**< descriptors per worker ring, power of two; default 16384 */
+	unsigned ring_slots; /**< descriptors per worker ring, power of two; 0 (the default):
+			      * 65536 for a live capture (they absorb a worker's
+			      * stalls), 16384 reading a file (which waits instead) */
 	size_t arena_bytes;  /**< frame copy space per worker (live, libpcap reader); default
 			      * 32 MiB. A live capture touches it (and the ring) at
 			      * creation, so no page fault falls on the capture thread:
