@@ -173,6 +173,30 @@ ft__skipped_free(struct ft_tracker *t, struct half *h)
 	h->skipped = 0;
 }
 
+uint32_t
+ft__held_free(struct ft_tracker *t, struct half *h)
+{
+	struct seg *s, *prev = NULL;
+	uint32_t segments = 0;
+
+	while ((s = h->held) != NULL) {
+		/* A piece after a full SEG_DATA piece, or the snap-cut tail of
+		 * captured bytes, is the rest of the segment before it. */
+		int cont = prev != NULL && prev->seq + prev->len == s->seq && !prev->cut &&
+			   (prev->len == SEG_DATA || s->cut);
+
+		segments += !cont;
+		h->held = s->next;
+		if (prev != NULL)
+			ft__seg_free(t, prev);
+		prev = s;
+	}
+	if (prev != NULL)
+		ft__seg_free(t, prev);
+	h->held_bytes = 0;
+	return segments;
+}
+
 /* Give up the first hole: everything up to the first held segment is missed
  * (full: for want of buffer). */
 void

@@ -159,17 +159,11 @@ ft__index_del(struct ft_tracker *t, struct flow *f)
 void
 ft__remove_flow(struct ft_tracker *t, struct flow *f)
 {
-	struct seg *s, *n;
-
 	lru_unlink(t, f);
 	ft__q_del(t, f);
 	for (int d = 0; d < 2; d++) {
 		ft__skipped_free(t, &f->h[d]);
-		for (s = f->h[d].held; s != NULL; s = n) {
-			n = s->next;
-			ft__seg_free(t, s);
-		}
-		f->h[d].held = NULL;
+		(void)ft__held_free(t, &f->h[d]);
 	}
 	if (f->old != 0)
 		ft__q_at(t, f->old)->succ = 0;

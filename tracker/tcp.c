@@ -60,33 +60,14 @@ acked(struct ft_tracker *t, struct flow *f, int d, uint32_t ack, uint32_t rwnd)
  * Direction d's sequence space restarts (a SYN or SYN-ACK with a new ISN):
  * what it holds from the old one cannot be placed in the new one, nor handed
  * over (the stream's DATA and GAP events are contiguous). It is dropped and
- * counted as ooo_dropped, not kept to be measured against the new space (a
- * hole from the new ISN up to the old bytes at the close). The count is per
- * segment as ft__hold() stored it: a piece that continues the one before it
- * (after a full SEG_DATA piece, or the snap-cut tail of captured bytes) is
- * the same segment and counts once.
+ * counted as ooo_dropped, once per segment, not kept to be measured against
+ * the new space (a hole from the new ISN up to the old bytes at the close).
  */
 static void
 leave_space(struct ft_tracker *t, struct flow *f, int d)
 {
-	struct half *h = &f->h[d];
-	struct seg *s, *prev = NULL;
-
-	while ((s = h->held) != NULL) {
-		int cont = prev != NULL && prev->seq + prev->len == s->seq && !prev->cut &&
-			   (prev->len == SEG_DATA || s->cut);
-
-		if (!cont)
-			FT_CTR_ADD(t->ooo_dropped, 1);
-		h->held = s->next;
-		if (prev != NULL)
-			ft__seg_free(t, prev);
-		prev = s;
-	}
-	if (prev != NULL)
-		ft__seg_free(t, prev);
-	h->held_bytes = 0;
-	h->hole = 0;
+	FT_CTR_ADD(t->ooo_dropped, ft__held_free(t, &f->h[d]));
+	f->h[d].hole = 0;
 }
 
 static void

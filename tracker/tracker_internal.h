@@ -217,6 +217,9 @@ void ft__give_up_full(struct ft_tracker *t, struct flow *f, int d, uint32_t len)
 void ft__refill(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, uint32_t len);
 /* Forget h's remembered ranges (its session ended, or its sequence space restarted). */
 void ft__skipped_free(struct ft_tracker *t, struct half *h);
+/* Free h's held segments; returns how many segments they were, as ft__hold()
+ * stored them (a segment's 2 KiB pieces and its snap-cut tail count once). */
+uint32_t ft__held_free(struct ft_tracker *t, struct half *h);
 void ft__give_up_first_hole(struct ft_tracker *t, struct flow *f, int d, int full);
 void ft__flush_held(struct ft_tracker *t, struct flow *f, int d);
 int64_t ft__hold(struct ft_tracker *t, struct flow *f, int d, uint32_t seq, const uint8_t *data,
