@@ -137,9 +137,20 @@ test("live", { skip: why || false }, async (t) => {
             "class S(h.ThreadingHTTPServer): address_family = socket.AF_INET6\n" +
             "S(('::', 8080), h.SimpleHTTPRequestHandler).serve_forever()\n";
         child(NS_B, ["python3", "-c", server], { cwd: www, raw: true });
+        // The server listens before the first curl: curl given several URLs goes
+        // on past a refused one and exits with the last one's status, so a
+        // request sent early would be lost from the count without a failure.
+        // No probe request either: every request on the wire is counted below.
+        for (let i = 0; ; i++) {
+            const r = spawnSync("ip", ["netns", "exec", NS_B, "ss", "-Hltn", "sport = :8080"], { encoding: "utf8", env: plainEnv(), timeout: 30000 });
+            if (r.status === 0 && r.stdout.trim() !== "") break;
+            if (i === 200) throw new Error("the HTTP server in " + NS_B + " is not listening on :8080: " + r.stderr);
+            spawnSync("sleep", ["0.05"], { env: plainEnv() });
+        }
+        // --fail-early: a refused transfer fails the whole call, which is retried.
         const curl = (...a) => {
             for (let i = 0; i < 50; i++) {
-                const r = spawnSync("ip", ["netns", "exec", NS_A, "curl", "-s", "-g", "-o", "/dev/null", ...a], { encoding: "utf8", env: plainEnv(), timeout: 30000 });
+                const r = spawnSync("ip", ["netns", "exec", NS_A, "curl", "-s", "-g", "--fail-early", "-o", "/dev/null", ...a], { encoding: "utf8", env: plainEnv(), timeout: 30000 });
                 if (r.status === 0) return;
                 spawnSync("sleep", ["0.1"], { env: plainEnv() });
             }
@@ -163,7 +174,9 @@ test("live", { skip: why || false }, async (t) => {
         assert.strictEqual(jsOut.status, 0, `http_trace.js: ${jsOut.error || jsOut.stderr}`);
         const lines = (o) => o.stdout.split("\n").filter(Boolean).sort();
         const c = lines(cOut), js = lines(jsOut);
-        assert.ok(c.filter((l) => l.includes(" request: ")).length === 8, "the C tool saw the requests:\n" + c.join("\n"));
+        const capStats = cap.lines.filter((x) => x.type === "stats").pop();
+        assert.ok(c.filter((l) => l.includes(" request: ")).length === 8, "the C tool saw the requests:\n" + c.join("\n") +
+            "\nflowtap -w's last stats record: " + JSON.stringify(capStats));
         assert.ok(c.some((l) => l.includes("response: 404")) && c.some((l) => l.includes("(HEAD /f1k)")));
         assert.ok(c.some((l) => l.includes("[fd00:200::1]")));
         assert.deepStrictEqual(js, c);
