@@ -1710,6 +1710,43 @@ test_synack_new_isn_held_cut(void **state)
 	new_isn_held(1);
 }
 
+/* A SYN-ACK with another ISN on an established session (blind or stray)
+ * does not restart the server's space: what it holds stays and is handed
+ * over when the hole fills, no byte is missed. */
+static void
+test_synack_other_isn_established(void **state)
+{
+	struct tt t;
+	struct conn c;
+	const struct ft_flow *f;
+
+	(void)state;
+	tt_open(&t, NULL);
+	conn_init(&c, 0, 0);
+	hs(&t, &c);
+	dat(&t, &c, 0, 0, 40);
+	dat(&t, &c, 1, 100, 100); /* held: [0, 100) not seen yet */
+	t.now += 1 * MS;
+	tx(&t, &c, 1, c.isn[1] + 12345678u, 0, FT_TCP_SYN | FT_TCP_ACK, NULL, 0);
+	tx(&t, &c, 1, c.isn[1] - 7777u, c.isn[0] + 1 + 40, FT_TCP_SYN | FT_TCP_ACK, NULL, 0);
+	assert_int_equal(counter(&t, 3), 0);
+	dat(&t, &c, 1, 0, 100);
+	close_fin(&t, &c);
+	check_order(t.rec, 1);
+	assert_int_equal(t.rec->ns, 1);
+	assert_whole(t.rec, 0, 0, 0, 40);
+	assert_whole(t.rec, 0, 1, 1, 200);
+	f = end_flow(t.rec, 0);
+	assert_int_equal(f->dir[1].bytes, 200);
+	assert_int_equal(f->dir[1].missed, 0);
+	assert_int_equal(f->dir[1].packets, 7); /* SYN-ACK, 2 data, 2 strays, FIN, ACK */
+	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_GAP), 0);
+	assert_int_equal(f->state, FT_TCP_CLOSED);
+	assert_int_equal(f->close, FT_CLOSE_FIN);
+	assert_int_equal(counter(&t, 3), 0);
+	tt_close(&t);
+}
+
 static void
 test_port_reuse(void **state)
 {
@@ -3423,6 +3460,7 @@ main(void)
 		cmocka_unit_test(test_syn_retry),
 		cmocka_unit_test(test_synack_new_isn_held),
 		cmocka_unit_test(test_synack_new_isn_held_cut),
+		cmocka_unit_test(test_synack_other_isn_established),
 		cmocka_unit_test(test_port_reuse),
 		cmocka_unit_test(test_syn_replaces_open),
 		cmocka_unit_test(test_midstream),

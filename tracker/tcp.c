@@ -202,6 +202,18 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 		return;
 	}
 	if (fl & FT_TCP_SYN) {
+		/* A SYN-ACK with another ISN restarts the server's space only
+		 * while its first ISN is unacknowledged (an answer to a SYN
+		 * retried with a new ISN). Once the client acknowledged it, the
+		 * space is the session's own, and another one is blind or stray:
+		 * held data, the space and the state stay, its ACK and options
+		 * are not taken. It counts as a packet of d. */
+		int other_isn = d == FT_DIR_RECV && (fl & FT_TCP_ACK) && h->syn && h->isn != seq;
+
+		if (other_isn && h->syn_acked) {
+			ft__lru_touch(t, f, ft__class_of(f));
+			return;
+		}
 		if (!(fl & FT_TCP_ACK)) {
 			if (d == FT_DIR_SEND && h->syn) {
 				ft__emit(t, f, FT_FLOW_SYN_RETRY, FT_DIR_SEND, NULL, seq, 0);
@@ -225,7 +237,7 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 			if (f->h[!d].syn && f->pub.rtt_ns < 0 && pkt->ts_ns >= f->last_syn_ns)
 				FT_PUB_SET(f->pub.rtt_ns, (int64_t)(pkt->ts_ns - f->last_syn_ns));
 		}
-		if (!h->syn || (d == FT_DIR_RECV && (fl & FT_TCP_ACK) && h->isn != seq)) {
+		if (!h->syn || other_isn) {
 			/* A SYN captured after data of its side (a multi-queue NIC)
 			 * must not move next back. */
 			int late = !h->syn && h->have_next && SEQ_LEQ(seq + 1, h->next);
