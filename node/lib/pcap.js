@@ -100,6 +100,7 @@ class PcapSession extends EventEmitter {
         let pending = null; // the packet whose tracker events are being collected
         let orphans = null; // events before the batch's first packet
         const flows = new Map(); // id -> the session's flow object (records.js)
+        const frames = []; // per worker queue: records.newFrameRef()
         const flushPacket = () => {
             const p = pending;
             pending = null;
@@ -126,7 +127,7 @@ class PcapSession extends EventEmitter {
             },
             flow() {},
         };
-        this.session.start((kind, a) => {
+        this.session.start((kind, a, i) => {
             if (kind === "end") {
                 // Nothing may throw into the native callback (Node would only
                 // warn): an error nobody listens for is rethrown on the next tick.
@@ -137,7 +138,7 @@ class PcapSession extends EventEmitter {
             try {
                 ab = a;
                 orphans = null;
-                records.parse(a, sink, flows);
+                records.parse(a, sink, flows, frames[i] || (frames[i] = records.newFrameRef()));
                 if (orphans) flushOrphans();
                 if (pending) flushPacket();
             } catch (err) {

@@ -56,13 +56,14 @@ class Pipeline extends EventEmitter {
             },
             flow: (text) => this.emit("flow", JSON.parse(text)),
         };
-        process.nextTick(() => this._native.start((kind, a) => this._onNative(kind, a, sink)));
+        this._frames = []; // per worker queue: records.newFrameRef()
+        process.nextTick(() => this._native.start((kind, a, i) => this._onNative(kind, a, sink, i)));
     }
 
     get link() { return this._info.link; }
     get workers() { return this._info.workers; }
 
-    _onNative(kind, a, sink) {
+    _onNative(kind, a, sink, i) {
         if (kind === "end") {
             // Nothing may throw into the native callback (Node would only
             // warn): an error nobody listens for is rethrown on the next tick.
@@ -71,7 +72,7 @@ class Pipeline extends EventEmitter {
         }
         if (this._failed) return;
         try {
-            if (kind === "batch") records.parse(a, sink, this._flows);
+            if (kind === "batch") records.parse(a, sink, this._flows, this._frames[i] || (this._frames[i] = records.newFrameRef()));
             else if (kind === "stats") this.emit("stats", a);
         } catch (err) {
             // A listener threw: stop the capture cleanly (the workers finish,

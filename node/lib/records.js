@@ -3,7 +3,10 @@
 // Record layout (little-endian, 8-byte aligned): u32 size, u16 type, u16 0, then
 //   packet (1): node_pcap's 16-byte header (tv_sec, tv_usec, caplen, len),
 //               u64 ts_ns, u64 frame number, the frame (caplen bytes)
-//   event  (2): see src/addon.cc OnFlow (176 fixed bytes, then DATA bytes)
+//   event  (2): see src/addon.cc OnFlow (176 fixed bytes, then DATA bytes; or,
+//               byte 7 set, a reference to them in the last packet record of
+//               the same queue: u32 offset in its frame, u32 0, u64 its frame
+//               number; that record may be in an earlier batch)
 //   flow   (3): u32 length, u32 0, the library's JSON flow record
 "use strict";
 const addr = require("./addr");
@@ -89,35 +92,50 @@ function freshFlow(dv, u8, o) {
 // data is a view into the batch, made when first read (most events' payload
 // is never looked at).
 class FlowEvent {
-    constructor(ab, dv, u8, o, cache) {
+    constructor(ab, dv, u8, o, cache, frame) {
         this.type = EVENT_NAMES[u8[o + 8]] || "unknown";
         this.dir = DIRS[u8[o + 9] & 1];
         this.ts = u64(dv, o + 40) / 1e9;
         this.len = dv.getUint32(o + 20, true);
         this.seq = dv.getUint32(o + 24, true);
         this.flow = flowOf(dv, u8, o, cache);
-        this._ab = ab;
         this._dv = dv;
         this._o = o;
         this._data = undefined;
+        if (u8[o + 7] & 1) {
+            if (!frame || frame.ab === null || u64(dv, o + 184) !== frame.n)
+                throw new Error(`flowtap: corrupt batch: event at ${o} refers to a frame not seen`);
+            this._dab = frame.ab;
+            this._doff = frame.o + 40 + dv.getUint32(o + 176, true);
+        } else {
+            this._dab = ab;
+            this._doff = o + 176;
+        }
     }
     get data() {
         if (this._data === undefined) {
             const dlen = this._dv.getUint32(this._o + 28, true);
-            this._data = dlen ? Buffer.from(this._ab, this._o + 176, dlen) : null;
+            this._data = dlen ? Buffer.from(this._dab, this._doff, dlen) : null;
         }
         return this._data;
     }
     set data(v) { this._data = v; }
     get ts_ns() { return this._dv.getBigUint64(this._o + 40, true); }
 }
-function eventOf(ab, dv, u8, o, cache) {
-    return new FlowEvent(ab, dv, u8, o, cache);
+function eventOf(ab, dv, u8, o, cache, frame) {
+    return new FlowEvent(ab, dv, u8, o, cache, frame);
+}
+
+// The last packet record of one worker's queue, carried from batch to batch
+// (a DATA event may refer to its frame's bytes): one per worker.
+function newFrameRef() {
+    return { ab: null, o: 0, n: -1 };
 }
 
 // Calls sink.packet(o, caplen) / sink.event(ev) / sink.flow(text) in record order.
-// cache: optional Map for flowOf().
-function parse(ab, sink, cache) {
+// cache: optional Map for flowOf(); frame: the queue's newFrameRef() (needed
+// when the batches hold packet records and DATA events).
+function parse(ab, sink, cache, frame) {
     const dv = new DataView(ab);
     const u8 = new Uint8Array(ab);
     const end = ab.byteLength;
@@ -126,11 +144,17 @@ function parse(ab, sink, cache) {
         const size = dv.getUint32(o, true);
         const type = dv.getUint16(o + 4, true);
         if (size < 8 || o + size > end) throw new Error(`flowtap: corrupt batch record at ${o}`);
-        if (type === 1) sink.packet(o, dv.getUint32(o + 16, true));
-        else if (type === 2) sink.event(eventOf(ab, dv, u8, o, cache));
+        if (type === 1) {
+            if (frame) {
+                frame.ab = ab;
+                frame.o = o;
+                frame.n = u64(dv, o + 32);
+            }
+            sink.packet(o, dv.getUint32(o + 16, true));
+        } else if (type === 2) sink.event(eventOf(ab, dv, u8, o, cache, frame));
         else if (type === 3) sink.flow(Buffer.from(ab, o + 16, dv.getUint32(o + 8, true)).toString("latin1"));
         o += size;
     }
 }
 
-module.exports = { parse, eventOf, u64, EVENT_NAMES, STATE_NAMES };
+module.exports = { parse, eventOf, newFrameRef, u64, EVENT_NAMES, STATE_NAMES };

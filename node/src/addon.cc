@@ -6,7 +6,9 @@
  * - Workers (flowtap's threads) write records into a bounded byte ring of
  *   their own (single producer, single consumer: no lock). A record is a
  *   packet (node_pcap's 16-byte header + the frame), a flow event (the
- *   session's snapshot + the DATA bytes), or a flow record (the library's
+ *   session's snapshot + the DATA bytes, or, when they are the in-order
+ *   payload of the frame just queued, a reference to them in its packet
+ *   record: they are not copied twice), or a flow record (the library's
  *   JSON text). Nothing is allocated and no lock is taken per packet; a
  *   worker makes a system call (uv_async_send through the thread-safe
  *   function) only when the JavaScript side is not already due to drain.
@@ -44,7 +46,9 @@ namespace
 
 enum RecType : uint16_t { REC_PAD = 0, REC_PACKET = 1, REC_EVENT = 2, REC_FLOW = 3 };
 constexpr uint32_t HDR = 8;
-constexpr uint32_t EV_FIXED = 176; /* bytes of an event record before its data */
+constexpr uint32_t EV_FIXED = 176;      /* bytes of an event record before its data */
+constexpr uint8_t EV_DATA_IN_FRAME = 1; /* byte 7: the DATA bytes are the last packet record's */
+constexpr uint32_t EV_REF = 16;         /* then: u32 offset in its frame, u32 0, u64 its frame n */
 
 inline uint32_t
 align8(uint32_t n)
@@ -59,6 +63,11 @@ struct Ring {
 	alignas(64) std::atomic<uint64_t> drops{0};
 	uint8_t *buf = nullptr;
 	uint64_t cap = 0;
+	/* The worker's last frame queued as a packet record (worker only): a
+	 * DATA event whose bytes lie in it refers to them instead of copying. */
+	const uint8_t *frame = nullptr;
+	uint32_t frame_len = 0;
+	uint64_t frame_n = 0, frame_ts = 0;
 	/* Lossless only: a worker that found the ring full sleeps here until
 	 * JavaScript drains it (the slow path; never taken on a live capture). */
 	std::atomic<bool> waiting{false};
@@ -376,6 +385,7 @@ Capture::OnPacket(const struct ft_packet *pkt, void *user)
 	uint32_t size = align8(HDR + 32 + pkt->caplen);
 	uint64_t nh;
 	uint8_t *rec = self->Reserve(r, size, &nh);
+	r.frame = nullptr;
 	if (rec == nullptr)
 		return 0;
 	uint16_t t = REC_PACKET;
@@ -388,6 +398,10 @@ Capture::OnPacket(const struct ft_packet *pkt, void *user)
 	std::memcpy(rec + 32, &pkt->n, 8);
 	std::memcpy(rec + 40, pkt->data, pkt->caplen);
 	self->Commit(r, nh);
+	r.frame = pkt->data;
+	r.frame_len = pkt->caplen;
+	r.frame_n = pkt->n;
+	r.frame_ts = pkt->ts_ns;
 	return 0;
 }
 
@@ -401,11 +415,21 @@ Capture::OnFlow(const struct ft_flow_event *ev, void *user)
 	if (self->want_events_ && (!self->tcp_events_only_ || f->proto == 6)) {
 		uint32_t dlen =
 			(ev->type == FT_FLOW_DATA && self->want_data_ && ev->data) ? ev->len : 0;
-		uint8_t *rec = self->Reserve(r, align8(EV_FIXED + dlen), &nh);
+		/* In-order payload of the frame just queued (the usual case): its
+		 * packet record already holds the bytes. The test is by address: a
+		 * frame stays in the worker's hands until its events are out, and
+		 * what else DATA comes from (held segments, a reassembled datagram,
+		 * whose last fragment may be the frame just queued) is memory of
+		 * its own at the same time; the timestamp only narrows it. */
+		uintptr_t d0 = (uintptr_t)ev->data, f0 = (uintptr_t)r.frame;
+		bool in_frame = dlen > 0 && r.frame != nullptr && ev->ts_ns == r.frame_ts &&
+				d0 >= f0 && dlen <= r.frame_len && d0 - f0 <= r.frame_len - dlen;
+		uint8_t *rec = self->Reserve(r, align8(EV_FIXED + (in_frame ? EV_REF : dlen)), &nh);
 		if (rec != nullptr) {
 			uint16_t t = REC_EVENT;
 			std::memcpy(rec + 4, &t, 2);
 			rec[6] = f->proto;
+			rec[7] = in_frame ? EV_DATA_IN_FRAME : 0;
 			rec[8] = (uint8_t)ev->type;
 			rec[9] = (uint8_t)ev->dir;
 			rec[10] = f->ip_v;
@@ -431,8 +455,13 @@ Capture::OnFlow(const struct ft_flow_event *ev, void *user)
 					f->dir[d].retransmits, f->dir[d].missed};
 				std::memcpy(rec + 112 + 32 * d, c, 32);
 			}
-			if (dlen)
+			if (in_frame) {
+				uint32_t ref[2] = {(uint32_t)(d0 - f0), 0};
+				std::memcpy(rec + EV_FIXED, ref, 8);
+				std::memcpy(rec + EV_FIXED + 8, &r.frame_n, 8);
+			} else if (dlen) {
 				std::memcpy(rec + EV_FIXED, ev->data, dlen);
+			}
 			self->Commit(r, nh);
 		}
 	}
