@@ -99,7 +99,9 @@ class Pipeline extends EventEmitter {
         return this._ended ? this._final : this._native.stats();
     }
 
-    // Stop the capture; what was captured is still delivered, then 'end'.
+    // Stop the capture; what was captured is still delivered, then 'end'
+    // (live too: from here the workers wait for JavaScript instead of
+    // dropping, so the final flush's flow records all arrive).
     stop() {
         if (!this._ended) this._native.stop(false);
     }

@@ -17,8 +17,10 @@
  *   onBatch callback; lib/records.js parses it. Views into a batch are never
  *   overwritten: the next batch is a new ArrayBuffer.
  * - Back pressure: a full ring makes the worker wait (on a condition
- *   variable that the drain signals) when the capture is lossless (files),
- *   and drops the record otherwise (live), counted per worker as js_drop. Closing turns waiting
+ *   variable that the drain signals) when the capture is lossless (files,
+ *   and a live capture after stop(): its flush of every open flow is a
+ *   burst no queue is sized for), and drops the record otherwise (live),
+ *   counted per worker as js_drop. Closing turns waiting
  * into dropping, so stop never hangs on a JavaScript side that stopped reading.
  * - A waiter thread runs ft_pipeline_wait() and then posts the end; the
  *   JavaScript thread joins it and destroys the pipeline.
@@ -118,6 +120,11 @@ class Capture : public Napi::ObjectWrap<Capture>
 	bool tcp_events_only_ = false; /* events of TCP sessions only (node_pcap's TCPTracker) */
 	bool lossless_ = false, live_ = false;
 	std::atomic<bool> closing_{false};
+	/* stop() (not close()) was called: the capture is over, so nothing is
+	 * left to protect by dropping; what is still queued or still to come
+	 * from the workers (the final flush's flow records) is delivered, as
+	 * from a file. */
+	std::atomic<bool> stopping_{false};
 	std::atomic<bool> notified_{false};
 	std::atomic<bool> done_{false};
 	bool started_ = false, ended_ = false;
@@ -337,7 +344,8 @@ Capture::Reserve(Ring &r, uint32_t size, uint64_t *newhead)
 		return r.cap - (head - r.tail.load(std::memory_order_seq_cst)) >= need;
 	};
 	while (!room()) {
-		if (!lossless_ || closing_.load(std::memory_order_relaxed)) {
+		if ((!lossless_ && !stopping_.load(std::memory_order_relaxed)) ||
+			closing_.load(std::memory_order_relaxed)) {
 			r.drops.fetch_add(1, std::memory_order_relaxed);
 			return nullptr;
 		}
@@ -666,6 +674,8 @@ Capture::Stop(const Napi::CallbackInfo &info)
 {
 	if (info.Length() > 0 && info[0].ToBoolean())
 		closing_ = true; /* close(): nothing more is delivered */
+	else
+		stopping_ = true; /* stop(): everything captured is delivered */
 	std::lock_guard<std::mutex> g(p_mu_);
 	if (p_ != nullptr)
 		ft_pipeline_stop(p_);

@@ -3,6 +3,9 @@
 //   http:  createSession + TCPTracker and a Pipeline on IFACE (tcp port 8000):
 //          one line per ended TCPTracker session and per flow record
 //   quiet: createSession on IFACE (nothing flows), closed on "close"
+//   flush: a Pipeline on IFACE (UDP to ports 20000-21999) with a 16 KiB queue;
+//          "count" prints its packets so far, "stop" stops it, and its end
+//          prints the flow records it got and the final stats
 "use strict";
 const flowtap = require("../lib");
 
@@ -22,6 +25,17 @@ if (mode === "http") {
     p.on("flow", (f) => out({ kind: "flow", flow: f }));
     p.on("error", (e) => out({ kind: "error", message: e.message }));
     closers.push(() => session.close(), () => p.close());
+} else if (mode === "flush") {
+    const p = new flowtap.Pipeline({ device: iface, filter: "udp and dst portrange 20000-21999",
+        buffer_timeout_ms: 0, workers: 1, queue_bytes: 16 * 1024, stats_interval: 0 });
+    let flows = 0;
+    p.on("flow", () => { flows++; });
+    p.on("error", (e) => out({ kind: "error", message: e.message }));
+    p.on("end", (st) => out({ kind: "end", flows, stats: st }));
+    process.stdin.on("data", (d) => {
+        if (d.includes("count")) out({ kind: "count", packets: p.stats().packets });
+        if (d.includes("stop")) { p.stop(); process.stdin.destroy(); }
+    });
 } else {
     const session = flowtap.createSession(iface, { filter: "udp port 9", buffer_timeout: 1000 });
     session.on("packet", () => out({ kind: "unexpected packet" }));
