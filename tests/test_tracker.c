@@ -1747,6 +1747,42 @@ test_synack_other_isn_established(void **state)
 	tt_close(&t);
 }
 
+/* A SYN-ACK retried with a new ISN far "ahead" of the first, its ACK
+ * captured before it (a tap's skew): that ACK does not acknowledge the first
+ * ISN, so the new SYN-ACK restarts the server's space and its data counts
+ * from the new ISN, with nothing missed. */
+static void
+test_synack_new_isn_ack_first(void **state)
+{
+	struct tt t;
+	struct conn c;
+	const struct ft_flow *f;
+
+	(void)state;
+	tt_open(&t, NULL);
+	conn_init(&c, 0, 0);
+	syn(&t, &c);
+	t.now += 2 * MS;
+	synack(&t, &c);
+	t.now += 1 * SEC;
+	c.isn[1] += 0x40000000u;
+	tx(&t, &c, 0, c.isn[0] + 1, c.isn[1] + 1, FT_TCP_ACK, NULL, 0); /* captured first */
+	synack(&t, &c);
+	dat(&t, &c, 1, 0, 100);
+	dat(&t, &c, 0, 0, 10);
+	close_fin(&t, &c);
+	check_order(t.rec, 1);
+	assert_int_equal(t.rec->ns, 1);
+	assert_whole(t.rec, 0, 1, 1, 100);
+	f = end_flow(t.rec, 0);
+	assert_int_equal(f->dir[1].bytes, 100);
+	assert_int_equal(f->dir[1].missed, 0);
+	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_GAP), 0);
+	assert_int_equal(f->close, FT_CLOSE_FIN);
+	assert_int_equal(counter(&t, 3), 0);
+	tt_close(&t);
+}
+
 static void
 test_port_reuse(void **state)
 {
@@ -3461,6 +3497,7 @@ main(void)
 		cmocka_unit_test(test_synack_new_isn_held),
 		cmocka_unit_test(test_synack_new_isn_held_cut),
 		cmocka_unit_test(test_synack_other_isn_established),
+		cmocka_unit_test(test_synack_new_isn_ack_first),
 		cmocka_unit_test(test_port_reuse),
 		cmocka_unit_test(test_syn_replaces_open),
 		cmocka_unit_test(test_midstream),

@@ -9,6 +9,12 @@
  * plus that window cannot be genuine (the sender could not have sent it), so
  * it gives nothing up: one bogus ACK must not count gigabytes as missed.
  */
+static inline int
+ack_plausible(const struct half *h, uint32_t ack, uint32_t rwnd)
+{
+	return !h->have_next || SEQ_LEQ(ack, h->high + (rwnd > 65535 ? rwnd : 65535));
+}
+
 static void
 acked(struct ft_tracker *t, struct flow *f, int d, uint32_t ack, uint32_t rwnd)
 {
@@ -16,7 +22,7 @@ acked(struct ft_tracker *t, struct flow *f, int d, uint32_t ack, uint32_t rwnd)
 	struct ft_flow_dir *fd = &f->pub.dir[d];
 	uint32_t limit = ack;
 
-	if (h->have_next && SEQ_LT(h->high + (rwnd > 65535 ? rwnd : 65535), ack))
+	if (!ack_plausible(h, ack, rwnd))
 		return;
 	/* Kept for a SYN or FIN captured after the ACK that covers it. */
 	if (!h->have_ack || SEQ_LT(h->ack_max, ack)) {
@@ -262,8 +268,13 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 		unsigned shift = f->pub.dir[0].has_wscale && f->pub.dir[1].has_wscale
 					 ? f->pub.dir[d].wscale
 					 : 0;
+		uint32_t rwnd = (uint32_t)tcp->win << (shift > 14 ? 14 : shift);
 
-		if (o->syn && !o->syn_acked && SEQ_LT(o->isn, tcp->ack))
+		/* (Only an ACK the peer could have earned: a bogus one, or the ACK
+		 * of a retried SYN-ACK's new ISN captured before it, must not
+		 * mark the old ISN acknowledged.) */
+		if (o->syn && !o->syn_acked && SEQ_LT(o->isn, tcp->ack) &&
+			ack_plausible(o, tcp->ack, rwnd))
 			o->syn_acked = 1;
 		/* The handshake is complete when both SYNs are acknowledged: the
 		 * usual three packets, or a simultaneous open's two SYN-ACKs. */
@@ -273,7 +284,7 @@ update(struct ft_tracker *t, struct flow *f, int d, const struct ft_packet *pkt)
 				FT_PUB_SET(f->pub.connect_ns, (int64_t)(pkt->ts_ns - f->syn_ns));
 			ft__established(t, f);
 		}
-		acked(t, f, !d, tcp->ack, (uint32_t)tcp->win << (shift > 14 ? 14 : shift));
+		acked(t, f, !d, tcp->ack, rwnd);
 	}
 	if (plen + cut > 0) {
 		ft__established(t, f);
