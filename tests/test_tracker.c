@@ -1648,6 +1648,24 @@ test_syn_retry(void **state)
 	tt_close(&t);
 }
 
+/* One session, closed by FIN, whose server -> client stream is exactly
+ * len bytes: all delivered in order, none missed, no GAP. */
+static const struct ft_flow *
+assert_one_whole_recv(const struct tt *t, uint32_t len)
+{
+	const struct ft_flow *f;
+
+	check_order(t->rec, 1);
+	assert_int_equal(t->rec->ns, 1);
+	assert_whole(t->rec, 0, 1, 1, len);
+	f = end_flow(t->rec, 0);
+	assert_int_equal(f->dir[1].bytes, len);
+	assert_int_equal(f->dir[1].missed, 0);
+	assert_int_equal(n_ev(t->rec, 0, FT_FLOW_GAP), 0);
+	assert_int_equal(f->close, FT_CLOSE_FIN);
+	return f;
+}
+
 /*
  * A SYN-ACK with a new ISN before the handshake completes restarts the
  * responder's sequence space: what it held from the old one (data behind a
@@ -1664,7 +1682,6 @@ new_isn_held(int cut)
 {
 	struct tt t;
 	struct conn c;
-	const struct ft_flow *f;
 
 	tt_open(&t, NULL);
 	conn_init(&c, 0, 0);
@@ -1685,14 +1702,7 @@ new_isn_held(int cut)
 	tx(&t, &c, 0, c.isn[0] + 1, c.isn[1] + 1, FT_TCP_ACK, NULL, 0);
 	dat(&t, &c, 1, 0, 10);
 	close_fin(&t, &c);
-	check_order(t.rec, 1);
-	assert_int_equal(t.rec->ns, 1);
-	assert_whole(t.rec, 0, 1, 1, 10);
-	f = end_flow(t.rec, 0);
-	assert_int_equal(f->dir[1].bytes, 10);
-	assert_int_equal(f->dir[1].missed, 0);
-	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_GAP), 0);
-	assert_int_equal(f->close, FT_CLOSE_FIN);
+	assert_one_whole_recv(&t, 10);
 	tt_close(&t);
 }
 
@@ -1732,17 +1742,10 @@ test_synack_other_isn_established(void **state)
 	assert_int_equal(counter(&t, 3), 0);
 	dat(&t, &c, 1, 0, 100);
 	close_fin(&t, &c);
-	check_order(t.rec, 1);
-	assert_int_equal(t.rec->ns, 1);
+	f = assert_one_whole_recv(&t, 200);
 	assert_whole(t.rec, 0, 0, 0, 40);
-	assert_whole(t.rec, 0, 1, 1, 200);
-	f = end_flow(t.rec, 0);
-	assert_int_equal(f->dir[1].bytes, 200);
-	assert_int_equal(f->dir[1].missed, 0);
 	assert_int_equal(f->dir[1].packets, 7); /* SYN-ACK, 2 data, 2 strays, FIN, ACK */
-	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_GAP), 0);
 	assert_int_equal(f->state, FT_TCP_CLOSED);
-	assert_int_equal(f->close, FT_CLOSE_FIN);
 	assert_int_equal(counter(&t, 3), 0);
 	tt_close(&t);
 }
@@ -1756,7 +1759,6 @@ test_synack_new_isn_ack_first(void **state)
 {
 	struct tt t;
 	struct conn c;
-	const struct ft_flow *f;
 
 	(void)state;
 	tt_open(&t, NULL);
@@ -1771,14 +1773,7 @@ test_synack_new_isn_ack_first(void **state)
 	dat(&t, &c, 1, 0, 100);
 	dat(&t, &c, 0, 0, 10);
 	close_fin(&t, &c);
-	check_order(t.rec, 1);
-	assert_int_equal(t.rec->ns, 1);
-	assert_whole(t.rec, 0, 1, 1, 100);
-	f = end_flow(t.rec, 0);
-	assert_int_equal(f->dir[1].bytes, 100);
-	assert_int_equal(f->dir[1].missed, 0);
-	assert_int_equal(n_ev(t.rec, 0, FT_FLOW_GAP), 0);
-	assert_int_equal(f->close, FT_CLOSE_FIN);
+	assert_one_whole_recv(&t, 100);
 	assert_int_equal(counter(&t, 3), 0);
 	tt_close(&t);
 }
