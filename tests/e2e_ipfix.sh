@@ -7,7 +7,10 @@
 # each way equal to the IP lengths tshark reads from the capture. Captures:
 # ftgen's (IPv4, IPv6, VLANs, RST, open at the end; 1 and 3 workers) and a
 # real one from tests/data. nfcapd must log no sequence error. The stats
-# record must say delivered == flows and nothing dropped.
+# record must say delivered == flows and nothing dropped. A run in which the
+# kernel dropped datagrams at nfcapd's own socket (ss: skmem d; the
+# collector fell behind on a loaded machine) is said and run again, at most
+# 3 times: the checks need a run the kernel lost nothing of.
 # Also: the file output read back by libfixbuf's ipfixDump (templates, every
 # record, sequence numbers that count data records); the TCP output into a
 # listener, read back the same way; and, as root, a live loopback capture of a
@@ -93,16 +96,32 @@ print("%d pairs" % len(ts))
 EOF
 }
 
+# Datagrams the kernel dropped at nfcapd's socket (ss's skmem d): the
+# collector fell behind (a loaded CI machine), a loss outside flowtap.
+collector_drops() { # port
+	ss -Huanm "sport = :$1" 2>/dev/null | sed -n 's/.*skmem:(.*,d\([0-9]*\)).*/\1/p' | head -1
+}
+
 collector_case() { # name pcap flowtap-options...
-	local name=$1 pcap=$2 dir="$T/$1"
+	local name=$1 pcap=$2 dir="$T/$1" try drops
 	shift 2
-	start_nfcapd "$dir" || { bad "$name: nfcapd"; return; }
-	if ! "$FLOWTAP" -r "$pcap" --json --ipfix "udp:127.0.0.1:$PORT" "$@" >"$dir.json" 2>"$dir.err"; then
-		bad "$name: flowtap failed: $(head -3 "$dir.err")"
+	# A run in which nfcapd's own socket dropped datagrams proves nothing
+	# either way: it is said, and the case runs again (at most 3 times). The
+	# checks below are then made on a run the kernel lost nothing of, or
+	# fail on the last one.
+	for try in 1 2 3; do
+		rm -rf "$dir" "$dir.log"
+		start_nfcapd "$dir" || { bad "$name: nfcapd"; return; }
+		if ! "$FLOWTAP" -r "$pcap" --json --ipfix "udp:127.0.0.1:$PORT" "$@" >"$dir.json" 2>"$dir.err"; then
+			bad "$name: flowtap failed: $(head -3 "$dir.err")"
+			stop_nfcapd
+			return
+		fi
+		drops=$(collector_drops "$PORT")
 		stop_nfcapd
-		return
-	fi
-	stop_nfcapd
+		[ "${drops:-0}" = 0 ] && break
+		echo "note - $name: run $try: the kernel dropped $drops datagrams at nfcapd's socket (the collector fell behind); again"
+	done
 	nfdump_fields "$dir" >"$dir.nf" 2>"$dir.nferr"
 	tshark_fields "$pcap" >"$dir.ts"
 	if python3 "$HERE/ipfix_compare.py" "$dir.json" "$dir.nf" "$dir.ts" "$name"; then
