@@ -120,7 +120,7 @@ collector_case() { # name pcap flowtap-options...
 		drops=$(collector_drops "$PORT")
 		stop_nfcapd
 		[ "${drops:-0}" = 0 ] && break
-		echo "note - $name: run $try: the kernel dropped $drops datagrams at nfcapd's socket (the collector fell behind); again"
+		echo "note - $name: run $try: the kernel dropped $drops datagrams at nfcapd's socket (the collector fell behind)$([ "$try" -lt 3 ] && echo "; again")"
 	done
 	nfdump_fields "$dir" >"$dir.nf" 2>"$dir.nferr"
 	tshark_fields "$pcap" >"$dir.ts"

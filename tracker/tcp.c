@@ -3,18 +3,20 @@
  */
 #include "tracker/tracker_internal.h"
 
-/*
- * The other side acknowledged up to ack, advertising a receive window of rwnd
- * bytes: holes before ack will never fill. An ACK beyond the highest byte seen
- * plus that window cannot be genuine (the sender could not have sent it), so
- * it gives nothing up: one bogus ACK must not count gigabytes as missed.
- */
+/* An ACK of h's bytes that h could have earned: no further than the highest
+ * byte seen from h plus the acknowledging side's window (or 64 KiB). */
 static inline int
 ack_plausible(const struct half *h, uint32_t ack, uint32_t rwnd)
 {
 	return !h->have_next || SEQ_LEQ(ack, h->high + (rwnd > 65535 ? rwnd : 65535));
 }
 
+/*
+ * The other side acknowledged up to ack, advertising a receive window of rwnd
+ * bytes: holes before ack will never fill. An ACK beyond the highest byte seen
+ * plus that window cannot be genuine (the sender could not have sent it), so
+ * it gives nothing up: one bogus ACK must not count gigabytes as missed.
+ */
 static void
 acked(struct ft_tracker *t, struct flow *f, int d, uint32_t ack, uint32_t rwnd)
 {
