@@ -54,6 +54,7 @@ struct seen {
 	unsigned stop_at; /* stop the pipeline at this frame */
 	unsigned fail_at; /* return an error at this frame */
 	struct ft_pipeline *p;
+	atomic_int done_at_first; /* ft_pipeline_capture_done() at frame 1, + 1 */
 	int finals;
 	struct ft_stats final;
 };
@@ -70,6 +71,8 @@ on_packet(const struct ft_packet *pkt, void *user)
 	if (!atomic_compare_exchange_strong(&s->worker_of_flow[flow], &expect, pkt->worker + 1) &&
 		expect != pkt->worker + 1)
 		atomic_fetch_add(&s->affinity_errors, 1);
+	if (pkt->n == 1)
+		atomic_store(&s->done_at_first, ft_pipeline_capture_done(s->p) + 1);
 	if (pkt->dec->layers & FT_LAYER_TCP)
 		atomic_fetch_add(&s->decoded_tcp, 1);
 	atomic_fetch_add(&s->delivered, 1);
@@ -139,8 +142,10 @@ run(const char *path, unsigned workers, int use_mmap, const char *filter, uint64
 		return rc;
 	}
 	s->p = p;
+	assert_int_equal(ft_pipeline_capture_done(p), 0);
 	assert_int_equal(ft_pipeline_start(p), 0);
 	rc = ft_pipeline_wait(p);
+	assert_int_equal(ft_pipeline_capture_done(p), 1);
 	ft_pipeline_destroy(p);
 	return rc;
 }
@@ -172,6 +177,8 @@ check_every_frame_once(unsigned workers, int use_mmap)
 	for (unsigned n = 1; n <= N_FRAMES; n++)
 		assert_int_equal(s->frame[n], 1);
 	assert_int_equal(s->affinity_errors, 0);
+	/* The rings hold 256 frames each: at frame 1, 30,000 are still to come. */
+	assert_int_equal(s->done_at_first, 1);
 	assert_int_equal(s->decoded_tcp, N_FRAMES - N_FRAMES / 7 + (N_FRAMES % 7 == 6));
 	assert_int_equal(s->finals, 1);
 	assert_int_equal(s->final.captured, N_FRAMES);

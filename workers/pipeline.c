@@ -583,6 +583,12 @@ ft_pipeline_workers(const struct ft_pipeline *p)
 	return p->n_workers;
 }
 
+int
+ft_pipeline_capture_done(const struct ft_pipeline *p)
+{
+	return atomic_load_explicit(&p->capture_done, memory_order_acquire);
+}
+
 /* Set on threads registered with liburcu (workers): they need no registration here. */
 _Thread_local int ft__rcu_registered;
 

@@ -246,6 +246,15 @@ FT_EXTERN int ft_immediate_buffer_size(int snaplen);
 FT_EXTERN unsigned ft_pipeline_workers(const struct ft_pipeline *p);
 
 /**
+ * 1 once the capture thread has handed over its last frame (end of file,
+ * count reached, stop, interface gone, or error), else 0. Workers may still
+ * be processing what it handed over; nothing more is being captured, so a
+ * consumer that drops rather than block a live capture may now block.
+ * Thread-safety: any thread, any callback. Context: never blocks.
+ */
+FT_EXTERN int ft_pipeline_capture_done(const struct ft_pipeline *p);
+
+/**
  * Send a raw frame on the live interface (pcap_inject).
  * @return bytes sent, or FT_ENOTSUP (file source), FT_EPCAP (errmsg says why).
  * Thread-safety: any thread; calls are not serialised against each other.

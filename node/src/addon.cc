@@ -328,7 +328,11 @@ Capture::Teardown()
 /* ---- worker side ---- */
 
 /* Room for a record of size bytes (8-aligned), or nullptr when it must be
- * dropped. Lossless: waits until JavaScript makes room. */
+ * dropped. Lossless: waits until JavaScript makes room. A live capture drops
+ * instead of waiting, except once nothing more is being captured: after
+ * stop(), or when the capture ended by itself (count, interface gone), so
+ * the final flush reaches JavaScript whole. Workers call this only while p_
+ * is set (the waiter clears it after ft_pipeline_wait() joined them). */
 uint8_t *
 Capture::Reserve(Ring &r, uint32_t size, uint64_t *newhead)
 {
@@ -344,7 +348,8 @@ Capture::Reserve(Ring &r, uint32_t size, uint64_t *newhead)
 		return r.cap - (head - r.tail.load(std::memory_order_seq_cst)) >= need;
 	};
 	while (!room()) {
-		if ((!lossless_ && !stopping_.load(std::memory_order_relaxed)) ||
+		if ((!lossless_ && !stopping_.load(std::memory_order_relaxed) &&
+			    !ft_pipeline_capture_done(p_)) ||
 			closing_.load(std::memory_order_relaxed)) {
 			r.drops.fetch_add(1, std::memory_order_relaxed);
 			return nullptr;

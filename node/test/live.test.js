@@ -182,32 +182,42 @@ test("live", { skip: why || false }, async (t) => {
         assert.deepStrictEqual(js, c);
     });
 
-    await t.test("stop() on a live Pipeline delivers every flow record of the final flush", async () => {
-        // 2000 UDP flows stay open until stop(); their records then come at
-        // once, far more than the 16 KiB queue holds. A live capture drops
-        // what JavaScript cannot take while it captures, but after stop()
-        // nothing is left to protect: every record arrives, js_drop is 0.
-        const cap = child(NS_B, [node, childJs, IF_B, "flush"]);
+    // 2000 UDP flows stay open until the capture ends; their records then
+    // come at once, far more than the child's 16 KiB queue holds. A live
+    // capture drops what JavaScript cannot take while it captures, but once
+    // it has ended nothing is left to protect: every record arrives.
+    const finalFlush = async (mode, end) => {
+        const cap = child(NS_B, [node, childJs, IF_B, mode]);
         await until(cap, (l) => l.some((x) => x.kind === "ready"), "ready");
         const send = "import socket\n" +
             "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n" +
             "for i in range(2000): s.sendto(b'x' * 100, ('10.200.0.2', 20000 + i))\n";
         const r = spawnSync("ip", ["netns", "exec", NS_A, "python3", "-c", send], { encoding: "utf8", env: plainEnv(), timeout: 30000 });
         assert.strictEqual(r.status, 0, r.stderr);
-        const poll = setInterval(() => cap.stdin.write("count\n"), 50);
-        try {
-            await until(cap, (l) => l.some((x) => x.kind === "count" && x.packets >= 2000), "2000 datagrams on the worker");
-        } finally {
-            clearInterval(poll);
-        }
-        cap.stdin.write("stop\n");
-        const end = await until(cap, (l) => l.find((x) => x.kind === "end"), "the Pipeline's end");
-        assert.strictEqual(end.stats.js_drop, 0, JSON.stringify(end.stats));
-        assert.strictEqual(end.flows, 2000, "a flow record for every UDP flow");
-        assert.strictEqual(end.stats.ps_drop, 0);
+        await end(cap);
+        const fin = await until(cap, (l) => l.find((x) => x.kind === "end"), "the Pipeline's end");
+        assert.strictEqual(fin.stats.packets, 2000, JSON.stringify(fin.stats));
+        assert.strictEqual(fin.stats.js_drop, 0, JSON.stringify(fin.stats));
+        assert.strictEqual(fin.flows, 2000, "a flow record for every UDP flow");
+        assert.strictEqual(fin.stats.ps_drop, 0);
         const ex = await bounded(cap.exited, 20000, "exit after the end");
         assert.deepStrictEqual(ex, { code: 0, sig: null }, cap.stderrText);
-    });
+    };
+
+    await t.test("stop() on a live Pipeline delivers every flow record of the final flush", () =>
+        finalFlush("flush", async (cap) => {
+            const poll = setInterval(() => cap.stdin.write("count\n"), 50);
+            try {
+                await until(cap, (l) => l.some((x) => x.kind === "count" && x.packets >= 2000), "2000 datagrams on the worker");
+            } finally {
+                clearInterval(poll);
+            }
+            cap.stdin.write("stop\n");
+        }));
+
+    // The same without stop(): the capture ends by itself at its 2000th frame.
+    await t.test("a live Pipeline that ends by itself (count) delivers every flow record of the final flush", () =>
+        finalFlush("flush-count", async () => {}));
 
     await t.test("close() on a quiet interface returns and the process exits", async () => {
         const cap = child(NS_A, [node, childJs, IF_A, "quiet"]);

@@ -6,6 +6,7 @@
 //   flush: a Pipeline on IFACE (UDP to ports 20000-21999) with a 16 KiB queue;
 //          "count" prints its packets so far, "stop" stops it, and its end
 //          prints the flow records it got and the final stats
+//   flush-count: the same Pipeline with count 2000: it ends by itself
 "use strict";
 const flowtap = require("../lib");
 
@@ -25,13 +26,17 @@ if (mode === "http") {
     p.on("flow", (f) => out({ kind: "flow", flow: f }));
     p.on("error", (e) => out({ kind: "error", message: e.message }));
     closers.push(() => session.close(), () => p.close());
-} else if (mode === "flush") {
+} else if (mode === "flush" || mode === "flush-count") {
     const p = new flowtap.Pipeline({ device: iface, filter: "udp and dst portrange 20000-21999",
-        buffer_timeout_ms: 0, workers: 1, queue_bytes: 16 * 1024, stats_interval: 0 });
+        buffer_timeout_ms: 0, workers: 1, queue_bytes: 16 * 1024, stats_interval: 0,
+        count: mode === "flush-count" ? 2000 : 0 });
     let flows = 0;
     p.on("flow", () => { flows++; });
     p.on("error", (e) => out({ kind: "error", message: e.message }));
-    p.on("end", (st) => out({ kind: "end", flows, stats: st }));
+    p.on("end", (st) => {
+        out({ kind: "end", flows, stats: st });
+        if (mode === "flush-count") process.stdin.destroy(); // ended by itself: exit
+    });
     process.stdin.on("data", (d) => {
         if (d.includes("count")) out({ kind: "count", packets: p.stats().packets });
         if (d.includes("stop")) { p.stop(); process.stdin.destroy(); }
