@@ -10,6 +10,7 @@
 #   flowtap, buffered (decoding and TCP tracking on; its final JSON stats)
 #   flowtap --immediate-mode (the same, with the immediate-mode default buffer)
 #   tcpdump -w /dev/null ("dropped by kernel", "dropped by interface")
+#   tcpdump -w /dev/null --immediate-mode (its own default buffer)
 # The tools take turns at each rate and the rates repeat in KNEE_ROUNDS
 # rounds (default 2), so a burst of load from the shared machine falls on all
 # of them alike. A rate counts as drop-free for a tool only if every round of
@@ -20,7 +21,7 @@
 # the achieved rate is the number that counts). First, the senders side by side, flat out, KNEE_ROUNDS interleaved
 # rounds: ft_send (TX ring), ft_send --sendmmsg, tcpreplay --topspeed and
 # trafgen (netsniff-ng), medians and ratios to tcpreplay.
-# Every tool runs under timeout(1); about 3-4 minutes on 2 busy cores.
+# Every tool runs under timeout(1); about 8-10 minutes on 2 busy cores.
 # Numbers are provisional on a shared machine; the method is the point.
 set -uo pipefail
 BUILD=$(cd "${1:?usage: scripts/knee.sh BUILD_DIR}" && pwd)
@@ -126,6 +127,7 @@ for round in $(seq "$ROUNDS"); do
 		run buffered "$rate" "$round" "$FLOWTAP" -i "$FT_IF_B" --json --no-flows
 		run immediate "$rate" "$round" "$FLOWTAP" -i "$FT_IF_B" --json --no-flows --immediate-mode
 		run tcpdump "$rate" "$round" tcpdump -i "$FT_IF_B" -w /dev/null
+		run tcpdump_imm "$rate" "$round" tcpdump -i "$FT_IF_B" -w /dev/null --immediate-mode
 	done
 done
 python3 - "$T" "$ROUNDS" "$((FRAMES * LOOPS))" $RATES <<'PY'
@@ -141,14 +143,15 @@ def tcpdump(base):
     g = lambda pat: int(re.search(pat, e).group(1)) if re.search(pat, e) else 0
     return {"recv": g(r"(\d+) packets received by filter"), "kernel": g(r"(\d+) packets dropped by kernel"),
             "ifdrop": g(r"(\d+) packets dropped by interface"), "ring": 0, "cap_ns": None, "wrk_ns": None}
+TOOLS = ("buffered", "immediate", "tcpdump", "tcpdump_imm")
 rows, knee, failed = [], {}, {}
 for rate in rates:
-    for tool in ("buffered", "immediate", "tcpdump"):
+    for tool in TOOLS:
         rs = []
         for r in range(1, rounds + 1):
             base = f"{T}/{tool}.{rate}.{r}"
             try:
-                m = flowtap(base) if tool != "tcpdump" else tcpdump(base)
+                m = tcpdump(base) if tool.startswith("tcpdump") else flowtap(base)
                 m["sent"] = json.loads(open(base + ".send").read().splitlines()[-1])["pps"]
             except Exception as ex:
                 m = None
@@ -164,7 +167,8 @@ for rate in rates:
         elif not zero:
             failed[tool] = True
         rows.append((rate, tool, ok, zero))
-name = {"buffered": "flowtap buffered", "immediate": "flowtap --immediate-mode", "tcpdump": "tcpdump -w /dev/null"}
+name = {"buffered": "flowtap buffered", "immediate": "flowtap --immediate-mode", "tcpdump": "tcpdump -w /dev/null",
+        "tcpdump_imm": "tcpdump --immediate-mode"}
 print(f"## The knee ({frames} frames per send, medians of {rounds} rounds; provisional)\n")
 print("| target pps | capture | sent pps | received | kernel drops | if drops | ring drops | capture ns/frame | worker ns/frame | drop-free |")
 print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
@@ -179,7 +183,7 @@ for row in rows:
           f"{med(ok, 'kernel'):,.0f} | {med(ok, 'ifdrop'):,.0f} | {med(ok, 'ring'):,.0f} | {ns('cap_ns')} | {ns('wrk_ns')} | "
           f"{'yes' if zero else 'no'} |")
 print()
-for tool in ("buffered", "immediate", "tcpdump"):
+for tool in TOOLS:
     if tool in knee:
         r, sent = knee[tool]
         print(f"- knee, {name[tool]}: target {'flat out' if r == 0 else f'{r:,}'} (the sender achieved {sent:,.0f} frames/s)")
