@@ -140,6 +140,8 @@ def flowtap(base):
             "cap_ns": c.get("capture", 0), "wrk_ns": st.median(c.get("workers", [0]) or [0])}
 def tcpdump(base):
     e = open(base + ".err").read()
+    if not re.search(r"\d+ packets received by filter", e):
+        raise ValueError("tcpdump printed no statistics")  # it failed: "run failed", not drop-free
     g = lambda pat: int(re.search(pat, e).group(1)) if re.search(pat, e) else 0
     return {"recv": g(r"(\d+) packets received by filter"), "kernel": g(r"(\d+) packets dropped by kernel"),
             "ifdrop": g(r"(\d+) packets dropped by interface"), "ring": 0, "cap_ns": None, "wrk_ns": None}

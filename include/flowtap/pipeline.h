@@ -247,7 +247,8 @@ FT_EXTERN unsigned ft_pipeline_workers(const struct ft_pipeline *p);
 
 /**
  * 1 once the capture thread has handed over its last frame (end of file,
- * count reached, stop, interface gone, or error), else 0. Workers may still
+ * count reached, stop, interface gone, or error) or ft_pipeline_start()
+ * failed, else 0. Workers may still
  * be processing what it handed over; nothing more is being captured, so a
  * consumer that drops rather than block a live capture may now block.
  * Thread-safety: any thread, any callback. Context: never blocks.

@@ -111,7 +111,11 @@ class Capture : public Napi::ObjectWrap<Capture>
 	Napi::Object StatsObject(Napi::Env env, const struct ft_stats &st);
 
 	struct ft_pipeline *p_ = nullptr; /* guarded by p_mu_ once started */
-	std::mutex p_mu_;                 /* held briefly, never while blocking on workers */
+	/* The same pipeline for its worker threads' callbacks: set once before
+	 * they start, never cleared (p_ may be cleared while a pipeline whose
+	 * start failed still has workers; destroying it joins them first). */
+	const struct ft_pipeline *run_p_ = nullptr;
+	std::mutex p_mu_; /* held briefly, never while blocking on workers */
 	struct ft_stats final_stats_ {
 	};
 	std::vector<Ring> rings_;
@@ -123,7 +127,8 @@ class Capture : public Napi::ObjectWrap<Capture>
 	/* stop() (not close()) was called: the capture is over, so nothing is
 	 * left to protect by dropping; what is still queued or still to come
 	 * from the workers (the final flush's flow records) is delivered, as
-	 * from a file. */
+	 * from a file. A capture that ends by itself does the same (Reserve()
+	 * asks ft_pipeline_capture_done()). */
 	std::atomic<bool> stopping_{false};
 	std::atomic<bool> notified_{false};
 	std::atomic<bool> done_{false};
@@ -278,6 +283,7 @@ Capture::Capture(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Capture>(inf
 		p_ = nullptr;
 		throw FtError(env, rc, errbuf);
 	}
+	run_p_ = p_;
 	unsigned nw = ft_pipeline_workers(p_);
 	rings_ = std::vector<Ring>(nw);
 	uint64_t cap = ((uint64_t)qbytes + 7) & ~7ull;
@@ -331,8 +337,7 @@ Capture::Teardown()
  * dropped. Lossless: waits until JavaScript makes room. A live capture drops
  * instead of waiting, except once nothing more is being captured: after
  * stop(), or when the capture ended by itself (count, interface gone), so
- * the final flush reaches JavaScript whole. Workers call this only while p_
- * is set (the waiter clears it after ft_pipeline_wait() joined them). */
+ * the final flush reaches JavaScript whole. */
 uint8_t *
 Capture::Reserve(Ring &r, uint32_t size, uint64_t *newhead)
 {
@@ -348,9 +353,9 @@ Capture::Reserve(Ring &r, uint32_t size, uint64_t *newhead)
 		return r.cap - (head - r.tail.load(std::memory_order_seq_cst)) >= need;
 	};
 	while (!room()) {
-		if ((!lossless_ && !stopping_.load(std::memory_order_relaxed) &&
-			    !ft_pipeline_capture_done(p_)) ||
-			closing_.load(std::memory_order_relaxed)) {
+		if (closing_.load(std::memory_order_relaxed) ||
+			(!lossless_ && !stopping_.load(std::memory_order_relaxed) &&
+				!ft_pipeline_capture_done(run_p_))) {
 			r.drops.fetch_add(1, std::memory_order_relaxed);
 			return nullptr;
 		}

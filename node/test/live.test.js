@@ -182,8 +182,9 @@ test("live", { skip: why || false }, async (t) => {
         assert.deepStrictEqual(js, c);
     });
 
-    // 2000 UDP flows stay open until the capture ends; their records then
-    // come at once, far more than the child's 16 KiB queue holds. A live
+    // 4000 UDP flows stay open until the capture ends; their records then
+    // come at once, ~2.6 x what the child's 256 KiB queue (the addon's
+    // smallest) holds. A live
     // capture drops what JavaScript cannot take while it captures, but once
     // it has ended nothing is left to protect: every record arrives.
     const finalFlush = async (mode, end) => {
@@ -191,14 +192,14 @@ test("live", { skip: why || false }, async (t) => {
         await until(cap, (l) => l.some((x) => x.kind === "ready"), "ready");
         const send = "import socket\n" +
             "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n" +
-            "for i in range(2000): s.sendto(b'x' * 100, ('10.200.0.2', 20000 + i))\n";
+            "for i in range(4000): s.sendto(b'x' * 100, ('10.200.0.2', 20000 + i))\n";
         const r = spawnSync("ip", ["netns", "exec", NS_A, "python3", "-c", send], { encoding: "utf8", env: plainEnv(), timeout: 30000 });
         assert.strictEqual(r.status, 0, r.stderr);
         await end(cap);
         const fin = await until(cap, (l) => l.find((x) => x.kind === "end"), "the Pipeline's end");
-        assert.strictEqual(fin.stats.packets, 2000, JSON.stringify(fin.stats));
+        assert.strictEqual(fin.stats.packets, 4000, JSON.stringify(fin.stats));
         assert.strictEqual(fin.stats.js_drop, 0, JSON.stringify(fin.stats));
-        assert.strictEqual(fin.flows, 2000, "a flow record for every UDP flow");
+        assert.strictEqual(fin.flows, 4000, "a flow record for every UDP flow");
         assert.strictEqual(fin.stats.ps_drop, 0);
         const ex = await bounded(cap.exited, 20000, "exit after the end");
         assert.deepStrictEqual(ex, { code: 0, sig: null }, cap.stderrText);
@@ -208,14 +209,14 @@ test("live", { skip: why || false }, async (t) => {
         finalFlush("flush", async (cap) => {
             const poll = setInterval(() => cap.stdin.write("count\n"), 50);
             try {
-                await until(cap, (l) => l.some((x) => x.kind === "count" && x.packets >= 2000), "2000 datagrams on the worker");
+                await until(cap, (l) => l.some((x) => x.kind === "count" && x.packets >= 4000), "4000 datagrams on the worker");
             } finally {
                 clearInterval(poll);
             }
             cap.stdin.write("stop\n");
         }));
 
-    // The same without stop(): the capture ends by itself at its 2000th frame.
+    // The same without stop(): the capture ends by itself at its 4000th frame.
     await t.test("a live Pipeline that ends by itself (count) delivers every flow record of the final flush", () =>
         finalFlush("flush-count", async () => {}));
 

@@ -3,10 +3,10 @@
 //   http:  createSession + TCPTracker and a Pipeline on IFACE (tcp port 8000):
 //          one line per ended TCPTracker session and per flow record
 //   quiet: createSession on IFACE (nothing flows), closed on "close"
-//   flush: a Pipeline on IFACE (UDP to ports 20000-21999) with a 16 KiB queue;
+//   flush: a Pipeline on IFACE (UDP to ports 20000-23999) with a 256 KiB queue;
 //          "count" prints its packets so far, "stop" stops it, and its end
 //          prints the flow records it got and the final stats
-//   flush-count: the same Pipeline with count 2000: it ends by itself
+//   flush-count: the same Pipeline with count 4000: it ends by itself
 "use strict";
 const flowtap = require("../lib");
 
@@ -27,9 +27,9 @@ if (mode === "http") {
     p.on("error", (e) => out({ kind: "error", message: e.message }));
     closers.push(() => session.close(), () => p.close());
 } else if (mode === "flush" || mode === "flush-count") {
-    const p = new flowtap.Pipeline({ device: iface, filter: "udp and dst portrange 20000-21999",
-        buffer_timeout_ms: 0, workers: 1, queue_bytes: 16 * 1024, stats_interval: 0,
-        count: mode === "flush-count" ? 2000 : 0 });
+    const p = new flowtap.Pipeline({ device: iface, filter: "udp and dst portrange 20000-23999",
+        buffer_timeout_ms: 0, workers: 1, queue_bytes: 256 * 1024, stats_interval: 0,
+        count: mode === "flush-count" ? 4000 : 0 });
     let flows = 0;
     p.on("flow", () => { flows++; });
     p.on("error", (e) => out({ kind: "error", message: e.message }));
