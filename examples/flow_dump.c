@@ -8,6 +8,8 @@
  *   DIR/<id>.recv   the bytes the responder (dst) sent back
  *   DIR/<id>.flow   the session's `flow` JSON record, written when it ends
  * A live capture runs until SIGINT or SIGTERM; open sessions then end as "eof".
+ * At the end it prints on stderr what it read and what was dropped (kernel,
+ * interface, ring): a session that lost frames has an incomplete stream.
  *
  * It shows the flow API (public headers only): ft_config with track and
  * reassemble on, an on_flow callback that receives START, DATA, ..., END
@@ -93,6 +95,7 @@ main(int argc, char **argv)
 	struct ft_config cfg;
 	char err[FT_ERRBUF_SIZE];
 	struct sigaction sa;
+	struct ft_stats st;
 	int rc;
 
 	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
@@ -135,6 +138,11 @@ main(int argc, char **argv)
 		rc = ft_pipeline_wait(g_pipeline); /* end of file, or a signal */
 	if (rc != 0)
 		fprintf(stderr, "flow_dump: %s\n", ft_pipeline_errmsg(g_pipeline));
+	ft_pipeline_stats(g_pipeline, &st);
+	fprintf(stderr,
+		"flow_dump: %" PRIu64 " frames; dropped: kernel %" PRIu64 ", interface %" PRIu64
+		", ring %" PRIu64 "\n",
+		st.captured, st.ps_drop, st.ps_ifdrop, st.ring_drop);
 	ft_pipeline_destroy(g_pipeline);
 	return rc == 0 ? 0 : 1;
 }
