@@ -4,11 +4,14 @@
  * one formatter), as XADD key * json <record>, RPUSH key <record>, or PUBLISH
  * key <record>.
  *
- * hiredis, pipelined, on the exporter's thread only: records are appended to
- * hiredis' output buffer and the replies collected every 256 records or every
- * poll (at least every millisecond when idle), so one round trip carries many
- * records. A reply counts its record delivered; an error reply, or a
- * connection lost before the reply, counts it dropped. While disconnected,
+ * hiredis, pipelined, on the exporter's thread only, with a window: records
+ * are appended to hiredis' output buffer and sent; replies are read as they
+ * arrive (every poll takes what the socket holds without waiting), and the
+ * thread waits for replies only when WINDOW records are outstanding, then
+ * until half of them are answered. So the server works on one part of the
+ * window while this thread formats the next (a stop-and-wait per batch left
+ * both idle in turn). A reply counts its record delivered; an error reply, or
+ * a connection lost before the reply, counts it dropped. While disconnected,
  * records are dropped and counted; the exporter reconnects with backoff (0.1 s
  * doubling to 5 s), then AUTH (when a password is set) and SELECT (db > 0).
  * Reads time out after 2 s, so a hung server costs this thread, never a worker.
@@ -21,6 +24,7 @@
  * flow record, into the same key.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +34,7 @@
 #include "export/exporter_internal.h"
 #include "flowtap/error.h"
 
-#define PIPELINE_MAX 256
+#define WINDOW 1024u /* records sent whose replies are not read yet, at most */
 
 struct redis {
 	struct ft_redis_config cfg;
@@ -111,27 +115,68 @@ redis_connect(struct ft_exporter *e, struct redis *r)
 	return 0;
 }
 
-/* Read the replies of everything appended. */
-static void
-collect(struct ft_exporter *e, struct redis *r)
+/* Send everything hiredis holds for the server (a blocking socket: within
+ * the 2 s timeout). -1 when the connection is lost. */
+static int
+flush_out(struct ft_exporter *e, struct redis *r)
 {
-	while (r->pending > 0) {
+	int done = 0;
+
+	while (!done)
+		if (redisBufferWrite(r->c, &done) != REDIS_OK) {
+			drop_conn(e, r, r->c->errstr[0] ? r->c->errstr : "connection lost");
+			return -1;
+		}
+	return 0;
+}
+
+/* Count one reply: its record delivered, or (an error reply) dropped. */
+static void
+take_reply(struct ft_exporter *e, struct redis *r, redisReply *rep)
+{
+	r->pending--;
+	if (rep->type == REDIS_REPLY_ERROR) {
+		if (!r->warned)
+			fprintf(stderr, "flowtap: redis: %s\n", rep->str);
+		r->warned = 1;
+		ft__export_done(e, 0, 1);
+	} else {
+		ft__export_done(e, 1, 0);
+	}
+	freeReplyObject(rep);
+}
+
+/*
+ * Send what is appended, then read replies until at most keep records are
+ * outstanding. wait 0: only what the socket already holds (never blocks on
+ * the server); wait 1: block for the rest (within the read timeout).
+ */
+static void
+collect(struct ft_exporter *e, struct redis *r, unsigned keep, int wait)
+{
+	if (r->c == NULL || flush_out(e, r) != 0)
+		return;
+	while (r->pending > keep) {
 		void *rep = NULL;
 
-		if (redisGetReply(r->c, &rep) != REDIS_OK) {
+		if (redisGetReplyFromReader(r->c, &rep) != REDIS_OK) {
+			drop_conn(e, r, r->c->errstr[0] ? r->c->errstr : "bad reply");
+			return;
+		}
+		if (rep != NULL) {
+			take_reply(e, r, rep);
+			continue;
+		}
+		if (!wait) {
+			struct pollfd pfd = {.fd = r->c->fd, .events = POLLIN};
+
+			if (poll(&pfd, 1, 0) <= 0)
+				return;
+		}
+		if (redisBufferRead(r->c) != REDIS_OK) {
 			drop_conn(e, r, r->c->errstr[0] ? r->c->errstr : "connection lost");
 			return;
 		}
-		r->pending--;
-		if (((redisReply *)rep)->type == REDIS_REPLY_ERROR) {
-			if (!r->warned)
-				fprintf(stderr, "flowtap: redis: %s\n", ((redisReply *)rep)->str);
-			r->warned = 1;
-			ft__export_done(e, 0, 1);
-		} else {
-			ft__export_done(e, 1, 0);
-		}
-		freeReplyObject(rep);
 	}
 }
 
@@ -163,8 +208,8 @@ send_record(struct ft_exporter *e, struct redis *r, const char *json, size_t n)
 		ft__export_done(e, 0, 1);
 		return;
 	}
-	if (++r->pending >= PIPELINE_MAX)
-		collect(e, r);
+	if (++r->pending >= WINDOW)
+		collect(e, r, WINDOW / 2, 1);
 }
 
 static void
@@ -205,8 +250,7 @@ redis_stats(struct ft_exporter *e, const struct ft_stats *st, int final)
 	size_t n = ft_format_stats_json(st, final, r->sbuf, sizeof(r->sbuf));
 	redisReply *rep = NULL;
 
-	if (r->c != NULL)
-		collect(e, r);
+	collect(e, r, 0, 1);
 	if (r->c == NULL)
 		return;
 	if (append_record(r, r->sbuf, n) != REDIS_OK ||
@@ -226,10 +270,9 @@ redis_poll(struct ft_exporter *e, uint64_t now_ns, int final)
 {
 	struct redis *r = e->impl;
 
-	(void) final;
 	r->last_poll_ns = now_ns;
 	if (r->c != NULL)
-		collect(e, r);
+		collect(e, r, 0, final); /* the final poll waits for every reply */
 	else if (now_ns >= r->retry_ns)
 		(void)redis_connect(e, r);
 }
