@@ -12,19 +12,40 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Decimal digits of v into out (at least 21 bytes); returns the length. */
+/* "00" .. "99": two digits at a time. */
+static const char ft__fmt_d2[201] = "00010203040506070809101112131415161718192021222324252627282930"
+				    "31323334353637383940414243444546474849"
+				    "50515253545556575859606162636465666768697071727374757677787980"
+				    "81828384858687888990919293949596979899";
+
+/* Decimal digits of v into out (at least 21 bytes); returns the length.
+ * The length first: t = floor(log10(2) * bits) (1233/4096 ~ log10(2)) is
+ * the digit count of v or one less, and one compare with 10^t tells; v | 1
+ * has as many digits as v (10^t is even) and makes 0 one digit long. Then
+ * the digits from the end, two per division. */
 static inline size_t
 ft_fmt_u64(char *out, uint64_t v)
 {
-	char tmp[24];
-	size_t n = 0, i;
+	static const uint64_t pow10[20] = {1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u,
+		10000000u, 100000000u, 1000000000u, 10000000000u, 100000000000u, 1000000000000u,
+		10000000000000u, 100000000000000u, 1000000000000000u, 10000000000000000u,
+		100000000000000000u, 1000000000000000000u, 10000000000000000000u};
+	unsigned t = (64u - (unsigned)__builtin_clzll(v | 1)) * 1233u >> 12;
+	size_t n = t + ((v | 1) >= pow10[t]);
+	char *e;
 
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	for (i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
+	e = out + n;
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+
+		v /= 100;
+		e -= 2;
+		memcpy(e, ft__fmt_d2 + 2 * r, 2);
+	}
+	if (v >= 10)
+		memcpy(e - 2, ft__fmt_d2 + 2 * v, 2);
+	else
+		e[-1] = (char)('0' + v);
 	return n;
 }
 

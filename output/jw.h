@@ -112,21 +112,27 @@ ft_jw_sep(struct ft_jw *w)
 		ft_jw_ch(w, ',');
 }
 
-/* "key": (keys are plain ASCII and are not escaped). */
-static inline int
+/* "key": (keys are plain ASCII and are not escaped). Always inlined: keys
+ * are literals, so their length and copy are constants. */
+static inline __attribute__((always_inline)) int
 ft_jw_key(struct ft_jw *w, const char *k)
 {
-	char tmp[64];
 	size_t n = strlen(k);
+	char *o;
 
-	if (n > sizeof tmp - 3)
-		n = sizeof tmp - 3;
-	tmp[0] = '"';
-	memcpy(tmp + 1, k, n);
-	tmp[n + 1] = '"';
-	tmp[n + 2] = ':';
 	ft_jw_sep(w);
-	return ft_jw_raw(w, tmp, n + 3);
+	if (w->cap == 0 || n + 3 > ft_jw_left(w)) {
+		ft_jw_stop(w, w->len);
+		return 0;
+	}
+	o = w->p + w->len;
+	o[0] = '"';
+	memcpy(o + 1, k, n);
+	o[n + 1] = '"';
+	o[n + 2] = ':';
+	o[n + 3] = '\0';
+	w->len += n + 3;
+	return 1;
 }
 
 static inline int
@@ -134,6 +140,11 @@ ft_jw_u64(struct ft_jw *w, uint64_t v)
 {
 	char tmp[24];
 
+	if (ft_jw_left(w) >= 21) { /* room for any number: format in place */
+		w->len += ft_fmt_u64(w->p + w->len, v);
+		w->p[w->len] = '\0';
+		return 1;
+	}
 	return ft_jw_raw(w, tmp, ft_fmt_u64(tmp, v));
 }
 
@@ -262,7 +273,7 @@ ft_jw_name_q(struct ft_jw *w, const char *s)
 	return ft_jw_raw(w, tmp, n + 2);
 }
 
-static inline void
+static inline __attribute__((always_inline)) void
 ft_jw_kv_u64(struct ft_jw *w, const char *k, uint64_t v)
 {
 	ft_jw_key(w, k);
@@ -276,7 +287,7 @@ ft_jw_kv_i64(struct ft_jw *w, const char *k, int64_t v)
 	ft_jw_i64(w, v);
 }
 
-static inline void
+static inline __attribute__((always_inline)) void
 ft_jw_kv_bool(struct ft_jw *w, const char *k, int v)
 {
 	ft_jw_key(w, k);

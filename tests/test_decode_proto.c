@@ -1,9 +1,10 @@
 /*
  * tests/test_decode_proto.c - unit tests of decode/ beyond the core stack:
  * ARP, ICMP, ICMPv6, IGMP, DNS (ft_decode_dns), tunnels (VXLAN, GRE,
- * ERSPAN, IP in IP), radiotap/802.11, the JSON writer's escaping and
- * RFC 5952 addresses. Each frame also gets the truncation walk (cut at every
- * header byte, copied into an exact-size malloc'd buffer for ASan).
+ * ERSPAN, IP in IP), radiotap/802.11, the JSON writer's escaping, decimal
+ * numbers and RFC 5952 addresses. Each frame also gets the truncation walk
+ * (cut at every header byte, copied into an exact-size malloc'd buffer for
+ * ASan).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -464,6 +466,48 @@ test_jw_escape_and_ip6(void **state)
 	assert_string_equal(buf, "{\"abc\":1");
 }
 
+/* Decimal numbers: every length (0, 10^k - 1, 10^k, 10^k + 1, the largest),
+ * random values, as snprintf writes them; and ft_jw_u64 formatting in place
+ * (room for any number) and through its bounded path (less room). */
+static void
+test_fmt_numbers(void **state)
+{
+	char a[32], b[32], buf[8];
+	struct ft_jw w;
+	uint64_t p = 1;
+
+	(void)state;
+	for (int k = 0; k < 20; k++, p *= 10)
+		for (int d = -1; d <= 1; d++) {
+			uint64_t v = p + (uint64_t)(int64_t)d;
+
+			a[ft_fmt_u64(a, v)] = '\0';
+			snprintf(b, sizeof b, "%llu", (unsigned long long)v);
+			assert_string_equal(a, b);
+		}
+	a[ft_fmt_u64(a, UINT64_MAX)] = '\0';
+	assert_string_equal(a, "18446744073709551615");
+	srand(5);
+	for (int i = 0; i < 100000; i++) {
+		uint64_t v = ((uint64_t)rand() << 42 ^ (uint64_t)rand() << 21 ^ (uint64_t)rand()) >>
+			     (rand() % 64);
+
+		a[ft_fmt_u64(a, v)] = '\0';
+		snprintf(b, sizeof b, "%llu", (unsigned long long)v);
+		assert_string_equal(a, b);
+	}
+	ft_jw_init(&w, a, sizeof a); /* in place */
+	ft_jw_u64(&w, 12345678901234567890u);
+	assert_string_equal(a, "12345678901234567890");
+	ft_jw_init(&w, buf, sizeof buf); /* bounded: 7 bytes of room */
+	assert_true(ft_jw_u64(&w, 1234567));
+	assert_string_equal(buf, "1234567");
+	ft_jw_init(&w, buf, sizeof buf);
+	assert_false(ft_jw_u64(&w, 12345678));
+	assert_string_equal(buf, "");
+	assert_true(ft_jw_full(&w));
+}
+
 int
 main(void)
 {
@@ -477,6 +521,7 @@ main(void)
 		cmocka_unit_test(test_gre_erspan),
 		cmocka_unit_test(test_radiotap_wifi),
 		cmocka_unit_test(test_jw_escape_and_ip6),
+		cmocka_unit_test(test_fmt_numbers),
 	};
 
 	return cmocka_run_group_tests_name("decode_proto", tests, NULL, NULL);
