@@ -63,20 +63,28 @@ sha1_block_c(uint32_t h[5], const uint8_t *block)
  * W[i] = msg2(msg1(W[i-4], W[i-3]) ^ W[i-2], W[i-1]) for groups 4-19, w[]
  * holding the last four groups' words, W[i-4] in w[i % 4].
  */
+/* Unaligned 16-byte loads and stores (memcpy: no cast to a wider alignment). */
+static inline __m128i
+load128(const void *p)
+{
+	__m128i v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 __attribute__((target("sha,sse4.1,ssse3"))) static void
 sha1_block_ni(uint32_t h[5], const uint8_t *block)
 {
 	/* Big-endian words, the first one into the highest lane. */
 	const __m128i order = _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-	__m128i abcd = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)h), 0x1b);
+	__m128i abcd = _mm_shuffle_epi32(load128(h), 0x1b);
 	__m128i e0 = _mm_set_epi32((int)h[4], 0, 0, 0), abcd0 = abcd, prev = abcd, ein, w[4];
 
 #define SHA1_NI_GROUP(i, f)                                                                     \
 	do {                                                                                    \
 		__m128i wi_ =                                                                   \
-			(i) < 4 ? _mm_shuffle_epi8(                                             \
-					  _mm_loadu_si128((const __m128i *)(block + 16 * (i))), \
-					  order)                                                \
+			(i) < 4 ? _mm_shuffle_epi8(load128(block + 16 * (i)), order)            \
 				: _mm_sha1msg2_epu32(_mm_xor_si128(_mm_sha1msg1_epu32(w[(i)&3], \
 									   w[((i) + 1) & 3]),   \
 							     w[((i) + 2) & 3]),                 \
@@ -98,7 +106,7 @@ sha1_block_ni(uint32_t h[5], const uint8_t *block)
 	/* E after the last group, plus E before the first; ABCD likewise. */
 	e0 = _mm_sha1nexte_epu32(prev, e0);
 	abcd = _mm_shuffle_epi32(_mm_add_epi32(abcd, abcd0), 0x1b);
-	_mm_storeu_si128((__m128i *)h, abcd);
+	memcpy(h, &abcd, 16);
 	h[4] = (uint32_t)_mm_extract_epi32(e0, 3);
 }
 
