@@ -1,5 +1,6 @@
 /*
- * table.c - the session table of one worker: pool, index, RCU, LRU lists.
+ * table.c - the session table of one worker: pool, index, what other threads
+ * walk (live[], RCU), LRU lists.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -118,8 +119,12 @@ flow_alloc(struct ft_tracker *t)
 		FT_TSAN_ACQUIRE(f);
 		return f;
 	}
-	if (t->bump < t->n_flows)
-		return &t->flows[t->bump++];
+	if (t->bump < t->n_flows) {
+		f = &t->flows[t->bump++];
+		/* The walk's bound; f's live byte is 0 until it is published. */
+		atomic_store_explicit(&t->live_end, t->bump, memory_order_relaxed);
+		return f;
+	}
 	return NULL;
 }
 static void
@@ -171,7 +176,9 @@ ft__remove_flow(struct ft_tracker *t, struct flow *f)
 		ft__q_at(t, f->succ)->old = 0;
 	f->old = f->succ = 0;
 	if (f->in_table) {
-		cds_lfht_del(t->ht, &f->node);
+		/* Walks that start from here on skip it; one under way may still
+		 * read it: it is reused only after a grace period. */
+		atomic_store_explicit(&t->live[f - t->flows], 0, memory_order_release);
 		if (f->in_index)
 			ft__index_del(t, f);
 		f->in_index = 0;
@@ -250,11 +257,9 @@ ft__new_flow(struct ft_tracker *t, const struct ft_packet *pkt, const struct ft_
 	f->pub.rtt_ns = -1;
 	for (int i = 0; i < 2; i++)
 		f->pub.dir[i].ack_lat_min_ns = UINT64_MAX;
-	cds_lfht_node_init(&f->node);
 	lru_push(t, f, f->ipflow ? ft__class_of(f) : LRU_SYN, pkt->ts_ns);
-	/* Publish: everything above is visible to a reader that finds the node. */
-	FT_TSAN_RELEASE(f);
-	cds_lfht_add(t->ht, hash, &f->node);
+	/* Publish: everything above is visible to a walk that sees it live. */
+	atomic_store_explicit(&t->live[f - t->flows], 1, memory_order_release);
 	index_add(t, f);
 	f->in_index = 1;
 	f->in_table = 1;
@@ -285,8 +290,8 @@ snapshot(const struct flow *f, struct ft_flow *out)
 {
 	struct flow *m = (struct flow *)f;
 
-	FT_TSAN_ACQUIRE(m);
-	/* Fields written before publication (key, endpoints, id, first_ns). */
+	/* Fields written before publication (key, endpoints, id, first_ns):
+	 * ordered by the acquire of its live byte. */
 	out->id = f->pub.id;
 	out->ip_v = f->pub.ip_v;
 	out->n_vlan = f->pub.n_vlan;
@@ -336,23 +341,19 @@ snapshot(const struct flow *f, struct ft_flow *out)
 int
 ft__tracker_visit(struct ft_tracker *t, int (*cb)(const struct ft_flow *f, void *user), void *user)
 {
-	struct cds_lfht_iter iter;
-	struct cds_lfht_node *node;
-	struct flow *f;
 	struct ft_flow copy;
+	uint32_t end;
 	int rc = 0;
 
 	urcu_qsbr_read_lock();
-	for (cds_lfht_first(t->ht, &iter); (node = cds_lfht_iter_get_node(&iter)) != NULL;
-		cds_lfht_next(t->ht, &iter)) {
-		/* (liburcu's for_each_entry macro offsets a NULL pointer at the end: UB.) */
-		f = caa_container_of(node, struct flow, node);
-		snapshot(f, &copy);
+	end = atomic_load_explicit(&t->live_end, memory_order_relaxed);
+	for (uint32_t i = 0; i < end && rc == 0; i++) {
+		if (!atomic_load_explicit(&t->live[i], memory_order_acquire))
+			continue;
+		snapshot(&t->flows[i], &copy);
 		if (copy.close != FT_CLOSE_NONE)
 			continue; /* ended, lingering */
 		rc = cb(&copy, user);
-		if (rc != 0)
-			break;
 	}
 	urcu_qsbr_read_unlock();
 	return rc;
@@ -375,7 +376,6 @@ struct ft_tracker *
 ft__tracker_new(const struct ft_tracker_config *cfg, char *errbuf, size_t cap)
 {
 	struct ft_tracker *t;
-	unsigned long buckets = 1;
 
 	if (cfg->max_flows == 0) {
 		snprintf(errbuf, cap, "max_flows must be > 0");
@@ -411,21 +411,8 @@ ft__tracker_new(const struct ft_tracker_config *cfg, char *errbuf, size_t cap)
 		t->index_mask <<= 1;
 	t->index = map_zeroed((size_t)t->index_mask * sizeof(struct slot));
 	t->index_mask--;
-	if (t->flows == NULL || t->segs == NULL || t->index == NULL)
-		goto nomem;
-	while (buckets < cfg->max_flows)
-		buckets <<= 1;
-	/*
-	 * The bucket index starts at 64k buckets (1 MiB; short chains up to
-	 * ~100k sessions) and grows with the table up to one bucket per
-	 * session: a run that tracks few sessions does not pay for millions
-	 * of buckets. Growing happens in liburcu's resize thread (its
-	 * allocations are there, never on the worker); the worker only bumps a
-	 * split counter per insert and removal.
-	 */
-	t->ht = cds_lfht_new_flavor(buckets < 65536 ? buckets : 65536, 1, buckets,
-		CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, &urcu_qsbr_flavor, NULL);
-	if (t->ht == NULL)
+	t->live = map_zeroed(t->n_flows);
+	if (t->flows == NULL || t->segs == NULL || t->index == NULL || t->live == NULL)
 		goto nomem;
 	cds_lfs_init(&t->free_flows);
 	t->q_head_due = UINT64_MAX;
@@ -439,10 +426,10 @@ nomem:
 }
 
 /*
- * Tear down the table on a thread of our own, registered with liburcu:
- * removing entries needs a registered reader, and liburcu's resize thread
- * may still be shrinking the table after the last flush, so the table is
- * never walked (every session is on an LRU list).
+ * Tear down on a thread of our own, registered with liburcu: removing a
+ * session hands it to call_rcu, which needs a registered thread; then wait
+ * for the callbacks, which point into the pool (every session is on an LRU
+ * list).
  */
 static void *
 teardown_main(void *arg)
@@ -455,8 +442,7 @@ teardown_main(void *arg)
 		while ((f = t->lru[c].head) != NULL)
 			ft__remove_flow(t, f);
 	urcu_qsbr_thread_offline();
-	urcu_qsbr_barrier();           /* pending call_rcu callbacks point into the pool */
-	cds_lfht_destroy(t->ht, NULL); /* waits for a resize in progress */
+	urcu_qsbr_barrier(); /* pending call_rcu callbacks point into the pool */
 	urcu_qsbr_thread_online();
 	urcu_qsbr_unregister_thread();
 	return NULL;
@@ -467,7 +453,7 @@ ft__tracker_free(struct ft_tracker *t)
 {
 	if (t == NULL)
 		return;
-	if (t->ht != NULL) {
+	if (t->flows != NULL && t->live != NULL) {
 		/* A caller that is an online QSBR reader would hold up the grace
 		 * periods the teardown waits for: offline while it runs. */
 		int online = urcu_qsbr_read_ongoing();
@@ -488,5 +474,7 @@ ft__tracker_free(struct ft_tracker *t)
 		munmap(t->index, ((size_t)t->index_mask + 1) * sizeof(struct slot));
 	if (t->segs != NULL)
 		munmap(t->segs, (size_t)t->n_segs * sizeof(struct seg));
+	if (t->live != NULL)
+		munmap((void *)t->live, t->n_flows);
 	free(t);
 }

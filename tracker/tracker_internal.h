@@ -16,13 +16,18 @@
  * except the RCU callback (free_flow_rcu) and ft__tracker_visit().
  *
  * DESIGN
- * - Tables: a liburcu lock-free hash table (cds_lfht) per worker, keyed by
- *   the ordered endpoint pair + VLAN ids. The worker is its only writer;
- *   other threads may walk it under RCU (QSBR: the worker announces a
- *   quiescent state once per batch). A removed session's memory goes back to
- *   the pool through call_rcu, so a reader never sees it reused. The worker
- *   itself finds its sessions through a flat index of its own (below), which
- *   costs one cache miss where the lfht's split-ordered list costs several.
+ * - Tables: the worker finds its sessions through a flat open-addressing
+ *   index of its own (below): one cache miss in the index, one in the
+ *   session. Other threads (ft__tracker_visit(): ft_pipeline_flows(), the
+ *   exporters' active timeout) walk the pool instead, under RCU (QSBR: the
+ *   worker announces a quiescent state once per batch): live[] holds a byte
+ *   per pool entry, stored with release once a session is complete and
+ *   cleared when it leaves the table, and live_end bounds the walk (entries
+ *   ever used). A removed session's memory goes back to the pool through
+ *   call_rcu, so a reader that saw it live never sees it reused. (A liburcu
+ *   hash table per worker, kept in step with the index for those readers,
+ *   cost a quarter of the worker's time at 200k open sessions: its insert
+ *   and delete walk a split-ordered list, a cache miss per node.)
  * - Memory: sessions come from a pool allocated at creation (max_flows plus
  *   slack for sessions waiting out their grace period); out-of-order
  *   segments from a pool of fixed-size nodes (ooo_bytes in all, ooo_flow_bytes
@@ -74,7 +79,6 @@
 #include <string.h>
 
 #include <urcu/urcu-qsbr.h>
-#include <urcu/rculfhash.h>
 #include <urcu/lfstack.h>
 
 #include "flowtap/decode.h"
@@ -127,13 +131,12 @@ struct half {
 };
 
 struct flow {
-	/* A lookup touches node and key only: one cache line (16 + 48 bytes). */
-	_Alignas(64) struct cds_lfht_node node;
-	struct ft_flow_key key;
-	struct ft_flow pub; /* what consumers see */
+	/* A lookup touches the key; key, hash and queue time share a cache line. */
+	_Alignas(64) struct ft_flow_key key;
 	uint32_t hash;      /* ft__flow_key_hash(&key) */
 	uint32_t rst_end;   /* closing by RST: its sender had sent up to here */
 	uint64_t queued_ns; /* when it was (re)queued on its LRU list */
+	struct ft_flow pub; /* what consumers see */
 	/* A removed session waits out its grace period on rcu; once the callback
 	 * runs liburcu is done with it (as with free()), and it goes on the free
 	 * stack through free_node: never both at once. */
@@ -159,7 +162,8 @@ struct flow {
 	uint8_t superseded, in_index; /* port reuse (old, succ above) */
 	struct half h[2];
 };
-/* Nine cache lines: what a session costs in the pool (README "Performance"). */
+/* Nine cache lines (560 bytes of fields): what a session costs in the pool
+ * (README "Performance"). */
 _Static_assert(sizeof(struct flow) == 576, "struct flow grew past nine cache lines");
 
 struct lru {
@@ -174,10 +178,13 @@ struct slot {
 
 struct ft_tracker {
 	struct ft_tracker_config cfg;
-	struct cds_lfht *ht;
 	struct flow *flows;     /* the pool */
 	uint32_t n_flows, bump; /* pool size; entries never used yet start at bump */
-	struct slot *index;     /* the worker's own lookup index (open addressing) */
+	/* Other threads' view (ft__tracker_visit): live[i] 1 while flows[i] is in
+	 * the table (release when set); live_end: bump, for the walk's bound. */
+	_Atomic uint8_t *live;
+	_Atomic uint32_t live_end;
+	struct slot *index; /* the worker's own lookup index (open addressing) */
 	uint32_t index_mask;
 	struct cds_lfs_stack free_flows; /* returned by call_rcu (any thread), popped here only */
 	struct seg *segs;
@@ -309,12 +316,10 @@ ft__seg_free(struct ft_tracker *t, struct seg *s)
 /* ---------- keys ---------- */
 
 /*
- * The worker's lookup index. The liburcu table is what other threads read; the
- * worker finds its sessions through this flat open-addressing index instead
- * (linear probing, at most 3/4 full, 8-byte slots with a 32-bit hash tag): a
- * lookup costs one cache miss in the index and one in the session, where the
- * split-ordered list of cds_lfht costs one per node on the way. Insertions and
- * removals (one per session) keep both in step.
+ * The worker's lookup index: flat open addressing (linear probing, at most
+ * 3/4 full, 8-byte slots with a 32-bit hash tag): a lookup costs one cache
+ * miss in the index and one in the session. One insertion and one removal
+ * (backward shift, no tombstones) per session.
  */
 static inline uint32_t
 ft__tag_of(uint32_t hash)

@@ -264,8 +264,10 @@ FT_EXTERN int ft_pipeline_capture_done(const struct ft_pipeline *p);
 FT_EXTERN int ft_pipeline_inject(struct ft_pipeline *p, const void *frame, size_t len);
 
 /**
- * Visit a copy of every TCP session open now, on every worker, while the
- * pipeline runs (liburcu QSBR: the tables are read without stopping workers).
+ * Visit a copy of every flow open now (TCP sessions and the other IP
+ * protocols' flows), on every worker, while the pipeline runs (liburcu QSBR:
+ * each worker's session pool is walked without stopping the worker; the walk
+ * costs a byte per pool entry ever used, up to the high-water mark).
  * @param cb called once per session with a snapshot (borrowed: valid during the
  *        call); return non-zero to stop the walk.
  * @return 0, or FT_ENOTSUP when tracking is off.
