@@ -17,9 +17,12 @@ function ipv4(b, o) {
 function ipv6(b, o) {
     const w = new Array(8);
     for (let i = 0; i < 8; i++) w[i] = (b[o + 2 * i] << 8) | b[o + 2 * i + 1];
-    // IPv4-mapped (::ffff:a.b.c.d), as inet_ntop prints it.
-    if (w[0] === 0 && w[1] === 0 && w[2] === 0 && w[3] === 0 && w[4] === 0 && w[5] === 0xffff)
-        return "::ffff:" + ipv4(b, o + 12);
+    // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d, deprecated),
+    // as inet_ntop and flowtap's JSON (core/fmt.h) print them.
+    if (w[0] === 0 && w[1] === 0 && w[2] === 0 && w[3] === 0 && w[4] === 0) {
+        if (w[5] === 0xffff) return "::ffff:" + ipv4(b, o + 12);
+        if (w[5] === 0 && w[6] !== 0) return "::" + ipv4(b, o + 12);
+    }
     // The longest run of two or more zero words becomes "::" (the first such run on a tie).
     let best = -1, bestLen = 0;
     for (let i = 0; i < 8;) {

@@ -54,7 +54,7 @@ class Pipeline extends EventEmitter {
                 this.emit("event", ev);
                 if (ev.type === "data") this.emit("data", ev.flow, ev.dir, ev.data, ev);
             },
-            flow: (text) => this.emit("flow", JSON.parse(text)),
+            flow: (rec) => this.emit("flow", rec),
         };
         this._frames = []; // per worker queue: records.newFrameRef()
         process.nextTick(() => this._native.start((kind, a, i) => this._onNative(kind, a, sink, i)));

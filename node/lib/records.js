@@ -7,7 +7,10 @@
 //               byte 7 set, a reference to them in the last packet record of
 //               the same queue: u32 offset in its frame, u32 0, u64 its frame
 //               number; that record may be in an earlier batch)
-//   flow   (3): u32 length, u32 0, the library's JSON flow record
+//   flow   (3): a flow record's numbers in binary (src/addon.cc flow_record()),
+//               built here into the object JSON.parse gives for the library's
+//               JSON flow record (ft_format_flow_json(): flowRecord() follows
+//               its field rules; test/flows.test.js holds the two equal)
 "use strict";
 const addr = require("./addr");
 
@@ -132,7 +135,67 @@ function newFrameRef() {
     return { ab: null, o: 0, n: -1 };
 }
 
-// Calls sink.packet(o, caplen) / sink.event(ev) / sink.flow(text) in record order.
+function dirRecord(dv, u8, o, d, tcp) {
+    const c = o + 16 + 48 * d;
+    const r = { packets: u64(dv, c), bytes: u64(dv, c + 8), octets: u64(dv, c + 16) };
+    if (!tcp) return r;
+    r.retransmits = u64(dv, c + 24);
+    r.missed = u64(dv, c + 32);
+    const cut = u64(dv, c + 40), mss = dv.getUint16(o + 216 + 2 * d, true);
+    if (cut) r.cut = cut;
+    if (mss) r.mss = mss;
+    if (u8[o + 234 + d]) r.wscale = u8[o + 232 + d];
+    const a = o + 112 + 32 * d, n = u64(dv, a + 24);
+    if (n) r.ack_ms = { min: u64(dv, a) / 1000, avg: u64(dv, a + 8) / 1000, max: u64(dv, a + 16) / 1000, n };
+    return r;
+}
+
+// A capture timestamp as the JSON writes it: microseconds (an exact integer
+// here, so the division rounds as JSON.parse does the decimal), or with
+// nanosecond captures the decimal text itself.
+function tsRecord(dv, o, digits) {
+    if (digits !== 9) return u64(dv, o) / 1e6;
+    const ns = dv.getBigUint64(o, true);
+    return Number(`${ns / 1000000000n}.${String(ns % 1000000000n).padStart(9, "0")}`);
+}
+
+// The state and close reason names are the library's (binding.js: from
+// ft_tcp_state_name() and ft_close_name()).
+let NAMES = null;
+function flowRecord(dv, u8, o) {
+    if (NAMES === null) NAMES = require("./binding").names();
+    const proto = u8[o + 224], state = u8[o + 227];
+    const tcp = proto === 6 && state !== 0, icmp = proto === 1 || proto === 58;
+    const ports = proto === 6 || proto === 17 || proto === 132;
+    const ip = u8[o + 225] === 6 ? addr.ipv6 : addr.ipv4;
+    const r = { type: "flow", proto: PROTO_NAMES[proto] || proto, src: ip(u8, o + 240) };
+    if (ports) r.sport = dv.getUint16(o + 208, true);
+    r.dst = ip(u8, o + 256);
+    if (ports) r.dport = dv.getUint16(o + 210, true);
+    if (icmp) {
+        r.icmp_type = u8[o + 222];
+        r.icmp_code = u8[o + 223];
+        if (u8[o + 230]) r.icmp_id = dv.getUint16(o + 220, true);
+    }
+    const nv = u8[o + 226];
+    if (nv) r.vlan = nv > 1 ? [dv.getUint16(o + 212, true), dv.getUint16(o + 214, true)] : [dv.getUint16(o + 212, true)];
+    r.first = tsRecord(dv, o + 192, u8[o + 231]);
+    r.last = tsRecord(dv, o + 200, u8[o + 231]);
+    if (tcp) r.state = NAMES.states[Math.min(state, NAMES.states.length - 1)];
+    r.close = NAMES.closes[Math.min(u8[o + 228], NAMES.closes.length - 1)];
+    if (tcp) r.midstream = u8[o + 229] !== 0;
+    r.send = dirRecord(dv, u8, o, 0, tcp);
+    r.recv = dirRecord(dv, u8, o, 1, tcp);
+    const connect = i64(dv, o + 176), rtt = i64(dv, o + 184), ignored = dv.getUint32(o + 236, true);
+    if (connect >= 0) r.connect_ms = connect / 1000;
+    if (rtt >= 0) r.rtt_ms = rtt / 1000;
+    if (ignored > 0) r.rst_ignored = ignored;
+    r.community_id = String.fromCharCode.apply(null, u8.subarray(o + 273, o + 273 + u8[o + 272]));
+    r.id = u64(dv, o + 8);
+    return r;
+}
+
+// Calls sink.packet(o, caplen) / sink.event(ev) / sink.flow(record) in record order.
 // cache: optional Map for flowOf(); frame: the queue's newFrameRef() (needed
 // when the batches hold packet records and DATA events).
 function parse(ab, sink, cache, frame) {
@@ -152,9 +215,9 @@ function parse(ab, sink, cache, frame) {
             }
             sink.packet(o, dv.getUint32(o + 16, true));
         } else if (type === 2) sink.event(eventOf(ab, dv, u8, o, cache, frame));
-        else if (type === 3) sink.flow(Buffer.from(ab, o + 16, dv.getUint32(o + 8, true)).toString("latin1"));
+        else if (type === 3) sink.flow(flowRecord(dv, u8, o));
         o += size;
     }
 }
 
-module.exports = { parse, eventOf, newFrameRef, u64, EVENT_NAMES, STATE_NAMES };
+module.exports = { parse, eventOf, flowRecord, newFrameRef, u64, EVENT_NAMES, STATE_NAMES };

@@ -1,6 +1,7 @@
 // flows.test.js - the Pipeline's 'flow' events are the C program's records:
 // on generated captures (IPv4 and IPv6, VLANs, retransmits, reordering,
-// loss, RSTs, sessions open at the end, mid-stream joins), every flow object
+// loss, RSTs, sessions open at the end, mid-stream joins, UDP and ICMP flows,
+// VLAN tags, nanosecond timestamps), every flow object
 // deep-equals a `flowtap -r FILE --json` flow record with the same workers.
 "use strict";
 const test = require("node:test");
@@ -25,6 +26,8 @@ const CASES = [
     ["impaired", ["--sessions", "300", "--frames", "30000", "--ipv6", "0.3", "--retransmit", "0.05",
         "--reorder", "0.05", "--loss", "0.02", "--rst", "0.2", "--open", "0.1", "--midstream", "0.1", "--seed", "7"]],
     ["sll-nsec", ["--sessions", "100", "--frames", "8000", "--link", "sll", "--nsec", "--seed", "3"]],
+    // every protocol: UDP/DNS and ICMP flows, VLAN tags (the records' optional fields)
+    ["all-of-ip", ["--profile", "flows", "--sessions", "300", "--frames", "20000", "--seed", "5"]],
 ];
 
 for (const [name, args] of CASES) {
