@@ -18,6 +18,13 @@ static const char ft__fmt_d2[201] = "0001020304050607080910111213141516171819202
 				    "50515253545556575859606162636465666768697071727374757677787980"
 				    "81828384858687888990919293949596979899";
 
+/* Two digits of v (0..99; of a larger v, its last two) into out. */
+static inline void
+ft_fmt_2d(char *out, uint64_t v)
+{
+	memcpy(out, ft__fmt_d2 + 2 * (v % 100), 2);
+}
+
 /* Decimal digits of v into out (at least 21 bytes); returns the length.
  * The length first: t = floor(log10(2) * bits) (1233/4096 ~ log10(2)) is
  * the digit count of v or one less, and one compare with 10^t tells; v | 1
@@ -32,18 +39,14 @@ ft_fmt_u64(char *out, uint64_t v)
 		100000000000000000u, 1000000000000000000u, 10000000000000000000u};
 	unsigned t = (64u - (unsigned)__builtin_clzll(v | 1)) * 1233u >> 12;
 	size_t n = t + ((v | 1) >= pow10[t]);
-	char *e;
+	char *e = out + n;
 
-	e = out + n;
-	while (v >= 100) {
-		unsigned r = (unsigned)(v % 100);
-
-		v /= 100;
+	for (; v >= 100; v /= 100) {
 		e -= 2;
-		memcpy(e, ft__fmt_d2 + 2 * r, 2);
+		ft_fmt_2d(e, v);
 	}
 	if (v >= 10)
-		memcpy(e - 2, ft__fmt_d2 + 2 * v, 2);
+		ft_fmt_2d(e - 2, v);
 	else
 		e[-1] = (char)('0' + v);
 	return n;
@@ -95,14 +98,6 @@ ft_fmt_ms3(char *out, uint64_t ns)
 	out[n + 2] = (char)('0' + us / 10 % 10);
 	out[n + 3] = (char)('0' + us % 10);
 	return n + 4;
-}
-
-/* Two digits of v (0..99) into out. */
-static inline void
-ft_fmt_2d(char *out, uint64_t v)
-{
-	out[0] = (char)('0' + v / 10 % 10);
-	out[1] = (char)('0' + v % 10);
 }
 
 /*

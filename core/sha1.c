@@ -149,11 +149,8 @@ ni_on(void)
 int
 ft__sha1_use_ni(int on)
 {
-	if (on >= 0) {
-		atomic_store_explicit(&use_ni, -1, memory_order_relaxed);
-		if (on == 0 || !ni_on())
-			atomic_store_explicit(&use_ni, 0, memory_order_relaxed);
-	}
+	if (on >= 0) /* 1: look at the CPU again */
+		atomic_store_explicit(&use_ni, on ? -1 : 0, memory_order_relaxed);
 	return ni_on();
 }
 
