@@ -107,6 +107,7 @@ flow_alloc(struct ft_tracker *t)
 {
 	struct cds_lfs_node *n;
 	struct flow *f;
+	uint32_t b;
 
 	/*
 	 * Reuse a freed session first, so memory stays at what is in use; a
@@ -119,11 +120,11 @@ flow_alloc(struct ft_tracker *t)
 		FT_TSAN_ACQUIRE(f);
 		return f;
 	}
-	if (t->bump < t->n_flows) {
-		f = &t->flows[t->bump++];
-		/* The walk's bound; f's live byte is 0 until it is published. */
-		atomic_store_explicit(&t->live_end, t->bump, memory_order_relaxed);
-		return f;
+	b = atomic_load_explicit(&t->bump, memory_order_relaxed);
+	if (b < t->n_flows) {
+		/* Also the walk's bound; f's live byte is 0 until it is published. */
+		atomic_store_explicit(&t->bump, b + 1, memory_order_relaxed);
+		return &t->flows[b];
 	}
 	return NULL;
 }
@@ -346,7 +347,7 @@ ft__tracker_visit(struct ft_tracker *t, int (*cb)(const struct ft_flow *f, void 
 	int rc = 0;
 
 	urcu_qsbr_read_lock();
-	end = atomic_load_explicit(&t->live_end, memory_order_relaxed);
+	end = atomic_load_explicit(&t->bump, memory_order_relaxed);
 	for (uint32_t i = 0; i < end && rc == 0; i++) {
 		if (!atomic_load_explicit(&t->live[i], memory_order_acquire))
 			continue;

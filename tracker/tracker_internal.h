@@ -22,7 +22,7 @@
  *   exporters' active timeout) walk the pool instead, under RCU (QSBR: the
  *   worker announces a quiescent state once per batch): live[] holds a byte
  *   per pool entry, stored with release once a session is complete and
- *   cleared when it leaves the table, and live_end bounds the walk (entries
+ *   cleared when it leaves the table, and bump bounds the walk (entries
  *   ever used). A removed session's memory goes back to the pool through
  *   call_rcu, so a reader that saw it live never sees it reused. (A liburcu
  *   hash table per worker, kept in step with the index for those readers,
@@ -178,12 +178,13 @@ struct slot {
 
 struct ft_tracker {
 	struct ft_tracker_config cfg;
-	struct flow *flows;     /* the pool */
-	uint32_t n_flows, bump; /* pool size; entries never used yet start at bump */
-	/* Other threads' view (ft__tracker_visit): live[i] 1 while flows[i] is in
-	 * the table (release when set); live_end: bump, for the walk's bound. */
+	struct flow *flows; /* the pool */
+	uint32_t n_flows;   /* pool size */
+	/* Entries never used yet start at bump: written by the worker only, read
+	 * by ft__tracker_visit() as the walk's bound (relaxed). live[i]: 1 while
+	 * flows[i] is in the table (stored with release when set). */
+	_Atomic uint32_t bump;
 	_Atomic uint8_t *live;
-	_Atomic uint32_t live_end;
 	struct slot *index; /* the worker's own lookup index (open addressing) */
 	uint32_t index_mask;
 	struct cds_lfs_stack free_flows; /* returned by call_rcu (any thread), popped here only */
