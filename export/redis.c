@@ -67,6 +67,13 @@ drop_conn(struct ft_exporter *e, struct redis *r, const char *why)
 	r->retry_ns = r->last_poll_ns + r->backoff_ns;
 }
 
+/* The connection failed under hiredis: drop it with hiredis' reason, or dflt. */
+static void
+conn_lost(struct ft_exporter *e, struct redis *r, const char *dflt)
+{
+	drop_conn(e, r, r->c->errstr[0] ? r->c->errstr : dflt);
+}
+
 /* A synchronous command at connect time; 0 when the reply is not an error. */
 static int
 setup_cmd(struct ft_exporter *e, struct redis *r, const char *what, redisReply *rep)
@@ -124,7 +131,7 @@ flush_out(struct ft_exporter *e, struct redis *r)
 
 	while (!done)
 		if (redisBufferWrite(r->c, &done) != REDIS_OK) {
-			drop_conn(e, r, r->c->errstr[0] ? r->c->errstr : "connection lost");
+			conn_lost(e, r, "connection lost");
 			return -1;
 		}
 	return 0;
@@ -160,7 +167,7 @@ collect(struct ft_exporter *e, struct redis *r, unsigned keep, int wait)
 		void *rep = NULL;
 
 		if (redisGetReplyFromReader(r->c, &rep) != REDIS_OK) {
-			drop_conn(e, r, r->c->errstr[0] ? r->c->errstr : "bad reply");
+			conn_lost(e, r, "bad reply");
 			return;
 		}
 		if (rep != NULL) {
@@ -174,7 +181,7 @@ collect(struct ft_exporter *e, struct redis *r, unsigned keep, int wait)
 				return;
 		}
 		if (redisBufferRead(r->c) != REDIS_OK) {
-			drop_conn(e, r, r->c->errstr[0] ? r->c->errstr : "connection lost");
+			conn_lost(e, r, "connection lost");
 			return;
 		}
 	}
@@ -255,7 +262,7 @@ redis_stats(struct ft_exporter *e, const struct ft_stats *st, int final)
 		return;
 	if (append_record(r, r->sbuf, n) != REDIS_OK ||
 		redisGetReply(r->c, (void **)&rep) != REDIS_OK) {
-		drop_conn(e, r, r->c->errstr[0] ? r->c->errstr : "connection lost");
+		conn_lost(e, r, "connection lost");
 		return;
 	}
 	if (rep->type == REDIS_REPLY_ERROR && !r->warned) {
