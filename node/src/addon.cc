@@ -85,7 +85,7 @@ align8(uint32_t n)
 static void
 flow_record(uint8_t *rec, const struct ft_flow *f)
 {
-	uint64_t v[24];
+	uint64_t v[23], ts[2]; /* bytes 8..192; 192..208 */
 	uint16_t h[7] = {f->sport, f->dport, f->vlan[0], f->vlan[1], f->dir[0].mss, f->dir[1].mss,
 		f->icmp_id};
 	uint8_t b[14] = {f->icmp_type, f->icmp_code, f->proto, f->ip_v, f->n_vlan, f->state,
@@ -113,10 +113,10 @@ flow_record(uint8_t *rec, const struct ft_flow *f)
 	}
 	v[21] = (uint64_t)(f->connect_ns < 0 ? -1 : f->connect_ns / 1000);
 	v[22] = (uint64_t)(f->rtt_ns < 0 ? -1 : f->rtt_ns / 1000);
-	std::memcpy(rec + 8, v, 23 * 8);
-	v[0] = f->first_ns / us;
-	v[1] = f->last_ns / us;
-	std::memcpy(rec + 192, v, 16);
+	ts[0] = f->first_ns / us;
+	ts[1] = f->last_ns / us;
+	std::memcpy(rec + 8, v, sizeof v);
+	std::memcpy(rec + 192, ts, sizeof ts);
 	std::memcpy(rec + 208, h, sizeof h);
 	std::memcpy(rec + 222, b, sizeof b);
 	std::memcpy(rec + 236, &f->rst_ignored, 4);
