@@ -3,7 +3,8 @@
  * link layers, tunnels, IP, L4, DNS, 802.11. Bounded reads only
  * (decode/rd.h); packets are hostile input. Depends on core/ only.
  *
- * decode/decode.c - ft_decode(): link layers, IPv4, IPv6, TCP, UDP, tunnels.
+ * decode/decode.c - ft_decode(): Ethernet and the common link layers, IPv4,
+ * IPv6, TCP, UDP, and the entry into a tunnel.
  *
  * DESIGN
  * - One pass, front to back, with a struct ft_rd cursor whose window shrinks
@@ -14,10 +15,13 @@
  *   FT_MAX_IP6_EXT extension headers, option bytes within their header,
  *   FT_MAX_TUNNEL encapsulations (recursion depth).
  * - The hot path (Ethernet -> IPv4 -> TCP) lives in this file so that the
- *   compiler can inline it; rarer protocols live in decode_icmp.c,
- *   decode_wifi.c, decode_encap.c (PPP, PPPoE, Cisco HDLC, MPLS, Geneve,
- *   GTP-U) and decode_dns.c. The IP, Ethernet and tunnel entry points have
- *   external linkage (ft__*) for those files; within this one they inline.
+ *   compiler can inline it, with the common link types (Linux cooked, BSD
+ *   loopback, raw IP); rarer protocols live in decode_icmp.c, decode_wifi.c,
+ *   decode_encap.c (PPP, PPPoE, Cisco HDLC, MPLS, and the tunnels: GRE,
+ *   ERSPAN, VXLAN, Geneve, GTP-U), decode_link.c (IPoIB, ARCnet, Frame
+ *   Relay, Juniper) and decode_dns.c. The IP, Ethernet and tunnel entry
+ *   points have external linkage (ft__*) for those files; within this one
+ *   they inline.
  * - Only the small header part of struct ft_decoded is reset per frame; a
  *   layer's member is written in full when its bit is set (see decode.h).
  * - Error semantics are described in include/flowtap/decode.h.
@@ -352,133 +356,6 @@ ft__enter_tunnel(struct ft__dec *s, enum ft_tunnel_type type)
 	return 1;
 }
 
-/* VXLAN (RFC 7348 section 5): flags (I = 0x08), 24 reserved bits, VNI, reserved. */
-static enum ft_dec_status
-decode_vxlan(struct ft__dec *s, struct ft_rd *rd)
-{
-	struct ft_decoded *d = s->d;
-	uint16_t sport = d->udp.sport, dport = d->udp.dport;
-	uint32_t vni;
-
-	if (!ft__rd_need(rd, 8))
-		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_VXLAN, rd->p);
-	/* SAFE: checked by ft__rd_need(rd, 8) */
-	if ((ft__rd_u8(rd, 0) & 0x08) == 0)
-		return FT_DEC_OK; /* no valid VNI: not VXLAN as RFC 7348 defines it */
-	vni = ft__rd_be32(rd, 4) >> 8;
-	if (!ft__enter_tunnel(s, FT_TUN_VXLAN))
-		return FT_DEC_OK;
-	if (d->n_tunnel == 1) {
-		d->tunnel.vni = vni;
-		d->tunnel.sport = sport;
-		d->tunnel.dport = dport;
-	}
-	d->layers |= FT_LAYER_VXLAN;
-	ft__rd_skip(rd, 8);
-	return ft__decode_ether(s, rd, 1);
-}
-
-/*
- * ERSPAN (draft-foschiano-erspan-03): type II is an 8-byte header (version 1),
- * type III a 12-byte header (version 2) plus an 8-byte platform-specific
- * subheader when its O bit is set. An Ethernet frame follows.
- */
-static enum ft_dec_status
-decode_erspan(struct ft__dec *s, struct ft_rd *rd, int type3)
-{
-	struct ft_decoded *d = s->d;
-	uint32_t hl = type3 ? 12 : 8;
-	uint8_t ver;
-
-	if (!ft__rd_need(rd, hl))
-		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_ERSPAN, rd->p);
-	/* SAFE: checked by ft__rd_need(rd, hl) */
-	ver = ft__rd_u8(rd, 0) >> 4;
-	if (ver != (type3 ? 2 : 1))
-		return ft__fail(s, FT_DEC_MALFORMED, FT_L_ERSPAN, rd->p);
-	if (type3 && (ft__rd_u8(rd, 11) & 1))
-		hl += 8;
-	if (!ft__rd_need(rd, hl))
-		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_ERSPAN, rd->p);
-	if (d->n_tunnel == 1) {
-		d->tunnel.erspan_ver = ver;
-		d->tunnel.erspan_id = ft__rd_be16(rd, 2) & 0x03ff;
-	}
-	d->layers |= FT_LAYER_ERSPAN;
-	ft__rd_skip(rd, hl);
-	return ft__decode_ether(s, rd, 1);
-}
-
-/*
- * GRE (RFC 2784; key and sequence number RFC 2890): flags C K S and version,
- * protocol type, then checksum+reserved, key, sequence number when flagged.
- * Version 1 (PPTP, RFC 2637) and source routing (RFC 1701) are not decoded.
- */
-static enum ft_dec_status
-decode_gre(struct ft__dec *s, struct ft_rd *rd)
-{
-	struct ft_decoded *d = s->d;
-	uint16_t flags, proto;
-	uint32_t hl = 4, key = 0, seq = 0;
-
-	if (!ft__rd_need(rd, 4))
-		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_GRE, rd->p);
-	/* SAFE: checked by ft__rd_need(rd, 4) */
-	flags = ft__rd_be16(rd, 0);
-	proto = ft__rd_be16(rd, 2);
-	if ((flags & 7) != 0 || (flags & 0x4000) != 0)
-		return FT_DEC_OK;
-	if (flags & 0x8000)
-		hl += 4;
-	if (flags & 0x2000)
-		hl += 4;
-	if (flags & 0x1000)
-		hl += 4;
-	if (!ft__rd_need(rd, hl))
-		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_GRE, rd->p);
-	/* SAFE: checked by ft__rd_need(rd, hl) */
-	if (flags & 0x2000)
-		key = ft__rd_be32(rd, (flags & 0x8000) ? 8 : 4);
-	if (flags & 0x1000)
-		seq = ft__rd_be32(rd, hl - 4);
-	if (!ft__enter_tunnel(s, FT_TUN_GRE))
-		return FT_DEC_OK;
-	if (d->n_tunnel == 1) {
-		d->tunnel.gre_flags = flags;
-		d->tunnel.gre_proto = proto;
-		d->tunnel.gre_key = key;
-		d->tunnel.gre_seq = seq;
-	}
-	d->layers |= FT_LAYER_GRE;
-	ft__rd_skip(rd, hl);
-	switch (proto) {
-	case FT_ETHERTYPE_TEB:
-		return ft__decode_ether(s, rd, 1);
-	case FT_ETHERTYPE_ERSPAN2:
-		/* without a sequence number: ERSPAN type I, no ERSPAN header */
-		if ((flags & 0x1000) == 0)
-			return ft__decode_ether(s, rd, 1);
-		return decode_erspan(s, rd, 0);
-	case FT_ETHERTYPE_ERSPAN3:
-		return decode_erspan(s, rd, 1);
-	case FT_ETHERTYPE_WCCP:
-		/* WCCPv2 puts a 4-byte redirect header before the IPv4 header;
-		 * WCCPv1 does not. Told apart by the IP version nibble, as
-		 * tcpdump and Wireshark do. */
-		if (!ft__rd_need(rd, 1))
-			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_GRE, rd->p);
-		/* SAFE: checked by ft__rd_need(rd, 1) */
-		if ((ft__rd_u8(rd, 0) >> 4) != 4) {
-			if (!ft__rd_need(rd, 4))
-				return ft__fail(s, FT_DEC_TRUNCATED, FT_L_GRE, rd->p);
-			ft__rd_skip(rd, 4);
-		}
-		return ft__decode_ip4(s, rd);
-	default:
-		return ft__decode_ethertype(s, rd, proto);
-	}
-}
-
 static void
 check_dns(struct ft_decoded *d, uint16_t sport, uint16_t dport, uint32_t min)
 {
@@ -640,7 +517,7 @@ decode_udp(struct ft__dec *s, struct ft_rd *rd, uint32_t decl)
 		return ft__fail(s, FT_DEC_MALFORMED, FT_L_UDP, rd->p - 4);
 	}
 	if (u->dport == FT_PORT_VXLAN)
-		return decode_vxlan(s, rd);
+		return ft__decode_vxlan(s, rd);
 	if (ft__udp_tunnel_ports(
 		    u->sport, u->dport)) { /* Geneve, GTP-U, MPLS (the flow key's list) */
 		/* port 2152 may be another datagram's ephemeral port: DNS to it stays DNS */
@@ -672,7 +549,7 @@ decode_l4(struct ft__dec *s, struct ft_rd *rd, uint8_t proto, uint32_t decl)
 	case FT_IPPROTO_IGMP:
 		return ft__decode_igmp(s, rd, decl);
 	case FT_IPPROTO_GRE:
-		return decode_gre(s, rd);
+		return ft__decode_gre(s, rd);
 	case FT_IPPROTO_IPIP:
 		if (!ft__enter_tunnel(s, FT_TUN_IPIP))
 			return FT_DEC_OK;
@@ -854,174 +731,6 @@ ft__decode_ip6(struct ft__dec *s, struct ft_rd *rd)
 	}
 }
 
-/*
- * DLT_IPOIB (https://www.tcpdump.org/linktypes/LINKTYPE_IPOIB.html): a 44-byte
- * pseudo-header (the 20-byte destination and source hardware addresses),
- * then a 2-byte ethertype and 2 reserved bytes, then the packet.
- */
-static enum ft_dec_status
-decode_ipoib(struct ft__dec *s, struct ft_rd *rd)
-{
-	uint16_t type;
-
-	if (!ft__rd_need(rd, 44))
-		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LINK, rd->p);
-	/* SAFE: checked by ft__rd_need(rd, 44) */
-	type = ft__rd_be16(rd, 40);
-	ft__rd_skip(rd, 44);
-	return ft__decode_ethertype(s, rd, type);
-}
-
-/*
- * ARCNET (tcpdump's print-arcnet.c; RFC 1051, RFC 1201). DLT_ARCNET: source
- * and destination station, a protocol byte, and for the RFC 1201 protocols a
- * split flag and a sequence number (after a 0xff flag, the exception form:
- * 4 more bytes, then the flag and sequence number again). DLT_ARCNET_LINUX:
- * source, destination, a 2-byte offset, the protocol byte, and for RFC 1201
- * protocols flag and sequence number (the kernel has joined the splits). The
- * RFC 1051 protocols (240, 241) and diagnostics carry no flag. A split
- * packet's pieces (flag not 0) are not joined here: only the link is decoded.
- */
-static enum ft_dec_status
-decode_arcnet(struct ft__dec *s, struct ft_rd *rd, int linux_hdr)
-{
-	uint32_t at = linux_hdr ? 4 : 2, hl = at + 1;
-	uint8_t type, flag = 0;
-	uint16_t et;
-
-	if (!ft__rd_need(rd, hl))
-		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LINK, rd->p);
-	/* SAFE: checked by ft__rd_need(rd, hl) */
-	type = ft__rd_u8(rd, at);
-	if (type != 240 && type != 241 && type != 0x80) { /* RFC 1201: flag, sequence number */
-		hl += 3;
-		if (!ft__rd_need(rd, hl))
-			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LINK, rd->p);
-		/* SAFE: checked by ft__rd_need(rd, hl) */
-		flag = ft__rd_u8(rd, at + 1);
-		if (!linux_hdr && flag == 0xff) {
-			hl += 4;
-			if (!ft__rd_need(rd, hl))
-				return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LINK, rd->p);
-			/* SAFE: checked by ft__rd_need(rd, hl) */
-			flag = ft__rd_u8(rd, at + 5);
-		}
-		if (linux_hdr)
-			flag = 0;
-	}
-	ft__rd_skip(rd, hl);
-	if (flag != 0)
-		return FT_DEC_OK; /* a piece of a split packet */
-	switch (type) {
-	case 212: /* IP */
-	case 240: /* IP, RFC 1051 */
-		et = FT_ETHERTYPE_IP4;
-		break;
-	case 0xc4:
-		et = FT_ETHERTYPE_IP6;
-		break;
-	case 213: /* ARP */
-	case 241: /* ARP, RFC 1051 */
-		et = FT_ETHERTYPE_ARP;
-		break;
-	case 214:
-		et = FT_ETHERTYPE_RARP;
-		break;
-	default:
-		return FT_DEC_OK; /* not decoded: not an error */
-	}
-	return ft__decode_ethertype(s, rd, et);
-}
-
-/*
- * Frame Relay (DLT_FRELAY; tcpdump's print-fr.c, RFC 2427): a Q.922 address
- * of 2 to 4 bytes (the EA bit ends it), then either RFC 2427's UI control
- * 0x03, an optional pad 0x00 and an NLPID (0xcc IPv4, 0x8e IPv6, 0x80 SNAP:
- * OUI and ethertype), or Cisco's encapsulation: an ethertype at once.
- * Other NLPIDs (OSI, Q.933 signalling) are not decoded.
- */
-static enum ft_dec_status
-decode_frelay(struct ft__dec *s, struct ft_rd *rd)
-{
-	uint32_t al = 0, hl;
-	uint8_t nlpid;
-
-	do {
-		if (!ft__rd_need(rd, al + 1))
-			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LINK, rd->p);
-		/* SAFE: checked by ft__rd_need(rd, al + 1) */
-		if (al == 0 && (ft__rd_u8(rd, 0) & 1))
-			return ft__fail(
-				s, FT_DEC_MALFORMED, FT_L_LINK, rd->p); /* EA on the first byte */
-		al++;
-	} while (!(ft__rd_u8(rd, al - 1) & 1) && al < 4); /* SAFE: byte al - 1 was checked */
-	if (al < 2 || !(ft__rd_u8(rd, al - 1) & 1))       /* SAFE: as above */
-		return ft__fail(s, FT_DEC_MALFORMED, FT_L_LINK, rd->p);
-	if (!ft__rd_need(rd, al + 2))
-		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LINK, rd->p);
-	/* SAFE: checked by ft__rd_need(rd, al + 2) */
-	if (ft__rd_u8(rd, al) != 0x03) { /* Cisco: an ethertype */
-		uint16_t type = ft__rd_be16(rd, al);
-
-		ft__rd_skip(rd, al + 2);
-		return ft__decode_ethertype(s, rd, type);
-	}
-	hl = al + (ft__rd_u8(rd, al + 1) == 0 ? 3 : 2); /* UI, a pad?, the NLPID */
-	if (!ft__rd_need(rd, hl))
-		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LINK, rd->p);
-	/* SAFE: checked by ft__rd_need(rd, hl) */
-	nlpid = ft__rd_u8(rd, hl - 1);
-	if (nlpid == 0x80) { /* SNAP: OUI, ethertype */
-		if (!ft__rd_need(rd, hl + 5))
-			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LINK, rd->p);
-		/* SAFE: checked by ft__rd_need(rd, hl + 5) */
-		uint16_t type = ft__rd_be16(rd, hl + 3);
-		int oui0 = ft__rd_u8(rd, hl) == 0 && ft__rd_u8(rd, hl + 1) == 0 &&
-			   ft__rd_u8(rd, hl + 2) == 0;
-
-		ft__rd_skip(rd, hl + 5);
-		return oui0 ? ft__decode_ethertype(s, rd, type) : FT_DEC_OK;
-	}
-	ft__rd_skip(rd, hl);
-	if (nlpid == 0xcc)
-		return ft__decode_ip4(s, rd);
-	if (nlpid == 0x8e)
-		return ft__decode_ip6(s, rd);
-	return FT_DEC_OK; /* not decoded: not an error */
-}
-
-/*
- * DLT_JUNIPER_ETHER (tcpdump's print-juniper.c): the magic "MGC", a flags
- * byte, and when flag 0x80 is set a 2-byte length of the extension TLVs that
- * follow; then the Ethernet frame. Flag 0x02 ("no L2 header") is only used
- * by other Juniper link types, so it is refused here, as tcpdump does.
- */
-static enum ft_dec_status
-decode_juniper_ether(struct ft__dec *s, struct ft_rd *rd)
-{
-	uint32_t hl = 4;
-	uint8_t flags;
-
-	if (!ft__rd_need(rd, 4))
-		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LINK, rd->p);
-	/* SAFE: checked by ft__rd_need(rd, 4) */
-	if (ft__rd_u8(rd, 0) != 'M' || ft__rd_u8(rd, 1) != 'G' || ft__rd_u8(rd, 2) != 'C')
-		return ft__fail(s, FT_DEC_MALFORMED, FT_L_LINK, rd->p);
-	flags = ft__rd_u8(rd, 3);
-	if (flags & 0x02)
-		return ft__fail(s, FT_DEC_UNSUPPORTED, FT_L_LINK, rd->p);
-	if (flags & 0x80) {
-		if (!ft__rd_need(rd, 6))
-			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LINK, rd->p);
-		/* SAFE: checked by ft__rd_need(rd, 6) */
-		hl += 2u + ft__rd_be16(rd, 4);
-	}
-	if (!ft__rd_need(rd, hl))
-		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_LINK, rd->p);
-	ft__rd_skip(rd, hl);
-	return ft__decode_ether(s, rd, 0);
-}
-
 FT_EXTERN enum ft_dec_status
 ft_decode(int dlt, const uint8_t *pkt, uint32_t caplen, uint32_t wirelen, struct ft_decoded *out)
 {
@@ -1090,17 +799,17 @@ ft_decode(int dlt, const uint8_t *pkt, uint32_t caplen, uint32_t wirelen, struct
 		ft__decode_chdlc(&s, &rd);
 		break;
 	case FT_DLT_IPOIB:
-		decode_ipoib(&s, &rd);
+		ft__decode_ipoib(&s, &rd);
 		break;
 	case FT_DLT_JUNIPER_ETHER:
-		decode_juniper_ether(&s, &rd);
+		ft__decode_juniper_ether(&s, &rd);
 		break;
 	case FT_DLT_FRELAY:
-		decode_frelay(&s, &rd);
+		ft__decode_frelay(&s, &rd);
 		break;
 	case FT_DLT_ARCNET:
 	case FT_DLT_ARCNET_LINUX:
-		decode_arcnet(&s, &rd, dlt == FT_DLT_ARCNET_LINUX);
+		ft__decode_arcnet(&s, &rd, dlt == FT_DLT_ARCNET_LINUX);
 		break;
 	default:
 		ft__fail(&s, FT_DEC_UNSUPPORTED, FT_L_NONE, pkt);

@@ -1,6 +1,7 @@
 /*
  * decode/decode_encap.c - encapsulations between the link and the IP header
- * (PPP, PPPoE, Cisco HDLC, MPLS) and the UDP tunnels Geneve and GTP-U.
+ * (PPP, PPPoE, Cisco HDLC, MPLS) and the tunnels: GRE (with ERSPAN and
+ * WCCP), VXLAN, Geneve and GTP-U.
  *
  * DESIGN
  * - Same rules as decode.c: one cursor, each header's length checked once
@@ -392,4 +393,131 @@ ft__decode_gtpu(struct ft__dec *s, struct ft_rd *rd)
 	if (glen + 8 == hl)
 		return FT_DEC_OK; /* an empty T-PDU */
 	return ft__decode_ip_version(s, rd, FT_L_GTP, FT_DEC_OK);
+}
+
+/* VXLAN (RFC 7348 section 5): flags (I = 0x08), 24 reserved bits, VNI, reserved. */
+enum ft_dec_status
+ft__decode_vxlan(struct ft__dec *s, struct ft_rd *rd)
+{
+	struct ft_decoded *d = s->d;
+	uint16_t sport = d->udp.sport, dport = d->udp.dport;
+	uint32_t vni;
+
+	if (!ft__rd_need(rd, 8))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_VXLAN, rd->p);
+	/* SAFE: checked by ft__rd_need(rd, 8) */
+	if ((ft__rd_u8(rd, 0) & 0x08) == 0)
+		return FT_DEC_OK; /* no valid VNI: not VXLAN as RFC 7348 defines it */
+	vni = ft__rd_be32(rd, 4) >> 8;
+	if (!ft__enter_tunnel(s, FT_TUN_VXLAN))
+		return FT_DEC_OK;
+	if (d->n_tunnel == 1) {
+		d->tunnel.vni = vni;
+		d->tunnel.sport = sport;
+		d->tunnel.dport = dport;
+	}
+	d->layers |= FT_LAYER_VXLAN;
+	ft__rd_skip(rd, 8);
+	return ft__decode_ether(s, rd, 1);
+}
+
+/*
+ * ERSPAN (draft-foschiano-erspan-03): type II is an 8-byte header (version 1),
+ * type III a 12-byte header (version 2) plus an 8-byte platform-specific
+ * subheader when its O bit is set. An Ethernet frame follows.
+ */
+static enum ft_dec_status
+decode_erspan(struct ft__dec *s, struct ft_rd *rd, int type3)
+{
+	struct ft_decoded *d = s->d;
+	uint32_t hl = type3 ? 12 : 8;
+	uint8_t ver;
+
+	if (!ft__rd_need(rd, hl))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_ERSPAN, rd->p);
+	/* SAFE: checked by ft__rd_need(rd, hl) */
+	ver = ft__rd_u8(rd, 0) >> 4;
+	if (ver != (type3 ? 2 : 1))
+		return ft__fail(s, FT_DEC_MALFORMED, FT_L_ERSPAN, rd->p);
+	if (type3 && (ft__rd_u8(rd, 11) & 1))
+		hl += 8;
+	if (!ft__rd_need(rd, hl))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_ERSPAN, rd->p);
+	if (d->n_tunnel == 1) {
+		d->tunnel.erspan_ver = ver;
+		d->tunnel.erspan_id = ft__rd_be16(rd, 2) & 0x03ff;
+	}
+	d->layers |= FT_LAYER_ERSPAN;
+	ft__rd_skip(rd, hl);
+	return ft__decode_ether(s, rd, 1);
+}
+
+/*
+ * GRE (RFC 2784; key and sequence number RFC 2890): flags C K S and version,
+ * protocol type, then checksum+reserved, key, sequence number when flagged.
+ * Version 1 (PPTP, RFC 2637) and source routing (RFC 1701) are not decoded.
+ */
+enum ft_dec_status
+ft__decode_gre(struct ft__dec *s, struct ft_rd *rd)
+{
+	struct ft_decoded *d = s->d;
+	uint16_t flags, proto;
+	uint32_t hl = 4, key = 0, seq = 0;
+
+	if (!ft__rd_need(rd, 4))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_GRE, rd->p);
+	/* SAFE: checked by ft__rd_need(rd, 4) */
+	flags = ft__rd_be16(rd, 0);
+	proto = ft__rd_be16(rd, 2);
+	if ((flags & 7) != 0 || (flags & 0x4000) != 0)
+		return FT_DEC_OK;
+	if (flags & 0x8000)
+		hl += 4;
+	if (flags & 0x2000)
+		hl += 4;
+	if (flags & 0x1000)
+		hl += 4;
+	if (!ft__rd_need(rd, hl))
+		return ft__fail(s, FT_DEC_TRUNCATED, FT_L_GRE, rd->p);
+	/* SAFE: checked by ft__rd_need(rd, hl) */
+	if (flags & 0x2000)
+		key = ft__rd_be32(rd, (flags & 0x8000) ? 8 : 4);
+	if (flags & 0x1000)
+		seq = ft__rd_be32(rd, hl - 4);
+	if (!ft__enter_tunnel(s, FT_TUN_GRE))
+		return FT_DEC_OK;
+	if (d->n_tunnel == 1) {
+		d->tunnel.gre_flags = flags;
+		d->tunnel.gre_proto = proto;
+		d->tunnel.gre_key = key;
+		d->tunnel.gre_seq = seq;
+	}
+	d->layers |= FT_LAYER_GRE;
+	ft__rd_skip(rd, hl);
+	switch (proto) {
+	case FT_ETHERTYPE_TEB:
+		return ft__decode_ether(s, rd, 1);
+	case FT_ETHERTYPE_ERSPAN2:
+		/* without a sequence number: ERSPAN type I, no ERSPAN header */
+		if ((flags & 0x1000) == 0)
+			return ft__decode_ether(s, rd, 1);
+		return decode_erspan(s, rd, 0);
+	case FT_ETHERTYPE_ERSPAN3:
+		return decode_erspan(s, rd, 1);
+	case FT_ETHERTYPE_WCCP:
+		/* WCCPv2 puts a 4-byte redirect header before the IPv4 header;
+		 * WCCPv1 does not. Told apart by the IP version nibble, as
+		 * tcpdump and Wireshark do. */
+		if (!ft__rd_need(rd, 1))
+			return ft__fail(s, FT_DEC_TRUNCATED, FT_L_GRE, rd->p);
+		/* SAFE: checked by ft__rd_need(rd, 1) */
+		if ((ft__rd_u8(rd, 0) >> 4) != 4) {
+			if (!ft__rd_need(rd, 4))
+				return ft__fail(s, FT_DEC_TRUNCATED, FT_L_GRE, rd->p);
+			ft__rd_skip(rd, 4);
+		}
+		return ft__decode_ip4(s, rd);
+	default:
+		return ft__decode_ethertype(s, rd, proto);
+	}
 }

@@ -64,6 +64,15 @@ enum ft_dec_status ft__decode_chdlc(struct ft__dec *s, struct ft_rd *rd);
 enum ft_dec_status ft__decode_geneve(struct ft__dec *s, struct ft_rd *rd);
 enum ft_dec_status ft__decode_gtpu(struct ft__dec *s, struct ft_rd *rd);
 enum ft_dec_status ft__decode_mpls_udp(struct ft__dec *s, struct ft_rd *rd);
+/* GRE (IP protocol 47) and VXLAN (UDP port 4789): their payload, as a tunnel. */
+enum ft_dec_status ft__decode_gre(struct ft__dec *s, struct ft_rd *rd);
+enum ft_dec_status ft__decode_vxlan(struct ft__dec *s, struct ft_rd *rd);
+
+/* decode_link.c: link types other than the common ones of ft_decode() itself. */
+enum ft_dec_status ft__decode_ipoib(struct ft__dec *s, struct ft_rd *rd);
+enum ft_dec_status ft__decode_arcnet(struct ft__dec *s, struct ft_rd *rd, int linux_hdr);
+enum ft_dec_status ft__decode_frelay(struct ft__dec *s, struct ft_rd *rd);
+enum ft_dec_status ft__decode_juniper_ether(struct ft__dec *s, struct ft_rd *rd);
 
 /* decode_icmp.c */
 enum ft_dec_status ft__decode_arp(struct ft__dec *s, struct ft_rd *rd);
