@@ -1,6 +1,7 @@
 /*
- * core/time.h - timespec to nanoseconds, and a clock read in nanoseconds
- * (private). Any thread; never blocks (one clock_gettime per ft__now_ns).
+ * core/time.h - timespec to nanoseconds, a clock read in nanoseconds, and
+ * a configured time in seconds to nanoseconds (private). Any thread; never
+ * blocks (one clock_gettime per ft__now_ns).
  */
 #ifndef FT_CORE_TIME_H
 #define FT_CORE_TIME_H
@@ -23,6 +24,13 @@ ft__now_ns(clockid_t clock)
 
 	clock_gettime(clock, &ts);
 	return ft__ts_ns(&ts);
+}
+
+/* A duration the user configured in seconds (timeouts, intervals): 0 if negative. */
+static inline uint64_t
+ft__secs_ns(double s)
+{
+	return s > 0 ? (uint64_t)(s * (double)FT_NS_PER_SEC) : 0;
 }
 
 #endif

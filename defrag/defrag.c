@@ -1,4 +1,7 @@
 /*
+ * defrag/: IP reassembly, run by the capture thread before frames are
+ * sharded, so that every fragment of a datagram reaches one worker whole.
+ *
  * defrag.c - IPv4 and IPv6 fragment reassembly (policies: defrag.h).
  *
  * DESIGN

@@ -1,4 +1,8 @@
 /*
+ * examples/: tools built on the public API only (flowtap.h), as a
+ * downstream program would be: flow_dump, flowgrep, http_trace,
+ * latency_hist, redis_trace, tcp_metrics; tool.h is what they share.
+ *
  * flow_dump.c - write every TCP session's reassembled bytes to files.
  *
  *   flow_dump (-i IFACE | -r FILE) DIR

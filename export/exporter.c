@@ -26,6 +26,7 @@
 #include "flowtap/error.h"
 #include "flowtap/packet.h"
 #include "core/counter.h"
+#include "core/time.h"
 #include "core/tsan.h"
 
 #define DRAIN_MAX 256u        /* records taken from one queue per round */
@@ -35,24 +36,6 @@ struct ft_xent {
 	uint64_t key; /* flow id + 1; 0: empty */
 	uint64_t packets[2], octets[2];
 };
-
-uint64_t
-ft__export_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 struct ft_exporter *
 ft__exporter_new(const char *name, const struct ft_exporter_common *c,
@@ -486,17 +469,17 @@ exporter_main(void *arg)
 	struct ft_exporter *e = arg;
 	struct ft_stats *st = e->box != NULL ? &e->box[1] : NULL;
 	struct timespec nap = {0, 1000000};
-	uint64_t at_ns = (uint64_t)(e->common.active_timeout * 1e9), now;
+	uint64_t at_ns = ft__secs_ns(e->common.active_timeout), now;
 	int done;
 
 	ft__export_healthy(e, e->ops->start(e) == 0);
-	e->next_walk_ns = mono_ns() + at_ns;
+	e->next_walk_ns = ft__now_ns(CLOCK_MONOTONIC) + at_ns;
 	for (;;) {
 		/* Acquire: everything the workers queued before they were joined. */
 		done = atomic_load_explicit(&e->done, memory_order_acquire);
 		unsigned n = drain(e);
 
-		now = mono_ns();
+		now = ft__now_ns(CLOCK_MONOTONIC);
 		if (e->tab != NULL && e->walk != NULL && !done && now >= e->next_walk_ns) {
 			(void)e->walk(e->walk_ctx, interim_visit, e);
 			e->next_walk_ns = now + at_ns;
@@ -510,7 +493,7 @@ exporter_main(void *arg)
 			nanosleep(&nap, NULL);
 		}
 	}
-	e->ops->poll(e, mono_ns(), 1);
+	e->ops->poll(e, ft__now_ns(CLOCK_MONOTONIC), 1);
 	/* Every record is delivered or dropped now: the final snapshot says so. */
 	if (st != NULL && e->snap != NULL) {
 		e->snap(e->walk_ctx, st);

@@ -135,7 +135,6 @@ struct ft_exporter *ft__exporter_new(const char *name, const struct ft_exporter_
 	const struct ft_exporter_ops *ops, void *impl);
 void ft__export_done(struct ft_exporter *e, uint64_t delivered, uint64_t dropped);
 void ft__export_healthy(struct ft_exporter *e, int healthy);
-uint64_t ft__export_now_ns(void); /* CLOCK_REALTIME */
 
 /* For the pipeline (workers/). */
 /* Create time: one queue per worker, the interim table; 0 or FT_ENOMEM. */

@@ -247,7 +247,7 @@ send_msg(struct ft_exporter *e, struct ipfix *x)
 	close_set(x);
 	put16(x->msg, 10);
 	put16(x->msg + 2, (uint16_t)x->len);
-	put32(x->msg + 4, (uint32_t)(ft__export_now_ns() / 1000000000u));
+	put32(x->msg + 4, (uint32_t)(ft__now_ns(CLOCK_REALTIME) / FT_NS_PER_SEC));
 	put32(x->msg + 8, x->seq);
 	put32(x->msg + 12, x->cfg.domain);
 	if (x->fd >= 0) {
@@ -288,7 +288,7 @@ open_msg(struct ipfix *x, uint64_t now_ns)
 	x->opened_ns = now_ns;
 	if (x->cfg.transport == FT_IPFIX_UDP &&
 		(x->msgs_since_tpl >= x->cfg.template_msgs ||
-			now_ns - x->tpl_at_ns >= (uint64_t)(x->cfg.template_secs * 1e9)))
+			now_ns - x->tpl_at_ns >= ft__secs_ns(x->cfg.template_secs)))
 		x->tpl_due = 1;
 	if (x->tpl_due) {
 		memcpy(x->msg + x->len, x->tpl, x->tpl_len);

@@ -1,4 +1,8 @@
-/* gen/build.c - ftgen's frame builder: CRC-32, FNV-1a, IP and L4 headers, TCP options. */
+/*
+ * gen/: ftgen, the project's test-data generator (the files: gen/gen.h).
+ *
+ * build.c - ftgen's frame builder: CRC-32, FNV-1a, IP and L4 headers, TCP options.
+ */
 
 #include <errno.h>
 #include <inttypes.h>

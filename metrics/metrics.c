@@ -1,4 +1,7 @@
 /*
+ * metrics/: the Prometheus endpoint, served from the stats thread's
+ * snapshots; nothing below the pipeline calls it.
+ *
  * metrics.c - the Prometheus endpoint (text exposition format 0.0.4).
  *
  * DESIGN

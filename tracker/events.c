@@ -1,4 +1,7 @@
 /*
+ * tracker/: one worker's flows of every IP protocol (the files and the
+ * design: tracker/tracker_internal.h; the API: tracker/tracker.h).
+ *
  * events.c - session events: START, END, and why a session ends.
  */
 #include "tracker/tracker_internal.h"

@@ -167,12 +167,6 @@ check_config(const struct ft_config *cfg, char *errbuf)
 /* Smallest arena with defragmentation on: room for four of the largest datagrams. */
 #define FT_DEFRAG_ARENA (4ull * (65536 + FT_DEFRAG_HDR_MAX + FT_DEFRAG_HEADROOM))
 
-static uint64_t
-secs_to_ns(double s)
-{
-	return (uint64_t)(s * 1e9);
-}
-
 /*
  * Each worker's tracker gets max_flows / workers sessions, plus an eighth for
  * the hash's imbalance between shards.
@@ -188,13 +182,13 @@ make_tracker(struct ft_pipeline *p, struct ft_worker *w, char *errbuf)
 	tc.ooo_flow_bytes = p->cfg.ooo_flow_bytes;
 	tc.ooo_bytes = p->cfg.ooo_bytes;
 	tc.reassemble = p->cfg.reassemble;
-	tc.timeout_syn_ns = secs_to_ns(p->cfg.timeout_syn);
-	tc.timeout_idle_ns = secs_to_ns(p->cfg.timeout_idle);
-	tc.timeout_closed_ns = secs_to_ns(p->cfg.timeout_closed);
-	tc.timeout_udp_ns = secs_to_ns(p->cfg.timeout_udp);
-	tc.timeout_icmp_ns = secs_to_ns(p->cfg.timeout_icmp);
-	tc.timeout_other_ns = secs_to_ns(p->cfg.timeout_other);
-	tc.reorder_window_ns = secs_to_ns(p->cfg.reorder_window);
+	tc.timeout_syn_ns = ft__secs_ns(p->cfg.timeout_syn);
+	tc.timeout_idle_ns = ft__secs_ns(p->cfg.timeout_idle);
+	tc.timeout_closed_ns = ft__secs_ns(p->cfg.timeout_closed);
+	tc.timeout_udp_ns = ft__secs_ns(p->cfg.timeout_udp);
+	tc.timeout_icmp_ns = ft__secs_ns(p->cfg.timeout_icmp);
+	tc.timeout_other_ns = ft__secs_ns(p->cfg.timeout_other);
+	tc.reorder_window_ns = ft__secs_ns(p->cfg.reorder_window);
 	tc.worker = w->idx;
 	tc.on_flow = p->cfg.on_flow;
 	tc.user = p->cfg.user;
@@ -345,7 +339,7 @@ ft_pipeline_create(const struct ft_config *cfg, struct ft_pipeline **out, char *
 		dl.max_datagrams = cfg->defrag_max_datagrams;
 		dl.max_frags = cfg->defrag_max_frags;
 		dl.max_bytes = cfg->defrag_max_bytes;
-		dl.timeout_ns = secs_to_ns(cfg->defrag_timeout);
+		dl.timeout_ns = ft__secs_ns(cfg->defrag_timeout);
 		p->defrag = ft__defrag_new(&dl, errbuf, FT_ERRBUF_SIZE);
 		if (p->defrag == NULL) {
 			rc = FT_ENOMEM;
