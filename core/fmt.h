@@ -20,7 +20,7 @@ static const char ft__fmt_d2[201] = "0001020304050607080910111213141516171819202
 
 /* Two digits of v (0..99; of a larger v, its last two) into out. */
 static inline void
-ft_fmt_2d(char *out, uint64_t v)
+ft__fmt_2d(char *out, uint64_t v)
 {
 	memcpy(out, ft__fmt_d2 + 2 * (v % 100), 2);
 }
@@ -31,7 +31,7 @@ ft_fmt_2d(char *out, uint64_t v)
  * has as many digits as v (10^t is even) and makes 0 one digit long. Then
  * the digits from the end, two per division. */
 static inline size_t
-ft_fmt_u64(char *out, uint64_t v)
+ft__fmt_u64(char *out, uint64_t v)
 {
 	static const uint64_t pow10[20] = {1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u,
 		10000000u, 100000000u, 1000000000u, 10000000000u, 100000000000u, 1000000000000u,
@@ -43,10 +43,10 @@ ft_fmt_u64(char *out, uint64_t v)
 
 	for (; v >= 100; v /= 100) {
 		e -= 2;
-		ft_fmt_2d(e, v);
+		ft__fmt_2d(e, v);
 	}
 	if (v >= 10)
-		ft_fmt_2d(e - 2, v);
+		ft__fmt_2d(e - 2, v);
 	else
 		e[-1] = (char)('0' + v);
 	return n;
@@ -57,7 +57,7 @@ ft_fmt_u64(char *out, uint64_t v)
  * 0 writes nothing). out needs 10 bytes. Returns the length.
  */
 static inline size_t
-ft_fmt_frac(char *out, uint64_t ts_ns, unsigned digits)
+ft__fmt_frac(char *out, uint64_t ts_ns, unsigned digits)
 {
 	uint64_t frac = ts_ns % 1000000000u;
 	unsigned i;
@@ -78,19 +78,19 @@ ft_fmt_frac(char *out, uint64_t ts_ns, unsigned digits)
 
 /* "seconds.fraction" since the epoch (out needs 32 bytes). Returns the length. */
 static inline size_t
-ft_fmt_epoch(char *out, uint64_t ts_ns, unsigned digits)
+ft__fmt_epoch(char *out, uint64_t ts_ns, unsigned digits)
 {
-	size_t n = ft_fmt_u64(out, ts_ns / 1000000000u);
+	size_t n = ft__fmt_u64(out, ts_ns / 1000000000u);
 
-	return n + ft_fmt_frac(out + n, ts_ns, digits);
+	return n + ft__fmt_frac(out + n, ts_ns, digits);
 }
 
 /* A duration in milliseconds, "ms.mmm" (truncated to the microsecond; out
  * needs 26 bytes). Returns the length. */
 static inline size_t
-ft_fmt_ms3(char *out, uint64_t ns)
+ft__fmt_ms3(char *out, uint64_t ns)
 {
-	size_t n = ft_fmt_u64(out, ns / 1000000u);
+	size_t n = ft__fmt_u64(out, ns / 1000000u);
 	uint64_t us = ns % 1000000u / 1000u;
 
 	out[n] = '.';
@@ -101,12 +101,12 @@ ft_fmt_ms3(char *out, uint64_t ns)
 }
 
 /*
- * "hh:mm:ss.frac" of ts_ns (digits as ft_fmt_frac): the time of day (UTC) of a
+ * "hh:mm:ss.frac" of ts_ns (digits as ft__fmt_frac): the time of day (UTC) of a
  * timestamp when days is 0, a duration's hours (two digits at least, more when
  * it is longer than 99 hours) when days is 1. out needs 40 bytes.
  */
 static inline size_t
-ft_fmt_hms(char *out, uint64_t ts_ns, unsigned digits, int days)
+ft__fmt_hms(char *out, uint64_t ts_ns, unsigned digits, int days)
 {
 	uint64_t s = ts_ns / 1000000000u, h = s / 3600;
 	size_t n = 0;
@@ -114,22 +114,22 @@ ft_fmt_hms(char *out, uint64_t ts_ns, unsigned digits, int days)
 	if (!days)
 		h %= 24;
 	if (h > 99) {
-		n = ft_fmt_u64(out, h);
+		n = ft__fmt_u64(out, h);
 	} else {
-		ft_fmt_2d(out, h);
+		ft__fmt_2d(out, h);
 		n = 2;
 	}
 	out[n++] = ':';
-	ft_fmt_2d(out + n, s % 3600 / 60);
+	ft__fmt_2d(out + n, s % 3600 / 60);
 	out[n + 2] = ':';
-	ft_fmt_2d(out + n + 3, s % 60);
+	ft__fmt_2d(out + n + 3, s % 60);
 	n += 5;
-	return n + ft_fmt_frac(out + n, ts_ns, digits);
+	return n + ft__fmt_frac(out + n, ts_ns, digits);
 }
 
 /* "YYYY-MM-DD hh:mm:ss.frac" (UTC; civil date from days, no libc). out needs 48 bytes. */
 static inline size_t
-ft_fmt_date(char *out, uint64_t ts_ns, unsigned digits)
+ft__fmt_date(char *out, uint64_t ts_ns, unsigned digits)
 {
 	/* Howard Hinnant's days-to-civil, for days since 1970-01-01 >= 0 */
 	uint64_t z = ts_ns / 1000000000u / 86400 + 719468;
@@ -139,14 +139,14 @@ ft_fmt_date(char *out, uint64_t ts_ns, unsigned digits)
 	uint64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
 	uint64_t y = yoe + era * 400 + (m <= 2);
 
-	ft_fmt_2d(out, y / 100);
-	ft_fmt_2d(out + 2, y % 100);
+	ft__fmt_2d(out, y / 100);
+	ft__fmt_2d(out + 2, y % 100);
 	out[4] = '-';
-	ft_fmt_2d(out + 5, m);
+	ft__fmt_2d(out + 5, m);
 	out[7] = '-';
-	ft_fmt_2d(out + 8, d);
+	ft__fmt_2d(out + 8, d);
 	out[10] = ' ';
-	return 11 + ft_fmt_hms(out + 11, ts_ns, digits, 0);
+	return 11 + ft__fmt_hms(out + 11, ts_ns, digits, 0);
 }
 
 /*
@@ -157,7 +157,7 @@ ft_fmt_date(char *out, uint64_t ts_ns, unsigned digits)
  * reference gets a '-'. out needs 64 bytes. Returns the length.
  */
 static inline size_t
-ft_fmt_ts(char *out, uint64_t ts_ns, uint64_t ref_ns, unsigned digits, int style)
+ft__fmt_ts(char *out, uint64_t ts_ns, uint64_t ref_ns, unsigned digits, int style)
 {
 	size_t n = 0;
 
@@ -166,19 +166,19 @@ ft_fmt_ts(char *out, uint64_t ts_ns, uint64_t ref_ns, unsigned digits, int style
 	case 1: /* -t */
 		return 0;
 	case 2: /* -tt */
-		n = ft_fmt_epoch(out, ts_ns, digits);
+		n = ft__fmt_epoch(out, ts_ns, digits);
 		break;
 	case 3:                                        /* -ttt */
 	case 5:                                        /* -ttttt */
 		out[n++] = ts_ns < ref_ns ? '-' : ' '; /* tcpdump's sign column */
-		n += ft_fmt_hms(
+		n += ft__fmt_hms(
 			out + n, ts_ns < ref_ns ? ref_ns - ts_ns : ts_ns - ref_ns, digits, 1);
 		break;
 	case 4: /* -tttt */
-		n = ft_fmt_date(out, ts_ns, digits);
+		n = ft__fmt_date(out, ts_ns, digits);
 		break;
 	default: /* time of day */
-		n = ft_fmt_hms(out, ts_ns, digits, 0);
+		n = ft__fmt_hms(out, ts_ns, digits, 0);
 		break;
 	}
 	out[n++] = ' ';
@@ -187,7 +187,7 @@ ft_fmt_ts(char *out, uint64_t ts_ns, uint64_t ref_ns, unsigned digits, int style
 
 /* "aa:bb:..." for n bytes into out (3 * n bytes); returns the length. */
 static inline size_t
-ft_fmt_hexcolon(char *out, const uint8_t *a, size_t n)
+ft__fmt_hexcolon(char *out, const uint8_t *a, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, o = 0;
@@ -203,14 +203,14 @@ ft_fmt_hexcolon(char *out, const uint8_t *a, size_t n)
 
 /* A MAC address, out of at least 18 bytes; returns the length (17). */
 static inline size_t
-ft_fmt_mac(char *out, const uint8_t *a)
+ft__fmt_mac(char *out, const uint8_t *a)
 {
-	return ft_fmt_hexcolon(out, a, 6);
+	return ft__fmt_hexcolon(out, a, 6);
 }
 
 /* Dotted IPv4, out of at least 16 bytes; returns the length. */
 static inline size_t
-ft_fmt_ip4(char *out, const uint8_t *a)
+ft__fmt_ip4(char *out, const uint8_t *a)
 {
 	size_t o = 0;
 	int i;
@@ -218,7 +218,7 @@ ft_fmt_ip4(char *out, const uint8_t *a)
 	for (i = 0; i < 4; i++) {
 		if (i > 0)
 			out[o++] = '.';
-		o += ft_fmt_u64(out + o, a[i]);
+		o += ft__fmt_u64(out + o, a[i]);
 	}
 	return o;
 }
@@ -229,7 +229,7 @@ ft_fmt_ip4(char *out, const uint8_t *a)
  * ::ffff:a.b.c.d as inet_ntop writes it). out of at least 46 bytes.
  */
 static inline size_t
-ft_fmt_ip6(char *out, const uint8_t *a)
+ft__fmt_ip6(char *out, const uint8_t *a)
 {
 	static const char hex[] = "0123456789abcdef";
 	uint16_t g[8];
@@ -265,7 +265,7 @@ ft_fmt_ip6(char *out, const uint8_t *a)
 		}
 		/* ::ffff:a.b.c.d and ::a.b.c.d (deprecated, as inet_ntop does) */
 		if (i == 6 && best == 0 && (bestn == 6 || (bestn == 5 && g[5] == 0xffff))) {
-			o += ft_fmt_ip4(out + o, a + 12);
+			o += ft__fmt_ip4(out + o, a + 12);
 			return o;
 		}
 		for (sh = 12; sh > 0 && ((g[i] >> sh) & 15) == 0; sh -= 4)

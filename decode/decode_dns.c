@@ -56,7 +56,7 @@ sb_u(struct sb *b, uint64_t v)
 {
 	char tmp[24];
 
-	sb_add(b, tmp, ft_fmt_u64(tmp, v));
+	sb_add(b, tmp, ft__fmt_u64(tmp, v));
 }
 
 static enum ft_dec_status
@@ -131,12 +131,12 @@ dns_rdata(
 	case 1: /* A */
 		if (rdlen != 4)
 			return FT_DEC_MALFORMED;
-		sb_add(&b, tmp, ft_fmt_ip4(tmp, r));
+		sb_add(&b, tmp, ft__fmt_ip4(tmp, r));
 		return FT_DEC_OK;
 	case 28: /* AAAA */
 		if (rdlen != 16)
 			return FT_DEC_MALFORMED;
-		sb_add(&b, tmp, ft_fmt_ip6(tmp, r));
+		sb_add(&b, tmp, ft__fmt_ip6(tmp, r));
 		return FT_DEC_OK;
 	case 2:  /* NS */
 	case 5:  /* CNAME */

@@ -30,43 +30,43 @@ static void
 json_ts(struct ft_jw *w, uint64_t ts_ns, unsigned digits)
 {
 	char tmp[40];
-	size_t n = ft_fmt_epoch(tmp, ts_ns, digits);
+	size_t n = ft__fmt_epoch(tmp, ts_ns, digits);
 
-	ft_jw_key(w, "ts");
-	ft_jw_raw(w, tmp, n);
+	ft__jw_key(w, "ts");
+	ft__jw_raw(w, tmp, n);
 }
 
 static void
 json_ip(struct ft_jw *w, const char *key, const struct ft_ip *ip)
 {
-	ft_jw_key(w, key);
-	ft_jw_ch(w, '{');
-	ft_jw_kv_u64(w, "v", ip->v);
-	ft_jw_key(w, "src");
-	ft_jw_ip(w, ip->v, ip->src);
-	ft_jw_key(w, "dst");
-	ft_jw_ip(w, ip->v, ip->dst);
-	ft_jw_kv_u64(w, "proto", ip->proto);
-	ft_jw_kv_u64(w, "ttl", ip->ttl);
-	ft_jw_kv_u64(w, "len", ip->len);
-	ft_jw_kv_u64(w, "id", ip->id);
-	ft_jw_kv_bool(w, "df", ip->df);
-	ft_jw_kv_bool(w, "mf", ip->mf);
-	ft_jw_kv_u64(w, "off", ip->off);
-	ft_jw_ch(w, '}');
+	ft__jw_key(w, key);
+	ft__jw_ch(w, '{');
+	ft__jw_kv_u64(w, "v", ip->v);
+	ft__jw_key(w, "src");
+	ft__jw_ip(w, ip->v, ip->src);
+	ft__jw_key(w, "dst");
+	ft__jw_ip(w, ip->v, ip->dst);
+	ft__jw_kv_u64(w, "proto", ip->proto);
+	ft__jw_kv_u64(w, "ttl", ip->ttl);
+	ft__jw_kv_u64(w, "len", ip->len);
+	ft__jw_kv_u64(w, "id", ip->id);
+	ft__jw_kv_bool(w, "df", ip->df);
+	ft__jw_kv_bool(w, "mf", ip->mf);
+	ft__jw_kv_u64(w, "off", ip->off);
+	ft__jw_ch(w, '}');
 }
 
 static void
 json_eth(struct ft_jw *w, const struct ft_eth *eth)
 {
-	ft_jw_key(w, "eth");
-	ft_jw_ch(w, '{');
-	ft_jw_key(w, "src");
-	ft_jw_mac(w, eth->src);
-	ft_jw_key(w, "dst");
-	ft_jw_mac(w, eth->dst);
-	ft_jw_kv_u64(w, "type", eth->type);
-	ft_jw_ch(w, '}');
+	ft__jw_key(w, "eth");
+	ft__jw_ch(w, '{');
+	ft__jw_key(w, "src");
+	ft__jw_mac(w, eth->src);
+	ft__jw_key(w, "dst");
+	ft__jw_mac(w, eth->dst);
+	ft__jw_kv_u64(w, "type", eth->type);
+	ft__jw_ch(w, '}');
 }
 
 static void
@@ -74,16 +74,16 @@ json_vlan(struct ft_jw *w, const struct ft_vlan *v, unsigned n)
 {
 	unsigned i;
 
-	ft_jw_key(w, "vlan");
-	ft_jw_ch(w, '[');
+	ft__jw_key(w, "vlan");
+	ft__jw_ch(w, '[');
 	for (i = 0; i < n && i < FT_MAX_VLAN; i++) {
-		ft_jw_sep(w);
-		ft_jw_ch(w, '{');
-		ft_jw_kv_u64(w, "id", v[i].id);
-		ft_jw_kv_u64(w, "pcp", v[i].pcp);
-		ft_jw_ch(w, '}');
+		ft__jw_sep(w);
+		ft__jw_ch(w, '{');
+		ft__jw_kv_u64(w, "id", v[i].id);
+		ft__jw_kv_u64(w, "pcp", v[i].pcp);
+		ft__jw_ch(w, '}');
 	}
-	ft_jw_ch(w, ']');
+	ft__jw_ch(w, ']');
 }
 
 /* An address of n bytes: IPv4 dotted, MAC colon-hex, anything else colon-hex. */
@@ -97,13 +97,13 @@ json_addr(struct ft_jw *w, const uint8_t *a, unsigned n, int ip)
 		n = 32;
 	tmp[o++] = '"';
 	if (ip && n == 4)
-		o += ft_fmt_ip4(tmp + o, a);
+		o += ft__fmt_ip4(tmp + o, a);
 	else if (ip && n == 16)
-		o += ft_fmt_ip6(tmp + o, a);
+		o += ft__fmt_ip6(tmp + o, a);
 	else
-		o += ft_fmt_hexcolon(tmp + o, a, n);
+		o += ft__fmt_hexcolon(tmp + o, a, n);
 	tmp[o++] = '"';
-	ft_jw_raw(w, tmp, o);
+	ft__jw_raw(w, tmp, o);
 }
 
 static void
@@ -112,105 +112,105 @@ json_tcp(struct ft_jw *w, const struct ft_tcp *t)
 	const struct ft_tcp_opts *o = &t->opts;
 	unsigned i;
 
-	ft_jw_key(w, "tcp");
-	ft_jw_ch(w, '{');
-	ft_jw_kv_u64(w, "sport", t->sport);
-	ft_jw_kv_u64(w, "dport", t->dport);
-	ft_jw_kv_u64(w, "seq", t->seq);
-	ft_jw_kv_u64(w, "ack", t->ack);
-	ft_jw_kv_u64(w, "flags", t->flags);
-	ft_jw_kv_u64(w, "win", t->win);
-	ft_jw_kv_u64(w, "len", t->len);
+	ft__jw_key(w, "tcp");
+	ft__jw_ch(w, '{');
+	ft__jw_kv_u64(w, "sport", t->sport);
+	ft__jw_kv_u64(w, "dport", t->dport);
+	ft__jw_kv_u64(w, "seq", t->seq);
+	ft__jw_kv_u64(w, "ack", t->ack);
+	ft__jw_kv_u64(w, "flags", t->flags);
+	ft__jw_kv_u64(w, "win", t->win);
+	ft__jw_kv_u64(w, "len", t->len);
 	if (t->hlen > 20) {
-		ft_jw_key(w, "opts");
-		ft_jw_ch(w, '{');
+		ft__jw_key(w, "opts");
+		ft__jw_ch(w, '{');
 		if (o->present & FT_TCPOPT_MSS)
-			ft_jw_kv_u64(w, "mss", o->mss);
+			ft__jw_kv_u64(w, "mss", o->mss);
 		if (o->present & FT_TCPOPT_WSCALE)
-			ft_jw_kv_u64(w, "wscale", o->wscale);
+			ft__jw_kv_u64(w, "wscale", o->wscale);
 		if (o->present & FT_TCPOPT_SACK_OK)
-			ft_jw_kv_bool(w, "sack_ok", 1);
+			ft__jw_kv_bool(w, "sack_ok", 1);
 		if (o->present & FT_TCPOPT_SACK) {
-			ft_jw_key(w, "sack");
-			ft_jw_ch(w, '[');
+			ft__jw_key(w, "sack");
+			ft__jw_ch(w, '[');
 			for (i = 0; i < o->n_sack && i < FT_MAX_TCP_SACK; i++) {
-				ft_jw_sep(w);
-				ft_jw_ch(w, '[');
-				ft_jw_u64(w, o->sack[i][0]);
-				ft_jw_ch(w, ',');
-				ft_jw_u64(w, o->sack[i][1]);
-				ft_jw_ch(w, ']');
+				ft__jw_sep(w);
+				ft__jw_ch(w, '[');
+				ft__jw_u64(w, o->sack[i][0]);
+				ft__jw_ch(w, ',');
+				ft__jw_u64(w, o->sack[i][1]);
+				ft__jw_ch(w, ']');
 			}
-			ft_jw_ch(w, ']');
+			ft__jw_ch(w, ']');
 		}
 		if (o->present & FT_TCPOPT_TS) {
-			ft_jw_key(w, "ts");
-			ft_jw_ch(w, '[');
-			ft_jw_u64(w, o->ts_val);
-			ft_jw_ch(w, ',');
-			ft_jw_u64(w, o->ts_ecr);
-			ft_jw_ch(w, ']');
+			ft__jw_key(w, "ts");
+			ft__jw_ch(w, '[');
+			ft__jw_u64(w, o->ts_val);
+			ft__jw_ch(w, ',');
+			ft__jw_u64(w, o->ts_ecr);
+			ft__jw_ch(w, ']');
 		}
 		if (o->n_unknown > 0) {
-			ft_jw_key(w, "unknown");
-			ft_jw_ch(w, '[');
+			ft__jw_key(w, "unknown");
+			ft__jw_ch(w, '[');
 			for (i = 0; i < o->n_unknown && i < FT_MAX_TCP_UNKNOWN; i++) {
-				ft_jw_sep(w);
-				ft_jw_u64(w, o->unknown[i]);
+				ft__jw_sep(w);
+				ft__jw_u64(w, o->unknown[i]);
 			}
-			ft_jw_ch(w, ']');
+			ft__jw_ch(w, ']');
 		}
-		ft_jw_ch(w, '}');
+		ft__jw_ch(w, '}');
 	}
-	ft_jw_ch(w, '}');
+	ft__jw_ch(w, '}');
 }
 
 static void
 json_udp(struct ft_jw *w, const char *key, uint16_t sport, uint16_t dport, uint16_t len)
 {
-	ft_jw_key(w, key);
-	ft_jw_ch(w, '{');
-	ft_jw_kv_u64(w, "sport", sport);
-	ft_jw_kv_u64(w, "dport", dport);
-	ft_jw_kv_u64(w, "len", len);
-	ft_jw_ch(w, '}');
+	ft__jw_key(w, key);
+	ft__jw_ch(w, '{');
+	ft__jw_kv_u64(w, "sport", sport);
+	ft__jw_kv_u64(w, "dport", dport);
+	ft__jw_kv_u64(w, "len", len);
+	ft__jw_ch(w, '}');
 }
 
 static void
 json_icmp(struct ft_jw *w, const struct ft_icmp *ic, int v6)
 {
-	ft_jw_key(w, v6 ? "icmp6" : "icmp");
-	ft_jw_ch(w, '{');
-	ft_jw_kv_u64(w, "type", ic->type);
-	ft_jw_kv_u64(w, "code", ic->code);
+	ft__jw_key(w, v6 ? "icmp6" : "icmp");
+	ft__jw_ch(w, '{');
+	ft__jw_kv_u64(w, "type", ic->type);
+	ft__jw_kv_u64(w, "code", ic->code);
 	if (ic->echo) {
-		ft_jw_kv_u64(w, "id", ic->id);
-		ft_jw_kv_u64(w, "seq", ic->seq);
+		ft__jw_kv_u64(w, "id", ic->id);
+		ft__jw_kv_u64(w, "seq", ic->seq);
 	}
 	if (ic->nd_target) {
-		ft_jw_key(w, "target");
-		ft_jw_ip(w, 6, ic->target);
+		ft__jw_key(w, "target");
+		ft__jw_ip(w, 6, ic->target);
 	}
 	if (ic->nd_lladdr) {
-		ft_jw_key(w, "lladdr");
-		ft_jw_mac(w, ic->lladdr);
+		ft__jw_key(w, "lladdr");
+		ft__jw_mac(w, ic->lladdr);
 	}
 	if (ic->quote) {
-		ft_jw_key(w, "quote");
-		ft_jw_ch(w, '{');
-		ft_jw_kv_u64(w, "v", ic->q_v);
-		ft_jw_key(w, "src");
-		ft_jw_ip(w, ic->q_v, ic->q_src);
-		ft_jw_key(w, "dst");
-		ft_jw_ip(w, ic->q_v, ic->q_dst);
-		ft_jw_kv_u64(w, "proto", ic->q_proto);
+		ft__jw_key(w, "quote");
+		ft__jw_ch(w, '{');
+		ft__jw_kv_u64(w, "v", ic->q_v);
+		ft__jw_key(w, "src");
+		ft__jw_ip(w, ic->q_v, ic->q_src);
+		ft__jw_key(w, "dst");
+		ft__jw_ip(w, ic->q_v, ic->q_dst);
+		ft__jw_kv_u64(w, "proto", ic->q_proto);
 		if (ic->q_ports) {
-			ft_jw_kv_u64(w, "sport", ic->q_sport);
-			ft_jw_kv_u64(w, "dport", ic->q_dport);
+			ft__jw_kv_u64(w, "sport", ic->q_sport);
+			ft__jw_kv_u64(w, "dport", ic->q_dport);
 		}
-		ft_jw_ch(w, '}');
+		ft__jw_ch(w, '}');
 	}
-	ft_jw_ch(w, '}');
+	ft__jw_ch(w, '}');
 }
 
 static size_t
@@ -228,80 +228,80 @@ json_dns(struct ft_jw *w, const struct ft_dns *dns)
 	size_t nl, dl;
 	int cut = 0;
 
-	ft_jw_key(w, "dns");
-	ft_jw_ch(w, '{');
-	ft_jw_kv_u64(w, "id", dns->id);
-	ft_jw_kv_bool(w, "qr", dns->qr);
-	ft_jw_kv_u64(w, "opcode", dns->opcode);
-	ft_jw_kv_u64(w, "rcode", dns->rcode);
-	ft_jw_key(w, "qd");
-	ft_jw_ch(w, '[');
+	ft__jw_key(w, "dns");
+	ft__jw_ch(w, '{');
+	ft__jw_kv_u64(w, "id", dns->id);
+	ft__jw_kv_bool(w, "qr", dns->qr);
+	ft__jw_kv_u64(w, "opcode", dns->opcode);
+	ft__jw_kv_u64(w, "rcode", dns->rcode);
+	ft__jw_key(w, "qd");
+	ft__jw_ch(w, '[');
 	for (i = 0; i < dns->n_qd && i < FT_DNS_MAX_RR; i++) {
 		nl = cstrnlen(dns->qd[i].name, sizeof dns->qd[i].name);
-		if (ft_jw_left(w) < 6 * nl + 64 + JSON_TAIL_RESERVE) {
+		if (ft__jw_left(w) < 6 * nl + 64 + JSON_TAIL_RESERVE) {
 			cut = 1;
 			break;
 		}
-		ft_jw_sep(w);
-		ft_jw_ch(w, '{');
-		ft_jw_kv_str(w, "name", dns->qd[i].name, nl);
-		ft_jw_kv_u64(w, "type", dns->qd[i].type);
-		ft_jw_ch(w, '}');
+		ft__jw_sep(w);
+		ft__jw_ch(w, '{');
+		ft__jw_kv_str(w, "name", dns->qd[i].name, nl);
+		ft__jw_kv_u64(w, "type", dns->qd[i].type);
+		ft__jw_ch(w, '}');
 	}
-	ft_jw_ch(w, ']');
-	ft_jw_key(w, "an");
-	ft_jw_ch(w, '[');
+	ft__jw_ch(w, ']');
+	ft__jw_key(w, "an");
+	ft__jw_ch(w, '[');
 	for (i = 0; i < dns->n_an && i < FT_DNS_MAX_RR && !cut; i++) {
 		nl = cstrnlen(dns->an[i].name, sizeof dns->an[i].name);
 		dl = cstrnlen(dns->an[i].data, sizeof dns->an[i].data);
-		if (ft_jw_left(w) < 6 * (nl + dl) + 96 + JSON_TAIL_RESERVE) {
+		if (ft__jw_left(w) < 6 * (nl + dl) + 96 + JSON_TAIL_RESERVE) {
 			cut = 1;
 			break;
 		}
-		ft_jw_sep(w);
-		ft_jw_ch(w, '{');
-		ft_jw_kv_str(w, "name", dns->an[i].name, nl);
-		ft_jw_kv_u64(w, "type", dns->an[i].type);
-		ft_jw_kv_u64(w, "ttl", dns->an[i].ttl);
-		ft_jw_kv_str(w, "data", dns->an[i].data, dl);
-		ft_jw_ch(w, '}');
+		ft__jw_sep(w);
+		ft__jw_ch(w, '{');
+		ft__jw_kv_str(w, "name", dns->an[i].name, nl);
+		ft__jw_kv_u64(w, "type", dns->an[i].type);
+		ft__jw_kv_u64(w, "ttl", dns->an[i].ttl);
+		ft__jw_kv_str(w, "data", dns->an[i].data, dl);
+		ft__jw_ch(w, '}');
 	}
-	ft_jw_ch(w, ']');
+	ft__jw_ch(w, ']');
 	if (cut)
-		ft_jw_kv_bool(w, "cut", 1);
-	ft_jw_ch(w, '}');
+		ft__jw_kv_bool(w, "cut", 1);
+	ft__jw_ch(w, '}');
 }
 
 static void
 json_radiotap(struct ft_jw *w, const struct ft_radiotap *rt)
 {
-	ft_jw_key(w, "radiotap");
-	ft_jw_ch(w, '{');
-	ft_jw_kv_u64(w, "len", rt->len);
-	ft_jw_kv_u64(w, "present", rt->present);
+	ft__jw_key(w, "radiotap");
+	ft__jw_ch(w, '{');
+	ft__jw_kv_u64(w, "len", rt->len);
+	ft__jw_kv_u64(w, "present", rt->present);
 	if (rt->have & FT_RT_TSFT)
-		ft_jw_kv_u64(w, "tsft", rt->tsft);
+		ft__jw_kv_u64(w, "tsft", rt->tsft);
 	if (rt->have & FT_RT_FLAGS) {
-		ft_jw_kv_u64(w, "flags", rt->flags);
-		ft_jw_kv_bool(w, "fcs", (rt->flags & 0x10) != 0);
+		ft__jw_kv_u64(w, "flags", rt->flags);
+		ft__jw_kv_bool(w, "fcs", (rt->flags & 0x10) != 0);
 	}
 	if (rt->have & FT_RT_RATE) {
-		ft_jw_key(w, "rate");
+		ft__jw_key(w, "rate");
 		ft__fmt_rate(w, rt->rate);
 	}
 	if (rt->have & FT_RT_CHANNEL) {
-		ft_jw_kv_u64(w, "freq", rt->freq);
-		ft_jw_kv_u64(w, "chan_flags", rt->chan_flags);
+		ft__jw_kv_u64(w, "freq", rt->freq);
+		ft__jw_kv_u64(w, "chan_flags", rt->chan_flags);
 	}
 	if (rt->have & FT_RT_MCS)
-		ft_jw_kv_u64(w, "mcs", rt->mcs_index);
+		ft__jw_kv_u64(w, "mcs", rt->mcs_index);
 	if (rt->have & FT_RT_SIGNAL)
-		ft_jw_kv_i64(w, "signal", rt->signal);
+		ft__jw_kv_i64(w, "signal", rt->signal);
 	if (rt->have & FT_RT_NOISE)
-		ft_jw_kv_i64(w, "noise", rt->noise);
+		ft__jw_kv_i64(w, "noise", rt->noise);
 	if (rt->have & FT_RT_ANTENNA)
-		ft_jw_kv_u64(w, "antenna", rt->antenna);
-	ft_jw_ch(w, '}');
+		ft__jw_kv_u64(w, "antenna", rt->antenna);
+	ft__jw_ch(w, '}');
 }
 
 static void
@@ -309,41 +309,41 @@ json_wifi(struct ft_jw *w, const struct ft_wifi *wf)
 {
 	unsigned i;
 
-	ft_jw_key(w, "wifi");
-	ft_jw_ch(w, '{');
-	ft_jw_kv_u64(w, "type", wf->type);
-	ft_jw_kv_u64(w, "subtype", wf->subtype);
-	ft_jw_key(w, "name");
-	ft_jw_cstr_q(w, ft__wifi_subtype_name(wf->type, wf->subtype));
-	ft_jw_kv_u64(w, "flags", wf->flags);
-	ft_jw_kv_u64(w, "duration", wf->duration);
-	ft_jw_key(w, "addr");
-	ft_jw_ch(w, '[');
+	ft__jw_key(w, "wifi");
+	ft__jw_ch(w, '{');
+	ft__jw_kv_u64(w, "type", wf->type);
+	ft__jw_kv_u64(w, "subtype", wf->subtype);
+	ft__jw_key(w, "name");
+	ft__jw_cstr_q(w, ft__wifi_subtype_name(wf->type, wf->subtype));
+	ft__jw_kv_u64(w, "flags", wf->flags);
+	ft__jw_kv_u64(w, "duration", wf->duration);
+	ft__jw_key(w, "addr");
+	ft__jw_ch(w, '[');
 	for (i = 0; i < wf->n_addr && i < 4; i++) {
-		ft_jw_sep(w);
-		ft_jw_mac(w, wf->addr[i]);
+		ft__jw_sep(w);
+		ft__jw_mac(w, wf->addr[i]);
 	}
-	ft_jw_ch(w, ']');
+	ft__jw_ch(w, ']');
 	if (wf->type != FT_WIFI_CTRL) {
-		ft_jw_kv_u64(w, "seq", wf->seq);
-		ft_jw_kv_u64(w, "frag", wf->frag);
+		ft__jw_kv_u64(w, "seq", wf->seq);
+		ft__jw_kv_u64(w, "frag", wf->frag);
 	}
 	if (wf->qos)
-		ft_jw_kv_u64(w, "tid", wf->tid);
+		ft__jw_kv_u64(w, "tid", wf->tid);
 	if (wf->has_ssid)
-		ft_jw_kv_str(w, "ssid", (const char *)wf->ssid, wf->ssid_len);
+		ft__jw_kv_str(w, "ssid", (const char *)wf->ssid, wf->ssid_len);
 	if (wf->n_rates > 0) {
-		ft_jw_key(w, "rates");
-		ft_jw_ch(w, '[');
+		ft__jw_key(w, "rates");
+		ft__jw_ch(w, '[');
 		for (i = 0; i < wf->n_rates && i < FT_MAX_WIFI_RATES; i++) {
-			ft_jw_sep(w);
+			ft__jw_sep(w);
 			ft__fmt_rate(w, wf->rates[i] & 0x7f);
 		}
-		ft_jw_ch(w, ']');
+		ft__jw_ch(w, ']');
 	}
 	if (wf->channel != 0)
-		ft_jw_kv_u64(w, "channel", wf->channel);
-	ft_jw_ch(w, '}');
+		ft__jw_kv_u64(w, "channel", wf->channel);
+	ft__jw_ch(w, '}');
 }
 
 static const char *
@@ -375,41 +375,41 @@ json_encap(struct ft_jw *w, const struct ft_decoded *d)
 	unsigned i;
 
 	if (L & FT_LAYER_PPPOE) {
-		ft_jw_key(w, "pppoe");
-		ft_jw_ch(w, '{');
-		ft_jw_kv_u64(w, "code", d->pppoe.code);
-		ft_jw_kv_u64(w, "session", d->pppoe.session);
-		ft_jw_kv_u64(w, "len", d->pppoe.len);
+		ft__jw_key(w, "pppoe");
+		ft__jw_ch(w, '{');
+		ft__jw_kv_u64(w, "code", d->pppoe.code);
+		ft__jw_kv_u64(w, "session", d->pppoe.session);
+		ft__jw_kv_u64(w, "len", d->pppoe.len);
 		if (d->pppoe.discovery)
-			ft_jw_kv_bool(w, "discovery", 1);
-		ft_jw_ch(w, '}');
+			ft__jw_kv_bool(w, "discovery", 1);
+		ft__jw_ch(w, '}');
 	}
 	if (L & FT_LAYER_CHDLC) {
-		ft_jw_key(w, "chdlc");
-		ft_jw_ch(w, '{');
-		ft_jw_kv_u64(w, "addr", d->chdlc.addr);
-		ft_jw_kv_u64(w, "proto", d->chdlc.proto);
-		ft_jw_ch(w, '}');
+		ft__jw_key(w, "chdlc");
+		ft__jw_ch(w, '{');
+		ft__jw_kv_u64(w, "addr", d->chdlc.addr);
+		ft__jw_kv_u64(w, "proto", d->chdlc.proto);
+		ft__jw_ch(w, '}');
 	}
 	if (L & FT_LAYER_PPP) {
-		ft_jw_key(w, "ppp");
-		ft_jw_ch(w, '{');
-		ft_jw_kv_u64(w, "proto", d->ppp.proto);
-		ft_jw_ch(w, '}');
+		ft__jw_key(w, "ppp");
+		ft__jw_ch(w, '{');
+		ft__jw_kv_u64(w, "proto", d->ppp.proto);
+		ft__jw_ch(w, '}');
 	}
 	if (L & FT_LAYER_MPLS) {
-		ft_jw_key(w, "mpls");
-		ft_jw_ch(w, '[');
+		ft__jw_key(w, "mpls");
+		ft__jw_ch(w, '[');
 		for (i = 0; i < d->n_mpls && i < FT_MAX_MPLS; i++) {
-			ft_jw_sep(w);
-			ft_jw_ch(w, '{');
-			ft_jw_kv_u64(w, "label", d->mpls[i].label);
-			ft_jw_kv_u64(w, "tc", d->mpls[i].tc);
-			ft_jw_kv_bool(w, "s", d->mpls[i].s);
-			ft_jw_kv_u64(w, "ttl", d->mpls[i].ttl);
-			ft_jw_ch(w, '}');
+			ft__jw_sep(w);
+			ft__jw_ch(w, '{');
+			ft__jw_kv_u64(w, "label", d->mpls[i].label);
+			ft__jw_kv_u64(w, "tc", d->mpls[i].tc);
+			ft__jw_kv_bool(w, "s", d->mpls[i].s);
+			ft__jw_kv_u64(w, "ttl", d->mpls[i].ttl);
+			ft__jw_ch(w, '}');
 		}
-		ft_jw_ch(w, ']');
+		ft__jw_ch(w, ']');
 	}
 }
 
@@ -418,41 +418,41 @@ json_tunnel(struct ft_jw *w, const struct ft_decoded *d)
 {
 	const struct ft_tunnel *t = &d->tunnel;
 
-	ft_jw_key(w, "tunnel");
-	ft_jw_ch(w, '{');
-	ft_jw_key(w, "type");
-	ft_jw_cstr_q(w, tunnel_type_name(t->type));
-	ft_jw_kv_u64(w, "depth", d->n_tunnel);
+	ft__jw_key(w, "tunnel");
+	ft__jw_ch(w, '{');
+	ft__jw_key(w, "type");
+	ft__jw_cstr_q(w, tunnel_type_name(t->type));
+	ft__jw_kv_u64(w, "depth", d->n_tunnel);
 	if (d->outer_ip.v != 0)
 		json_ip(w, "ip", &d->outer_ip);
 	if (t->type == FT_TUN_VXLAN || t->type == FT_TUN_GENEVE)
-		ft_jw_kv_u64(w, "vni", t->vni);
+		ft__jw_kv_u64(w, "vni", t->vni);
 	if (t->type == FT_TUN_GTP) {
-		ft_jw_kv_u64(w, "teid", t->teid);
-		ft_jw_kv_u64(w, "gtp_type", t->gtp_type);
+		ft__jw_kv_u64(w, "teid", t->teid);
+		ft__jw_kv_u64(w, "gtp_type", t->gtp_type);
 	}
 	if (t->type == FT_TUN_VXLAN || t->type == FT_TUN_GENEVE || t->type == FT_TUN_GTP ||
 		t->type == FT_TUN_MPLS_UDP) {
-		ft_jw_kv_u64(w, "sport", t->sport);
-		ft_jw_kv_u64(w, "dport", t->dport);
+		ft__jw_kv_u64(w, "sport", t->sport);
+		ft__jw_kv_u64(w, "dport", t->dport);
 	}
 	if (t->type == FT_TUN_GENEVE) {
-		ft_jw_kv_u64(w, "geneve_proto", t->geneve_proto);
-		ft_jw_kv_u64(w, "geneve_flags", t->geneve_flags);
-		ft_jw_kv_u64(w, "geneve_opt_len", t->geneve_opt_len);
+		ft__jw_kv_u64(w, "geneve_proto", t->geneve_proto);
+		ft__jw_kv_u64(w, "geneve_flags", t->geneve_flags);
+		ft__jw_kv_u64(w, "geneve_opt_len", t->geneve_opt_len);
 	}
 	if (t->type == FT_TUN_MPLS)
-		ft_jw_kv_bool(w, "pw_cw", t->pw_cw);
+		ft__jw_kv_bool(w, "pw_cw", t->pw_cw);
 	if (t->type == FT_TUN_GRE) {
-		ft_jw_kv_u64(w, "gre_flags", t->gre_flags);
-		ft_jw_kv_u64(w, "gre_proto", t->gre_proto);
+		ft__jw_kv_u64(w, "gre_flags", t->gre_flags);
+		ft__jw_kv_u64(w, "gre_proto", t->gre_proto);
 		if (t->gre_flags & 0x2000)
-			ft_jw_kv_u64(w, "key", t->gre_key);
+			ft__jw_kv_u64(w, "key", t->gre_key);
 		if (t->gre_flags & 0x1000)
-			ft_jw_kv_u64(w, "gre_seq", t->gre_seq);
+			ft__jw_kv_u64(w, "gre_seq", t->gre_seq);
 		if (d->layers & FT_LAYER_ERSPAN) {
-			ft_jw_kv_u64(w, "erspan_ver", t->erspan_ver);
-			ft_jw_kv_u64(w, "erspan_id", t->erspan_id);
+			ft__jw_kv_u64(w, "erspan_ver", t->erspan_ver);
+			ft__jw_kv_u64(w, "erspan_id", t->erspan_id);
 		}
 	}
 	if (d->layers & FT_LAYER_INNER_ETH) {
@@ -460,7 +460,7 @@ json_tunnel(struct ft_jw *w, const struct ft_decoded *d)
 		if (t->n_vlan > 0)
 			json_vlan(w, t->vlan, t->n_vlan);
 	}
-	ft_jw_ch(w, '}');
+	ft__jw_ch(w, '}');
 }
 
 FT_EXTERN size_t
@@ -473,19 +473,19 @@ ft_format_packet_json(const struct ft_packet *pkt, char *buf, size_t cap)
 	uint32_t L;
 	uint8_t st, el;
 
-	ft_jw_init(&w, buf, cap);
-	ft_jw_cstr(&w, "{\"type\":\"packet\"");
-	ft_jw_kv_u64(&w, "n", pkt->n);
+	ft__jw_init(&w, buf, cap);
+	ft__jw_cstr(&w, "{\"type\":\"packet\"");
+	ft__jw_kv_u64(&w, "n", pkt->n);
 	json_ts(&w, pkt->ts_ns, pkt->ts_digits);
-	ft_jw_kv_u64(&w, "caplen", pkt->caplen);
-	ft_jw_kv_u64(&w, "len", pkt->len);
+	ft__jw_kv_u64(&w, "caplen", pkt->caplen);
+	ft__jw_kv_u64(&w, "len", pkt->len);
 	link = ft_dlt_name(pkt->dlt);
-	ft_jw_key(&w, "link");
-	ft_jw_cstr_q(&w, link != NULL ? link : "");
+	ft__jw_key(&w, "link");
+	ft__jw_cstr_q(&w, link != NULL ? link : "");
 	if (pkt->reassembled)
-		ft_jw_kv_bool(&w, "reassembled", 1);
+		ft__jw_kv_bool(&w, "reassembled", 1);
 	if (d == NULL) {
-		ft_jw_ch(&w, '}');
+		ft__jw_ch(&w, '}');
 		return w.len;
 	}
 	L = d->layers;
@@ -500,48 +500,48 @@ ft_format_packet_json(const struct ft_packet *pkt, char *buf, size_t cap)
 	if (L & FT_LAYER_VLAN)
 		json_vlan(&w, d->vlan, d->n_vlan);
 	if (L & FT_LAYER_NULL)
-		ft_jw_kv_u64(&w, "null", d->null_family);
+		ft__jw_kv_u64(&w, "null", d->null_family);
 	if (L & FT_LAYER_SLL) {
-		ft_jw_key(&w, "sll");
-		ft_jw_ch(&w, '{');
-		ft_jw_kv_u64(&w, "pkttype", d->sll.pkttype);
-		ft_jw_kv_u64(&w, "hatype", d->sll.hatype);
-		ft_jw_key(&w, "addr");
+		ft__jw_key(&w, "sll");
+		ft__jw_ch(&w, '{');
+		ft__jw_kv_u64(&w, "pkttype", d->sll.pkttype);
+		ft__jw_kv_u64(&w, "hatype", d->sll.hatype);
+		ft__jw_key(&w, "addr");
 		json_addr(&w, d->sll.addr, d->sll.halen > 8 ? 8 : d->sll.halen, 0);
-		ft_jw_kv_u64(&w, "proto", d->sll.proto);
+		ft__jw_kv_u64(&w, "proto", d->sll.proto);
 		if (d->sll.version == 2)
-			ft_jw_kv_u64(&w, "ifindex", d->sll.ifindex);
-		ft_jw_ch(&w, '}');
+			ft__jw_kv_u64(&w, "ifindex", d->sll.ifindex);
+		ft__jw_ch(&w, '}');
 	}
 	if (L & FT_LAYER_LLC) {
-		ft_jw_key(&w, "llc");
-		ft_jw_ch(&w, '{');
-		ft_jw_kv_u64(&w, "dsap", d->llc.dsap);
-		ft_jw_kv_u64(&w, "ssap", d->llc.ssap);
-		ft_jw_kv_u64(&w, "ctrl", d->llc.ctrl);
+		ft__jw_key(&w, "llc");
+		ft__jw_ch(&w, '{');
+		ft__jw_kv_u64(&w, "dsap", d->llc.dsap);
+		ft__jw_kv_u64(&w, "ssap", d->llc.ssap);
+		ft__jw_kv_u64(&w, "ctrl", d->llc.ctrl);
 		if (d->llc.snap) {
-			ft_jw_kv_u64(&w, "oui", d->llc.oui);
-			ft_jw_kv_u64(&w, "snap_type", d->llc.snap_type);
+			ft__jw_kv_u64(&w, "oui", d->llc.oui);
+			ft__jw_kv_u64(&w, "snap_type", d->llc.snap_type);
 		}
-		ft_jw_ch(&w, '}');
+		ft__jw_ch(&w, '}');
 	}
 	if (L & (FT_LAYER_PPPOE | FT_LAYER_PPP | FT_LAYER_CHDLC | FT_LAYER_MPLS))
 		json_encap(&w, d);
 	if (L & FT_LAYER_TUNNEL)
 		json_tunnel(&w, d);
 	if (L & FT_LAYER_ARP) {
-		ft_jw_key(&w, "arp");
-		ft_jw_ch(&w, '{');
-		ft_jw_kv_u64(&w, "op", d->arp.op);
-		ft_jw_key(&w, "sha");
+		ft__jw_key(&w, "arp");
+		ft__jw_ch(&w, '{');
+		ft__jw_kv_u64(&w, "op", d->arp.op);
+		ft__jw_key(&w, "sha");
 		json_addr(&w, d->arp.sha, d->arp.hlen, 0);
-		ft_jw_key(&w, "spa");
+		ft__jw_key(&w, "spa");
 		json_addr(&w, d->arp.spa, d->arp.plen, d->arp.ptype == 0x0800);
-		ft_jw_key(&w, "tha");
+		ft__jw_key(&w, "tha");
 		json_addr(&w, d->arp.tha, d->arp.hlen, 0);
-		ft_jw_key(&w, "tpa");
+		ft__jw_key(&w, "tpa");
 		json_addr(&w, d->arp.tpa, d->arp.plen, d->arp.ptype == 0x0800);
-		ft_jw_ch(&w, '}');
+		ft__jw_ch(&w, '}');
 	}
 	if (L & (FT_LAYER_IP4 | FT_LAYER_IP6))
 		json_ip(&w, "ip", &d->ip);
@@ -552,18 +552,18 @@ ft_format_packet_json(const struct ft_packet *pkt, char *buf, size_t cap)
 	if (L & (FT_LAYER_ICMP | FT_LAYER_ICMP6))
 		json_icmp(&w, &d->icmp, (L & FT_LAYER_ICMP6) != 0);
 	if (L & FT_LAYER_IGMP) {
-		ft_jw_key(&w, "igmp");
-		ft_jw_ch(&w, '{');
-		ft_jw_kv_u64(&w, "type", d->igmp.type);
-		ft_jw_kv_u64(&w, "version", d->igmp.version);
-		ft_jw_kv_u64(&w, "max_resp", d->igmp.max_resp);
-		ft_jw_key(&w, "group");
-		ft_jw_ip(&w, 4, d->igmp.group);
+		ft__jw_key(&w, "igmp");
+		ft__jw_ch(&w, '{');
+		ft__jw_kv_u64(&w, "type", d->igmp.type);
+		ft__jw_kv_u64(&w, "version", d->igmp.version);
+		ft__jw_kv_u64(&w, "max_resp", d->igmp.max_resp);
+		ft__jw_key(&w, "group");
+		ft__jw_ip(&w, 4, d->igmp.group);
 		if (d->igmp.type == 0x22)
-			ft_jw_kv_u64(&w, "records", d->igmp.n_rec);
+			ft__jw_kv_u64(&w, "records", d->igmp.n_rec);
 		if (d->igmp.version == 3 && d->igmp.type == 0x11)
-			ft_jw_kv_u64(&w, "sources", d->igmp.n_src);
-		ft_jw_ch(&w, '}');
+			ft__jw_kv_u64(&w, "sources", d->igmp.n_src);
+		ft__jw_ch(&w, '}');
 	}
 	if (L & FT_LAYER_DNS) {
 		ft_decode_dns(d, &dns);
@@ -574,14 +574,14 @@ ft_format_packet_json(const struct ft_packet *pkt, char *buf, size_t cap)
 		}
 	}
 	if (st != FT_DEC_OK) {
-		ft_jw_key(&w, "error");
-		ft_jw_ch(&w, '{');
-		ft_jw_key(&w, "layer");
-		ft_jw_cstr_q(&w, ft_layer_name((enum ft_layer)el));
-		ft_jw_key(&w, "reason");
-		ft_jw_cstr_q(&w, ft_dec_status_name((enum ft_dec_status)st));
-		ft_jw_ch(&w, '}');
+		ft__jw_key(&w, "error");
+		ft__jw_ch(&w, '{');
+		ft__jw_key(&w, "layer");
+		ft__jw_cstr_q(&w, ft_layer_name((enum ft_layer)el));
+		ft__jw_key(&w, "reason");
+		ft__jw_cstr_q(&w, ft_dec_status_name((enum ft_dec_status)st));
+		ft__jw_ch(&w, '}');
 	}
-	ft_jw_ch(&w, '}');
+	ft__jw_ch(&w, '}');
 	return w.len;
 }

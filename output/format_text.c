@@ -27,9 +27,9 @@
 void
 ft__fmt_rate(struct ft_jw *w, unsigned rate)
 {
-	ft_jw_u64(w, rate / 2);
+	ft__jw_u64(w, rate / 2);
 	if (rate & 1)
-		ft_jw_raw(w, ".5", 2);
+		ft__jw_raw(w, ".5", 2);
 }
 
 const char *
@@ -62,21 +62,21 @@ ft__wifi_subtype_name(unsigned type, unsigned subtype)
 static void
 tw_u(struct ft_jw *w, uint64_t v)
 {
-	ft_jw_u64(w, v);
+	ft__jw_u64(w, v);
 }
 
 /* tcpdump prints rates with one decimal: "1.0", "5.5". */
 static void
 tw_rate(struct ft_jw *w, unsigned rate)
 {
-	ft_jw_u64(w, rate / 2);
-	ft_jw_raw(w, (rate & 1) ? ".5" : ".0", 2);
+	ft__jw_u64(w, rate / 2);
+	ft__jw_raw(w, (rate & 1) ? ".5" : ".0", 2);
 }
 
 static void
 tw_s(struct ft_jw *w, const char *s)
 {
-	ft_jw_cstr(w, s);
+	ft__jw_cstr(w, s);
 }
 
 static void
@@ -92,7 +92,7 @@ tw_hex(struct ft_jw *w, unsigned v, unsigned digits)
 	tmp[1] = 'x';
 	for (i = 0; i < digits; i++)
 		tmp[2 + i] = hex[(v >> (4 * (digits - 1 - i))) & 15];
-	ft_jw_raw(w, tmp, 2 + digits);
+	ft__jw_raw(w, tmp, 2 + digits);
 }
 
 static void
@@ -100,7 +100,7 @@ tw_ip(struct ft_jw *w, int v, const uint8_t *a)
 {
 	char tmp[48];
 
-	ft_jw_raw(w, tmp, v == 6 ? ft_fmt_ip6(tmp, a) : ft_fmt_ip4(tmp, a));
+	ft__jw_raw(w, tmp, v == 6 ? ft__fmt_ip6(tmp, a) : ft__fmt_ip4(tmp, a));
 }
 
 static void
@@ -108,7 +108,7 @@ tw_mac(struct ft_jw *w, const uint8_t *a)
 {
 	char tmp[20];
 
-	ft_jw_raw(w, tmp, ft_fmt_mac(tmp, a));
+	ft__jw_raw(w, tmp, ft__fmt_mac(tmp, a));
 }
 
 /* Bytes from the wire, printable ASCII as is, others as \DDD. */
@@ -122,13 +122,13 @@ tw_bytes(struct ft_jw *w, const char *s, size_t n)
 	for (i = 0; i < n; i++) {
 		c = (uint8_t)s[i];
 		if (c >= 0x20 && c < 0x7f && c != '\\') {
-			ft_jw_raw(w, s + i, 1);
+			ft__jw_raw(w, s + i, 1);
 		} else {
 			e[0] = '\\';
 			e[1] = (char)('0' + c / 100);
 			e[2] = (char)('0' + c / 10 % 10);
 			e[3] = (char)('0' + c % 10);
-			ft_jw_raw(w, e, 4);
+			ft__jw_raw(w, e, 4);
 		}
 	}
 }
@@ -209,7 +209,7 @@ static void
 tw_dns_name(struct ft_jw *w, const char *name)
 {
 	tw_bytes(w, name, strnlen(name, FT_DNS_NAME_MAX));
-	ft_jw_ch(w, '.');
+	ft__jw_ch(w, '.');
 }
 
 /* tcpdump's DNS summary (print-domain.c, without -v). */
@@ -240,11 +240,11 @@ text_dns(struct ft_jw *w, const struct ft_decoded *d)
 			tw_s(w, " Resp");
 			tw_u(w, dns.rcode);
 		}
-		ft_jw_ch(w, ' ');
+		ft__jw_ch(w, ' ');
 		tw_u(w, dns.ancount);
-		ft_jw_ch(w, '/');
+		ft__jw_ch(w, '/');
 		tw_u(w, dns.nscount);
-		ft_jw_ch(w, '/');
+		ft__jw_ch(w, '/');
 		tw_u(w, dns.arcount);
 		for (i = 0; i < dns.n_an; i++) {
 			tw_s(w, i == 0 ? " " : ", ");
@@ -253,7 +253,7 @@ text_dns(struct ft_jw *w, const struct ft_decoded *d)
 			case 2:
 			case 5:
 			case 12:
-				ft_jw_ch(w, ' ');
+				ft__jw_ch(w, ' ');
 				tw_dns_name(w, dns.an[i].data);
 				break;
 			case 1:
@@ -262,7 +262,7 @@ text_dns(struct ft_jw *w, const struct ft_decoded *d)
 			case 16:
 			case 28:
 			case 33:
-				ft_jw_ch(w, ' ');
+				ft__jw_ch(w, ' ');
 				tw_bytes(w, dns.an[i].data,
 					strnlen(dns.an[i].data, sizeof dns.an[i].data));
 				break;
@@ -283,7 +283,7 @@ text_dns(struct ft_jw *w, const struct ft_decoded *d)
 			tw_s(w, "au]");
 		}
 		for (i = 0; i < dns.n_qd; i++) {
-			ft_jw_ch(w, ' ');
+			ft__jw_ch(w, ' ');
 			tw_dns_type(w, dns.qd[i].type);
 			tw_s(w, "? ");
 			tw_dns_name(w, dns.qd[i].name);
@@ -291,7 +291,7 @@ text_dns(struct ft_jw *w, const struct ft_decoded *d)
 	}
 	tw_s(w, " (");
 	tw_u(w, dns.msg_len);
-	ft_jw_ch(w, ')');
+	ft__jw_ch(w, ')');
 	if (dns.status != FT_DEC_OK)
 		tw_s(w, " [|domain]");
 }
@@ -312,11 +312,11 @@ text_tcp(struct ft_jw *w, const struct ft_decoded *d)
 	if (n == 0)
 		tw_s(w, "none");
 	else
-		ft_jw_raw(w, flags, n);
+		ft__jw_raw(w, flags, n);
 	tw_s(w, "], seq ");
 	tw_u(w, t->seq);
 	if (t->len > 0) {
-		ft_jw_ch(w, ':');
+		ft__jw_ch(w, ':');
 		tw_u(w, (uint32_t)(t->seq + t->len));
 	}
 	if (t->flags & FT_TCP_ACK) {
@@ -331,11 +331,11 @@ text_tcp(struct ft_jw *w, const struct ft_decoded *d)
 	}
 	if (t->hlen > 20 && o->n_opts > 0) {
 		tw_s(w, ", options [");
-#define SEP()                             \
-	do {                              \
-		if (!first)               \
-			ft_jw_ch(w, ','); \
-		first = 0;                \
+#define SEP()                              \
+	do {                               \
+		if (!first)                \
+			ft__jw_ch(w, ','); \
+		first = 0;                 \
 	} while (0)
 		if (o->present & FT_TCPOPT_MSS) {
 			SEP();
@@ -365,9 +365,9 @@ text_tcp(struct ft_jw *w, const struct ft_decoded *d)
 			for (i = 0; i < o->n_sack; i++) {
 				tw_s(w, " {");
 				tw_u(w, o->sack[i][0]);
-				ft_jw_ch(w, ':');
+				ft__jw_ch(w, ':');
 				tw_u(w, o->sack[i][1]);
-				ft_jw_ch(w, '}');
+				ft__jw_ch(w, '}');
 			}
 		}
 		for (i = 0; i < o->n_unknown; i++) {
@@ -378,7 +378,7 @@ text_tcp(struct ft_jw *w, const struct ft_decoded *d)
 		if (first)
 			tw_s(w, "nop");
 #undef SEP
-		ft_jw_ch(w, ']');
+		ft__jw_ch(w, ']');
 	}
 	tw_s(w, ", length ");
 	tw_u(w, t->len);
@@ -534,12 +534,12 @@ text_igmp(struct ft_jw *w, const struct ft_igmp *g)
 		if (g->version > 1) {
 			tw_s(w, " [max resp time ");
 			tw_u(w, g->max_resp);
-			ft_jw_ch(w, ']');
+			ft__jw_ch(w, ']');
 		}
 		if ((g->group[0] | g->group[1] | g->group[2] | g->group[3]) != 0) {
 			tw_s(w, " [gaddr ");
 			tw_ip(w, 4, g->group);
-			ft_jw_ch(w, ']');
+			ft__jw_ch(w, ']');
 		}
 		break;
 	case 0x12:
@@ -603,20 +603,20 @@ text_ip(struct ft_jw *w, const struct ft_decoded *d)
 	tw_s(w, ip->v == 6 ? "IP6 " : "IP ");
 	tw_ip(w, ip->v, ip->src);
 	if (ports) {
-		ft_jw_ch(w, '.');
+		ft__jw_ch(w, '.');
 		tw_u(w, sport);
 	}
 	tw_s(w, " > ");
 	tw_ip(w, ip->v, ip->dst);
 	if (ports) {
-		ft_jw_ch(w, '.');
+		ft__jw_ch(w, '.');
 		tw_u(w, dport);
 	}
 	tw_s(w, ": ");
 	if (L & FT_LAYER_TCP) {
 		text_tcp(w, d);
 		if ((L & FT_LAYER_DNS) && d->tcp.len > 0) {
-			ft_jw_ch(w, ' ');
+			ft__jw_ch(w, ' ');
 			text_dns(w, d);
 		}
 	} else if (L & FT_LAYER_UDP) {
@@ -635,19 +635,19 @@ text_ip(struct ft_jw *w, const struct ft_decoded *d)
 	} else {
 		tw_s(w, "ip-proto-");
 		tw_u(w, ip->proto);
-		ft_jw_ch(w, ' ');
+		ft__jw_ch(w, ' ');
 		tw_u(w, plen);
 	}
 	if (ip->frag) {
 		tw_s(w, " (frag ");
 		tw_u(w, ip->id);
-		ft_jw_ch(w, ':');
+		ft__jw_ch(w, ':');
 		tw_u(w, plen);
-		ft_jw_ch(w, '@');
+		ft__jw_ch(w, '@');
 		tw_u(w, ip->off);
 		if (ip->mf)
-			ft_jw_ch(w, '+');
-		ft_jw_ch(w, ')');
+			ft__jw_ch(w, '+');
+		ft__jw_ch(w, ')');
 	}
 }
 
@@ -682,14 +682,14 @@ text_pppoe(struct ft_jw *w, const struct ft_pppoe *h)
 	} else {
 		tw_s(w, "Unknown(");
 		tw_hex(w, h->code, 2);
-		ft_jw_ch(w, ')');
+		ft__jw_ch(w, ')');
 	}
 	if (h->session != 0) {
 		tw_s(w, " [ses ");
 		tw_xmin(w, h->session);
-		ft_jw_ch(w, ']');
+		ft__jw_ch(w, ']');
 	}
-	ft_jw_ch(w, ' ');
+	ft__jw_ch(w, ' ');
 }
 
 /* tcpdump names the protocol of PPP in HDLC framing on DLT_PPP_SERIAL: "IP: IP ...". */
@@ -729,9 +729,9 @@ text_mpls(struct ft_jw *w, const struct ft_decoded *d)
 			tw_s(w, ", [S]");
 		tw_s(w, ", ttl ");
 		tw_u(w, d->mpls[i].ttl);
-		ft_jw_ch(w, ')');
+		ft__jw_ch(w, ')');
 	}
-	ft_jw_ch(w, ' ');
+	ft__jw_ch(w, ' ');
 }
 
 /* The outer IP header and tunnel header, before the inner packet. */
@@ -747,17 +747,17 @@ text_tunnel(struct ft_jw *w, const struct ft_decoded *d)
 		tw_s(w, o->v == 6 ? "IP6 " : "IP ");
 		tw_ip(w, o->v, o->src);
 		if (udp) {
-			ft_jw_ch(w, '.');
+			ft__jw_ch(w, '.');
 			tw_u(w, t->sport);
 		}
 		tw_s(w, " > ");
 		tw_ip(w, o->v, o->dst);
 		if (udp) {
-			ft_jw_ch(w, '.');
+			ft__jw_ch(w, '.');
 			tw_u(w, t->dport);
 		}
-		ft_jw_ch(w, ':');
-		ft_jw_ch(w, ' ');
+		ft__jw_ch(w, ':');
+		ft__jw_ch(w, ' ');
 	}
 	if (t->type == FT_TUN_VXLAN) {
 		tw_s(w, "VXLAN, flags [I] (0x08), vni ");
@@ -765,9 +765,9 @@ text_tunnel(struct ft_jw *w, const struct ft_decoded *d)
 	} else if (t->type == FT_TUN_GENEVE) {
 		tw_s(w, "Geneve, Flags [");
 		if (t->geneve_flags & 0x80)
-			ft_jw_ch(w, 'O');
+			ft__jw_ch(w, 'O');
 		if (t->geneve_flags & 0x40)
-			ft_jw_ch(w, 'C');
+			ft__jw_ch(w, 'C');
 		if ((t->geneve_flags & 0xc0) == 0)
 			tw_s(w, "none");
 		tw_s(w, "], vni ");
@@ -802,8 +802,8 @@ text_tunnel(struct ft_jw *w, const struct ft_decoded *d)
 		}
 	}
 	if (t->type != FT_TUN_IPIP && t->type != FT_TUN_MPLS_UDP) { /* (the labels follow) */
-		ft_jw_ch(w, ':');
-		ft_jw_ch(w, ' ');
+		ft__jw_ch(w, ':');
+		ft__jw_ch(w, ' ');
 	}
 	/* tcpdump prints the inner Ethernet header of VXLAN, GRE and ERSPAN, not of Geneve */
 	if ((d->layers & FT_LAYER_INNER_ETH) && t->type != FT_TUN_GENEVE) {
@@ -828,17 +828,17 @@ text_radiotap(struct ft_jw *w, const struct ft_radiotap *rt)
 		tw_s(w, " MHz ");
 	}
 	if (rt->have & FT_RT_SIGNAL) {
-		ft_jw_i64(w, rt->signal);
+		ft__jw_i64(w, rt->signal);
 		tw_s(w, "dBm signal ");
 	}
 	if (rt->have & FT_RT_NOISE) {
-		ft_jw_i64(w, rt->noise);
+		ft__jw_i64(w, rt->noise);
 		tw_s(w, "dBm noise ");
 	}
 	if (rt->have & FT_RT_ANTENNA) {
 		tw_s(w, "antenna ");
 		tw_u(w, rt->antenna);
-		ft_jw_ch(w, ' ');
+		ft__jw_ch(w, ' ');
 	}
 }
 
@@ -856,16 +856,16 @@ text_wifi(struct ft_jw *w, const struct ft_wifi *wf)
 		if (wf->has_ssid) {
 			tw_s(w, " (");
 			tw_bytes(w, (const char *)wf->ssid, wf->ssid_len);
-			ft_jw_ch(w, ')');
+			ft__jw_ch(w, ')');
 		}
 		if (wf->n_rates > 0) {
 			tw_s(w, " [");
 			for (i = 0; i < wf->n_rates; i++) {
 				if (i > 0)
-					ft_jw_ch(w, ' ');
+					ft__jw_ch(w, ' ');
 				tw_rate(w, wf->rates[i] & 0x7f);
 				if (wf->rates[i] & 0x80)
-					ft_jw_ch(w, '*');
+					ft__jw_ch(w, '*');
 			}
 			tw_s(w, " Mbit]");
 		}
@@ -904,8 +904,8 @@ ft_format_packet_text_ts(
 	const char *link;
 	char tmp[64];
 
-	ft_jw_init(&w, buf, cap);
-	ft_jw_raw(&w, tmp, ft_fmt_ts(tmp, pkt->ts_ns, ref_ns, pkt->ts_digits, ts_style));
+	ft__jw_init(&w, buf, cap);
+	ft__jw_raw(&w, tmp, ft__fmt_ts(tmp, pkt->ts_ns, ref_ns, pkt->ts_digits, ts_style));
 	if (d == NULL) {
 		tw_s(&w, "length ");
 		tw_u(&w, pkt->len);
@@ -982,13 +982,13 @@ ft_format_packet_text_ts(
 	if (d->status == FT_DEC_TRUNCATED) {
 		tw_s(&w, " [|");
 		tw_s(&w, ft_layer_name((enum ft_layer)d->err_layer));
-		ft_jw_ch(&w, ']');
+		ft__jw_ch(&w, ']');
 	} else if (d->status != FT_DEC_OK) {
 		tw_s(&w, " [");
 		tw_s(&w, ft_dec_status_name((enum ft_dec_status)d->status));
-		ft_jw_ch(&w, ' ');
+		ft__jw_ch(&w, ' ');
 		tw_s(&w, ft_layer_name((enum ft_layer)d->err_layer));
-		ft_jw_ch(&w, ']');
+		ft__jw_ch(&w, ']');
 	}
 	return w.len;
 }

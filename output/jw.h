@@ -8,20 +8,20 @@
  * - Writes are whole tokens: a key, a number or a string that does not fit
  *   is not written at all, and the writer becomes full (cap shrinks to
  *   len + 1), so a cut output ends cleanly at a token boundary and nothing
- *   after the cut is written. ft_jw_full() tells.
- * - Commas are automatic: ft_jw_key() and ft_jw_sep() add one unless the
+ *   after the cut is written. ft__jw_full() tells.
+ * - Commas are automatic: ft__jw_key() and ft__jw_sep() add one unless the
  *   previous byte opens an object or array or ends a key.
- * - ft_jw_str() escapes for JSON: ", \ and control bytes; bytes that are not
+ * - ft__jw_str() escapes for JSON: ", \ and control bytes; bytes that are not
  *   valid UTF-8 are written as \u00XX, so the output is always valid JSON.
  * - Numbers, times and addresses come from core/fmt.h (no libc formatting).
  *
  * Usage:
  *	struct ft_jw w;
- *	ft_jw_init(&w, buf, sizeof buf);
- *	ft_jw_raw(&w, "{", 1);
- *	ft_jw_key(&w, "type"); ft_jw_cstr_q(&w, "stats");
- *	ft_jw_kv_u64(&w, "packets", n);
- *	ft_jw_raw(&w, "}", 1);
+ *	ft__jw_init(&w, buf, sizeof buf);
+ *	ft__jw_raw(&w, "{", 1);
+ *	ft__jw_key(&w, "type"); ft__jw_cstr_q(&w, "stats");
+ *	ft__jw_kv_u64(&w, "packets", n);
+ *	ft__jw_raw(&w, "}", 1);
  */
 #ifndef FT_OUTPUT_JW_H
 #define FT_OUTPUT_JW_H
@@ -39,7 +39,7 @@ struct ft_jw {
 };
 
 static inline void
-ft_jw_init(struct ft_jw *w, char *buf, size_t cap)
+ft__jw_init(struct ft_jw *w, char *buf, size_t cap)
 {
 	w->p = buf;
 	w->cap = cap;
@@ -50,20 +50,20 @@ ft_jw_init(struct ft_jw *w, char *buf, size_t cap)
 
 /* Bytes that can still be written (the NUL is reserved). */
 static inline size_t
-ft_jw_left(const struct ft_jw *w)
+ft__jw_left(const struct ft_jw *w)
 {
 	return w->cap > w->len ? w->cap - w->len - 1 : 0;
 }
 
 static inline int
-ft_jw_full(const struct ft_jw *w)
+ft__jw_full(const struct ft_jw *w)
 {
 	return w->len + 1 >= w->cap;
 }
 
 /* Stop writing: later tokens are dropped. */
 static inline void
-ft_jw_stop(struct ft_jw *w, size_t len)
+ft__jw_stop(struct ft_jw *w, size_t len)
 {
 	w->len = len;
 	if (w->cap > 0) {
@@ -74,11 +74,11 @@ ft_jw_stop(struct ft_jw *w, size_t len)
 
 /* Append n raw bytes, whole or not at all. Returns 1 when written. */
 static inline int
-ft_jw_raw(struct ft_jw *w, const char *s, size_t n)
+ft__jw_raw(struct ft_jw *w, const char *s, size_t n)
 {
 	/* cap 0: not even the NUL fits (an empty append used to write it) */
-	if (w->cap == 0 || n > ft_jw_left(w)) {
-		ft_jw_stop(w, w->len);
+	if (w->cap == 0 || n > ft__jw_left(w)) {
+		ft__jw_stop(w, w->len);
 		return 0;
 	}
 	memcpy(w->p + w->len, s, n);
@@ -88,20 +88,20 @@ ft_jw_raw(struct ft_jw *w, const char *s, size_t n)
 }
 
 static inline int
-ft_jw_cstr(struct ft_jw *w, const char *s)
+ft__jw_cstr(struct ft_jw *w, const char *s)
 {
-	return ft_jw_raw(w, s, strlen(s));
+	return ft__jw_raw(w, s, strlen(s));
 }
 
 static inline int
-ft_jw_ch(struct ft_jw *w, char c)
+ft__jw_ch(struct ft_jw *w, char c)
 {
-	return ft_jw_raw(w, &c, 1);
+	return ft__jw_raw(w, &c, 1);
 }
 
 /* A comma, unless the last byte opens a container or ends a key. */
 static inline void
-ft_jw_sep(struct ft_jw *w)
+ft__jw_sep(struct ft_jw *w)
 {
 	char c;
 
@@ -109,20 +109,20 @@ ft_jw_sep(struct ft_jw *w)
 		return;
 	c = w->p[w->len - 1];
 	if (c != '{' && c != '[' && c != ':')
-		ft_jw_ch(w, ',');
+		ft__jw_ch(w, ',');
 }
 
 /* "key": (keys are plain ASCII and are not escaped). Always inlined: keys
  * are literals, so their length and copy are constants. */
 static inline __attribute__((always_inline)) int
-ft_jw_key(struct ft_jw *w, const char *k)
+ft__jw_key(struct ft_jw *w, const char *k)
 {
 	size_t n = strlen(k);
 	char *o;
 
-	ft_jw_sep(w);
-	if (w->cap == 0 || n + 3 > ft_jw_left(w)) {
-		ft_jw_stop(w, w->len);
+	ft__jw_sep(w);
+	if (w->cap == 0 || n + 3 > ft__jw_left(w)) {
+		ft__jw_stop(w, w->len);
 		return 0;
 	}
 	o = w->p + w->len;
@@ -136,31 +136,31 @@ ft_jw_key(struct ft_jw *w, const char *k)
 }
 
 static inline int
-ft_jw_u64(struct ft_jw *w, uint64_t v)
+ft__jw_u64(struct ft_jw *w, uint64_t v)
 {
 	char tmp[24];
 
-	if (ft_jw_left(w) >= 21) { /* room for any number: format in place */
-		w->len += ft_fmt_u64(w->p + w->len, v);
+	if (ft__jw_left(w) >= 21) { /* room for any number: format in place */
+		w->len += ft__fmt_u64(w->p + w->len, v);
 		w->p[w->len] = '\0';
 		return 1;
 	}
-	return ft_jw_raw(w, tmp, ft_fmt_u64(tmp, v));
+	return ft__jw_raw(w, tmp, ft__fmt_u64(tmp, v));
 }
 
 static inline int
-ft_jw_i64(struct ft_jw *w, int64_t v)
+ft__jw_i64(struct ft_jw *w, int64_t v)
 {
 	char tmp[24];
 	size_t n = 0;
 
 	if (v < 0) {
 		tmp[n++] = '-';
-		n += ft_fmt_u64(tmp + 1, (uint64_t)0 - (uint64_t)v);
+		n += ft__fmt_u64(tmp + 1, (uint64_t)0 - (uint64_t)v);
 	} else {
-		n = ft_fmt_u64(tmp, (uint64_t)v);
+		n = ft__fmt_u64(tmp, (uint64_t)v);
 	}
-	return ft_jw_raw(w, tmp, n);
+	return ft__jw_raw(w, tmp, n);
 }
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid (RFC 3629 4). */
@@ -196,7 +196,7 @@ ft__utf8_len(const uint8_t *s, size_t n)
 
 /* A quoted, escaped JSON string of n bytes; written whole or not at all. */
 static inline int
-ft_jw_str(struct ft_jw *w, const char *str, size_t n)
+ft__jw_str(struct ft_jw *w, const char *str, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const uint8_t *s = (const uint8_t *)str;
@@ -204,7 +204,7 @@ ft_jw_str(struct ft_jw *w, const char *str, size_t n)
 	char e[6];
 	uint8_t c;
 
-	if (!ft_jw_ch(w, '"'))
+	if (!ft__jw_ch(w, '"'))
 		return 0;
 	while (i < n) {
 		c = s[i];
@@ -214,13 +214,13 @@ ft_jw_str(struct ft_jw *w, const char *str, size_t n)
 			while (i + k < n && s[i + k] >= 0x20 && s[i + k] < 0x7f &&
 				s[i + k] != '"' && s[i + k] != '\\')
 				k++;
-			if (!ft_jw_raw(w, str + i, k))
+			if (!ft__jw_raw(w, str + i, k))
 				goto cut;
 			i += k;
 			continue;
 		}
 		if (c >= 0x80 && (k = ft__utf8_len(s + i, n - i)) != 0) {
-			if (!ft_jw_raw(w, str + i, k))
+			if (!ft__jw_raw(w, str + i, k))
 				goto cut;
 			i += k;
 			continue;
@@ -240,90 +240,90 @@ ft_jw_str(struct ft_jw *w, const char *str, size_t n)
 			e[5] = hex[c & 15];
 			k = 6;
 		}
-		if (!ft_jw_raw(w, e, k))
+		if (!ft__jw_raw(w, e, k))
 			goto cut;
 		i++;
 	}
-	if (ft_jw_ch(w, '"'))
+	if (ft__jw_ch(w, '"'))
 		return 1;
 cut:
-	ft_jw_stop(w, start);
+	ft__jw_stop(w, start);
 	return 0;
 }
 
 static inline int
-ft_jw_cstr_q(struct ft_jw *w, const char *s)
+ft__jw_cstr_q(struct ft_jw *w, const char *s)
 {
-	return ft_jw_str(w, s, strlen(s));
+	return ft__jw_str(w, s, strlen(s));
 }
 
 /* A quoted name the program itself spells (printable ASCII, no quote or
  * backslash: nothing to escape), e.g. a state or protocol name. */
 static inline int
-ft_jw_name_q(struct ft_jw *w, const char *s)
+ft__jw_name_q(struct ft_jw *w, const char *s)
 {
 	char tmp[64];
 	size_t n = strlen(s);
 
 	if (n > sizeof tmp - 2)
-		return ft_jw_cstr_q(w, s);
+		return ft__jw_cstr_q(w, s);
 	tmp[0] = '"';
 	memcpy(tmp + 1, s, n);
 	tmp[n + 1] = '"';
-	return ft_jw_raw(w, tmp, n + 2);
+	return ft__jw_raw(w, tmp, n + 2);
 }
 
 static inline __attribute__((always_inline)) void
-ft_jw_kv_u64(struct ft_jw *w, const char *k, uint64_t v)
+ft__jw_kv_u64(struct ft_jw *w, const char *k, uint64_t v)
 {
-	ft_jw_key(w, k);
-	ft_jw_u64(w, v);
+	ft__jw_key(w, k);
+	ft__jw_u64(w, v);
 }
 
 static inline void
-ft_jw_kv_i64(struct ft_jw *w, const char *k, int64_t v)
+ft__jw_kv_i64(struct ft_jw *w, const char *k, int64_t v)
 {
-	ft_jw_key(w, k);
-	ft_jw_i64(w, v);
+	ft__jw_key(w, k);
+	ft__jw_i64(w, v);
 }
 
 static inline __attribute__((always_inline)) void
-ft_jw_kv_bool(struct ft_jw *w, const char *k, int v)
+ft__jw_kv_bool(struct ft_jw *w, const char *k, int v)
 {
-	ft_jw_key(w, k);
-	ft_jw_cstr(w, v ? "true" : "false");
+	ft__jw_key(w, k);
+	ft__jw_cstr(w, v ? "true" : "false");
 }
 
 static inline void
-ft_jw_kv_str(struct ft_jw *w, const char *k, const char *s, size_t n)
+ft__jw_kv_str(struct ft_jw *w, const char *k, const char *s, size_t n)
 {
-	ft_jw_key(w, k);
-	ft_jw_str(w, s, n);
+	ft__jw_key(w, k);
+	ft__jw_str(w, s, n);
 }
 
 /* An address as a quoted JSON string: v 4 or 6. */
 static inline int
-ft_jw_ip(struct ft_jw *w, int v, const uint8_t *a)
+ft__jw_ip(struct ft_jw *w, int v, const uint8_t *a)
 {
 	char tmp[48];
 	size_t n;
 
 	tmp[0] = '"';
-	n = 1 + (v == 6 ? ft_fmt_ip6(tmp + 1, a) : ft_fmt_ip4(tmp + 1, a));
+	n = 1 + (v == 6 ? ft__fmt_ip6(tmp + 1, a) : ft__fmt_ip4(tmp + 1, a));
 	tmp[n++] = '"';
-	return ft_jw_raw(w, tmp, n);
+	return ft__jw_raw(w, tmp, n);
 }
 
 static inline int
-ft_jw_mac(struct ft_jw *w, const uint8_t *a)
+ft__jw_mac(struct ft_jw *w, const uint8_t *a)
 {
 	char tmp[20];
 	size_t n;
 
 	tmp[0] = '"';
-	n = 1 + ft_fmt_mac(tmp + 1, a);
+	n = 1 + ft__fmt_mac(tmp + 1, a);
 	tmp[n++] = '"';
-	return ft_jw_raw(w, tmp, n);
+	return ft__jw_raw(w, tmp, n);
 }
 
 #endif

@@ -448,26 +448,26 @@ test_jw_escape_and_ip6(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof a6 / sizeof a6[0]; i++) {
 		hex2bin(a, a6[i].in);
-		out[ft_fmt_ip6(out, a)] = '\0';
+		out[ft__fmt_ip6(out, a)] = '\0';
 		assert_string_equal(out, a6[i].out);
 	}
-	ft_jw_init(&w, buf, sizeof buf);
-	ft_jw_str(&w, "a\"b\\c\n\x01\xff\xc3\xa9", 10);
+	ft__jw_init(&w, buf, sizeof buf);
+	ft__jw_str(&w, "a\"b\\c\n\x01\xff\xc3\xa9", 10);
 	assert_string_equal(buf, "\"a\\\"b\\\\c\\n\\u0001\\u00ff\xc3\xa9\"");
 	/* a token that does not fit is not written, and nothing after it */
-	ft_jw_init(&w, buf, 9);
-	ft_jw_raw(&w, "{", 1);
-	ft_jw_kv_u64(&w, "abc", 1);
+	ft__jw_init(&w, buf, 9);
+	ft__jw_raw(&w, "{", 1);
+	ft__jw_kv_u64(&w, "abc", 1);
 	assert_string_equal(buf, "{\"abc\":1");
-	ft_jw_kv_u64(&w, "x", 2);
+	ft__jw_kv_u64(&w, "x", 2);
 	assert_string_equal(buf, "{\"abc\":1");
-	assert_true(ft_jw_full(&w));
-	ft_jw_ch(&w, '}');
+	assert_true(ft__jw_full(&w));
+	ft__jw_ch(&w, '}');
 	assert_string_equal(buf, "{\"abc\":1");
 }
 
 /* Decimal numbers: every length (0, 10^k - 1, 10^k, 10^k + 1, the largest),
- * random values, as snprintf writes them; and ft_jw_u64 formatting in place
+ * random values, as snprintf writes them; and ft__jw_u64 formatting in place
  * (room for any number) and through its bounded path (less room). */
 static void
 test_fmt_numbers(void **state)
@@ -481,31 +481,31 @@ test_fmt_numbers(void **state)
 		for (int d = -1; d <= 1; d++) {
 			uint64_t v = p + (uint64_t)(int64_t)d;
 
-			a[ft_fmt_u64(a, v)] = '\0';
+			a[ft__fmt_u64(a, v)] = '\0';
 			snprintf(b, sizeof b, "%llu", (unsigned long long)v);
 			assert_string_equal(a, b);
 		}
-	a[ft_fmt_u64(a, UINT64_MAX)] = '\0';
+	a[ft__fmt_u64(a, UINT64_MAX)] = '\0';
 	assert_string_equal(a, "18446744073709551615");
 	srand(5);
 	for (int i = 0; i < 100000; i++) {
 		uint64_t v = ((uint64_t)rand() << 42 ^ (uint64_t)rand() << 21 ^ (uint64_t)rand()) >>
 			     (rand() % 64);
 
-		a[ft_fmt_u64(a, v)] = '\0';
+		a[ft__fmt_u64(a, v)] = '\0';
 		snprintf(b, sizeof b, "%llu", (unsigned long long)v);
 		assert_string_equal(a, b);
 	}
-	ft_jw_init(&w, a, sizeof a); /* in place */
-	ft_jw_u64(&w, 12345678901234567890u);
+	ft__jw_init(&w, a, sizeof a); /* in place */
+	ft__jw_u64(&w, 12345678901234567890u);
 	assert_string_equal(a, "12345678901234567890");
-	ft_jw_init(&w, buf, sizeof buf); /* bounded: 7 bytes of room */
-	assert_true(ft_jw_u64(&w, 1234567));
+	ft__jw_init(&w, buf, sizeof buf); /* bounded: 7 bytes of room */
+	assert_true(ft__jw_u64(&w, 1234567));
 	assert_string_equal(buf, "1234567");
-	ft_jw_init(&w, buf, sizeof buf);
-	assert_false(ft_jw_u64(&w, 12345678));
+	ft__jw_init(&w, buf, sizeof buf);
+	assert_false(ft__jw_u64(&w, 12345678));
 	assert_string_equal(buf, "");
-	assert_true(ft_jw_full(&w));
+	assert_true(ft__jw_full(&w));
 }
 
 int

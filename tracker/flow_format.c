@@ -108,8 +108,8 @@ json_ms(struct ft_jw *w, const char *key, uint64_t ns)
 {
 	char tmp[32];
 
-	ft_jw_key(w, key);
-	ft_jw_raw(w, tmp, ft_fmt_ms3(tmp, ns));
+	ft__jw_key(w, key);
+	ft__jw_raw(w, tmp, ft__fmt_ms3(tmp, ns));
 }
 
 static int
@@ -123,33 +123,33 @@ is_tcp(const struct ft_flow *f)
 static void
 json_dir(struct ft_jw *w, const char *key, const struct ft_flow_dir *d, int tcp)
 {
-	ft_jw_key(w, key);
-	ft_jw_ch(w, '{');
-	ft_jw_kv_u64(w, "packets", d->packets);
-	ft_jw_kv_u64(w, "bytes", d->bytes);
-	ft_jw_kv_u64(w, "octets", d->octets);
+	ft__jw_key(w, key);
+	ft__jw_ch(w, '{');
+	ft__jw_kv_u64(w, "packets", d->packets);
+	ft__jw_kv_u64(w, "bytes", d->bytes);
+	ft__jw_kv_u64(w, "octets", d->octets);
 	if (!tcp) {
-		ft_jw_ch(w, '}');
+		ft__jw_ch(w, '}');
 		return;
 	}
-	ft_jw_kv_u64(w, "retransmits", d->retransmits);
-	ft_jw_kv_u64(w, "missed", d->missed);
+	ft__jw_kv_u64(w, "retransmits", d->retransmits);
+	ft__jw_kv_u64(w, "missed", d->missed);
 	if (d->cut)
-		ft_jw_kv_u64(w, "cut", d->cut);
+		ft__jw_kv_u64(w, "cut", d->cut);
 	if (d->mss)
-		ft_jw_kv_u64(w, "mss", d->mss);
+		ft__jw_kv_u64(w, "mss", d->mss);
 	if (d->has_wscale)
-		ft_jw_kv_u64(w, "wscale", d->wscale);
+		ft__jw_kv_u64(w, "wscale", d->wscale);
 	if (d->ack_lat_samples) {
-		ft_jw_key(w, "ack_ms");
-		ft_jw_ch(w, '{');
+		ft__jw_key(w, "ack_ms");
+		ft__jw_ch(w, '{');
 		json_ms(w, "min", d->ack_lat_min_ns);
 		json_ms(w, "avg", d->ack_lat_sum_ns / d->ack_lat_samples);
 		json_ms(w, "max", d->ack_lat_max_ns);
-		ft_jw_kv_u64(w, "n", d->ack_lat_samples);
-		ft_jw_ch(w, '}');
+		ft__jw_kv_u64(w, "n", d->ack_lat_samples);
+		ft__jw_ch(w, '}');
 	}
-	ft_jw_ch(w, '}');
+	ft__jw_ch(w, '}');
 }
 
 /* "tcp", "udp", "icmp", "icmp6", "sctp", or NULL (the number is written). */
@@ -188,52 +188,52 @@ ft_format_flow_json(const struct ft_flow *f, char *buf, size_t cap)
 	int tcp = is_tcp(f), icmp = f->proto == FT_IPPROTO_ICMP || f->proto == FT_IPPROTO_ICMPV6;
 	size_t n;
 
-	ft_jw_init(&w, buf, cap);
-	ft_jw_ch(&w, '{');
-	ft_jw_raw(&w, "\"type\":\"flow\"", 13);
+	ft__jw_init(&w, buf, cap);
+	ft__jw_ch(&w, '{');
+	ft__jw_raw(&w, "\"type\":\"flow\"", 13);
 	if (pn != NULL) {
-		ft_jw_key(&w, "proto");
-		ft_jw_name_q(&w, pn);
+		ft__jw_key(&w, "proto");
+		ft__jw_name_q(&w, pn);
 	} else {
-		ft_jw_kv_u64(&w, "proto", f->proto);
+		ft__jw_kv_u64(&w, "proto", f->proto);
 	}
-	ft_jw_key(&w, "src");
-	ft_jw_ip(&w, f->ip_v, f->src);
+	ft__jw_key(&w, "src");
+	ft__jw_ip(&w, f->ip_v, f->src);
 	if (has_ports(f))
-		ft_jw_kv_u64(&w, "sport", f->sport);
-	ft_jw_key(&w, "dst");
-	ft_jw_ip(&w, f->ip_v, f->dst);
+		ft__jw_kv_u64(&w, "sport", f->sport);
+	ft__jw_key(&w, "dst");
+	ft__jw_ip(&w, f->ip_v, f->dst);
 	if (has_ports(f))
-		ft_jw_kv_u64(&w, "dport", f->dport);
+		ft__jw_kv_u64(&w, "dport", f->dport);
 	if (icmp) {
-		ft_jw_kv_u64(&w, "icmp_type", f->icmp_type);
-		ft_jw_kv_u64(&w, "icmp_code", f->icmp_code);
+		ft__jw_kv_u64(&w, "icmp_type", f->icmp_type);
+		ft__jw_kv_u64(&w, "icmp_code", f->icmp_code);
 		if (f->icmp_echo)
-			ft_jw_kv_u64(&w, "icmp_id", f->icmp_id);
+			ft__jw_kv_u64(&w, "icmp_id", f->icmp_id);
 	}
 	if (f->n_vlan) {
-		ft_jw_key(&w, "vlan");
-		ft_jw_ch(&w, '[');
+		ft__jw_key(&w, "vlan");
+		ft__jw_ch(&w, '[');
 		for (unsigned i = 0; i < f->n_vlan && i < 2; i++) {
-			ft_jw_sep(&w);
-			ft_jw_u64(&w, f->vlan[i]);
+			ft__jw_sep(&w);
+			ft__jw_u64(&w, f->vlan[i]);
 		}
-		ft_jw_ch(&w, ']');
+		ft__jw_ch(&w, ']');
 	}
-	n = ft_fmt_epoch(tmp, f->first_ns, f->ts_digits == 9 ? 9 : 6);
-	ft_jw_key(&w, "first");
-	ft_jw_raw(&w, tmp, n);
-	n = ft_fmt_epoch(tmp, f->last_ns, f->ts_digits == 9 ? 9 : 6);
-	ft_jw_key(&w, "last");
-	ft_jw_raw(&w, tmp, n);
+	n = ft__fmt_epoch(tmp, f->first_ns, f->ts_digits == 9 ? 9 : 6);
+	ft__jw_key(&w, "first");
+	ft__jw_raw(&w, tmp, n);
+	n = ft__fmt_epoch(tmp, f->last_ns, f->ts_digits == 9 ? 9 : 6);
+	ft__jw_key(&w, "last");
+	ft__jw_raw(&w, tmp, n);
 	if (tcp) {
-		ft_jw_key(&w, "state");
-		ft_jw_name_q(&w, ft_tcp_state_name(f->state));
+		ft__jw_key(&w, "state");
+		ft__jw_name_q(&w, ft_tcp_state_name(f->state));
 	}
-	ft_jw_key(&w, "close");
-	ft_jw_name_q(&w, ft_close_name(f->close));
+	ft__jw_key(&w, "close");
+	ft__jw_name_q(&w, ft_close_name(f->close));
 	if (tcp)
-		ft_jw_kv_bool(&w, "midstream", f->midstream);
+		ft__jw_kv_bool(&w, "midstream", f->midstream);
 	json_dir(&w, "send", &f->dir[FT_DIR_SEND], tcp);
 	json_dir(&w, "recv", &f->dir[FT_DIR_RECV], tcp);
 	if (f->connect_ns >= 0)
@@ -241,11 +241,11 @@ ft_format_flow_json(const struct ft_flow *f, char *buf, size_t cap)
 	if (f->rtt_ns >= 0)
 		json_ms(&w, "rtt_ms", (uint64_t)f->rtt_ns);
 	if (f->rst_ignored > 0)
-		ft_jw_kv_u64(&w, "rst_ignored", f->rst_ignored);
-	ft_jw_key(&w, "community_id");
-	ft_jw_name_q(&w, ft_community_id(f, tmp, sizeof(tmp))); /* base64 */
-	ft_jw_kv_u64(&w, "id", f->id);
-	ft_jw_ch(&w, '}');
+		ft__jw_kv_u64(&w, "rst_ignored", f->rst_ignored);
+	ft__jw_key(&w, "community_id");
+	ft__jw_name_q(&w, ft_community_id(f, tmp, sizeof(tmp))); /* base64 */
+	ft__jw_kv_u64(&w, "id", f->id);
+	ft__jw_ch(&w, '}');
 	return w.len;
 }
 
@@ -253,15 +253,15 @@ ft_format_flow_json(const struct ft_flow *f, char *buf, size_t cap)
 static void
 text_counts(struct ft_jw *w, const struct ft_flow *f)
 {
-	ft_jw_cstr(w, ", send ");
-	ft_jw_u64(w, f->dir[0].packets);
-	ft_jw_cstr(w, " pkts ");
-	ft_jw_u64(w, f->dir[0].bytes);
-	ft_jw_cstr(w, " B, recv ");
-	ft_jw_u64(w, f->dir[1].packets);
-	ft_jw_cstr(w, " pkts ");
-	ft_jw_u64(w, f->dir[1].bytes);
-	ft_jw_cstr(w, " B");
+	ft__jw_cstr(w, ", send ");
+	ft__jw_u64(w, f->dir[0].packets);
+	ft__jw_cstr(w, " pkts ");
+	ft__jw_u64(w, f->dir[0].bytes);
+	ft__jw_cstr(w, " B, recv ");
+	ft__jw_u64(w, f->dir[1].packets);
+	ft__jw_cstr(w, " pkts ");
+	ft__jw_u64(w, f->dir[1].bytes);
+	ft__jw_cstr(w, " B");
 }
 
 /* "ADDR" or "ADDR.PORT" */
@@ -270,10 +270,10 @@ text_endpoint(struct ft_jw *w, const struct ft_flow *f, const uint8_t *a, int po
 {
 	char tmp[48];
 
-	ft_jw_raw(w, tmp, f->ip_v == 6 ? ft_fmt_ip6(tmp, a) : ft_fmt_ip4(tmp, a));
+	ft__jw_raw(w, tmp, f->ip_v == 6 ? ft__fmt_ip6(tmp, a) : ft__fmt_ip4(tmp, a));
 	if (ports) {
-		ft_jw_ch(w, '.');
-		ft_jw_u64(w, port);
+		ft__jw_ch(w, '.');
+		ft__jw_u64(w, port);
 	}
 }
 
@@ -283,9 +283,9 @@ text_duration(struct ft_jw *w, uint64_t dur)
 {
 	char tmp[32];
 
-	ft_jw_cstr(w, ": ");
-	ft_jw_raw(w, tmp, ft_fmt_epoch(tmp, dur, 6));
-	ft_jw_ch(w, 's');
+	ft__jw_cstr(w, ": ");
+	ft__jw_raw(w, tmp, ft__fmt_epoch(tmp, dur, 6));
+	ft__jw_ch(w, 's');
 }
 
 /* The text line of a flow other than TCP: protocol, endpoints, duration,
@@ -302,29 +302,29 @@ flow_text_ip(const struct ft_flow *f, struct ft_jw *w, uint64_t dur)
 
 		for (n = 0; pn[n] != '\0' && n < sizeof tmp; n++)
 			tmp[n] = (char)(pn[n] >= 'a' && pn[n] <= 'z' ? pn[n] - 'a' + 'A' : pn[n]);
-		ft_jw_raw(w, tmp, n);
+		ft__jw_raw(w, tmp, n);
 	} else {
-		ft_jw_cstr(w, "proto-");
-		ft_jw_u64(w, f->proto);
+		ft__jw_cstr(w, "proto-");
+		ft__jw_u64(w, f->proto);
 	}
-	ft_jw_ch(w, ' ');
+	ft__jw_ch(w, ' ');
 	text_endpoint(w, f, f->src, ports, f->sport);
-	ft_jw_cstr(w, " > ");
+	ft__jw_cstr(w, " > ");
 	text_endpoint(w, f, f->dst, ports, f->dport);
 	if (f->proto == FT_IPPROTO_ICMP || f->proto == FT_IPPROTO_ICMPV6) {
-		ft_jw_cstr(w, " type ");
-		ft_jw_u64(w, f->icmp_type);
-		ft_jw_cstr(w, " code ");
-		ft_jw_u64(w, f->icmp_code);
+		ft__jw_cstr(w, " type ");
+		ft__jw_u64(w, f->icmp_type);
+		ft__jw_cstr(w, " code ");
+		ft__jw_u64(w, f->icmp_code);
 		if (f->icmp_echo) {
-			ft_jw_cstr(w, " id ");
-			ft_jw_u64(w, f->icmp_id);
+			ft__jw_cstr(w, " id ");
+			ft__jw_u64(w, f->icmp_id);
 		}
 	}
 	text_duration(w, dur);
 	text_counts(w, f);
-	ft_jw_cstr(w, ", close ");
-	ft_jw_cstr(w, ft_close_name(f->close));
+	ft__jw_cstr(w, ", close ");
+	ft__jw_cstr(w, ft_close_name(f->close));
 	return w->len;
 }
 
@@ -343,35 +343,35 @@ ft_format_flow_text_ts(
 	uint64_t dur = f->last_ns - f->first_ns;
 	size_t n;
 
-	ft_jw_init(&w, buf, cap);
-	n = ft_fmt_ts(tmp, f->first_ns, ref_ns, f->ts_digits == 9 ? 9 : 6, ts_style);
-	ft_jw_raw(&w, tmp, n);
+	ft__jw_init(&w, buf, cap);
+	n = ft__fmt_ts(tmp, f->first_ns, ref_ns, f->ts_digits == 9 ? 9 : 6, ts_style);
+	ft__jw_raw(&w, tmp, n);
 	if (!is_tcp(f))
 		return flow_text_ip(f, &w, dur);
-	ft_jw_raw(&w, "TCP ", 4);
+	ft__jw_raw(&w, "TCP ", 4);
 	text_endpoint(&w, f, f->src, 1, f->sport);
-	ft_jw_cstr(&w, " > ");
+	ft__jw_cstr(&w, " > ");
 	text_endpoint(&w, f, f->dst, 1, f->dport);
 	text_duration(&w, dur);
 	text_counts(&w, f);
-	ft_jw_cstr(&w, ", retrans ");
-	ft_jw_u64(&w, f->dir[0].retransmits);
-	ft_jw_ch(&w, '/');
-	ft_jw_u64(&w, f->dir[1].retransmits);
-	ft_jw_cstr(&w, ", missed ");
-	ft_jw_u64(&w, f->dir[0].missed);
-	ft_jw_ch(&w, '/');
-	ft_jw_u64(&w, f->dir[1].missed);
+	ft__jw_cstr(&w, ", retrans ");
+	ft__jw_u64(&w, f->dir[0].retransmits);
+	ft__jw_ch(&w, '/');
+	ft__jw_u64(&w, f->dir[1].retransmits);
+	ft__jw_cstr(&w, ", missed ");
+	ft__jw_u64(&w, f->dir[0].missed);
+	ft__jw_ch(&w, '/');
+	ft__jw_u64(&w, f->dir[1].missed);
 	if (f->rtt_ns >= 0) {
-		ft_jw_cstr(&w, ", rtt ");
-		ft_jw_raw(&w, tmp, ft_fmt_ms3(tmp, (uint64_t)f->rtt_ns));
-		ft_jw_cstr(&w, "ms");
+		ft__jw_cstr(&w, ", rtt ");
+		ft__jw_raw(&w, tmp, ft__fmt_ms3(tmp, (uint64_t)f->rtt_ns));
+		ft__jw_cstr(&w, "ms");
 	}
-	ft_jw_cstr(&w, ", ");
-	ft_jw_cstr(&w, ft_tcp_state_name(f->state));
+	ft__jw_cstr(&w, ", ");
+	ft__jw_cstr(&w, ft_tcp_state_name(f->state));
 	if (f->midstream)
-		ft_jw_cstr(&w, " (mid-stream)");
-	ft_jw_cstr(&w, ", close ");
-	ft_jw_cstr(&w, ft_close_name(f->close));
+		ft__jw_cstr(&w, " (mid-stream)");
+	ft__jw_cstr(&w, ", close ");
+	ft__jw_cstr(&w, ft_close_name(f->close));
 	return w.len;
 }
